@@ -1,0 +1,171 @@
+"""The embedded brain: intent -> declarative flow -> slots -> tool -> approved template.
+
+Deterministic and explainable: every reply names the template it came from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from agent.flows import Flow
+from agent.outcomes import knowledge_reply, outcome_reply
+from agent.state import ConversationState, Lang, Reply, ToolCall
+from knowledge.index import SearchResult
+
+if TYPE_CHECKING:
+    from agent.deps import Deps
+
+_MENU = ["track_order", "cancel_order", "delivery_info", "return_request", "talk_to_human"]
+# When the runner-up is this close to the best guess, ask rather than guess.
+_CLARIFY_MARGIN = 0.12
+# Slots that, given alone, mean "here is what you asked me for" rather than a new request.
+_FLOW_SLOTS = {"order_id", "contact"}
+
+
+def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
+    return ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", name=name, args=args)
+
+
+class OfflineBrain:
+    name = "offline"
+
+    async def respond(self, state: ConversationState, deps: "Deps") -> dict[str, Any]:
+        lang: Lang = state["language"]
+        results = state.get("tool_results") or []
+        if results:
+            return self._after_tool(state, deps, results[-1], lang)
+        sense = state["sense"]
+        intent, conf = sense["intent"], sense["confidence"]
+        book = deps.replies
+        active = state.get("active_flow")
+
+        # A customer answering our question (an order number, an email) continues that flow,
+        # whatever the classifier makes of a bare "RW-100234".
+        if active and _FLOW_SLOTS & set(sense["slots"]) and intent not in {"talk_to_human"}:
+            return self._run_flow(active, deps.flows.get(active), state, deps, lang)
+
+        if conf < deps.settings.intent_min_confidence:
+            return self._fallback(state, deps, lang)
+
+        alts = sense["alternatives"]
+        if (
+            alts
+            and conf < 0.6
+            and conf - alts[0]["confidence"] < _CLARIFY_MARGIN
+            and _has_quick(book, intent)
+            and _has_quick(book, alts[0]["intent"])
+        ):
+            reply = book.reply("clarify", lang, quick=[intent, alts[0]["intent"]])
+            return {"replies": [reply], "failures": state.get("failures", 0) + 1}
+
+        flow = deps.flows.get(intent)
+        if flow is None:
+            return self._fallback(state, deps, lang)
+        return self._run_flow(intent, flow, state, deps, lang)
+
+    # --- flows -------------------------------------------------------------------------------
+
+    def _run_flow(
+        self, name: str, flow: Flow | None, state: ConversationState, deps: "Deps", lang: Lang
+    ) -> dict[str, Any]:
+        book = deps.replies
+        if flow is None:
+            return self._fallback(state, deps, lang)
+        if flow.handoff:
+            return {"route": "handoff", "active_flow": None}
+        if flow.reply is not None:
+            values: dict[str, Any] = {"name_part": ""}
+            return {"replies": [book.reply(flow.reply, lang, **values)], "active_flow": None,
+                    "failures": 0}
+        if flow.knowledge:
+            return self._answer_from_knowledge(state, deps, lang, active_flow=None)
+        assert flow.tool is not None
+        slots = state.get("slots") or {}
+        if "order_id" in flow.slots and "order_id" not in slots:
+            return {"replies": [book.reply("ask_order_id", lang)], "active_flow": name}
+        if flow.identity and not state.get("customer_id"):
+            if "order_id" in slots and "contact" in slots:
+                call = tool_call(
+                    "verify_identity", {"order_id": slots["order_id"], "contact": slots["contact"]}
+                )
+                return {"tool_calls": [call], "active_flow": name}
+            if "order_id" in slots:
+                return {
+                    "replies": [book.reply("ask_contact", lang, order_id=slots["order_id"])],
+                    "active_flow": name,
+                }
+            return {"replies": [book.reply("ask_verification", lang)], "active_flow": name}
+        return {"tool_calls": [self._flow_call(flow, state)], "active_flow": name}
+
+    @staticmethod
+    def _flow_call(flow: Flow, state: ConversationState) -> ToolCall:
+        slots = state.get("slots") or {}
+        args: dict[str, Any] = {s: slots[s] for s in flow.slots}
+        if flow.tool == "create_ticket":
+            text = state["text"]
+            args = {"subject": text[:120] or "complaint", "body": text, "priority": "normal"}
+            if len(args["subject"]) < 3:
+                args["subject"] = "Customer complaint"
+        assert flow.tool is not None
+        return tool_call(flow.tool, args)
+
+    def _after_tool(
+        self, state: ConversationState, deps: "Deps", result: dict[str, Any], lang: Lang
+    ) -> dict[str, Any]:
+        book = deps.replies
+        active = state.get("active_flow")
+        flow = deps.flows.get(active) if active else None
+        if result["tool"] == "verify_identity":
+            if result["outcome"] == "ok" and flow is not None and flow.tool:
+                # Verified: carry on with what the customer asked for, in the same turn.
+                return {"tool_calls": [self._flow_call(flow, state)]}
+            if result["outcome"] == "locked":
+                return {"route": "handoff", "active_flow": None}
+            slots = {k: v for k, v in (state.get("slots") or {}).items() if k not in _FLOW_SLOTS}
+            reply = outcome_reply(result, None, lang, book)
+            return {"replies": [reply], "slots": slots, "failures": state.get("failures", 0) + 1}
+        if result["outcome"] == "handoff":
+            return {"route": "handoff", "active_flow": None}
+        prefix = (flow.replies if flow else None) or deps.flows.prefix_for_tool(result["tool"])
+        reply = outcome_reply(result, prefix, lang, book)
+        update: dict[str, Any] = {"replies": [reply], "active_flow": None, "failures": 0}
+        if result["outcome"] == "not_found":
+            update["slots"] = {k: v for k, v in (state.get("slots") or {}).items() if k != "order_id"}
+        return update
+
+    # --- knowledge and fallbacks ---------------------------------------------------------------
+
+    def _answer_from_knowledge(
+        self, state: ConversationState, deps: "Deps", lang: Lang, active_flow: str | None
+    ) -> dict[str, Any]:
+        retrieval = state.get("retrieval")
+        reply: Reply | None = None
+        if retrieval:
+            reply = knowledge_reply(
+                SearchResult.model_validate(retrieval),
+                lang,
+                deps.knowledge,
+                deps.replies,
+                deps.settings.knowledge_min_confidence,
+            )
+        if reply is None:
+            return self._not_understood(state, deps, lang)
+        return {"replies": [reply], "active_flow": active_flow, "failures": 0}
+
+    def _fallback(self, state: ConversationState, deps: "Deps", lang: Lang) -> dict[str, Any]:
+        """Low intent confidence: the knowledge base may still know; otherwise say so."""
+        return self._answer_from_knowledge(state, deps, lang, active_flow=state.get("active_flow"))
+
+    @staticmethod
+    def _not_understood(state: ConversationState, deps: "Deps", lang: Lang) -> dict[str, Any]:
+        reply = deps.replies.reply("not_understood", lang, quick=_MENU)
+        return {"replies": [reply], "failures": state.get("failures", 0) + 1}
+
+
+def _has_quick(book: Any, intent: str) -> bool:
+    try:
+        book.label(f"quick.{intent}", "en")
+        return True
+    except KeyError:
+        return False

@@ -1,0 +1,31 @@
+"""What the graph's nodes need, built once in the app's lifespan and passed as run context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agent.flows import Flows
+from agent.intents import IntentClassifier
+from agent.replies import ReplyBook
+from knowledge.index import KnowledgeIndex
+from policies.engine import Policies
+from settings import Settings
+from tools.actions import Toolbox
+from tools.backend import CommerceBackend
+
+if TYPE_CHECKING:
+    from agent.brains.base import Brain
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    backend: CommerceBackend
+    toolbox: Toolbox
+    knowledge: KnowledgeIndex
+    classifier: IntentClassifier
+    policies: Policies
+    replies: ReplyBook
+    flows: Flows
+    brain: "Brain"

@@ -1,0 +1,105 @@
+"""Intent catalogue (one YAML file per intent) and the offline classifier trained from it.
+
+The classifier is a linear model over character and word n-grams of the normalised text:
+character n-grams carry Arabic morphology, dialect spelling and typos; word n-grams carry
+English phrasing. It trains in about a second and is cached by the catalogue's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, Field
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, make_pipeline
+
+from knowledge.normalize import normalize, tokenize
+
+
+class IntentDefinition(BaseModel):
+    intent: str
+    description: dict[str, str]
+    examples: dict[str, list[str]]
+
+
+class IntentGuess(BaseModel):
+    intent: str
+    confidence: float
+
+
+class IntentPrediction(BaseModel):
+    best: IntentGuess
+    alternatives: list[IntentGuess] = Field(default_factory=list)
+
+
+def load_catalogue(folder: Path) -> list[IntentDefinition]:
+    defs = [
+        IntentDefinition.model_validate(yaml.safe_load(p.read_text("utf-8")))
+        for p in sorted(folder.glob("*.yaml"))
+    ]
+    if not defs:
+        raise ValueError(f"no intent files in {folder}")
+    return defs
+
+
+def catalogue_hash(defs: list[IntentDefinition]) -> str:
+    blob = "\n".join(d.model_dump_json() for d in defs)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _word_features(text: str) -> list[str]:
+    return tokenize(text)
+
+
+class IntentClassifier:
+    def __init__(self, pipeline, labels: list[str]) -> None:
+        self._pipeline = pipeline
+        self.labels = labels
+
+    @classmethod
+    def train(cls, defs: list[IntentDefinition]) -> "IntentClassifier":
+        texts, labels = [], []
+        for d in defs:
+            for examples in d.examples.values():
+                texts.extend(normalize(t) for t in examples)
+                labels.extend([d.intent] * len(examples))
+        features = FeatureUnion(
+            [
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                          min_df=1)),
+                ("words", TfidfVectorizer(analyzer=_word_features, ngram_range=(1, 1),
+                                          sublinear_tf=True)),
+            ]
+        )
+        pipeline = make_pipeline(features, LogisticRegression(C=20.0, max_iter=2000))
+        pipeline.fit(texts, labels)
+        return cls(pipeline, list(pipeline.classes_))
+
+    @classmethod
+    def load_or_train(cls, catalogue_dir: Path, cache_dir: Path) -> "IntentClassifier":
+        defs = load_catalogue(catalogue_dir)
+        cache = cache_dir / f"intents-{catalogue_hash(defs)}.pkl"
+        if cache.exists():
+            try:
+                with cache.open("rb") as fh:
+                    return pickle.load(fh)
+            except Exception:  # a stale or partial cache is rebuilt, never fatal
+                cache.unlink(missing_ok=True)
+        model = cls.train(defs)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(model, fh)
+        tmp.replace(cache)
+        return model
+
+    def predict(self, text: str, top: int = 3) -> IntentPrediction:
+        probs = self._pipeline.predict_proba([normalize(text)])[0]
+        order = np.argsort(-probs)[:top]
+        guesses = [IntentGuess(intent=self.labels[i], confidence=float(probs[i])) for i in order]
+        return IntentPrediction(best=guesses[0], alternatives=guesses[1:])

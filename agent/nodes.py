@@ -1,0 +1,306 @@
+"""The graph's nodes. Each takes the state and the run's Deps and returns a partial update."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.runtime import Runtime
+
+from agent import frustration, language, slots
+from agent.brains.offline import tool_call
+from agent.deps import Deps
+from agent.state import ConversationState, Pending, Reply, TurnRecord
+from knowledge.normalize import normalize
+from policies.models import FRUSTRATION_ORDER, Facts
+from tools.actions import Session
+from tools.backend import new_id, now
+from tools.models import AuditRecord, Handoff
+
+_INJECTION = re.compile(
+    r"ignore (all |any )?(previous|prior|above) (instructions|rules)|system prompt|you are now|"
+    r"developer mode|تجاهل (كل |جميع )?(التعليمات|الأوامر)|انس(ى)? التعليمات",
+    re.I,
+)
+_SMALL_TALK = {"greeting", "thanks", "goodbye", "affirm", "deny"}
+_KEEP_TEXTS = 10
+
+
+async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    settings = runtime.context.settings
+    text = state["text"].strip()[: settings.max_message_chars]
+    current = state.get("language") or state.get("page_language") or settings.default_language
+    lang, locked, switched = language.choose(current, state.get("language_locked", False), text)
+    flags = ["injection"] if _INJECTION.search(text) else []
+    texts = (state.get("customer_texts") or []) + [text]
+    mode = state.get("mode") or "assistant"
+    return {
+        "text": text,
+        "normalized": normalize(text),
+        "language": lang,
+        "language_locked": locked,
+        "language_switched": switched,
+        "guard_flags": flags,
+        "customer_texts": texts[-_KEEP_TEXTS:],
+        "mode": "assistant" if mode == "closed" else mode,
+        "messages": [HumanMessage(content=text)],
+    }
+
+
+async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    prediction = deps.classifier.predict(state["text"])
+    found = slots.extract(state["text"])
+    reading = frustration.read(
+        state["text"], (state.get("customer_texts") or [])[:-1], state.get("failures", 0)
+    )
+    return {
+        "sense": {
+            "intent": prediction.best.intent,
+            "confidence": round(prediction.best.confidence, 4),
+            "alternatives": [g.model_dump() for g in prediction.alternatives],
+            "slots": found,
+            "frustration": reading.model_dump(),
+            "language": language.detect(state["text"]),
+        },
+        "slots": (state.get("slots") or {}) | found,
+    }
+
+
+async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    mode = state.get("mode", "assistant")
+    if mode == "human":
+        # A person owns the conversation: the assistant stays silent.
+        return {"route": "inbox"}
+    if mode == "waiting_human":
+        handoff = state.get("handoff") or {}
+        reply = deps.replies.reply(
+            "handoff.already", state["language"], kind="handoff",
+            data={"handoff_id": handoff.get("id"), "status": "queued"},
+            handoff_id=handoff.get("id"),
+        )
+        return {"route": "inbox", "replies": [reply]}
+    sense_ = state["sense"]
+    decision = deps.policies.decide_escalation(
+        Facts(
+            intent=sense_["intent"],
+            intent_confidence=sense_["confidence"],
+            frustration_level=sense_["frustration"]["level"],
+        )
+    )
+    update: dict[str, Any] = {
+        "decision": decision.model_dump(),
+        "route": "continue",
+        "wants_knowledge": needs_knowledge(state, deps),
+    }
+    if decision.escalate:
+        update["route"] = "handoff"
+        await deps.backend.record_audit(
+            AuditRecord(
+                at=now(),
+                conversation_id=state["conversation_id"],
+                actor="policy_gate",
+                action="escalate",
+                allowed=True,
+                reason=decision.reason,
+                details={"rule_id": decision.rule_id, "policy_version": decision.policy_version},
+            )
+        )
+    return update
+
+
+def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
+    sense_ = state["sense"]
+    if state.get("pending") and sense_["intent"] in {"affirm", "deny"}:
+        return False
+    if deps.flows.needs_knowledge(sense_["intent"]):
+        return True
+    if sense_["confidence"] < deps.settings.intent_min_confidence:
+        return True
+    return deps.settings.use_llm and sense_["intent"] not in _SMALL_TALK
+
+
+async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    # Embedding the query is CPU work; keep the event loop free for other conversations.
+    result = await asyncio.to_thread(runtime.context.knowledge.search, state["text"])
+    return {"retrieval": result.model_dump()}
+
+
+async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    lang = state["language"]
+    rounds = state.get("rounds", 0)
+    if rounds >= deps.settings.llm_max_tool_rounds + 2:
+        return {"replies": [deps.replies.reply("tool_error", lang)]}
+    pending = state.get("pending")
+    if pending and not state.get("tool_results"):
+        intent = state["sense"]["intent"]
+        if intent == "affirm":
+            # The explicit yes is recognised by the graph, never taken from a model's word.
+            call = tool_call(pending["tool"], pending["args"])
+            return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
+                    "rounds": rounds + 1}
+        if intent == "deny":
+            prefix = deps.flows.prefix_for_tool(pending["tool"])
+            reply = deps.replies.reply(
+                f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
+            )
+            return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1}
+        state = {**state, "pending": None}
+        update = await deps.brain.respond(state, deps)
+        return {"pending": None, "rounds": rounds + 1} | update
+    update = await deps.brain.respond(state, deps)
+    return update | {"rounds": rounds + 1}
+
+
+async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    session = Session(
+        conversation_id=state["conversation_id"],
+        customer_id=state.get("customer_id"),
+        verify_failures=state.get("verify_failures", 0),
+        confirmed=state.get("confirmed"),
+    )
+    results = list(state.get("tool_results") or [])
+    update: dict[str, Any] = {}
+    llm_ids = _pending_llm_call_ids(state)
+    messages = []
+    for call in state.get("tool_calls") or []:
+        outcome = await deps.toolbox.run(call["name"], call["args"], session)
+        if outcome.verified_customer_id:
+            session.customer_id = outcome.verified_customer_id
+            update["customer_id"] = outcome.verified_customer_id
+        if call["name"] == "verify_identity" and outcome.outcome == "mismatch":
+            session.verify_failures += 1
+            update["verify_failures"] = session.verify_failures
+        if outcome.outcome == "needs_confirmation" and outcome.confirmation_key:
+            update["pending"] = Pending(
+                key=outcome.confirmation_key, tool=call["name"], args=call["args"], data=outcome.data
+            )
+        if outcome.outcome in {"handoff", "locked"}:
+            update["route"] = "handoff"
+        results.append(outcome.model_dump())
+        if call["id"] in llm_ids:
+            messages.append(ToolMessage(content=outcome.model_dump_json(), tool_call_id=call["id"]))
+    update |= {"tool_results": results, "tool_calls": [], "confirmed": None}
+    if messages:
+        update["messages"] = messages
+    return update
+
+
+def _pending_llm_call_ids(state: ConversationState) -> set[str]:
+    msgs = state.get("messages") or []
+    if msgs and isinstance(msgs[-1], AIMessage):
+        return {tc["id"] for tc in msgs[-1].tool_calls if tc.get("id")}
+    return set()
+
+
+def _summary(state: ConversationState) -> str:
+    """What a human needs to pick up without making the customer repeat themselves."""
+    lines = []
+    sense_ = state.get("sense") or {}
+    decision = state.get("decision") or {}
+    if decision.get("rule_id"):
+        lines.append(f"Escalation rule: {decision['rule_id']} ({decision.get('reason', '')})")
+    lines.append(f"Language: {state.get('language')}; verified customer: "
+                 f"{state.get('customer_id') or 'no'}")
+    if sense_:
+        f = sense_["frustration"]
+        lines.append(f"Latest intent: {sense_['intent']} ({sense_['confidence']:.2f}); "
+                     f"frustration: {f['level']} ({f['score']:.2f})")
+    known = {k: v for k, v in (state.get("slots") or {}).items() if k in {"order_id"}}
+    if known:
+        lines.append(f"Details given: {known}")
+    tried = [t for rec in state.get("trajectory") or [] for t in rec["tools"]]
+    if tried:
+        lines.append(f"Already tried: {', '.join(tried)}")
+    lines.append("Customer said: " + " | ".join((state.get("customer_texts") or [])[-4:]))
+    return "\n".join(lines)
+
+
+async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    decision = state.get("decision") or {}
+    reason = decision.get("reason") or "customer asked for a person"
+    results = state.get("tool_results") or []
+    if results and results[-1]["outcome"] == "locked":
+        reason = "identity verification locked after repeated failures"
+    record = await deps.backend.create_handoff(
+        Handoff(
+            id=new_id("HO"),
+            conversation_id=state["conversation_id"],
+            customer_id=state.get("customer_id"),
+            language=state["language"],
+            priority=decision.get("priority", "normal") if decision.get("escalate") else "normal",
+            skill=decision.get("skill", "general") if decision.get("escalate") else "general",
+            reason=reason,
+            summary=_summary(state),
+            created_at=now(),
+        )
+    )
+    await deps.backend.record_audit(
+        AuditRecord(
+            at=now(),
+            conversation_id=state["conversation_id"],
+            actor="assistant",
+            action="handoff",
+            allowed=True,
+            reason=reason,
+            details={"handoff_id": record.id, "priority": record.priority,
+                     "rule_id": decision.get("rule_id")},
+        )
+    )
+    lang = state["language"]
+    replies = list(state.get("replies") or [])
+    if results and results[-1]["outcome"] == "locked":
+        replies.append(deps.replies.reply("verify_locked", lang))
+    replies.append(
+        deps.replies.reply(
+            "handoff.created", lang, kind="handoff",
+            data={"handoff_id": record.id, "status": "queued", "priority": record.priority},
+            handoff_id=record.id,
+        )
+    )
+    return {
+        "replies": replies,
+        "mode": "waiting_human",
+        "handoff": record.model_dump(mode="json"),
+        "active_flow": None,
+        "pending": None,
+    }
+
+
+async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    lang = state["language"]
+    replies: list[Reply] = list(state.get("replies") or [])
+    sense_ = state.get("sense") or {}
+    level = (sense_.get("frustration") or {}).get("level", "calm")
+    prefix: list[str] = []
+    if state.get("language_switched"):
+        prefix.append(deps.replies.text("language_switched", lang))
+    if replies and state.get("route") != "inbox" and FRUSTRATION_ORDER[level] >= 1:
+        prefix.append(deps.replies.text("empathy", lang))
+    if prefix and replies:
+        first = replies[0]
+        replies[0] = {**first, "text": " ".join(prefix + [first["text"]])}
+    record = TurnRecord(
+        intent=sense_.get("intent", ""),
+        confidence=sense_.get("confidence", 0.0),
+        frustration=(sense_.get("frustration") or {}).get("score", 0.0),
+        level=level,
+        rule_id=(state.get("decision") or {}).get("rule_id"),
+        tools=[r["tool"] for r in state.get("tool_results") or []],
+    )
+    # Templated replies join the model-visible history so an LLM sees what was said.
+    said = [AIMessage(content=r["text"]) for r in replies if "template" in r["data"]]
+    update: dict[str, Any] = {
+        "replies": replies,
+        "trajectory": (state.get("trajectory") or []) + [record],
+    }
+    if said:
+        update["messages"] = said
+    return update

@@ -1,0 +1,136 @@
+"""Turn tool outcomes and retrieved passages into approved replies (shared by both brains)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from agent.replies import ReplyBook, money
+from agent.state import Citation, Lang, Reply
+from knowledge.documents import Chunk
+from knowledge.index import KnowledgeIndex, SearchResult
+
+# Outcomes whose wording is fixed by policy in both brains (an LLM never paraphrases them).
+APPROVED_OUTCOMES = {
+    ("cancel_order", "needs_confirmation"),
+    ("cancel_order", "ok"),
+    ("cancel_order", "not_cancellable"),
+    ("verify_identity", "mismatch"),
+    ("verify_identity", "locked"),
+}
+
+_GENERIC = {
+    "needs_identity": "ask_verification",
+    "not_found": "order_not_found",
+    "invalid_args": "tool_error",
+    "unknown_tool": "tool_error",
+    "mismatch": "verify_mismatch",
+    "locked": "verify_locked",
+}
+_MAX_PASSAGE_CHARS = 700
+
+
+def _date(value: str | None, lang: Lang) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).date().isoformat()
+    except ValueError:
+        return value
+
+
+def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str, Any]:
+    """Placeholders for order templates, in the customer's language."""
+    if "order_id" not in data or "items" not in data:
+        return {"order_id": data.get("order_id")}
+    sep = "، " if lang == "ar" else ", "
+    items = sep.join(
+        f"{i['qty']}× {i['name'][lang]}" if i["qty"] > 1 else i["name"][lang] for i in data["items"]
+    )
+    last = data.get("last_event")
+    last_text = None
+    if last:
+        where = f" ({last['location'][lang]})" if last.get("location") else ""
+        last_text = f"{last['description'][lang]}{where}, {_date(last['at'], lang)}"
+    status = data.get("status")
+    return {
+        "order_id": data["order_id"],
+        "items": items,
+        "total": money(data["total"], lang),
+        "expected_delivery": _date(data.get("expected_delivery"), lang),
+        "carrier": data.get("carrier"),
+        "tracking_number": data.get("tracking_number"),
+        "last_event": last_text,
+        "status_label": book.label(f"status.{status}", lang) if status else None,
+    }
+
+
+def order_lines(orders: list[dict[str, Any]], lang: Lang, book: ReplyBook) -> str:
+    lines = []
+    for o in orders:
+        v = order_values(o, lang, book)
+        lines.append(f"• {v['order_id']} — {v['status_label']} — {v['total']} — {v['items']}")
+    return "\n".join(lines)
+
+
+def outcome_reply(
+    result: dict[str, Any], prefix: str | None, lang: Lang, book: ReplyBook
+) -> Reply:
+    """The approved reply for a tool outcome."""
+    tool, outcome, data = result["tool"], result["outcome"], result.get("data", {})
+    values = order_values(data, lang, book) | {
+        "ticket_id": data.get("ticket_id"),
+        "attempts_left": data.get("attempts_left"),
+    }
+    if tool == "list_orders" and outcome == "ok":
+        values["lines"] = order_lines(data["orders"], lang, book)
+        return book.reply("list.ok", lang, kind="orders", data=data, **values)
+    if tool == "verify_identity" and outcome == "ok":
+        return book.reply("verify_ok", lang, name=data["name"][lang], **values)
+    key = f"{prefix}.{outcome}" if prefix else None
+    if key and book.has(key):
+        kind = "confirmation" if outcome == "needs_confirmation" else (
+            "order" if "order_id" in data and "items" in data else "text"
+        )
+        quick = ["yes", "no"] if outcome == "needs_confirmation" else None
+        return book.reply(key, lang, kind=kind, quick=quick, data=data, **values)
+    if outcome == "invalid_args" and "order_id" in str(data.get("reason", "")):
+        return book.reply("invalid_order_id", lang)
+    return book.reply(_GENERIC.get(outcome, "tool_error"), lang, **values)
+
+
+def _trim(text: str) -> str:
+    """Cut a passage at a sentence end so it reads as a whole answer."""
+    text = re.sub(r"\n{3,}", "\n\n", text.strip())
+    if len(text) <= _MAX_PASSAGE_CHARS:
+        return text
+    cut = text[:_MAX_PASSAGE_CHARS]
+    end = max(cut.rfind(m) for m in (". ", ".\n", "؟", "。", "\n"))
+    return cut[: end + 1].strip() if end > 200 else cut.rstrip() + "…"
+
+
+def citation(chunk: Chunk) -> Citation:
+    return Citation(id=chunk.id, title=chunk.title, source=chunk.source, anchor=chunk.anchor)
+
+
+def knowledge_reply(
+    result: SearchResult,
+    lang: Lang,
+    index: KnowledgeIndex,
+    book: ReplyBook,
+    min_confidence: float,
+) -> Reply | None:
+    """Answer from the best passage, in the customer's language, citing its source."""
+    if not result.passages or result.confidence < min_confidence / 2:
+        return None
+    chunk = index.counterpart(result.passages[0].chunk, lang)
+    answer = chunk.answer if chunk.kind == "faq" and chunk.answer else _trim(chunk.text)
+    key = "knowledge.answer" if result.confidence >= min_confidence else "knowledge.unsure"
+    return book.reply(
+        key,
+        lang,
+        citations=[citation(chunk)],
+        data={"confidence": round(result.confidence, 3)},
+        answer=answer,
+    )

@@ -1,0 +1,242 @@
+"""The assistant as a service: conversations in, replies out, everything persisted.
+
+Used by the HTTP API and by `cx chat`. `open_assistant` builds every resource once (engine,
+checkpointer, index, classifier) and closes them on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessageChunk
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.graph.state import CompiledStateGraph
+from pydantic import BaseModel, Field
+
+from agent.brains.offline import OfflineBrain
+from agent.deps import Deps
+from agent.flows import Flows
+from agent.graph import build_graph
+from agent.intents import IntentClassifier
+from agent.replies import ReplyBook
+from agent.state import Reply, fresh_turn
+from knowledge.embeddings import E5Embeddings, OpenAIEmbeddings
+from knowledge.index import KnowledgeIndex, open_collection
+from policies.engine import Policies
+from settings import Settings
+from tools.actions import Toolbox
+from tools.backend import SqlCommerceBackend
+from tools.conversations import Conversation, ConversationStore, TranscriptMessage
+from tools.db import create_schema, make_engine
+
+log = logging.getLogger(__name__)
+
+
+class UnknownConversation(LookupError):
+    pass
+
+
+class HandoffStatus(BaseModel):
+    id: str | None
+    status: str
+    priority: str | None = None
+
+
+class TurnResult(BaseModel):
+    conversation_id: str
+    mode: Literal["assistant", "waiting_human", "human", "closed"]
+    language: Literal["ar", "en"]
+    replies: list[dict[str, Any]]
+    handoff: HandoffStatus | None = None
+    intent: str | None = None
+    frustration: str | None = None
+
+
+class StreamEvent(BaseModel):
+    event: Literal["delta", "message", "done", "error"]
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def make_embeddings(settings: Settings):
+    if settings.embedding_backend == "openai":
+        if settings.openai_api_key is None:
+            raise ValueError("CX_EMBEDDING_BACKEND=openai needs OPENAI_API_KEY")
+        return OpenAIEmbeddings(
+            settings.openai_embedding_model,
+            settings.openai_api_key.get_secret_value(),
+            settings.openai_base_url,
+        )
+    return E5Embeddings()
+
+
+def open_knowledge(settings: Settings) -> KnowledgeIndex:
+    embed = make_embeddings(settings)
+    if settings.chroma_mode == "http":
+        collection = open_collection(
+            embed, name=settings.chroma_collection, host=settings.chroma_host,
+            port=settings.chroma_port,
+        )
+    else:
+        collection = open_collection(embed, name=settings.chroma_collection,
+                                     path=settings.chroma_path)
+    index = KnowledgeIndex(collection=collection, embed=embed)
+    index.load()
+    return index
+
+
+def make_brain(settings: Settings):
+    if settings.use_llm:
+        from agent.brains.llm import LlmBrain
+
+        return LlmBrain(settings, settings.policies_dir / "voice.yaml")
+    return OfflineBrain()
+
+
+class Assistant:
+    def __init__(self, deps: Deps, graph: CompiledStateGraph, store: ConversationStore) -> None:
+        self.deps = deps
+        self.graph = graph
+        self.store = store
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def start(
+        self, channel: str = "web", locale: str | None = None, customer_id: str | None = None
+    ) -> Conversation:
+        return await self.store.create(f"cv_{uuid.uuid4().hex}", channel, locale, customer_id)
+
+    async def transcript(self, conversation_id: str) -> tuple[Conversation, list[TranscriptMessage]]:
+        conv = await self.store.get(conversation_id)
+        if conv is None:
+            raise UnknownConversation(conversation_id)
+        return conv, await self.store.transcript(conversation_id)
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(conversation_id, asyncio.Lock())
+
+    async def _begin(self, conversation_id: str, text: str) -> tuple[Conversation, dict[str, Any]]:
+        conv = await self.store.get(conversation_id)
+        if conv is None:
+            raise UnknownConversation(conversation_id)
+        # The customer's words are stored before anything can fail.
+        await self.store.append(conversation_id, "customer", text)
+        turn = fresh_turn(text) | {
+            "conversation_id": conversation_id,
+            "channel": conv.channel,
+            "mode": conv.mode,
+            "customer_id": conv.customer_id,
+            "page_language": conv.locale if conv.locale in ("ar", "en") else None,
+        }
+        return conv, turn
+
+    async def _finish(self, conv: Conversation, out: dict[str, Any]) -> TurnResult:
+        replies: list[Reply] = out.get("replies") or []
+        for r in replies:
+            await self.store.append(conv.id, "assistant", r["text"], r["lang"], dict(r))
+        await self.store.update(
+            conv.id,
+            mode=out.get("mode", conv.mode),
+            language=out.get("language"),
+            customer_id=out.get("customer_id") or conv.customer_id,
+        )
+        handoff = out.get("handoff")
+        mode = out.get("mode", conv.mode)
+        sense = out.get("sense") or {}
+        return TurnResult(
+            conversation_id=conv.id,
+            mode=mode,
+            language=out.get("language", self.deps.settings.default_language),
+            replies=[dict(r) for r in replies],
+            handoff=HandoffStatus(id=handoff["id"], status=handoff["status"],
+                                  priority=handoff["priority"])
+            if handoff and mode == "waiting_human" else None,
+            intent=sense.get("intent"),
+            frustration=(sense.get("frustration") or {}).get("level"),
+        )
+
+    async def _failed(self, conv: Conversation, exc: Exception) -> TurnResult:
+        log.exception("turn failed for %s", conv.id, exc_info=exc)
+        lang = conv.language if conv.language in ("ar", "en") else self.deps.settings.default_language
+        reply = self.deps.replies.reply("tool_error", lang, kind="error")
+        return await self._finish(conv, {"replies": [reply], "language": lang, "mode": conv.mode})
+
+    def _config(self, conversation_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": conversation_id}}
+
+    async def turn(self, conversation_id: str, text: str) -> TurnResult:
+        async with self._lock(conversation_id):
+            conv, turn = await self._begin(conversation_id, text)
+            try:
+                out = await self.graph.ainvoke(
+                    turn, self._config(conversation_id), context=self.deps
+                )
+            except Exception as exc:  # the customer still gets an honest reply
+                return await self._failed(conv, exc)
+            return await self._finish(conv, out)
+
+    async def stream(self, conversation_id: str, text: str) -> AsyncIterator[StreamEvent]:
+        """Token deltas while an LLM writes, then each final message, then done."""
+        async with self._lock(conversation_id):
+            conv, turn = await self._begin(conversation_id, text)
+            try:
+                async for mode, chunk in self.graph.astream(
+                    turn, self._config(conversation_id), context=self.deps,
+                    stream_mode=["messages"],
+                ):
+                    message, meta = chunk
+                    if (
+                        isinstance(message, AIMessageChunk)
+                        and meta.get("langgraph_node") == "respond"
+                        and isinstance(message.content, str)
+                        and message.content
+                    ):
+                        yield StreamEvent(event="delta", data={"text": message.content})
+                state = await self.graph.aget_state(self._config(conversation_id))
+                result = await self._finish(conv, state.values)
+            except Exception as exc:
+                result = await self._failed(conv, exc)
+            for reply in result.replies:
+                yield StreamEvent(event="message", data=reply)
+            yield StreamEvent(event="done", data=result.model_dump(exclude={"replies"}))
+
+
+async def prepare_store(settings: Settings) -> None:
+    engine = make_engine(settings.db_url)
+    try:
+        await create_schema(engine)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def open_assistant(settings: Settings) -> AsyncIterator[Assistant]:
+    async with AsyncExitStack() as stack:
+        engine = make_engine(settings.db_url)
+        stack.push_async_callback(engine.dispose)
+        await create_schema(engine)
+        settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        saver = await stack.enter_async_context(
+            AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path))
+        )
+        backend = SqlCommerceBackend(engine)
+        policies = Policies.load(settings.policies_dir)
+        knowledge = await asyncio.to_thread(open_knowledge, settings)
+        classifier = await asyncio.to_thread(
+            IntentClassifier.load_or_train, settings.catalogue_dir, settings.model_cache_dir
+        )
+        deps = Deps(
+            settings=settings,
+            backend=backend,
+            toolbox=Toolbox(backend, policies.actions),
+            knowledge=knowledge,
+            classifier=classifier,
+            policies=policies,
+            replies=ReplyBook.load(settings.policies_dir / "replies.yaml"),
+            flows=Flows.load(settings.flows_file),
+            brain=make_brain(settings),
+        )
+        yield Assistant(deps, build_graph(saver), ConversationStore(engine))

@@ -1,0 +1,170 @@
+"""The HTTP face of the assistant (FastAPI). Resources live in the lifespan, not at import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette.sse import EventSourceResponse
+
+from agent.service import Assistant, TurnResult, UnknownConversation, open_assistant
+from settings import Settings
+
+_IDENTITY_SALT = "cx-customer-identity"
+
+
+class ConversationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["web", "whatsapp", "api"] = "web"
+    locale: Literal["ar", "en"] | None = Field(None, description="The page's language, if known")
+    customer_token: str | None = Field(
+        None, description="Signed identity of a logged-in customer, minted by the host site"
+    )
+
+
+class ConversationCreated(BaseModel):
+    id: str
+    mode: str
+    language: str | None
+    verified: bool
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="What the customer wrote")
+
+
+class TranscriptOut(BaseModel):
+    id: str
+    channel: str
+    mode: str
+    language: str | None
+    verified: bool
+    messages: list[dict[str, Any]]
+
+
+def identity_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.identity_secret.get_secret_value(), salt=_IDENTITY_SALT)
+
+
+def mint_customer_token(settings: Settings, customer_id: str) -> str:
+    """What a host site does for a logged-in customer (see README, "Signed identity")."""
+    return identity_serializer(settings).dumps({"customer_id": customer_id})
+
+
+def _assistant(request: Request) -> Assistant:
+    return request.app.state.assistant
+
+
+AssistantDep = Annotated[Assistant, Depends(_assistant)]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_assistant(settings) as assistant:
+            app.state.assistant = assistant
+            yield
+
+    app = FastAPI(
+        title="Rawaf customer-service assistant",
+        version="0.1.0",
+        description="Bilingual (Arabic/English) agentic customer-service API.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"] if p != "body") or "body"
+            problems.append(f"{where}: {err['msg']}")
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"error": "invalid request", "detail": problems},
+        )
+
+    @app.exception_handler(UnknownConversation)
+    async def _unknown(_: Request, exc: UnknownConversation) -> JSONResponse:
+        return JSONResponse(
+            status_code=status.HTTP_404_NOT_FOUND,
+            content={"error": "conversation not found", "detail": [str(exc)]},
+        )
+
+    @app.get("/healthz")
+    async def healthz(assistant: AssistantDep) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "brain": assistant.deps.brain.name,
+            "knowledge_chunks": len(assistant.deps.knowledge),
+        }
+
+    @app.post("/v1/conversations", status_code=status.HTTP_201_CREATED)
+    async def create_conversation(
+        body: ConversationCreate, assistant: AssistantDep
+    ) -> ConversationCreated:
+        customer_id = None
+        if body.customer_token:
+            try:
+                claims = identity_serializer(settings).loads(
+                    body.customer_token, max_age=settings.identity_max_age_s
+                )
+            except SignatureExpired:
+                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token has expired")
+            except BadSignature:
+                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token is not valid")
+            customer_id = claims.get("customer_id") if isinstance(claims, dict) else None
+            if not customer_id or await assistant.deps.backend.get_customer(customer_id) is None:
+                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token names no customer")
+        conv = await assistant.start(body.channel, body.locale, customer_id)
+        return ConversationCreated(
+            id=conv.id, mode=conv.mode, language=conv.language, verified=customer_id is not None
+        )
+
+    @app.post("/v1/conversations/{conversation_id}/messages", response_model=TurnResult)
+    async def post_message(
+        conversation_id: str, body: MessageIn, request: Request, assistant: AssistantDep
+    ):
+        text = body.text.strip()
+        if not text:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "text must not be empty")
+        if len(text) > settings.max_message_chars:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"text is {len(text)} characters; the limit is {settings.max_message_chars}",
+            )
+        if await assistant.store.get(conversation_id) is None:
+            raise UnknownConversation(conversation_id)
+        if "text/event-stream" in request.headers.get("accept", ""):
+
+            async def events() -> AsyncIterator[dict[str, str]]:
+                async for ev in assistant.stream(conversation_id, text):
+                    yield {"event": ev.event, "data": json.dumps(ev.data, ensure_ascii=False)}
+
+            return EventSourceResponse(events())
+        return await assistant.turn(conversation_id, text)
+
+    @app.get("/v1/conversations/{conversation_id}")
+    async def get_conversation(conversation_id: str, assistant: AssistantDep) -> TranscriptOut:
+        conv, messages = await assistant.transcript(conversation_id)
+        return TranscriptOut(
+            id=conv.id,
+            channel=conv.channel,
+            mode=conv.mode,
+            language=conv.language,
+            verified=conv.customer_id is not None,
+            messages=[m.model_dump(mode="json") for m in messages],
+        )
+
+    return app

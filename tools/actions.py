@@ -1,0 +1,401 @@
+"""The assistant's tools: typed, guarded by the action policy, audited, idempotent.
+
+Both brains call tools only through `Toolbox.run`. The customer's identity comes from the
+`Session` the graph builds, never from a tool argument, so no model output can reach another
+customer's data. Every call, allowed or refused, leaves an audit record.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from policies.models import ActionPolicy
+from tools.backend import CommerceBackend, new_id, now
+from tools.contact import mask_email, mask_phone, normalize_email, normalize_phone, to_ascii_digits
+from tools.models import AuditRecord, Bilingual, Order, OrderStatus, Ticket, TrackingEvent
+
+Tier = Literal["read", "write", "handoff"]
+
+
+def canonical_order_id(raw: str) -> str:
+    digits = "".join(ch for ch in to_ascii_digits(raw) if ch.isdigit())
+    return f"RW-{digits}"
+
+
+class Session(BaseModel):
+    """Who is asking, as established by the graph (signed token or in-chat verification)."""
+
+    conversation_id: str
+    customer_id: str | None = None
+    verify_failures: int = 0
+    # "<tool>:<order id>" the customer explicitly confirmed this turn, if any.
+    confirmed: str | None = None
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OrderArgs(_Args):
+    order_id: str = Field(description="Order number, e.g. RW-100234 or 100234")
+
+    @field_validator("order_id")
+    @classmethod
+    def _canonical(cls, v: str) -> str:
+        canon = canonical_order_id(v)
+        if len(canon) != 9:
+            raise ValueError("an order number has 6 digits, e.g. RW-100234")
+        return canon
+
+
+class FindCustomerArgs(_Args):
+    contact: str = Field(description="Email address or Saudi mobile number")
+
+
+class VerifyIdentityArgs(OrderArgs):
+    contact: str = Field(description="Email or mobile number on the order")
+
+
+class ListOrdersArgs(_Args):
+    limit: int = Field(5, ge=1, le=20)
+
+
+class CancelOrderArgs(OrderArgs):
+    reason: str | None = Field(None, max_length=500)
+
+
+class CreateTicketArgs(_Args):
+    subject: str = Field(min_length=3, max_length=200)
+    body: str = Field(min_length=3, max_length=4000)
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+
+
+class RequestHumanArgs(_Args):
+    reason: str = Field("customer asked for a person", max_length=500)
+
+
+class ToolSpec(BaseModel):
+    name: str
+    description: str
+    args: type[_Args]
+    tier: Tier
+
+
+TOOLS: dict[str, ToolSpec] = {
+    spec.name: spec
+    for spec in [
+        ToolSpec(
+            name="find_customer",
+            description="Look up the verified customer's own profile by their email or mobile.",
+            args=FindCustomerArgs,
+            tier="read",
+        ),
+        ToolSpec(
+            name="verify_identity",
+            description="Verify the customer by an order number and the email or mobile on it.",
+            args=VerifyIdentityArgs,
+            tier="read",
+        ),
+        ToolSpec(
+            name="get_order",
+            description="Get one of the verified customer's orders: items, totals, status.",
+            args=OrderArgs,
+            tier="read",
+        ),
+        ToolSpec(
+            name="list_orders",
+            description="List the verified customer's most recent orders.",
+            args=ListOrdersArgs,
+            tier="read",
+        ),
+        ToolSpec(
+            name="track_shipment",
+            description="Shipping status, carrier, tracking events and expected delivery of an order.",
+            args=OrderArgs,
+            tier="read",
+        ),
+        ToolSpec(
+            name="cancel_order",
+            description=(
+                "Cancel an order that has not shipped yet. The customer must have said yes to a "
+                "summary of the cancellation first; otherwise the tool asks for confirmation."
+            ),
+            args=CancelOrderArgs,
+            tier="write",
+        ),
+        ToolSpec(
+            name="create_ticket",
+            description="Open a support ticket for a problem the team must follow up.",
+            args=CreateTicketArgs,
+            tier="write",
+        ),
+        ToolSpec(
+            name="request_human",
+            description="Hand the conversation to a human agent.",
+            args=RequestHumanArgs,
+            tier="handoff",
+        ),
+    ]
+}
+
+
+class ToolOutcome(BaseModel):
+    """What a tool did. `outcome` selects the reply template; `data` is safe to show."""
+
+    tool: str
+    outcome: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    verified_customer_id: str | None = None
+    confirmation_key: str | None = None
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    """The order as the customer may see it (their own order only)."""
+    last = order.tracking_events[-1] if order.tracking_events else None
+    return {
+        "order_id": order.id,
+        "status": order.status.value,
+        "created_at": order.created_at.date().isoformat(),
+        "items": [
+            {"name": i.name.model_dump(), "qty": i.qty, "unit_price": i.unit_price}
+            for i in order.items
+        ],
+        "total": order.total,
+        "vat_included": order.vat_included,
+        "currency": order.currency,
+        "payment_method": order.payment_method,
+        "city": order.shipping_address.city.model_dump(),
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "expected_delivery": order.expected_delivery,
+        "last_event": (
+            {
+                "at": last.at.isoformat(),
+                "description": last.description.model_dump(),
+                "location": last.location.model_dump() if last.location else None,
+            }
+            if last
+            else None
+        ),
+    }
+
+
+class Toolbox:
+    def __init__(self, backend: CommerceBackend, policy: ActionPolicy) -> None:
+        self._backend = backend
+        self._policy = policy
+
+    async def run(self, name: str, raw_args: dict[str, Any], session: Session) -> ToolOutcome:
+        spec = TOOLS.get(name)
+        if spec is None:
+            return await self._refuse(name, raw_args, session, "unknown_tool", "no such tool")
+        try:
+            args = spec.args.model_validate(raw_args)
+        except ValidationError as exc:
+            msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            return await self._refuse(name, raw_args, session, "invalid_args", msg)
+        handler = getattr(self, f"_{name}")
+        return await handler(args, session)
+
+    # --- audit -----------------------------------------------------------------------------
+
+    async def _audit(
+        self, session: Session, action: str, allowed: bool, reason: str, **details: Any
+    ) -> None:
+        await self._backend.record_audit(
+            AuditRecord(
+                at=now(),
+                conversation_id=session.conversation_id,
+                actor=f"customer:{session.customer_id}" if session.customer_id else "anonymous",
+                action=action,
+                allowed=allowed,
+                reason=reason,
+                details=details | {"policy_version": self._policy.version},
+            )
+        )
+
+    async def _refuse(
+        self, name: str, args: Any, session: Session, outcome: str, reason: str, **data: Any
+    ) -> ToolOutcome:
+        shown = args.model_dump() if isinstance(args, BaseModel) else args
+        await self._audit(session, name, False, reason, args=shown, outcome=outcome)
+        return ToolOutcome(tool=name, outcome=outcome, data={"reason": reason} | data)
+
+    async def _own_order(
+        self, name: str, args: OrderArgs, session: Session
+    ) -> Order | ToolOutcome:
+        """The order if the verified customer owns it; otherwise the refusal outcome.
+
+        Someone else's order is reported as not found so order numbers cannot be probed.
+        """
+        if session.customer_id is None:
+            return await self._refuse(name, args, session, "needs_identity", "customer not verified")
+        order = await self._backend.get_order(args.order_id)
+        if order is None or order.customer_id != session.customer_id:
+            reason = "no such order" if order is None else "order belongs to another customer"
+            return await self._refuse(
+                name, args, session, "not_found", reason, order_id=args.order_id
+            )
+        return order
+
+    # --- read tools ------------------------------------------------------------------------
+
+    async def _find_customer(self, args: FindCustomerArgs, session: Session) -> ToolOutcome:
+        if session.customer_id is None:
+            return await self._refuse(
+                "find_customer", args, session, "needs_identity", "customer not verified"
+            )
+        customer = await self._backend.find_customer(args.contact)
+        if customer is None or customer.id != session.customer_id:
+            return await self._refuse(
+                "find_customer", args, session, "not_found", "contact not on this customer's profile"
+            )
+        await self._audit(session, "find_customer", True, "own profile")
+        return ToolOutcome(
+            tool="find_customer",
+            outcome="ok",
+            data={
+                "customer_id": customer.id,
+                "name": customer.name.model_dump(),
+                "tier": customer.tier.value,
+                "language": customer.language,
+                "email": mask_email(customer.email),
+                "phone": mask_phone(customer.phone),
+            },
+        )
+
+    async def _verify_identity(self, args: VerifyIdentityArgs, session: Session) -> ToolOutcome:
+        limit = self._policy.identity.max_verification_attempts
+        if session.verify_failures >= limit:
+            return await self._refuse(
+                "verify_identity", args, session, "locked", f"{limit} failed attempts"
+            )
+        order = await self._backend.get_order(args.order_id)
+        customer = await self._backend.get_customer(order.customer_id) if order else None
+        phone = normalize_phone(args.contact)
+        email = normalize_email(args.contact)
+        if customer is None or not (
+            (phone is not None and phone == customer.phone) or email == customer.email
+        ):
+            # One answer for "no such order" and "wrong contact" so neither can be probed.
+            return await self._refuse(
+                "verify_identity",
+                {"order_id": args.order_id},
+                session,
+                "mismatch",
+                "order number and contact do not match",
+                attempts_left=limit - session.verify_failures - 1,
+            )
+        await self._audit(session, "verify_identity", True, "order and contact match",
+                          customer_id=customer.id)
+        return ToolOutcome(
+            tool="verify_identity",
+            outcome="ok",
+            verified_customer_id=customer.id,
+            data={"customer_id": customer.id, "name": customer.name.model_dump()},
+        )
+
+    async def _get_order(self, args: OrderArgs, session: Session) -> ToolOutcome:
+        order = await self._own_order("get_order", args, session)
+        if isinstance(order, ToolOutcome):
+            return order
+        await self._audit(session, "get_order", True, "own order", order_id=order.id)
+        return ToolOutcome(tool="get_order", outcome="ok", data=order_view(order))
+
+    async def _track_shipment(self, args: OrderArgs, session: Session) -> ToolOutcome:
+        order = await self._own_order("track_shipment", args, session)
+        if isinstance(order, ToolOutcome):
+            return order
+        await self._audit(session, "track_shipment", True, "own order", order_id=order.id)
+        view = order_view(order)
+        view["events"] = [
+            {"at": e.at.isoformat(), "code": e.code, "description": e.description.model_dump()}
+            for e in order.tracking_events
+        ]
+        return ToolOutcome(tool="track_shipment", outcome=f"status_{order.status.value}", data=view)
+
+    async def _list_orders(self, args: ListOrdersArgs, session: Session) -> ToolOutcome:
+        if session.customer_id is None:
+            return await self._refuse(
+                "list_orders", args, session, "needs_identity", "customer not verified"
+            )
+        orders = await self._backend.list_orders(session.customer_id, args.limit)
+        await self._audit(session, "list_orders", True, "own orders", count=len(orders))
+        return ToolOutcome(
+            tool="list_orders",
+            outcome="ok" if orders else "empty",
+            data={"orders": [order_view(o) for o in orders]},
+        )
+
+    # --- write tools -----------------------------------------------------------------------
+
+    async def _cancel_order(self, args: CancelOrderArgs, session: Session) -> ToolOutcome:
+        order = await self._own_order("cancel_order", args, session)
+        if isinstance(order, ToolOutcome):
+            return order
+        key = f"cancel_order:{order.id}"
+        idem_key = f"{session.conversation_id}:{key}"
+        previous = await self._backend.recall(idem_key)
+        if previous is not None:
+            await self._audit(session, "cancel_order", True, "retry of a completed cancellation",
+                              order_id=order.id)
+            return ToolOutcome.model_validate(previous)
+        rule = self._policy.cancel_order
+        if order.status.value not in rule.allowed_statuses:
+            return await self._refuse(
+                "cancel_order",
+                args,
+                session,
+                "not_cancellable",
+                f"order is {order.status.value}; cancellation allowed only while "
+                f"{', '.join(rule.allowed_statuses)}",
+                **order_view(order),
+            )
+        if rule.requires_confirmation and session.confirmed != key:
+            await self._audit(session, "cancel_order", False, "awaiting customer confirmation",
+                              order_id=order.id)
+            return ToolOutcome(
+                tool="cancel_order",
+                outcome="needs_confirmation",
+                confirmation_key=key,
+                data=order_view(order) | {"reason": args.reason},
+            )
+        updated = await self._backend.set_order_status(
+            order.id,
+            OrderStatus.cancelled,
+            TrackingEvent(
+                at=now(),
+                code="cancelled",
+                description=Bilingual(
+                    en="Order cancelled at the customer's request",
+                    ar="أُلغي الطلب بناءً على طلب العميل",
+                ),
+            ),
+        )
+        result = ToolOutcome(tool="cancel_order", outcome="ok", data=order_view(updated))
+        stored = await self._backend.remember(idem_key, "cancel_order", result.model_dump())
+        await self._audit(session, "cancel_order", True, "cancelled before shipping",
+                          order_id=order.id, previous_status=order.status.value)
+        return ToolOutcome.model_validate(stored)
+
+    async def _create_ticket(self, args: CreateTicketArgs, session: Session) -> ToolOutcome:
+        ticket = await self._backend.create_ticket(
+            Ticket(
+                id=new_id("TK"),
+                conversation_id=session.conversation_id,
+                customer_id=session.customer_id,
+                subject=args.subject,
+                body=args.body,
+                priority=args.priority,
+                created_at=now(),
+            )
+        )
+        await self._audit(session, "create_ticket", True, "ticket opened", ticket_id=ticket.id)
+        return ToolOutcome(tool="create_ticket", outcome="ok", data={"ticket_id": ticket.id})
+
+    async def _request_human(self, args: RequestHumanArgs, session: Session) -> ToolOutcome:
+        # The handoff node creates the queue entry with the summary; here we only record intent.
+        await self._audit(session, "request_human", True, args.reason)
+        return ToolOutcome(tool="request_human", outcome="handoff", data={"reason": args.reason})

@@ -1,0 +1,107 @@
+"""Conversation records and their transcript (what the customer, assistant and humans said)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tools import db
+from tools.backend import now
+
+Mode = Literal["assistant", "waiting_human", "human", "closed"]
+Role = Literal["customer", "assistant", "agent", "system"]
+
+
+class Conversation(BaseModel):
+    id: str
+    channel: str
+    locale: str | None
+    customer_id: str | None
+    mode: Mode
+    language: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TranscriptMessage(BaseModel):
+    id: int
+    role: Role
+    text: str
+    language: str | None
+    payload: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+
+
+class ConversationStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create(
+        self, conversation_id: str, channel: str, locale: str | None, customer_id: str | None
+    ) -> Conversation:
+        ts = now()
+        values = dict(
+            id=conversation_id,
+            channel=channel,
+            locale=locale,
+            customer_id=customer_id,
+            mode="assistant",
+            language=locale,
+            created_at=ts,
+            updated_at=ts,
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(db.conversations).values(**values))
+        return Conversation.model_validate(values)
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(db.conversations).where(db.conversations.c.id == conversation_id)
+                )
+            ).mappings().first()
+        return Conversation.model_validate(dict(row)) if row else None
+
+    async def update(self, conversation_id: str, **values: Any) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(db.conversations)
+                .where(db.conversations.c.id == conversation_id)
+                .values(**values, updated_at=now())
+            )
+
+    async def append(
+        self,
+        conversation_id: str,
+        role: Role,
+        text: str,
+        language: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> TranscriptMessage:
+        values = dict(
+            conversation_id=conversation_id,
+            role=role,
+            text=text,
+            language=language,
+            payload=payload or {},
+            created_at=now(),
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(insert(db.messages).values(**values))
+            msg_id = result.inserted_primary_key[0]
+        return TranscriptMessage.model_validate(values | {"id": msg_id})
+
+    async def transcript(self, conversation_id: str) -> list[TranscriptMessage]:
+        query = (
+            select(db.messages)
+            .where(db.messages.c.conversation_id == conversation_id)
+            .order_by(db.messages.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [TranscriptMessage.model_validate(dict(r)) for r in rows]

@@ -1,0 +1,132 @@
+"""Typed domain records shared by the backend, the tools and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Lang = Literal["ar", "en"]
+
+
+class Bilingual(BaseModel):
+    en: str
+    ar: str
+
+    def pick(self, lang: Lang) -> str:
+        return self.ar if lang == "ar" else self.en
+
+
+class OrderStatus(StrEnum):
+    pending = "pending"
+    processing = "processing"
+    shipped = "shipped"
+    out_for_delivery = "out_for_delivery"
+    delivered = "delivered"
+    cancelled = "cancelled"
+    returned = "returned"
+    refunded = "refunded"
+
+
+class Tier(StrEnum):
+    standard = "standard"
+    silver = "silver"
+    gold = "gold"
+    vip = "vip"
+
+
+class Note(BaseModel):
+    date: str
+    text: str
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: Bilingual
+    email: str
+    phone: str
+    language: Lang
+    tier: Tier
+    city: Bilingual
+    created_at: str
+    notes: list[Note] = Field(default_factory=list)
+
+
+class OrderItem(BaseModel):
+    sku: str
+    name: Bilingual
+    qty: int = Field(ge=1)
+    unit_price: float
+
+
+class Address(BaseModel):
+    line1: str
+    district: Bilingual
+    city: Bilingual
+    postal_code: str
+    country: str = "SA"
+
+
+class TrackingEvent(BaseModel):
+    at: datetime
+    code: str
+    location: Bilingual | None = None
+    description: Bilingual
+
+
+class Order(BaseModel):
+    id: str
+    customer_id: str
+    status: OrderStatus
+    created_at: datetime
+    items: list[OrderItem]
+    subtotal: float
+    delivery_fee: float = 0.0
+    cod_fee: float = 0.0
+    total: float
+    vat_included: float
+    currency: str = "SAR"
+    payment_method: str
+    shipping_address: Address
+    carrier: str | None = None
+    tracking_number: str | None = None
+    expected_delivery: str | None = None
+    tracking_events: list[TrackingEvent] = Field(default_factory=list)
+
+
+class Ticket(BaseModel):
+    id: str
+    conversation_id: str | None
+    customer_id: str | None
+    subject: str
+    body: str
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    status: Literal["open", "pending", "solved"] = "open"
+    created_at: datetime
+
+
+class Handoff(BaseModel):
+    id: str
+    conversation_id: str
+    customer_id: str | None
+    language: Lang
+    priority: Literal["low", "normal", "high", "urgent"]
+    skill: str
+    reason: str
+    summary: str
+    status: Literal["queued", "claimed", "resolved", "returned"] = "queued"
+    created_at: datetime
+
+
+class AuditRecord(BaseModel):
+    at: datetime
+    conversation_id: str | None
+    actor: str
+    action: str
+    allowed: bool
+    reason: str
+    details: dict = Field(default_factory=dict)
