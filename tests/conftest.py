@@ -1,0 +1,91 @@
+"""Shared fixtures: a seeded data folder built once, copied per test; a real HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from settings import Settings
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    values = dict(data_dir=data_dir, brain="offline", openai_api_key=None, openai_base_url=None)
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Demo CRM, knowledge index and intent model, built once per test session."""
+    from cli import _seed
+
+    folder = tmp_path_factory.mktemp("seeded")
+    asyncio.run(_seed(make_settings(folder)))
+    return folder
+
+
+@pytest.fixture
+def data_dir(seeded_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the seeded data, so a test may change orders freely."""
+    target = tmp_path / "data"
+    shutil.copytree(seeded_template, target)
+    return target
+
+
+@pytest.fixture
+def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PORT"):
+        monkeypatch.delenv(var, raising=False)
+    return make_settings(data_dir)
+
+
+@pytest.fixture
+async def assistant(settings: Settings) -> AsyncIterator:
+    from agent.service import open_assistant
+
+    async with open_assistant(settings) as a:
+        yield a
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(app, port: int | None = None) -> Iterator[str]:
+    """Run an ASGI app under uvicorn in a thread; yield its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[httpx.Client]:
+    """A real HTTP client against the real app served by uvicorn."""
+    from app import create_app
+
+    with serve(create_app(settings)) as base, httpx.Client(base_url=base, timeout=60) as client:
+        yield client

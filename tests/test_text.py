@@ -1,0 +1,59 @@
+"""Text handling: normalisation, slots and language detection (property tests included)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agent import language, slots
+from knowledge.normalize import normalize, tokenize
+
+AR_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+
+
+@given(st.text())
+def test_normalize_is_idempotent(text):
+    assert normalize(normalize(text)) == normalize(text)
+
+
+@given(st.integers(min_value=100000, max_value=999999), st.booleans(), st.sampled_from(
+    ["رقم الطلب {}", "order {} please", "وين طلبي #{}", "RW-{} status?", "طلبي RW{}"]))
+def test_order_numbers_in_any_digit_script(number, arabic_digits, template):
+    digits = str(number)
+    if arabic_digits:
+        digits = "".join(AR_DIGITS[int(d)] for d in digits)
+    assert slots.extract(template.format(digits))["order_id"] == f"RW-{number}"
+
+
+@given(st.integers(min_value=0, max_value=99999999), st.sampled_from(
+    ["05{:08d}", "+9665{:08d}", "009665{:08d}", "05{:08d}"]), st.booleans())
+def test_saudi_mobiles_in_any_format(n, fmt, spaced):
+    raw = fmt.format(n)
+    if spaced:
+        raw = raw[:-7] + " " + raw[-7:-4] + "-" + raw[-4:]
+    found = slots.extract(f"رقمي {raw}")
+    assert found["phone"] == f"+9665{n:08d}"
+    assert "order_id" not in found
+
+
+def test_email_and_contact():
+    found = slots.extract("my email is Sara.X+1@Example.com and order 100234")
+    assert found == {"email": "sara.x+1@example.com", "contact": "sara.x+1@example.com",
+                     "order_id": "RW-100234"}
+
+
+def test_arabic_variants_share_one_form():
+    assert normalize("إلغاء الطلبيّة") == normalize("الغاء الطلبيه")
+    assert normalize("مـــرحبا ١٢٣") == "مرحبا 123"
+    assert tokenize("المدفوعات") == tokenize("مدفوعات")
+
+
+def test_language_detection_handles_code_switching():
+    assert language.detect("ابغى اسوي cancel للطلب") == "ar"
+    assert language.detect("where is my order RW-100234") == "en"
+    assert language.detect("RW-100234") is None
+    assert language.detect("١٠٠٢٣٤") is None
+    assert language.choose("ar", False, "hello there") == ("en", False, False)
+    assert language.choose("ar", False, "in English please") == ("en", True, True)
+    assert language.choose("en", True, "شكرا") == ("en", True, False)
+    assert language.choose("en", False, "بالعربي لو سمحت") == ("ar", True, True)
