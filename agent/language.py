@@ -8,7 +8,7 @@ from typing import Literal
 from knowledge.normalize import normalize
 
 Lang = Literal["ar", "en"]
-_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_ARABIC = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # A Gulf customer often drops English words into Arabic ("ابغى اسوي cancel"), so a message
 # counts as Arabic once a modest share of its letters are Arabic.
