@@ -160,6 +160,14 @@ class Assistant:
 
     async def _failed(self, conv: Conversation, exc: Exception) -> TurnResult:
         log.exception("turn failed for %s", conv.id, exc_info=exc)
+        # The customer never saw what a failed turn may have prepared, so a later "yes"
+        # must not confirm it.
+        try:
+            await self.graph.aupdate_state(
+                self._config(conv.id), {"pending": None, "tool_calls": []}, as_node="finalize"
+            )
+        except Exception:  # no checkpoint yet: nothing to clear
+            log.debug("no state to clear for %s", conv.id)
         lang = conv.language if conv.language in ("ar", "en") else self.deps.settings.default_language
         reply = self.deps.replies.reply("tool_error", lang, kind="error")
         return await self._finish(conv, {"replies": [reply], "language": lang, "mode": conv.mode})

@@ -343,6 +343,11 @@ class Toolbox:
                               order_id=order.id)
             return ToolOutcome.model_validate(previous)
         rule = self._policy.cancel_order
+        if order.status == OrderStatus.cancelled:
+            return await self._refuse(
+                "cancel_order", args, session, "already_cancelled", "order is already cancelled",
+                **order_view(order),
+            )
         if order.status.value not in rule.allowed_statuses:
             return await self._refuse(
                 "cancel_order",
