@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, Field
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, make_pipeline
+from scipy.sparse import hstack
 
 from knowledge.normalize import normalize, tokenize
 
@@ -57,9 +57,16 @@ def _word_features(text: str) -> list[str]:
 
 
 class IntentClassifier:
-    def __init__(self, pipeline, labels: list[str]) -> None:
-        self._pipeline = pipeline
-        self.labels = labels
+    def __init__(
+        self, chars: TfidfVectorizer, words: TfidfVectorizer, model: LogisticRegression
+    ) -> None:
+        self._chars = chars
+        self._words = words
+        self._model = model
+        self.labels: list[str] = list(getattr(model, "classes_", []))
+
+    def _features(self, texts: list[str]):
+        return hstack([self._chars.transform(texts), self._words.transform(texts)]).tocsr()
 
     @classmethod
     def train(cls, defs: list[IntentDefinition]) -> "IntentClassifier":
@@ -68,17 +75,15 @@ class IntentClassifier:
             for examples in d.examples.values():
                 texts.extend(normalize(t) for t in examples)
                 labels.extend([d.intent] * len(examples))
-        features = FeatureUnion(
-            [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                          min_df=1)),
-                ("words", TfidfVectorizer(analyzer=_word_features, ngram_range=(1, 1),
-                                          sublinear_tf=True)),
-            ]
-        )
-        pipeline = make_pipeline(features, LogisticRegression(C=20.0, max_iter=2000))
-        pipeline.fit(texts, labels)
-        return cls(pipeline, list(pipeline.classes_))
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        words = TfidfVectorizer(analyzer=_word_features, sublinear_tf=True)
+        chars.fit(texts)
+        words.fit(texts)
+        model = LogisticRegression(C=20.0, max_iter=2000)
+        clf = cls(chars, words, model)
+        model.fit(clf._features(texts), labels)
+        clf.labels = list(model.classes_)
+        return clf
 
     @classmethod
     def load_or_train(cls, catalogue_dir: Path, cache_dir: Path) -> "IntentClassifier":
@@ -99,7 +104,7 @@ class IntentClassifier:
         return model
 
     def predict(self, text: str, top: int = 3) -> IntentPrediction:
-        probs = self._pipeline.predict_proba([normalize(text)])[0]
+        probs = self._model.predict_proba(self._features([normalize(text)]))[0]
         order = np.argsort(-probs)[:top]
         guesses = [IntentGuess(intent=self.labels[i], confidence=float(probs[i])) for i in order]
         return IntentPrediction(best=guesses[0], alternatives=guesses[1:])

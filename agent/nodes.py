@@ -116,6 +116,8 @@ def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
     sense_ = state["sense"]
     if state.get("pending") and sense_["intent"] in {"affirm", "deny"}:
         return False
+    if state.get("active_flow") and {"order_id", "contact"} & set(sense_["slots"]):
+        return False  # an answer to our question, not a new question
     if deps.flows.needs_knowledge(sense_["intent"]):
         return True
     if sense_["confidence"] < deps.settings.intent_min_confidence:

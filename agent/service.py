@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Literal
 
+import aiosqlite
 from langchain_core.messages import AIMessageChunk
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph.state import CompiledStateGraph
@@ -135,10 +136,9 @@ class Assistant:
 
     async def _finish(self, conv: Conversation, out: dict[str, Any]) -> TurnResult:
         replies: list[Reply] = out.get("replies") or []
-        for r in replies:
-            await self.store.append(conv.id, "assistant", r["text"], r["lang"], dict(r))
-        await self.store.update(
+        await self.store.record_replies(
             conv.id,
+            [(r["text"], r["lang"], dict(r)) for r in replies],
             mode=out.get("mode", conv.mode),
             language=out.get("language"),
             customer_id=out.get("customer_id") or conv.customer_id,
@@ -180,7 +180,7 @@ class Assistant:
             conv, turn = await self._begin(conversation_id, text)
             try:
                 out = await self.graph.ainvoke(
-                    turn, self._config(conversation_id), context=self.deps
+                    turn, self._config(conversation_id), context=self.deps, durability="exit"
                 )
             except Exception as exc:  # the customer still gets an honest reply
                 return await self._failed(conv, exc)
@@ -193,7 +193,7 @@ class Assistant:
             try:
                 async for mode, chunk in self.graph.astream(
                     turn, self._config(conversation_id), context=self.deps,
-                    stream_mode=["messages"],
+                    stream_mode=["messages"], durability="exit",
                 ):
                     message, meta = chunk
                     if (
@@ -227,9 +227,12 @@ async def open_assistant(settings: Settings) -> AsyncIterator[Assistant]:
         stack.push_async_callback(engine.dispose)
         await create_schema(engine)
         settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-        saver = await stack.enter_async_context(
-            AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path))
-        )
+        conn = await aiosqlite.connect(str(settings.checkpoint_path))
+        stack.push_async_callback(conn.close)
+        # WAL + synchronous=NORMAL: no corruption on power loss, one fsync per checkpoint.
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        saver = AsyncSqliteSaver(conn)
         backend = SqlCommerceBackend(engine)
         policies = Policies.load(settings.policies_dir)
         knowledge = await asyncio.to_thread(open_knowledge, settings)

@@ -96,6 +96,30 @@ class ConversationStore:
             msg_id = result.inserted_primary_key[0]
         return TranscriptMessage.model_validate(values | {"id": msg_id})
 
+    async def record_replies(
+        self,
+        conversation_id: str,
+        replies: list[tuple[str, str | None, dict[str, Any]]],
+        **conversation: Any,
+    ) -> None:
+        """Store the assistant's replies and the conversation's new state in one transaction."""
+        ts = now()
+        async with self._engine.begin() as conn:
+            if replies:
+                await conn.execute(
+                    insert(db.messages),
+                    [
+                        dict(conversation_id=conversation_id, role="assistant", text=text,
+                             language=lang, payload=payload, created_at=ts)
+                        for text, lang, payload in replies
+                    ],
+                )
+            await conn.execute(
+                update(db.conversations)
+                .where(db.conversations.c.id == conversation_id)
+                .values(**conversation, updated_at=ts)
+            )
+
     async def transcript(self, conversation_id: str) -> list[TranscriptMessage]:
         query = (
             select(db.messages)

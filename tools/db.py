@@ -142,6 +142,7 @@ def make_engine(url: str) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - driver hook
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
