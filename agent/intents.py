@@ -18,6 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from scipy.sparse import hstack
 
+from agent.slots import mask
 from knowledge.normalize import normalize, tokenize
 
 
@@ -48,8 +49,12 @@ def load_catalogue(folder: Path) -> list[IntentDefinition]:
 
 
 def catalogue_hash(defs: list[IntentDefinition]) -> str:
-    blob = "\n".join(d.model_dump_json() for d in defs)
+    # The feature recipe is part of the key: changing it must retrain cached models.
+    blob = _RECIPE + "\n".join(d.model_dump_json() for d in defs)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_RECIPE = "chars2-5+words+mask-v1"
 
 
 def _word_features(text: str) -> list[str]:
@@ -73,7 +78,7 @@ class IntentClassifier:
         texts, labels = [], []
         for d in defs:
             for examples in d.examples.values():
-                texts.extend(normalize(t) for t in examples)
+                texts.extend(normalize(mask(t)) for t in examples)
                 labels.extend([d.intent] * len(examples))
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         words = TfidfVectorizer(analyzer=_word_features, sublinear_tf=True)
@@ -104,7 +109,7 @@ class IntentClassifier:
         return model
 
     def predict(self, text: str, top: int = 3) -> IntentPrediction:
-        probs = self._model.predict_proba(self._features([normalize(text)]))[0]
+        probs = self._model.predict_proba(self._features([normalize(mask(text))]))[0]
         order = np.argsort(-probs)[:top]
         guesses = [IntentGuess(intent=self.labels[i], confidence=float(probs[i])) for i in order]
         return IntentPrediction(best=guesses[0], alternatives=guesses[1:])

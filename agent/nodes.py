@@ -9,9 +9,10 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent import frustration, language, slots
+from agent import confirmation, frustration, language, slots
 from agent.brains.offline import tool_call
 from agent.deps import Deps
+from agent.outcomes import outcome_reply
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Facts
@@ -114,7 +115,11 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
 
 def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
     sense_ = state["sense"]
-    if state.get("pending") and sense_["intent"] in {"affirm", "deny"}:
+    if state.get("pending") and (
+        sense_["intent"] in {"affirm", "deny"}
+        or confirmation.is_yes(state["text"])
+        or confirmation.is_no(state["text"])
+    ):
         return False
     if state.get("active_flow") and {"order_id", "contact"} & set(sense_["slots"]):
         return False  # an answer to our question, not a new question
@@ -140,17 +145,24 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     pending = state.get("pending")
     if pending and not state.get("tool_results"):
         intent = state["sense"]["intent"]
-        if intent == "affirm":
+        prefix = deps.flows.prefix_for_tool(pending["tool"])
+        if confirmation.is_yes(state["text"]):
             # The explicit yes is recognised by the graph, never taken from a model's word.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
                     "rounds": rounds + 1}
-        if intent == "deny":
-            prefix = deps.flows.prefix_for_tool(pending["tool"])
+        if confirmation.is_no(state["text"]) or intent == "deny":
             reply = deps.replies.reply(
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1}
+        if intent == "affirm":
+            # Sounds like consent but is not an explicit yes: ask again rather than act.
+            again = outcome_reply(
+                {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
+                prefix, lang, deps.replies,
+            )
+            return {"replies": [again], "rounds": rounds + 1}
         state = {**state, "pending": None}
         update = await deps.brain.respond(state, deps)
         return {"pending": None, "rounds": rounds + 1} | update

@@ -32,3 +32,11 @@ def extract(text: str) -> dict[str, str]:
     if contact:
         slots["contact"] = contact
     return slots
+
+
+def mask(text: str) -> str:
+    """Replace slot values with placeholders, so a classifier learns "order <num>" rather
+    than particular numbers or addresses."""
+    text = _EMAIL.sub(" EMAIL ", to_ascii_digits(text))
+    text = _PHONE.sub(" PHONE ", text)
+    return _ORDER.sub(" ORDERNUM ", text)

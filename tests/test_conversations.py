@@ -257,3 +257,19 @@ async def test_concurrent_messages_in_one_conversation_are_serialised(assistant)
     _, transcript = await assistant.transcript(conv.id)
     roles = [m.role for m in transcript]
     assert roles == ["customer", "assistant"] * 3
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_only_an_explicit_yes_cancels_and_no_keeps_the_order(api, settings, lang):
+    case = CASES[lang]
+    order = case["cancel_order"]
+    cid = start(api)
+    say(api, cid, case["cancel"])
+    say(api, cid, case["contact"])
+    vague = say(api, cid, "okay English please" if lang == "en" else "طيب بس وش يصير بعدين؟")
+    assert order_status(settings, order) == "pending"
+    assert vague["replies"][-1]["data"]["template"] != "cancel.ok"
+    say(api, cid, case["cancel"])
+    kept = say(api, cid, "no, keep it" if lang == "en" else "لا خلاص خله")["replies"][-1]
+    assert kept["data"]["template"] == "cancel.kept"
+    assert order_status(settings, order) == "pending"

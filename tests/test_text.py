@@ -58,3 +58,16 @@ def test_language_detection_handles_code_switching():
     assert language.choose("ar", False, "in English please") == ("en", True, True)
     assert language.choose("en", True, "شكرا") == ("en", True, False)
     assert language.choose("en", False, "بالعربي لو سمحت") == ("ar", True, True)
+
+
+def test_only_an_explicit_yes_counts_as_consent():
+    from agent.confirmation import is_no, is_yes
+
+    for yes in ["yes", "Yes please", "ok go ahead", "yes cancel it", "نعم", "ايه", "اكيد الغيه",
+                "تمام", "go ahead"]:
+        assert is_yes(yes), yes
+    for not_yes in ["English please", "okay English please", "no", "لا", "لا تلغيه",
+                    "yes but wait", "hmm", "طيب بس وش يصير بعدين",
+                    "what is the refund time if i say yes to cancelling this order now"]:
+        assert not is_yes(not_yes), not_yes
+    assert is_no("no, keep it") and is_no("لا خلاص") and not is_no("yes")

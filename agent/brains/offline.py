@@ -21,6 +21,8 @@ _MENU = ["track_order", "cancel_order", "delivery_info", "return_request", "talk
 _CLARIFY_MARGIN = 0.12
 # Slots that, given alone, mean "here is what you asked me for" rather than a new request.
 _FLOW_SLOTS = {"order_id", "contact"}
+# ...unless the message is confidently a different action ("no, cancel 100251 instead").
+_SWITCH_CONFIDENCE = 0.6
 
 
 def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
@@ -42,7 +44,14 @@ class OfflineBrain:
 
         # A customer answering our question (an order number, an email) continues that flow,
         # whatever the classifier makes of a bare "RW-100234".
-        if active and _FLOW_SLOTS & set(sense["slots"]) and intent not in {"talk_to_human"}:
+        target = deps.flows.get(intent)
+        switching = (
+            conf >= _SWITCH_CONFIDENCE
+            and intent != active
+            and target is not None
+            and (target.tool is not None or target.handoff)
+        )
+        if active and _FLOW_SLOTS & set(sense["slots"]) and not switching:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
 
         if conf < deps.settings.intent_min_confidence:

@@ -1,0 +1,49 @@
+"""Recognise an explicit yes or no to a pending irreversible action.
+
+A classifier's guess is not enough to cancel an order: "English please" must never read as
+consent. Consent is a short reply containing a yes word and no negation, in either language.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.normalize import normalize
+
+_YES = {
+    "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
+    "proceed", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد", "تمام", "اوكي", "موافق", "يب",
+    "طيب", "اكد", "اكدت", "صح", "بلي",
+}
+_YES_PHRASES = ("go ahead", "do it", "please do")
+_NO = {
+    "no", "nope", "nah", "dont", "don't", "not", "stop", "wait", "keep", "لا", "لاء", "لأ",
+    "مو", "ما", "لاتلغي", "انتظر", "اصبر", "خليه", "بلاش",
+}
+# Words that may accompany a yes without changing its meaning ("yes please cancel it").
+_FILLER = {
+    "please", "pls", "thanks", "thank", "you", "cancel", "it", "the", "order", "that", "go",
+    "ahead", "do", "rw", "لو", "سمحت", "شكرا", "الغ", "الغي", "الغيه", "الغه", "الطلب", "الله",
+    "يعطيك", "العافيه", "ابي", "ابغي", "تفضل", "يا", "ليت",
+}
+_MAX_WORDS = 6
+_WORD = re.compile(r"[\w']+", re.U)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+def is_yes(text: str) -> bool:
+    words = _words(text)
+    if not words or len(words) > _MAX_WORDS or any(w in _NO for w in words):
+        return False
+    joined = " ".join(words)
+    if not (any(w in _YES for w in words) or any(p in joined for p in _YES_PHRASES)):
+        return False
+    return all(w in _YES or w in _FILLER or w.isdigit() for w in words)
+
+
+def is_no(text: str) -> bool:
+    words = _words(text)
+    return bool(words) and len(words) <= _MAX_WORDS and any(w in _NO for w in words)
