@@ -273,3 +273,40 @@ def test_only_an_explicit_yes_cancels_and_no_keeps_the_order(api, settings, lang
     kept = say(api, cid, "no, keep it" if lang == "en" else "لا خلاص خله")["replies"][-1]
     assert kept["data"]["template"] == "cancel.kept"
     assert order_status(settings, order) == "pending"
+
+
+FRUSTRATION = {
+    "ar": {
+        "annoyed": "للحين ما وصل طلبي، كم رسوم التوصيل اصلا؟؟؟",
+        "angry": "نصابين!!! بشتكي عليكم في وزارة التجارة",
+        "empathy": "أعتذر لك",
+    },
+    "en": {
+        "annoyed": "this is ridiculous!!! how much is delivery anyway",
+        "angry": "You are SCAMMERS!!! I will report you to the ministry of commerce",
+        "empathy": "I'm sorry for the trouble",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_an_annoyed_customer_gets_empathy_first(api, lang):
+    cid = start(api)
+    out = say(api, cid, FRUSTRATION[lang]["annoyed"])
+    assert out["frustration"] in ("annoyed", "frustrated")
+    assert out["replies"][0]["text"].startswith(FRUSTRATION[lang]["empathy"])
+    assert out["mode"] == "assistant"
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_an_angry_customer_is_handed_to_a_person_with_high_priority(api, settings, lang):
+    cid = start(api)
+    out = say(api, cid, FRUSTRATION[lang]["angry"])
+    assert out["frustration"] == "angry"
+    assert out["mode"] == "waiting_human" and out["handoff"]["priority"] == "high"
+    assert out["replies"][-1]["text"].startswith(FRUSTRATION[lang]["empathy"])
+    with sqlite3.connect(settings.data_dir / "cx.db") as db:
+        reason = db.execute(
+            "select details from audit_log where conversation_id=? and action='escalate'", (cid,)
+        ).fetchone()[0]
+    assert "angry_customer" in reason
