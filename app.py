@@ -41,6 +41,9 @@ class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(description="What the customer wrote")
+    locale: Literal["ar", "en"] | None = Field(
+        None, description="The page's language switch: reply in this language from now on"
+    )
 
 
 class TranscriptOut(BaseModel):
@@ -149,11 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if "text/event-stream" in request.headers.get("accept", ""):
 
             async def events() -> AsyncIterator[dict[str, str]]:
-                async for ev in assistant.stream(conversation_id, text):
+                async for ev in assistant.stream(conversation_id, text, body.locale):
                     yield {"event": ev.event, "data": json.dumps(ev.data, ensure_ascii=False)}
 
             return EventSourceResponse(events())
-        return await assistant.turn(conversation_id, text)
+        return await assistant.turn(conversation_id, text, body.locale)
 
     @app.get("/v1/conversations/{conversation_id}")
     async def get_conversation(conversation_id: str, assistant: AssistantDep) -> TranscriptOut:

@@ -29,11 +29,27 @@ _SMALL_TALK = {"greeting", "thanks", "goodbye", "affirm", "deny"}
 _KEEP_TEXTS = 10
 
 
+async def _audit(
+    deps: Deps, state: ConversationState, actor: str, action: str, reason: str, **details: Any
+) -> None:
+    await deps.backend.record_audit(
+        AuditRecord(at=now(), conversation_id=state["conversation_id"], actor=actor,
+                    action=action, allowed=True, reason=reason, details=details)
+    )
+
+
 async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     settings = runtime.context.settings
     text = state["text"].strip()[: settings.max_message_chars]
     current = state.get("language") or state.get("page_language") or settings.default_language
-    lang, locked, switched = language.choose(current, state.get("language_locked", False), text)
+    override = state.get("locale_override")
+    if override:
+        # The customer used the page's language switch: that choice holds until changed.
+        lang, locked, switched = override, True, False
+    else:
+        lang, locked, switched = language.choose(
+            current, state.get("language_locked", False), text
+        )
     flags = ["injection"] if _INJECTION.search(text) else []
     texts = (state.get("customer_texts") or []) + [text]
     mode = state.get("mode") or "assistant"
@@ -99,17 +115,8 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
     }
     if decision.escalate:
         update["route"] = "handoff"
-        await deps.backend.record_audit(
-            AuditRecord(
-                at=now(),
-                conversation_id=state["conversation_id"],
-                actor="policy_gate",
-                action="escalate",
-                allowed=True,
-                reason=decision.reason,
-                details={"rule_id": decision.rule_id, "policy_version": decision.policy_version},
-            )
-        )
+        await _audit(deps, state, "policy_gate", "escalate", decision.reason,
+                     rule_id=decision.rule_id, policy_version=decision.policy_version)
     return update
 
 
@@ -255,18 +262,8 @@ async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             created_at=now(),
         )
     )
-    await deps.backend.record_audit(
-        AuditRecord(
-            at=now(),
-            conversation_id=state["conversation_id"],
-            actor="assistant",
-            action="handoff",
-            allowed=True,
-            reason=reason,
-            details={"handoff_id": record.id, "priority": record.priority,
-                     "rule_id": decision.get("rule_id")},
-        )
-    )
+    await _audit(deps, state, "assistant", "handoff", reason, handoff_id=record.id,
+                 priority=record.priority, rule_id=decision.get("rule_id"))
     lang = state["language"]
     replies = list(state.get("replies") or [])
     if results and results[-1]["outcome"] == "locked":

@@ -119,7 +119,9 @@ class Assistant:
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         return self._locks.setdefault(conversation_id, asyncio.Lock())
 
-    async def _begin(self, conversation_id: str, text: str) -> tuple[Conversation, dict[str, Any]]:
+    async def _begin(
+        self, conversation_id: str, text: str, locale: str | None
+    ) -> tuple[Conversation, dict[str, Any]]:
         conv = await self.store.get(conversation_id)
         if conv is None:
             raise UnknownConversation(conversation_id)
@@ -131,6 +133,7 @@ class Assistant:
             "mode": conv.mode,
             "customer_id": conv.customer_id,
             "page_language": conv.locale if conv.locale in ("ar", "en") else None,
+            "locale_override": locale,
         }
         return conv, turn
 
@@ -175,9 +178,12 @@ class Assistant:
     def _config(self, conversation_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": conversation_id}}
 
-    async def turn(self, conversation_id: str, text: str) -> TurnResult:
+    async def turn(
+        self, conversation_id: str, text: str, locale: str | None = None
+    ) -> TurnResult:
+        """One customer message; `locale` is the page's language switch, if it was used."""
         async with self._lock(conversation_id):
-            conv, turn = await self._begin(conversation_id, text)
+            conv, turn = await self._begin(conversation_id, text, locale)
             try:
                 out = await self.graph.ainvoke(
                     turn, self._config(conversation_id), context=self.deps, durability="exit"
@@ -186,10 +192,12 @@ class Assistant:
                 return await self._failed(conv, exc)
             return await self._finish(conv, out)
 
-    async def stream(self, conversation_id: str, text: str) -> AsyncIterator[StreamEvent]:
+    async def stream(
+        self, conversation_id: str, text: str, locale: str | None = None
+    ) -> AsyncIterator[StreamEvent]:
         """Token deltas while an LLM writes, then each final message, then done."""
         async with self._lock(conversation_id):
-            conv, turn = await self._begin(conversation_id, text)
+            conv, turn = await self._begin(conversation_id, text, locale)
             try:
                 async for mode, chunk in self.graph.astream(
                     turn, self._config(conversation_id), context=self.deps,

@@ -89,6 +89,7 @@ class TurnInput(TypedDict, total=False):
     mode: Mode
     customer_id: str | None
     page_language: Lang | None
+    locale_override: Lang | None
     # Per-turn scratch values are reset by the caller with every message.
     replies: list[Reply]
     tool_calls: list[ToolCall]

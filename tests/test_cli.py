@@ -43,3 +43,37 @@ def test_cx_chat_in_both_languages(data_dir, lang, lines, expect):
 def test_cx_chat_as_a_logged_in_customer(data_dir):
     text = chat(data_dir, ["وين طلبي RW-100251"], "--customer", "C1001")
     assert "تم شحن الطلب RW-100251" in text
+
+
+@pytest.mark.parametrize("how", ["env", "flag"])
+def test_cx_serve_listens_on_the_configured_port(data_dir, how):
+    import time
+
+    import httpx
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CX_"))}
+    env |= {"CX_DATA_DIR": str(data_dir), "CX_BRAIN": "offline"}
+    args = [CX, "serve"]
+    if how == "env":
+        env["PORT"] = str(port)
+    else:
+        args += ["--port", str(port)]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        assert health.json()["status"] == "ok"
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/docs" in out

@@ -310,3 +310,26 @@ def test_an_angry_customer_is_handed_to_a_person_with_high_priority(api, setting
             "select details from audit_log where conversation_id=? and action='escalate'", (cid,)
         ).fetchone()[0]
     assert "angry_customer" in reason
+
+
+def test_the_page_language_switch_overrides_detection(api):
+    cid = start(api, locale="en")
+    r = api.post(f"/v1/conversations/{cid}/messages", json={"text": "hello", "locale": "ar"})
+    assert r.status_code == 200 and r.json()["language"] == "ar"
+    assert r.json()["replies"][0]["lang"] == "ar"
+    # The choice holds for later messages without the switch.
+    assert say(api, cid, "how much is delivery?")["language"] == "ar"
+    bad = api.post(f"/v1/conversations/{cid}/messages", json={"text": "hi", "locale": "fr"})
+    assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_verified_customer_lists_only_their_own_orders(api, settings, lang):
+    from app import mint_customer_token
+
+    customer, own, other = ("C1001", "RW-100251", "RW-100280") if lang == "ar" else (
+        "C1002", "RW-100280", "RW-100251")
+    cid = start(api, customer_token=mint_customer_token(settings, customer))
+    reply = say(api, cid, "اعرض طلباتي" if lang == "ar" else "show me my orders")["replies"][-1]
+    assert reply["kind"] == "orders" and reply["lang"] == lang
+    assert own in reply["text"] and other not in reply["text"]
