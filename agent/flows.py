@@ -17,6 +17,7 @@ class Flow(BaseModel):
 
     reply: str | None = None
     knowledge: bool = False
+    topics: list[str] = []
     tool: str | None = None
     slots: list[str] = []
     identity: bool = False
@@ -43,6 +44,10 @@ class Flows(RootModel[dict[str, Flow]]):
 
     def get(self, intent: str) -> Flow | None:
         return self.root.get(intent)
+
+    def topics(self, intent: str) -> frozenset[str]:
+        flow = self.root.get(intent)
+        return frozenset(flow.topics) if flow else frozenset()
 
     def needs_knowledge(self, intent: str) -> bool:
         flow = self.root.get(intent)

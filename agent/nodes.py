@@ -138,8 +138,15 @@ def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
 
 
 async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    sense_ = state["sense"]
+    topics = (
+        deps.flows.topics(sense_["intent"])
+        if sense_["confidence"] >= deps.settings.intent_min_confidence
+        else frozenset()
+    )
     # Embedding the query is CPU work; keep the event loop free for other conversations.
-    result = await asyncio.to_thread(runtime.context.knowledge.search, state["text"])
+    result = await asyncio.to_thread(deps.knowledge.search, state["text"], 5, topics)
     return {"retrieval": result.model_dump()}
 
 

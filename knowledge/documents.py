@@ -31,10 +31,12 @@ class Chunk(BaseModel):
     anchor: str
     text: str
     answer: str = Field("", description="For FAQ chunks: the answer alone, as shown to customers")
+    topics: list[str] = Field(default_factory=list, description="FAQ category / article topics")
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(f"{self.title}\n{self.text}".encode()).hexdigest()[:16]
+        blob = f"{self.title}\n{','.join(self.topics)}\n{self.text}"
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 class BilingualText(BaseModel):
@@ -73,6 +75,7 @@ def faq_chunks(path: Path, root: Path) -> list[Chunk]:
                     anchor=entry.id,
                     text=f"{question}\n{variants}\n{answer}".strip(),
                     answer=answer,
+                    topics=[entry.category],
                 )
             )
     return chunks
@@ -116,6 +119,7 @@ def article_chunks(path: Path, root: Path, enc: tiktoken.Encoding, max_tokens: i
     for i, h in enumerate(bounds):
         end = bounds[i + 1].start() if i + 1 < len(bounds) else len(raw)
         sections.append((h.group(2), raw[h.end():end].strip()))
+    topics = [str(t) for t in meta.get("topics") or []]
     chunks = []
     for s_idx, (heading, body) in enumerate(sections):
         for p_idx, piece in enumerate(_split_by_tokens(body, enc, max_tokens)):
@@ -129,6 +133,7 @@ def article_chunks(path: Path, root: Path, enc: tiktoken.Encoding, max_tokens: i
                     source=str(path.relative_to(root)),
                     anchor=slugify(heading),
                     text=piece,
+                    topics=topics,
                 )
             )
     return chunks
