@@ -333,3 +333,16 @@ def test_a_verified_customer_lists_only_their_own_orders(api, settings, lang):
     reply = say(api, cid, "اعرض طلباتي" if lang == "ar" else "show me my orders")["replies"][-1]
     assert reply["kind"] == "orders" and reply["lang"] == lang
     assert own in reply["text"] and other not in reply["text"]
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("ar", "ابغى ارجع جوال اشتريته قبل اسبوع"),
+    ("en", "I want to send back a phone I bought last week"),
+])
+def test_dialect_question_is_answered_from_the_right_topic(api, lang, text):
+    cid = start(api)
+    reply = say(api, cid, text)["replies"][0]
+    assert reply["lang"] == lang
+    assert reply["citations"], reply
+    cited = reply["citations"][0]
+    assert "return" in cited["source"] or cited["anchor"].startswith("returns"), cited
