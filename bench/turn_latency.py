@@ -14,27 +14,50 @@ import json
 import shutil
 import statistics
 import sys
+import os
+import socket
+import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 
 from settings import Settings  # noqa: E402
 
-# A realistic mix: small talk, FAQ (retrieval), order flows with verification, in both languages.
+# A realistic mix, in both languages. Each turn is tagged with what it exercises:
+# chat = small talk; kb = knowledge retrieval (query embedding + BM25); order = CRM tools.
 SCRIPTS = [
-    ["hello", "How long does delivery take to Jeddah?", "thanks"],
-    ["السلام عليكم", "كم رسوم التوصيل؟", "شكرا"],
-    ["Where is my order RW-100280?", "sarah.aldosari@example.com", "thank you"],
-    ["وين طلبي ١٠٠٢٥١", "0501234567", "مشكور"],
-    ["can I pay with tabby?", "what about cash on delivery", "bye"],
-    ["ابغى ارجع منتج", "كم مدة الاسترجاع", "مع السلامة"],
+    [("chat", "hello"), ("kb", "How long does delivery take to Jeddah?"), ("chat", "thanks")],
+    [("chat", "السلام عليكم"), ("kb", "كم رسوم التوصيل؟"), ("chat", "شكرا")],
+    [("order", "Where is my order RW-100280?"), ("order", "sarah.aldosari@example.com"),
+     ("chat", "thank you")],
+    [("order", "وين طلبي ١٠٠٢٥١"), ("order", "0501234567"), ("chat", "مشكور")],
+    [("kb", "can I pay with tabby?"), ("kb", "what about cash on delivery"), ("chat", "bye")],
+    [("kb", "ابغى ارجع منتج"), ("kb", "كم مدة الاسترجاع"), ("chat", "مع السلامة")],
 ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.2)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -55,20 +78,24 @@ def summary(ms: list[float]) -> dict[str, float]:
 async def in_process(settings: Settings, turns: int) -> dict[str, float]:
     from agent.service import open_assistant
 
-    times: list[float] = []
+    times: list[tuple[str, float]] = []
     async with open_assistant(settings) as assistant:
         for script in SCRIPTS:  # warm-up: first calls load models and caches
             conv = await assistant.start()
-            for text in script:
+            for _, text in script:
                 await assistant.turn(conv.id, text)
         while len(times) < turns:
             for script in SCRIPTS:
                 conv = await assistant.start()
-                for text in script:
+                for kind, text in script:
                     t0 = time.perf_counter()
                     await assistant.turn(conv.id, text)
-                    times.append((time.perf_counter() - t0) * 1000)
-    return summary(times[:turns])
+                    times.append((kind, (time.perf_counter() - t0) * 1000))
+    times = times[:turns]
+    out = summary([ms for _, ms in times])
+    for kind in ("chat", "kb", "order"):
+        out[kind] = summary([ms for k, ms in times if k == kind])
+    return out
 
 
 async def over_http(base: str, turns: int, concurrency: int) -> dict[str, float]:
@@ -77,7 +104,7 @@ async def over_http(base: str, turns: int, concurrency: int) -> dict[str, float]
 
         async def conversation(script: list[str]) -> None:
             cid = (await client.post("/v1/conversations", json={})).json()["id"]
-            for text in script:
+            for _, text in script:
                 t0 = time.perf_counter()
                 r = await client.post(f"/v1/conversations/{cid}/messages", json={"text": text})
                 r.raise_for_status()
@@ -108,7 +135,6 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from app import create_app
     from cli import _seed
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,20 +146,20 @@ def main() -> None:
         result = {"in_process": asyncio.run(
             in_process(Settings(_env_file=None, data_dir=a, brain="offline"), args.turns))}
 
-        settings = Settings(_env_file=None, data_dir=b, brain="offline")
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
+        # The server runs in its own process, as in production, so the load generator
+        # does not share its interpreter.
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CX_", "OPENAI_"))}
+        env |= {"CX_DATA_DIR": str(b), "CX_BRAIN": "offline", "PORT": str(port)}
+        server = subprocess.Popen([sys.executable, "-m", "cli", "serve"], env=env,
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
+            wait_healthy(f"http://127.0.0.1:{port}", server)
             result["http"] = asyncio.run(
                 over_http(f"http://127.0.0.1:{port}", args.turns, args.concurrency))
         finally:
-            server.should_exit = True
-            thread.join()
+            server.terminate()
+            server.wait(timeout=30)
     if args.json:
         print(json.dumps(result))
         return
@@ -143,6 +169,9 @@ def main() -> None:
     print(f"HTTP c={http['concurrency']:<3d} n={http['n']:4d}  p50 {http['p50_ms']:7.2f} ms  "
           f"p95 {http['p95_ms']:7.2f} ms  p99 {http['p99_ms']:7.2f} ms  "
           f"{http['turns_per_s']:.1f} turns/s")
+    for kind in ("chat", "kb", "order"):
+        k = ip[kind]
+        print(f"  {kind:<6} n={k['n']:4d}  p50 {k['p50_ms']:7.2f} ms  p95 {k['p95_ms']:7.2f} ms")
     print(f"target p50 <= 15 ms in-process: ratio {ip['p50_ms'] / 15:.2f}")
 
 
