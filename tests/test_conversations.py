@@ -346,3 +346,17 @@ def test_dialect_question_is_answered_from_the_right_topic(api, lang, text):
     assert reply["citations"], reply
     cited = reply["citations"][0]
     assert "return" in cited["source"] or cited["anchor"].startswith("returns"), cited
+
+
+def test_only_configured_origins_may_call_from_a_browser(data_dir):
+    from app import create_app
+    from tests.conftest import make_settings, serve
+
+    settings = make_settings(data_dir, cors_origins=["https://shop.example"])
+    with serve(create_app(settings)) as base, httpx.Client(base_url=base, timeout=60) as api:
+        ok = api.options("/v1/conversations", headers={
+            "origin": "https://shop.example", "access-control-request-method": "POST"})
+        assert ok.headers.get("access-control-allow-origin") == "https://shop.example"
+        other = api.options("/v1/conversations", headers={
+            "origin": "https://evil.example", "access-control-request-method": "POST"})
+        assert "access-control-allow-origin" not in other.headers

@@ -155,3 +155,17 @@ def test_model_outage_gets_an_honest_reply_and_keeps_the_message(data_dir, monke
         assert out["replies"][0]["kind"] == "error"
         roles = [m["role"] for m in client.get(f"/v1/conversations/{cid}").json()["messages"]]
         assert roles == ["customer", "assistant"]
+
+
+def test_history_drops_tool_calls_that_never_got_results():
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from agent.brains.llm import _history
+
+    done = AIMessage(content="", tool_calls=[{"id": "a", "name": "get_order", "args": {}}])
+    broken = AIMessage(content="", tool_calls=[{"id": "b", "name": "get_order", "args": {}}])
+    msgs = [HumanMessage("hi"), done, ToolMessage("{}", tool_call_id="a"), AIMessage("ok"),
+            HumanMessage("again"), broken, HumanMessage("hello?")]
+    kept = _history(msgs)
+    assert broken not in kept and done in kept
+    assert isinstance(kept[0], HumanMessage)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_openai import ChatOpenAI
 
 from agent.outcomes import APPROVED_OUTCOMES, citation, outcome_reply
@@ -43,8 +43,16 @@ def tool_schemas() -> list[dict[str, Any]]:
 
 
 def _history(messages: list[AnyMessage]) -> list[AnyMessage]:
-    """The recent history, starting at a customer message so no tool result is orphaned."""
-    recent = messages[-_HISTORY:]
+    """The recent history as the API accepts it: starting at a customer message, and without
+    tool calls that never got results (a turn that failed half-way)."""
+    answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    clean: list[AnyMessage] = []
+    for msg in messages:
+        if isinstance(msg, AIMessage) and msg.tool_calls:
+            if not all(tc.get("id") in answered for tc in msg.tool_calls):
+                continue
+        clean.append(msg)
+    recent = clean[-_HISTORY:]
     for i, msg in enumerate(recent):
         if isinstance(msg, HumanMessage):
             return recent[i:]
