@@ -24,7 +24,7 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-async def _seed(settings: Settings) -> None:
+async def _seed(settings: Settings, reset: bool = False) -> None:
     from agent.intents import IntentClassifier
     from agent.service import open_knowledge
     from knowledge.ingest import ingest_folder
@@ -34,10 +34,13 @@ async def _seed(settings: Settings) -> None:
     engine = make_engine(settings.db_url)
     try:
         await create_schema(engine)
-        n_customers, n_orders = await seed_demo_crm(engine, settings.demo_data_dir)
+        n_customers, n_orders, loaded = await seed_demo_crm(
+            engine, settings.demo_data_dir, reset=reset
+        )
     finally:
         await engine.dispose()
-    console.print(f"CRM: {n_customers} customers, {n_orders} orders")
+    state = "loaded from demo files" if loaded else "kept (use `cx seed --reset` to reload)"
+    console.print(f"CRM: {n_customers} customers, {n_orders} orders {state}")
     index = await asyncio.to_thread(open_knowledge, settings)
     report = await asyncio.to_thread(
         ingest_folder, index, settings.knowledge_dir, settings.model_cache_dir, settings.chunk_tokens
@@ -53,9 +56,15 @@ async def _seed(settings: Settings) -> None:
 
 
 @app.command()
-def seed() -> None:
-    """Create the store, load the demo CRM, build the knowledge index and intent model."""
-    asyncio.run(_seed(_settings()))
+def seed(
+    reset: Annotated[bool, typer.Option(help="Reload the demo customers and orders")] = False,
+) -> None:
+    """Create the store, load the demo CRM, build the knowledge index and intent model.
+
+    Safe to re-run: existing customers and orders are kept unless --reset, and only changed
+    knowledge is re-embedded.
+    """
+    asyncio.run(_seed(_settings(), reset))
 
 
 @app.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import TypeAdapter
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tools import db
@@ -31,8 +31,19 @@ def load_demo_crm(folder: Path) -> tuple[list[Customer], list[Order]]:
     return customers, orders
 
 
-async def seed_demo_crm(engine: AsyncEngine, folder: Path) -> tuple[int, int]:
-    """Replace customers and orders with the demo files; conversations are kept."""
+async def seed_demo_crm(
+    engine: AsyncEngine, folder: Path, reset: bool = False
+) -> tuple[int, int, bool]:
+    """Load the demo customers and orders into an empty store, or replace them on `reset`.
+
+    Returns (customers, orders, loaded). Conversations, tickets and the audit log are kept.
+    """
+    async with engine.connect() as conn:
+        existing = (await conn.execute(select(func.count()).select_from(db.customers))).scalar()
+    if existing and not reset:
+        async with engine.connect() as conn:
+            n_orders = (await conn.execute(select(func.count()).select_from(db.orders))).scalar()
+        return existing, n_orders or 0, False
     customers, orders = load_demo_crm(folder)
     async with engine.begin() as conn:
         await conn.execute(delete(db.orders))
@@ -55,4 +66,4 @@ async def seed_demo_crm(engine: AsyncEngine, folder: Path) -> tuple[int, int]:
                 for o in orders
             ],
         )
-    return len(customers), len(orders)
+    return len(customers), len(orders), True
