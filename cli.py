@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -26,8 +27,6 @@ def _settings() -> Settings:
 
 async def _seed(settings: Settings, reset: bool = False) -> None:
     from agent.intents import IntentClassifier
-    from agent.service import open_knowledge
-    from knowledge.ingest import ingest_folder
     from tools.db import create_schema, make_engine
     from tools.seed import seed_demo_crm
 
@@ -41,14 +40,7 @@ async def _seed(settings: Settings, reset: bool = False) -> None:
         await engine.dispose()
     state = "loaded from demo files" if loaded else "kept (use `cx seed --reset` to reload)"
     console.print(f"CRM: {n_customers} customers, {n_orders} orders {state}")
-    index = await asyncio.to_thread(open_knowledge, settings)
-    report = await asyncio.to_thread(
-        ingest_folder, index, settings.knowledge_dir, settings.model_cache_dir, settings.chunk_tokens
-    )
-    console.print(
-        f"Knowledge: {len(index)} chunks (added {report.added}, updated {report.updated}, "
-        f"removed {report.removed}, unchanged {report.unchanged})"
-    )
+    await asyncio.to_thread(_ingest, settings, settings.knowledge_dir)
     clf = await asyncio.to_thread(
         IntentClassifier.load_or_train, settings.catalogue_dir, settings.model_cache_dir
     )
@@ -129,17 +121,81 @@ async def _chat(settings: Settings, lang: str | None, customer: str | None) -> N
                 console.print("[yellow]  (handed to a human agent)[/yellow]")
 
 
+def _ingest(settings: Settings, folder: Path) -> bool:
+    """Ingest with a progress bar; print the counts and every skipped file. True if clean."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from agent.service import open_knowledge
+    from knowledge.ingest import ingest_folder
+
+    index = open_knowledge(settings)
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("embedding", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = ingest_folder(index, folder, settings.model_cache_dir, settings.chunk_tokens,
+                               progress=progress)
+    r = result.report
+    console.print(
+        f"Knowledge: {len(index)} chunks from {result.files} files "
+        f"(added {r.added}, updated {r.updated}, removed {r.removed}, unchanged {r.unchanged})"
+    )
+    for problem in result.problems:
+        console.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}")
+    return not result.problems
+
+
+@kb.command("ingest")
+def kb_ingest(
+    path: Annotated[Optional[Path], typer.Argument(help="Folder to ingest (default: CX_KNOWLEDGE_DIR)")] = None,
+) -> None:
+    """Index a folder of Markdown, HTML, PDF, text and FAQ tables (CSV/JSON/YAML).
+
+    The index mirrors the folder: changed files are re-embedded, deleted ones removed.
+    A running server picks the change up through the admin API (POST /v1/admin/knowledge/reload).
+    """
+    settings = _settings()
+    folder = path or settings.knowledge_dir
+    if not folder.is_dir():
+        console.print(f"[red]Not a folder:[/red] {folder}")
+        raise typer.Exit(2)
+    clean = _ingest(settings, folder)
+    raise typer.Exit(0 if clean else 1)
+
+
 @kb.command("search")
-def kb_search(query: str, k: int = 5) -> None:
-    """Search the knowledge index and show scored passages."""
+def kb_search(
+    query: str,
+    k: Annotated[int, typer.Option(help="How many passages")] = 5,
+    mode: Annotated[str, typer.Option(help="hybrid, bm25 or vector")] = "hybrid",
+) -> None:
+    """Search the knowledge index and show scored passages with their sources."""
     from agent.service import open_knowledge
 
+    if mode not in ("hybrid", "bm25", "vector"):
+        console.print("[red]--mode must be hybrid, bm25 or vector[/red]")
+        raise typer.Exit(2)
     index = open_knowledge(_settings())
-    result = index.search(query, k=k)
+    result = index.search(query, k=k, mode=mode)  # type: ignore[arg-type]
     console.print(f"confidence {result.confidence:.2f}")
     for p in result.passages:
-        console.print(f"{p.score:.4f} cos={p.dense:.3f} [{p.chunk.lang}] {p.chunk.title} "
-                      f"({p.chunk.source}#{p.chunk.anchor})")
+        console.print(f"{p.score:.3f} cos={p.dense:.3f} bm25={p.lexical:.2f} [{p.chunk.lang}] "
+                      f"{p.chunk.title} ({p.chunk.source}#{p.chunk.anchor})")
+
+
+@kb.command("stats")
+def kb_stats() -> None:
+    """What the index holds: chunks, sources, languages, kinds."""
+    from agent.service import open_knowledge
+
+    stats = open_knowledge(_settings()).stats()
+    console.print(f"{stats['chunks']} chunks from {stats['sources']} sources")
+    console.print(f"by language: {stats['by_language']}")
+    console.print(f"by kind: {stats['by_kind']}")
 
 
 @app.command()

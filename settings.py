@@ -71,7 +71,13 @@ class Settings(BaseSettings):
     default_language: Literal["ar", "en"] = "ar"
     max_message_chars: int = Field(2000, ge=10)
     intent_min_confidence: float = Field(0.35, ge=0.0, le=1.0)
-    knowledge_min_confidence: float = Field(0.45, ge=0.0, le=1.0)
+    knowledge_min_confidence: float = Field(
+        0.5, ge=0.0, le=1.0, description="answer from the knowledge base at or above this"
+    )
+    knowledge_clarify_confidence: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="between this and knowledge_min_confidence: ask which topic was meant",
+    )
 
     # Signed identity of logged-in customers (itsdangerous token minted by the host site)
     identity_secret: SecretStr = SecretStr(_DEV_SECRET)

@@ -5,14 +5,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from knowledge.normalize import normalize
+from knowledge.normalize import detect_language, normalize
 
 Lang = Literal["ar", "en"]
-_ARABIC = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_LATIN = re.compile(r"[A-Za-z]")
-# A Gulf customer often drops English words into Arabic ("ابغى اسوي cancel"), so a message
-# counts as Arabic once a modest share of its letters are Arabic.
-_ARABIC_SHARE = 0.3
 
 _ASK_ENGLISH = re.compile(
     r"\b(in english|english please|speak english|reply in english|switch to english)\b"
@@ -28,16 +23,8 @@ _ASK_ARABIC = re.compile(
 
 def detect(text: str) -> Lang | None:
     """The message's language, or None when it has no letters (digits, emoji, an order id)."""
-    arabic = len(_ARABIC.findall(text))
-    latin = len(_LATIN.findall(text))
-    if arabic + latin == 0:
-        return None
     # Order ids (RW-100234) and emails carry Latin letters that say nothing about language.
-    stripped = re.sub(r"\bRW-?\d+|\S+@\S+", "", text, flags=re.I)
-    latin = len(_LATIN.findall(stripped))
-    if arabic + latin == 0:
-        return None
-    return "ar" if arabic / (arabic + latin) >= _ARABIC_SHARE else "en"
+    return detect_language(re.sub(r"\bRW-?\d+|\S+@\S+", " ", text, flags=re.I))
 
 
 def requested(text: str) -> Lang | None:

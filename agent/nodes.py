@@ -27,6 +27,7 @@ _INJECTION = re.compile(
 )
 _SMALL_TALK = {"greeting", "thanks", "goodbye", "affirm", "deny"}
 _KEEP_TEXTS = 10
+_TOPIC_HINT_CONFIDENCE = 0.2
 
 
 async def _audit(
@@ -140,13 +141,20 @@ def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
 async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     sense_ = state["sense"]
-    topics = (
-        deps.flows.topics(sense_["intent"])
-        if sense_["confidence"] >= deps.settings.intent_min_confidence
-        else frozenset()
-    )
+    # The intent guesses that are plausible at all say which topics the question is about.
+    guesses = [(sense_["intent"], sense_["confidence"])] + [
+        (g["intent"], g["confidence"]) for g in sense_["alternatives"]
+    ]
+    plausible = [(deps.flows.topics(i), c) for i, c in guesses if c >= _TOPIC_HINT_CONFIDENCE]
+    topics = frozenset().union(*(t for t, _ in plausible)) if plausible else frozenset()
     # Embedding the query is CPU work; keep the event loop free for other conversations.
     result = await asyncio.to_thread(deps.knowledge.search, state["text"], 5, topics)
+    if result.passages:
+        top_topics = set(result.passages[0].chunk.topics)
+        support = max((c for t, c in plausible if t & top_topics), default=0.0)
+        # Two independent signals agree (an intent and the passage's topic): trust the
+        # answer as much as the more confident of them.
+        result.confidence = max(result.confidence, support)
     return {"retrieval": result.model_dump()}
 
 

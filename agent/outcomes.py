@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.replies import ReplyBook, money
-from agent.state import Citation, Lang, Reply
+from agent.state import Citation, Lang, QuickReply, Reply
 from knowledge.documents import Chunk
 from knowledge.index import KnowledgeIndex, SearchResult
 
@@ -119,18 +119,36 @@ def knowledge_reply(
     lang: Lang,
     index: KnowledgeIndex,
     book: ReplyBook,
-    min_confidence: float,
+    answer_at: float,
+    clarify_at: float,
 ) -> Reply | None:
-    """Answer from the best passage, in the customer's language, citing its source."""
-    if not result.passages or result.confidence < min_confidence / 2:
+    """Answer, ask which topic was meant, or nothing (None), by calibrated confidence.
+
+    An answer comes from the best passage in the customer's language and cites its source.
+    A clarifying question offers the distinct top passages as quick replies.
+    """
+    if not result.passages or result.confidence < clarify_at:
         return None
-    chunk = index.counterpart(result.passages[0].chunk, lang)
-    answer = chunk.answer if chunk.kind == "faq" and chunk.answer else _trim(chunk.text)
-    key = "knowledge.answer" if result.confidence >= min_confidence else "knowledge.unsure"
-    return book.reply(
-        key,
-        lang,
-        citations=[citation(chunk)],
-        data={"confidence": round(result.confidence, 3)},
-        answer=answer,
-    )
+    if result.confidence >= answer_at:
+        chunk = index.counterpart(result.passages[0].chunk, lang)
+        answer = chunk.answer if chunk.kind == "faq" and chunk.answer else _trim(chunk.text)
+        return book.reply(
+            "knowledge.answer", lang, citations=[citation(chunk)],
+            data={"confidence": round(result.confidence, 3)}, answer=answer,
+        )
+    options: list[QuickReply] = []
+    seen: set[str] = set()
+    for passage in result.passages:
+        chunk = index.counterpart(passage.chunk, lang)
+        # A section title reads as a question only for FAQ entries; articles show their title.
+        label = chunk.title if chunk.kind == "faq" else chunk.title.split(" — ")[-1]
+        if chunk.group in seen or label in {o["label"] for o in options}:
+            continue
+        seen.add(chunk.group)
+        options.append(QuickReply(label=label[:80], text=chunk.title))
+        if len(options) == 3:
+            break
+    reply = book.reply("knowledge.clarify", lang, kind="text",
+                       data={"confidence": round(result.confidence, 3)})
+    reply["quick_replies"] = options + book.quick(["talk_to_human"], lang)
+    return reply

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Literal
 
 import Stemmer
 
@@ -46,6 +47,24 @@ _STOPWORD_TEXT = (
     ما ماذا متى كيف هل لو يا و ف ب ل ك كم وش ايش
     """
 )
+
+
+_ARABIC_LETTERS = re.compile(
+    r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
+)
+_LATIN_LETTERS = re.compile(r"[A-Za-z]")
+# A Gulf customer often drops English words into Arabic ("ابغى اسوي cancel"), so a text
+# counts as Arabic once a modest share of its letters are Arabic.
+_ARABIC_SHARE = 0.3
+
+
+def detect_language(text: str) -> Literal["ar", "en"] | None:
+    """'ar' or 'en' by the share of Arabic letters; None when the text has no letters."""
+    arabic = len(_ARABIC_LETTERS.findall(text))
+    latin = len(_LATIN_LETTERS.findall(text))
+    if arabic + latin == 0:
+        return None
+    return "ar" if arabic / (arabic + latin) >= _ARABIC_SHARE else "en"
 
 
 def normalize(text: str) -> str:

@@ -340,12 +340,17 @@ def test_a_verified_customer_lists_only_their_own_orders(api, settings, lang):
     ("en", "I want to send back a phone I bought last week"),
 ])
 def test_dialect_question_is_answered_from_the_right_topic(api, lang, text):
+    # Either an answer citing the returns content, or a clarifying question led by it.
     cid = start(api)
     reply = say(api, cid, text)["replies"][0]
     assert reply["lang"] == lang
-    assert reply["citations"], reply
-    cited = reply["citations"][0]
-    assert "return" in cited["source"] or cited["anchor"].startswith("returns"), cited
+    if reply["citations"]:
+        cited = reply["citations"][0]
+        assert "return" in cited["source"] or cited["anchor"].startswith("returns"), cited
+    else:
+        assert reply["data"]["template"] == "knowledge.clarify", reply
+        first = reply["quick_replies"][0]["text"].lower()
+        assert any(w in first for w in ("return", "إرجاع", "ارجاع")), reply["quick_replies"]
 
 
 def test_only_configured_origins_may_call_from_a_browser(data_dir):

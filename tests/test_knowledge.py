@@ -29,7 +29,9 @@ def test_tiktoken_works_without_network(tmp_path, monkeypatch):
 
 def test_demo_kb_chunks_are_citable_and_paired(settings, tmp_path):
     enc = encoding(str(tmp_path))
-    chunks = load_folder(settings.knowledge_dir, enc, settings.chunk_tokens)
+    loaded = load_folder(settings.knowledge_dir, enc, settings.chunk_tokens)
+    assert not loaded.problems
+    chunks = loaded.chunks
     faq = [c for c in chunks if c.kind == "faq"]
     articles = [c for c in chunks if c.kind == "article"]
     assert len({c.group for c in faq}) >= 40
@@ -57,7 +59,8 @@ async def test_answers_come_back_in_the_customers_language(assistant, question, 
     deps = assistant.deps
     result = deps.knowledge.search(question)
     reply = knowledge_reply(result, lang, deps.knowledge, deps.replies,
-                            deps.settings.knowledge_min_confidence)
+                            deps.settings.knowledge_min_confidence,
+                            deps.settings.knowledge_clarify_confidence)
     assert reply is not None and reply["lang"] == lang
     assert expect.lower() in reply["text"].lower()
     assert reply["citations"][0]["id"].endswith(f":{lang}")
@@ -65,4 +68,4 @@ async def test_answers_come_back_in_the_customers_language(assistant, question, 
 
 async def test_unrelated_question_has_low_confidence(assistant):
     result = assistant.deps.knowledge.search("what is the capital of France")
-    assert result.confidence < assistant.deps.settings.knowledge_min_confidence
+    assert result.confidence < assistant.deps.settings.knowledge_clarify_confidence

@@ -117,7 +117,7 @@ class LlmBrain:
         result = SearchResult.model_validate(retrieval) if retrieval else None
         passages = []
         cited = []
-        if result and result.confidence >= deps.settings.knowledge_min_confidence / 2:
+        if result and result.confidence >= deps.settings.knowledge_clarify_confidence:
             for p in result.passages[:4]:
                 chunk = deps.knowledge.counterpart(p.chunk, lang)
                 passages.append({"title": chunk.title, "text": chunk.text[:1200]})

@@ -157,6 +157,7 @@ class OfflineBrain:
                 deps.knowledge,
                 deps.replies,
                 deps.settings.knowledge_min_confidence,
+                deps.settings.knowledge_clarify_confidence,
             )
         if reply is None:
             return self._not_understood(state, deps, lang)
