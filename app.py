@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -11,11 +13,13 @@ from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
 from agent.service import Assistant, TurnResult, UnknownConversation, open_assistant
+from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
 
 _IDENTITY_SALT = "cx-customer-identity"
@@ -70,6 +74,24 @@ def _assistant(request: Request) -> Assistant:
 
 
 AssistantDep = Annotated[Assistant, Depends(_assistant)]
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _require_admin(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    token = request.app.state.settings.admin_token
+    if token is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "the admin API is disabled: set CX_ADMIN_TOKEN")
+    if creds is None or not secrets.compare_digest(
+        creds.credentials.encode(), token.get_secret_value().encode()
+    ):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid admin bearer token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+AdminDep = Annotated[None, Depends(_require_admin)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_assistant(settings) as assistant:
             app.state.assistant = assistant
+            app.state.settings = settings
+            app.state.ingest_lock = asyncio.Lock()
             yield
 
     app = FastAPI(
@@ -178,5 +202,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             verified=conv.customer_id is not None,
             messages=[m.model_dump(mode="json") for m in messages],
         )
+
+    @app.get("/v1/admin/knowledge", tags=["admin"])
+    async def knowledge_stats(_: AdminDep, assistant: AssistantDep) -> dict[str, Any]:
+        """What the knowledge index holds."""
+        return assistant.deps.knowledge.stats() | {"folder": str(settings.knowledge_dir)}
+
+    @app.post("/v1/admin/knowledge/ingest", tags=["admin"])
+    async def knowledge_ingest(_: AdminDep, request: Request, assistant: AssistantDep) -> IngestResult:
+        """Re-ingest the configured knowledge folder (CX_KNOWLEDGE_DIR) and serve the result.
+
+        Only changed files are re-embedded; unreadable files are listed in `problems`."""
+        lock: asyncio.Lock = request.app.state.ingest_lock
+        if lock.locked():
+            raise HTTPException(status.HTTP_409_CONFLICT, "an ingestion is already running")
+        async with lock:
+            return await asyncio.to_thread(
+                ingest_folder, assistant.deps.knowledge, settings.knowledge_dir,
+                settings.model_cache_dir, settings.chunk_tokens,
+            )
+
+    @app.post("/v1/admin/knowledge/reload", tags=["admin"])
+    async def knowledge_reload(_: AdminDep, assistant: AssistantDep) -> dict[str, Any]:
+        """Serve what `cx kb ingest` wrote to the index since this server started."""
+        await asyncio.to_thread(assistant.deps.knowledge.load)
+        return assistant.deps.knowledge.stats()
 
     return app

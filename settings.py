@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         description="between this and knowledge_min_confidence: ask which topic was meant",
     )
 
+    # Admin API (knowledge ingestion). Disabled until a token is set.
+    admin_token: SecretStr | None = None
+
     # Signed identity of logged-in customers (itsdangerous token minted by the host site)
     identity_secret: SecretStr = SecretStr(_DEV_SECRET)
     identity_max_age_s: int = Field(3600, gt=0)
@@ -87,6 +90,8 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> "Settings":
         if self.environment == "production" and self.identity_secret.get_secret_value() == _DEV_SECRET:
             raise ValueError("CX_IDENTITY_SECRET must be set to a real secret in production")
+        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 16:
+            raise ValueError("CX_ADMIN_TOKEN must be at least 16 characters")
         if self.brain == "llm" and self.openai_api_key is None:
             raise ValueError("CX_BRAIN=llm needs OPENAI_API_KEY")
         return self

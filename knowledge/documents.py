@@ -170,10 +170,14 @@ def load_folder(root: Path, enc: tiktoken.Encoding, max_tokens: int) -> LoadedFo
     out = LoadedFolder()
     for path in iter_files(root):
         suffix = path.suffix.lower()
-        if suffix not in FAQ_SUFFIXES and suffix not in DOC_SUFFIXES:
-            continue
         source = path.relative_to(root).as_posix()
         out.files += 1
+        if suffix not in FAQ_SUFFIXES and suffix not in DOC_SUFFIXES:
+            supported = ", ".join(sorted(FAQ_SUFFIXES | DOC_SUFFIXES))
+            out.problems.append(
+                SourceProblem(source, f"unsupported file type {suffix or '(none)'}; "
+                                      f"supported: {supported}"))
+            continue
         try:
             if suffix in FAQ_SUFFIXES:
                 out.chunks.extend(faq_chunks(read_faq_table(path), source))

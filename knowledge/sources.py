@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,9 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from knowledge.normalize import detect_language
+
+# pypdf logs its own complaints about broken files; we report them once, by file name.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 FAQ_SUFFIXES = {".csv", ".json", ".yaml", ".yml"}
 DOC_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".pdf", ".txt"}

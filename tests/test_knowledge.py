@@ -69,3 +69,24 @@ async def test_answers_come_back_in_the_customers_language(assistant, question, 
 async def test_unrelated_question_has_low_confidence(assistant):
     result = assistant.deps.knowledge.search("what is the capital of France")
     assert result.confidence < assistant.deps.settings.knowledge_clarify_confidence
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+async def test_middling_confidence_asks_which_topic_was_meant(assistant, lang):
+    from agent.outcomes import knowledge_reply
+
+    deps = assistant.deps
+    result = deps.knowledge.search("payment", k=5)
+    answer_at = deps.settings.knowledge_min_confidence
+    clarify_at = deps.settings.knowledge_clarify_confidence
+    middling = result.model_copy(update={"confidence": (answer_at + clarify_at) / 2})
+    reply = knowledge_reply(middling, lang, deps.knowledge, deps.replies, answer_at, clarify_at)
+    assert reply["data"]["template"] == "knowledge.clarify" and reply["lang"] == lang
+    options = reply["quick_replies"]
+    assert 2 <= len(options) <= 4
+    # Options are shown in the customer's language, and the last one offers a person.
+    assert options[-1]["label"] == deps.replies.label("quick.talk_to_human", lang)
+    from knowledge.normalize import detect_language
+    assert all(detect_language(o["label"]) in (lang, None) for o in options[:-1]), options
+    low = result.model_copy(update={"confidence": clarify_at / 2})
+    assert knowledge_reply(low, lang, deps.knowledge, deps.replies, answer_at, clarify_at) is None

@@ -71,3 +71,27 @@ def test_only_an_explicit_yes_counts_as_consent():
                     "what is the refund time if i say yes to cancelling this order now"]:
         assert not is_yes(not_yes), not_yes
     assert is_no("no, keep it") and is_no("لا خلاص") and not is_no("yes")
+
+
+ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئىة"
+
+
+@given(st.text(alphabet=ARABIC_LETTERS + "abcdefghijklmnopqrstuvwxyzABCDEF0123456789٠١٢٣٤٥٦٧٨٩ ",
+               max_size=80))
+def test_normalize_loses_no_letter_or_digit(text):
+    # Every letter and digit maps to exactly one character: forms are unified, never dropped.
+    assert len(normalize(text).replace(" ", "")) == len(text.replace(" ", ""))
+
+
+@given(st.text(alphabet=ARABIC_LETTERS + "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640",
+               max_size=40))
+def test_diacritics_and_tatweel_never_change_meaningful_letters(text):
+    bare = "".join(c for c in text if c in ARABIC_LETTERS)
+    assert normalize(text) == normalize(bare)
+
+
+@given(st.text(max_size=200))
+def test_tokenize_is_stable_and_never_yields_empty_tokens(text):
+    tokens = tokenize(text)
+    assert all(tokens)
+    assert tokenize(" ".join(tokens)) == tokenize(" ".join(tokens))
