@@ -34,6 +34,7 @@ from knowledge.normalize import detect_language  # noqa: E402
 from knowledge.sources import FaqItem  # noqa: E402
 
 MODES = ("bm25", "vector", "hybrid")
+SETTLE_SECONDS = 20
 K = 10
 
 
@@ -125,14 +126,21 @@ def scale(sizes: list[int], n_queries: int) -> dict:
         chunks, vecs = synthetic_chunks(n)
         with tempfile.TemporaryDirectory() as tmp:
             index, _ = build_index(chunks, Path(tmp), embeddings=list(vecs))
-            for q in queries:  # warm-up
-                index.search(q)
+            # Chroma indexes fresh writes in the background; measure the settled index, and
+            # report how long the first queries after ingest took separately.
+            first = []
+            settle_until = time.perf_counter() + SETTLE_SECONDS
+            while time.perf_counter() < settle_until:
+                t0 = time.perf_counter()
+                index.search(queries[len(first) % len(queries)])
+                first.append((time.perf_counter() - t0) * 1000)
             times = []
             for i in range(n_queries):
                 t0 = time.perf_counter()
                 index.search(queries[i % len(queries)])
                 times.append((time.perf_counter() - t0) * 1000)
-        out[str(n)] = {"p50_ms": round(pct(times, 50), 2), "p95_ms": round(pct(times, 95), 2)}
+        out[str(n)] = {"p50_ms": round(pct(times, 50), 2), "p95_ms": round(pct(times, 95), 2),
+                       "right_after_ingest_p95_ms": round(pct(first[:50], 95), 2)}
     return out
 
 
@@ -181,7 +189,8 @@ def main() -> None:
         if name == "scale":
             for size, lat in res.items():
                 print(f"scale {int(size):>7,} chunks  p50 {lat['p50_ms']:6.2f} ms  "
-                      f"p95 {lat['p95_ms']:6.2f} ms")
+                      f"p95 {lat['p95_ms']:6.2f} ms  (first queries after ingest: p95 "
+                      f"{lat['right_after_ingest_p95_ms']:.1f} ms)")
             continue
         if name == "ingest":
             print(f"ingest: {res['chunks']} chunks in {res['seconds']} s = "
