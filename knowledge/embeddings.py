@@ -51,6 +51,7 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
         from openai import OpenAI
 
         self._model = model
+        self._base_url = base_url
         self._client = OpenAI(api_key=api_key, base_url=base_url)
 
     def __call__(self, input: Documents) -> Embeddings:
@@ -62,8 +63,12 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
         return "cx-openai"
 
     def get_config(self) -> dict[str, Any]:
-        return {"model": self._model}
+        # Never the key: Chroma stores this config alongside the collection.
+        return {"model": self._model, "base_url": self._base_url}
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> "OpenAIEmbeddings":
-        raise ValueError("OpenAI embeddings are built from settings, not from stored config")
+        import os
+
+        return OpenAIEmbeddings(config["model"], os.environ.get("OPENAI_API_KEY", "unset"),
+                                config.get("base_url"))

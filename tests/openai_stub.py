@@ -137,4 +137,28 @@ def create_stub() -> tuple[FastAPI, StubModel]:
                                      media_type="text/event-stream")
         return JSONResponse(_completion(body["model"], decision))
 
+    @app.post("/v1/embeddings")
+    async def embeddings(request: Request):
+        body = await request.json()
+        model.requests.append(body)
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        return JSONResponse({
+            "object": "list", "model": body["model"],
+            "data": [{"object": "embedding", "index": i, "embedding": _bag_of_words(text)}
+                     for i, text in enumerate(inputs)],
+            "usage": {"prompt_tokens": 1, "total_tokens": 1},
+        })
+
     return app, model
+
+
+def _bag_of_words(text: str, dim: int = 64) -> list[float]:
+    """A deterministic stand-in embedding: hashed word counts, L2-normalised."""
+    import hashlib
+    import math
+
+    vec = [0.0] * dim
+    for word in re.findall(r"\w+", text.lower()):
+        vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % dim] += 1.0
+    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+    return [v / norm for v in vec]

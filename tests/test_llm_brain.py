@@ -169,3 +169,27 @@ def test_history_drops_tool_calls_that_never_got_results():
     kept = _history(msgs)
     assert broken not in kept and done in kept
     assert isinstance(kept[0], HumanMessage)
+
+
+def test_openai_compatible_embeddings_for_the_knowledge_index(data_dir, stub, tmp_path):
+    """With CX_EMBEDDING_BACKEND=openai the index embeds through the configured endpoint."""
+    from agent.service import open_knowledge
+    from knowledge.ingest import ingest_folder
+
+    base, model = stub
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "faq.csv").write_text(
+        "id,question,answer\n"
+        "hours,When is the showroom open?,Daily from 10:00 to 23:00.\n"
+        "parking,Is there parking at the showroom?,Yes: free parking for 200 cars.\n",
+        encoding="utf-8")
+    settings = make_settings(data_dir, embedding_backend="openai", openai_api_key="sk-test",
+                             openai_base_url=f"{base}/v1", chroma_collection="openai-kb")
+    index = open_knowledge(settings)
+    result = ingest_folder(index, folder, settings.model_cache_dir, settings.chunk_tokens)
+    assert result.report.added == 2
+    top = index.search("is there free parking", mode="vector").passages[0].chunk
+    assert top.anchor == "parking"
+    sent = [r for r in model.requests if "input" in r]
+    assert sent and all(r["model"] == settings.openai_embedding_model for r in sent)
