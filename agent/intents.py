@@ -78,8 +78,14 @@ class IntentClassifier:
         texts, labels = [], []
         for d in defs:
             for examples in d.examples.values():
-                texts.extend(normalize(mask(t)) for t in examples)
+                texts.extend(examples)
                 labels.extend([d.intent] * len(examples))
+        return cls.fit(texts, labels)
+
+    @classmethod
+    def fit(cls, raw_texts: list[str], labels: list[str]) -> "IntentClassifier":
+        """Train on any labelled texts (the catalogue, or a benchmark's training file)."""
+        texts = [normalize(mask(t)) for t in raw_texts]
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         words = TfidfVectorizer(analyzer=_word_features, sublinear_tf=True)
         chars.fit(texts)
@@ -107,6 +113,10 @@ class IntentClassifier:
             pickle.dump(model, fh)
         tmp.replace(cache)
         return model
+
+    def predict_many(self, texts: list[str]) -> list[str]:
+        probs = self._model.predict_proba(self._features([normalize(mask(t)) for t in texts]))
+        return [self.labels[i] for i in probs.argmax(axis=1)]
 
     def predict(self, text: str, top: int = 3) -> IntentPrediction:
         probs = self._model.predict_proba(self._features([normalize(mask(text))]))[0]

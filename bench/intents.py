@@ -1,0 +1,159 @@
+"""Intent classification as a learner, and the demo catalogue on third-party phrasing.
+
+    python bench/intents.py --train ../shared/evaldata/banking77/train.csv [--json]
+    python bench/intents.py --train ar_train.csv --test ar_val.csv [--shots 10] [--json]
+    python bench/intents.py --catalogue --test ../shared/evaldata/bitext/customer_service_8k.csv \\
+        --map bench/data/bitext_to_demo.yaml
+
+CSV files in the shared layouts are accepted: a text column (`text` or `utterance`) and a
+label column (`category`, `label` or `intent`; for Bitext, `intent`). Without --test a
+stratified 20% of --train is held out (seed 13). --shots N keeps N training examples per
+label. --catalogue evaluates the shipped demo catalogue instead of training, with --map naming
+each test label's demo intent (unmapped labels are skipped). --label-map FILE (CSV with two
+columns, test label and train label, e.g. ArBanking77's intents_en_ar.csv) lets an
+English-trained model be scored on Arabic labels. Prints accuracy, macro-F1 and top confusions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agent.intents import IntentClassifier, load_catalogue  # noqa: E402
+
+TEXT_COLUMNS = ("text", "utterance", "query", "sentence")
+LABEL_COLUMNS = ("intent", "category", "label")
+
+
+def read_csv(path: Path) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        cols = [c.strip() for c in reader.fieldnames or []]
+        text_col = next((c for c in TEXT_COLUMNS if c in cols), None)
+        label_col = next((c for c in LABEL_COLUMNS if c in cols), None)
+        if text_col is None or label_col is None:
+            raise SystemExit(f"{path}: need a text column {TEXT_COLUMNS} and a label column "
+                             f"{LABEL_COLUMNS}; found {cols}")
+        rows = []
+        for row in reader:
+            row = {k.strip(): v for k, v in row.items() if k}
+            text, label = (row.get(text_col) or "").strip(), (row.get(label_col) or "").strip()
+            if text and label:
+                rows.append((text, label))
+    return rows
+
+
+def split(rows, fraction=0.2, seed=13):
+    by_label = defaultdict(list)
+    for row in rows:
+        by_label[row[1]].append(row)
+    rng = random.Random(seed)
+    train, test = [], []
+    for items in by_label.values():
+        rng.shuffle(items)
+        cut = max(1, int(len(items) * fraction))
+        test.extend(items[:cut])
+        train.extend(items[cut:])
+    return train, test
+
+
+def shots(rows, n, seed=13):
+    by_label = defaultdict(list)
+    for row in rows:
+        by_label[row[1]].append(row)
+    rng = random.Random(seed)
+    return [r for items in by_label.values() for r in rng.sample(items, min(n, len(items)))]
+
+
+def scores(gold: list[str], pred: list[str]) -> dict:
+    labels = sorted(set(gold))
+    f1s = []
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    confusions = Counter((g, p) for g, p in zip(gold, pred) if g != p).most_common(8)
+    return {
+        "accuracy": round(sum(g == p for g, p in zip(gold, pred)) / len(gold), 4),
+        "macro_f1": round(sum(f1s) / len(f1s), 4),
+        "n_test": len(gold),
+        "labels": len(labels),
+        "top_confusions": [{"gold": g, "predicted": p, "count": c} for (g, p), c in confusions],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", type=Path)
+    parser.add_argument("--test", type=Path)
+    parser.add_argument("--shots", type=int)
+    parser.add_argument("--catalogue", action="store_true",
+                        help="score the shipped demo catalogue (no training on --test)")
+    parser.add_argument("--map", type=Path, help="YAML: test label -> demo intent")
+    parser.add_argument("--label-map", type=Path,
+                        help="CSV: test label, train label (score across label languages)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    if args.catalogue:
+        import yaml
+
+        if not args.test:
+            parser.error("--catalogue needs --test")
+        mapping = yaml.safe_load(args.map.read_text("utf-8")) if args.map else {}
+        test = [(t, mapping.get(lab, lab)) for t, lab in read_csv(args.test)
+                if not mapping or lab in mapping]
+        t0 = time.perf_counter()
+        model = IntentClassifier.train(load_catalogue(ROOT / "agent" / "catalogue"))
+        n_train = None
+    else:
+        if not args.train:
+            parser.error("give --train FILE (or --catalogue)")
+        train = read_csv(args.train)
+        test = read_csv(args.test) if args.test else None
+        if test is None:
+            train, test = split(train)
+        if args.shots:
+            train = shots(train, args.shots)
+        if args.label_map:
+            with args.label_map.open(encoding="utf-8-sig", newline="") as fh:
+                pairs = [r for r in csv.reader(fh)][1:]
+            # intents_en_ar.csv: label_en, label_ar; Banking77 names use underscores.
+            to_train = {ar: en.replace(" ", "_") for en, ar in pairs}
+            test = [(t, to_train.get(lab, lab)) for t, lab in test]
+        t0 = time.perf_counter()
+        model = IntentClassifier.fit([t for t, _ in train], [lab for _, lab in train])
+        n_train = len(train)
+    train_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pred = model.predict_many([t for t, _ in test])
+    per_ms = (time.perf_counter() - t0) * 1000 / len(test)
+    result = scores([lab for _, lab in test], pred) | {
+        "n_train": n_train, "train_seconds": round(train_s, 2),
+        "predict_ms_per_text_batched": round(per_ms, 3),
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"accuracy {result['accuracy']:.4f}  macro-F1 {result['macro_f1']:.4f}  "
+          f"({result['n_test']} test texts, {result['labels']} labels, trained on "
+          f"{n_train if n_train is not None else 'the demo catalogue'} in {train_s:.1f} s)")
+    for c in result["top_confusions"]:
+        print(f"  {c['count']:4d}  {c['gold']} -> {c['predicted']}")
+
+
+if __name__ == "__main__":
+    main()
