@@ -26,6 +26,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: seed
+	$(PIP) -e ".[test,bench]"
 	$(BIN)/python bench/turn_latency.py
 
 clean:
