@@ -85,7 +85,10 @@ def open_knowledge(settings: Settings) -> KnowledgeIndex:
     else:
         collection = open_collection(embed, name=settings.chroma_collection,
                                      path=settings.chroma_path)
-    index = KnowledgeIndex(collection=collection, embed=embed)
+    # The fixed cosine range and the shipped calibration are e5's; other embedding models
+    # are normalised per query instead.
+    index = KnowledgeIndex(collection=collection, embed=embed,
+                           dense_norm="range" if isinstance(embed, E5Embeddings) else "minmax")
     index.load()
     return index
 

@@ -294,7 +294,9 @@ class KnowledgeIndex:
             if topics and topics.intersection(chunk.topics):
                 score += TOPIC_BONUS
             fused[cid] = score
-        order = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        # Ties (e.g. every cosine below the working range) fall back to raw cosine, then id,
+        # so the same query always gets the same answer.
+        order = sorted(fused, key=lambda c: (-fused[c], -cos.get(c, 0.0), c))[:k]
         lex_rank = {cid: r for r, (cid, _) in enumerate(lexical)}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense)}
         passages = [
