@@ -180,9 +180,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 status.HTTP_413_CONTENT_TOO_LARGE,
                 f"text is {len(text)} characters; the limit is {settings.max_message_chars}",
             )
-        if await assistant.store.get(conversation_id) is None:
-            raise UnknownConversation(conversation_id)
         if "text/event-stream" in request.headers.get("accept", ""):
+            # Checked before the stream starts: afterwards the status is already 200.
+            if await assistant.store.get(conversation_id) is None:
+                raise UnknownConversation(conversation_id)
 
             async def events() -> AsyncIterator[dict[str, str]]:
                 async for ev in assistant.stream(conversation_id, text, body.locale):

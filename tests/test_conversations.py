@@ -365,3 +365,9 @@ def test_only_configured_origins_may_call_from_a_browser(data_dir):
         other = api.options("/v1/conversations", headers={
             "origin": "https://evil.example", "access-control-request-method": "POST"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_streaming_to_an_unknown_conversation_is_a_404(api):
+    r = api.post("/v1/conversations/cv_nope/messages", json={"text": "hi"},
+                 headers={"accept": "text/event-stream"})
+    assert r.status_code == 404 and r.json()["error"] == "conversation not found"
