@@ -157,9 +157,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     body.customer_token, max_age=settings.identity_max_age_s
                 )
             except SignatureExpired:
-                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token has expired")
+                raise HTTPException(
+                    status.HTTP_401_UNAUTHORIZED, "customer_token has expired"
+                ) from None
             except BadSignature:
-                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token is not valid")
+                raise HTTPException(
+                    status.HTTP_401_UNAUTHORIZED, "customer_token is not valid"
+                ) from None
             customer_id = claims.get("customer_id") if isinstance(claims, dict) else None
             if not customer_id or await assistant.deps.backend.get_customer(customer_id) is None:
                 raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token names no customer")

@@ -31,7 +31,7 @@ _GENERIC = {
 _MAX_PASSAGE_CHARS = 700
 
 
-def _date(value: str | None, lang: Lang) -> str | None:
+def _date(value: str | None) -> str | None:
     if not value:
         return None
     try:
@@ -52,13 +52,13 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
     last_text = None
     if last:
         where = f" ({last['location'][lang]})" if last.get("location") else ""
-        last_text = f"{last['description'][lang]}{where}, {_date(last['at'], lang)}"
+        last_text = f"{last['description'][lang]}{where}, {_date(last['at'])}"
     status = data.get("status")
     return {
         "order_id": data["order_id"],
         "items": items,
         "total": money(data["total"], lang),
-        "expected_delivery": _date(data.get("expected_delivery"), lang),
+        "expected_delivery": _date(data.get("expected_delivery")),
         "carrier": data.get("carrier"),
         "tracking_number": data.get("tracking_number"),
         "last_event": last_text,

@@ -202,7 +202,7 @@ class Assistant:
         async with self._lock(conversation_id):
             conv, turn = await self._begin(conversation_id, text, locale)
             try:
-                async for mode, chunk in self.graph.astream(
+                async for _, chunk in self.graph.astream(
                     turn, self._config(conversation_id), context=self.deps,
                     stream_mode=["messages"], durability="exit",
                 ):
@@ -221,14 +221,6 @@ class Assistant:
             for reply in result.replies:
                 yield StreamEvent(event="message", data=reply)
             yield StreamEvent(event="done", data=result.model_dump(exclude={"replies"}))
-
-
-async def prepare_store(settings: Settings) -> None:
-    engine = make_engine(settings.db_url)
-    try:
-        await create_schema(engine)
-    finally:
-        await engine.dispose()
 
 
 @asynccontextmanager

@@ -67,14 +67,6 @@ class ConversationStore:
             ).mappings().first()
         return Conversation.model_validate(dict(row)) if row else None
 
-    async def update(self, conversation_id: str, **values: Any) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                update(db.conversations)
-                .where(db.conversations.c.id == conversation_id)
-                .values(**values, updated_at=now())
-            )
-
     async def append(
         self,
         conversation_id: str,
