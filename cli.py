@@ -1,4 +1,4 @@
-"""`cx`: the command line of the assistant (serve, seed, chat, knowledge, tokens)."""
+"""`cx`: the command line of the assistant (serve, seed, chat, knowledge, understanding, tokens)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from settings import Settings
 app = typer.Typer(help="Bilingual customer-service assistant.", no_args_is_help=True)
 kb = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb, name="kb")
+nlu = typer.Typer(help="Understanding: the intent model, slots and frustration.",
+                  no_args_is_help=True)
+app.add_typer(nlu, name="nlu")
 console = Console()
 
 
@@ -26,7 +29,6 @@ def _settings() -> Settings:
 
 
 async def _seed(settings: Settings, reset: bool = False) -> None:
-    from agent.intents import IntentClassifier
     from tools.db import create_schema, make_engine
     from tools.seed import seed_demo_crm
 
@@ -41,10 +43,8 @@ async def _seed(settings: Settings, reset: bool = False) -> None:
     state = "loaded from demo files" if loaded else "kept (use `cx seed --reset` to reload)"
     console.print(f"CRM: {n_customers} customers, {n_orders} orders {state}")
     await asyncio.to_thread(_ingest, settings, settings.knowledge_dir)
-    clf = await asyncio.to_thread(
-        IntentClassifier.load_or_train, settings.catalogue_dir, settings.model_cache_dir
-    )
-    console.print(f"Intents: {len(clf.labels)} trained")
+    understanding = await asyncio.to_thread(_understanding, settings)
+    console.print(f"Intents: {len(understanding.classifier.labels)} ready")
 
 
 @app.command()
@@ -196,6 +196,73 @@ def kb_stats() -> None:
     console.print(f"{stats['chunks']} chunks from {stats['sources']} sources")
     console.print(f"by language: {stats['by_language']}")
     console.print(f"by kind: {stats['by_kind']}")
+
+
+def _understanding(settings: Settings):
+    from agent.intents import CatalogueError
+    from agent.service import open_understanding
+
+    try:
+        return open_understanding(settings)
+    except CatalogueError as exc:
+        console.print(f"[red]Invalid intent catalogue:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@nlu.command("train")
+def nlu_train() -> None:
+    """Train the intent model from the catalogue (or load it from the cache if unchanged)."""
+    import time
+
+    settings = _settings()
+    t0 = time.perf_counter()
+    understanding = _understanding(settings)
+    clf = understanding.classifier
+    console.print(
+        f"{len(clf.labels)} intents from {settings.catalogue_dir} in "
+        f"{time.perf_counter() - t0:.1f} s (sentence vectors: {settings.intent_vectors}; "
+        f"cached in {settings.model_cache_dir})"
+    )
+
+
+@nlu.command("eval")
+def nlu_eval(
+    file: Annotated[Path, typer.Argument(help="CSV (text,intent) or YAML {intent: {lang: [texts]}}")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    min_accuracy: Annotated[
+        Optional[float], typer.Option(help="Exit 1 when accuracy is below this (for CI)")
+    ] = None,
+) -> None:
+    """Score the intent model on labelled messages: accuracy, macro-F1, confusion pairs."""
+    from evals.intents import read_cases, score
+
+    try:
+        cases = read_cases(file)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]Cannot read {file}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    clf = _understanding(_settings()).classifier
+    unknown = sorted({c.intent for c in cases} - set(clf.labels))
+    if unknown:
+        console.print(f"[yellow]Labels not in the catalogue (count as errors):[/yellow] {unknown}")
+    probs = clf.probabilities([c.text for c in cases])
+    pred = [clf.labels[i] for i in probs.argmax(axis=1)]
+    groups = [f"{c.lang or '-'}:{c.style}" if c.style else c.lang for c in cases]
+    result = score([c.intent for c in cases], pred, list(probs.max(axis=1)), groups)
+    if as_json:
+        print(result.model_dump_json())
+    else:
+        console.print(f"accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}  "
+                      f"ECE {result.expected_calibration_error:.3f}  ({result.n} messages, "
+                      f"{result.labels} intents)")
+        for group, acc in result.by_group.items():
+            console.print(f"  {group:<20} {acc:.3f}")
+        if result.top_confusions:
+            console.print("Most confused (gold -> predicted):")
+        for c in result.top_confusions:
+            console.print(f"  {c.count:4d}  {c.gold} -> {c.predicted}")
+    if min_accuracy is not None and result.accuracy < min_accuracy:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     knowledge_dir: Path = PACKAGE_ROOT / "knowledge" / "demo_kb"
     policies_dir: Path = PACKAGE_ROOT / "policies"
     catalogue_dir: Path = PACKAGE_ROOT / "agent" / "catalogue"
-    flows_file: Path = PACKAGE_ROOT / "agent" / "flows.yaml"
+    products_file: Path = Field(
+        PACKAGE_ROOT / "tools" / "demo_data" / "products.yaml",
+        description="product catalogue (sku, name.en, name.ar, optional aliases) for product names",
+    )
 
     # Knowledge index
     chroma_mode: Literal["embedded", "http"] = "embedded"
@@ -71,6 +74,15 @@ class Settings(BaseSettings):
     default_language: Literal["ar", "en"] = "ar"
     max_message_chars: int = Field(2000, ge=10)
     intent_min_confidence: float = Field(0.35, ge=0.0, le=1.0)
+    intent_vectors: Literal["off", "cascade", "always"] = Field(
+        "cascade",
+        description="use e5 sentence vectors for intents: never, only when the fast n-gram "
+        "model is unsure, or for every message",
+    )
+    intent_fast_confidence: float = Field(
+        0.85, ge=0.0, le=1.0,
+        description="cascade: a message the n-gram model is this sure of is not embedded",
+    )
     knowledge_min_confidence: float = Field(
         0.5, ge=0.0, le=1.0, description="answer from the knowledge base at or above this"
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agent.flows import Flows
-from agent.intents import IntentClassifier
+from agent.understanding import Understanding
 from agent.replies import ReplyBook
 from knowledge.index import KnowledgeIndex
 from policies.engine import Policies
@@ -24,8 +24,11 @@ class Deps:
     backend: CommerceBackend
     toolbox: Toolbox
     knowledge: KnowledgeIndex
-    classifier: IntentClassifier
+    understanding: Understanding
     policies: Policies
     replies: ReplyBook
-    flows: Flows
     brain: "Brain"
+
+    @property
+    def flows(self) -> Flows:
+        return self.understanding.flows

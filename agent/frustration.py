@@ -1,15 +1,37 @@
-"""Frustration: a 0..1 score, a level and the signals behind it, so a human can see why."""
+"""Frustration: a 0..1 score, a level and the signals behind it, so a human can see why.
+
+One message is read for language (the lexicon in frustration.yaml: negative and angry words,
+insults, threats to leave, to go public or to court, in English and Gulf Arabic), shouting
+(capitals, !!! or ؟؟؟, stretched letters like ليييش), waiting time it mentions, repetition of
+an earlier request and the assistant's own failures. Signals combine as 1 - Π(1 - w), so
+several mild signals add up without ever passing 1.
+
+Over a conversation the level carries over: the previous score decays by half each turn
+and combines with the new message, so a customer who grows angrier is seen to rise, and one
+whose problem is solved ("thanks, that sorted it") falls again.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+import yaml
+from pydantic import BaseModel, Field
 
 from knowledge.normalize import normalize
 
 Level = Literal["calm", "annoyed", "frustrated", "angry"]
+Trend = Literal["rising", "steady", "falling"]
+LEVELS: tuple[Level, ...] = ("calm", "annoyed", "frustrated", "angry")
+_LEXICON_FILE = Path(__file__).with_name("frustration.yaml")
+
+_CARRY = 0.5  # share of the previous score that carries into the next turn
+_RELIEF_CARRY = 0.15  # ...when the customer says the problem is solved or thanks us
+_TREND_STEP = 0.1
 
 
 class FrustrationSignal(BaseModel):
@@ -19,56 +41,64 @@ class FrustrationSignal(BaseModel):
 
 
 class FrustrationReading(BaseModel):
-    score: float
+    score: float = Field(ge=0, le=1)
     level: Level
     signals: list[FrustrationSignal]
+    message_score: float = Field(0.0, ge=0, le=1, description="this message alone")
+    trend: Trend = "steady"
 
 
-# (kind, weight, patterns) — patterns match the normalised text (see knowledge.normalize).
-_LEXICON: list[tuple[str, float, list[str]]] = [
-    (
-        "negative",
-        0.25,
-        [
-            r"\b(annoyed|annoying|disappointed|unacceptable|ridiculous|useless|terrible|awful|worst)\b",
-            r"\b(still (not|no|waiting)|again and again|every time|nobody (answers|replies|responds))\b",
-            r"(زهقت|طفشت|مليت|للحين|كل مره نفس الشي|ما فيه احد يرد|محد يرد|ما احد يرد|سيء|سيئه|مزعج|تعبت)",
-            r"(غير مقبول|خدمه سيئه|اسوا خدمه|مو معقول|ما يصير كذا|وش ذا)",
-        ],
-    ),
-    (
-        "anger",
-        0.45,
-        [
-            r"\b(furious|angry|outraged|fed up|sick of|scam|scammers|thieves|liars?)\b",
-            r"(نصابين|حراميه|كذابين|نصب|سرقه|معصب|قهر|حسبي الله)",
-        ],
-    ),
-    (
-        "insult",
-        0.5,
-        [
-            r"\b(stupid|idiot|idiots|damn|crap|wtf|shit|fuck\w*)\b",
-            r"(غبي|اغبياء|تافه|زباله|حمار)",
-        ],
-    ),
-    (
-        "threat_to_leave",
-        0.4,
-        [
-            r"\b(cancel my account|never (buy|order) (from you )?again|switch(ing)? to|take my business)\b",
-            r"\b(lawyer|sue|legal action|court|ministry of commerce|report you|social media|twitter|review)\b",
-            r"(ما راح اشتري|اخر مره اشتري|بشتكي|اشتكي عليكم|وزاره التجاره|محامي|بفضحكم|تويتر|محكمه)",
-        ],
-    ),
-]
+class _Lexicon:
+    def __init__(self, path: Path) -> None:
+        raw = yaml.safe_load(path.read_text("utf-8"))
+        self.calm = [self._compile(p) for p in raw.get("calm", [])]
+        # One alternation per kind: a message is matched once per kind, not once per phrase.
+        self.signals: list[tuple[str, float, list[re.Pattern[str]]]] = [
+            (kind, float(spec["weight"]),
+             [re.compile("|".join(f"(?:{self._compile(p).pattern})" for p in spec["phrases"]),
+                         re.I)])
+            for kind, spec in raw["signals"].items()
+        ]
 
-_COMPILED = [(kind, w, [re.compile(p, re.I) for p in pats]) for kind, w, pats in _LEXICON]
-_ELONGATION = re.compile(r"([\u0621-\u064aA-Za-z])\1{3,}")
-_REPEATED_MARKS = re.compile(r"[!?؟]{3,}")
+    @staticmethod
+    def _compile(phrase: str) -> re.Pattern[str]:
+        if phrase.startswith("re:"):
+            return re.compile(phrase[3:], re.I)
+        words = [re.escape(w) for w in normalize(phrase).split()]
+        body = r"\s+".join(words)
+        if re.match(r"[\u0621-\u064a]", words[0]):
+            # Arabic words take clitic prefixes: "وللحين", "بالتجاره", "فزهقت".
+            return re.compile(rf"(?<![\w])(?:و|ف|ب|ل|ال|وال|بال|لل)?{body}(?![\w])")
+        return re.compile(rf"(?<![\w']){body}(?![\w'])", re.I)
 
 
-def _level(score: float) -> Level:
+@lru_cache(maxsize=4)
+def lexicon(path: Path = _LEXICON_FILE) -> _Lexicon:
+    return _Lexicon(path)
+
+
+# One word in capitals inside a normal sentence ("postponed AGAIN"); five letters or more so
+# that product names and acronyms (OLED, USB, SAR) are not taken for shouting.
+_SHOUTED_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{5,}(?![A-Za-z])")
+_ELONGATION = re.compile(r"([\u0621-\u064aA-Za-z])\1{2,}")
+_REPEATED_MARKS = re.compile(r"[!?؟]{3,}|(?:[!؟?]\s*){2}[!؟?]")
+_WAIT = re.compile(
+    r"(?:(\d+|a|an|one|two|three|four|five|six|several|few)\s+(minute|hour|day|week|month)s?)"
+    r"|(?:(\d+)?\s*(دقيقه|دقايق|دقائق|ساعه|ساعتين|ساعات|يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين))",
+    re.I,
+)
+_WAIT_CONTEXT = re.compile(
+    r"wait|waiting|been|since|for|ago|still|انتظر|استنى|انطر|صار|لي|من|قبل|وانا|له", re.I
+)
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "several": 3, "few": 3}
+_UNIT_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24, "week": 168, "month": 720,
+               "نص ساعه": 0.5, "دقيقه": 1 / 60, "دقايق": 1 / 60, "دقائق": 1 / 60, "ساعه": 1, "ساعتين": 2,
+               "ساعات": 1, "يوم": 24, "يومين": 48, "ايام": 24, "اسبوع": 168, "اسبوعين": 336,
+               "اسابيع": 168, "شهر": 720, "شهرين": 1440}
+
+
+def level_of(score: float) -> Level:
     if score >= 0.75:
         return "angry"
     if score >= 0.5:
@@ -78,34 +108,120 @@ def _level(score: float) -> Level:
     return "calm"
 
 
-def read(text: str, previous_texts: list[str] | None = None, failures: int = 0) -> FrustrationReading:
-    """Score one customer message in the context of the conversation so far.
+def _combine(weights: Sequence[float]) -> float:
+    remaining = 1.0
+    for w in weights:
+        remaining *= 1.0 - min(max(w, 0.0), 1.0)
+    return 1.0 - remaining
 
-    `failures` counts recent assistant failures (not understood, repeated clarifications).
-    """
+
+def _waiting_hours(norm: str) -> float | None:
+    """The longest wait a message mentions ("waiting 3 days", "صار لي أسبوع"), in hours."""
+    longest = None
+    for m in _WAIT.finditer(norm):
+        before = norm[max(0, m.start() - 25): m.start()]
+        after = norm[m.end(): m.end() + 20]
+        if not _WAIT_CONTEXT.search(before + " " + after):
+            continue
+        if m[2]:
+            n = int(m[1]) if m[1].isdigit() else _WORD_NUMBERS.get(m[1].lower(), 1)
+            hours = n * _UNIT_HOURS[m[2].lower()]
+        else:
+            unit = m[4]
+            n = int(m[3]) if m[3] else (1 if unit not in {"ايام", "اسابيع", "ساعات", "دقايق", "دقائق"} else 3)
+            hours = n * _UNIT_HOURS[unit] if unit not in {"ساعتين", "يومين", "اسبوعين", "شهرين"} \
+                else _UNIT_HOURS[unit]
+        longest = max(longest or 0.0, hours)
+    return longest
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(a.split()), set(b.split())
+    if not wa or not wb:
+        return False
+    return a == b or len(wa & wb) / len(wa | wb) >= 0.75
+
+
+def read_message(
+    text: str,
+    previous_texts: Sequence[str] = (),
+    failures: int = 0,
+    waited_minutes: float | None = None,
+) -> tuple[float, list[FrustrationSignal], bool]:
+    """Score one message: (score, signals, relief) — relief when the customer says it is solved."""
+    lex = lexicon()
     norm = normalize(text)
+    for calm in lex.calm:
+        norm = calm.sub(" ", norm)
     signals: list[FrustrationSignal] = []
-    for kind, weight, patterns in _COMPILED:
+    relief = False
+    for kind, weight, patterns in lex.signals:
         for pat in patterns:
             match = pat.search(norm)
             if match:
-                signals.append(FrustrationSignal(kind=kind, evidence=match.group(0), weight=weight))
+                if weight == 0:
+                    relief = True
+                else:
+                    signals.append(FrustrationSignal(kind=kind, evidence=match.group(0).strip(),
+                                                     weight=weight))
                 break
     letters = [c for c in text if c.isalpha() and c.isascii()]
-    if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+    if len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
         signals.append(FrustrationSignal(kind="shouting", evidence="capital letters", weight=0.2))
-    marks = _REPEATED_MARKS.search(text)
-    if marks:
-        signals.append(FrustrationSignal(kind="shouting", evidence=marks.group(0), weight=0.15))
-    stretched = _ELONGATION.search(text)
-    if stretched:
-        signals.append(FrustrationSignal(kind="elongation", evidence=stretched.group(0), weight=0.15))
-    if previous_texts and norm and norm in {normalize(t) for t in previous_texts[-3:]}:
-        signals.append(FrustrationSignal(kind="repetition", evidence=text[:60], weight=0.25))
+    elif shouted := _SHOUTED_WORD.search(text):
+        signals.append(FrustrationSignal(kind="shouting", evidence=shouted.group(0), weight=0.2))
+    if marks := _REPEATED_MARKS.search(text):
+        # Repeated question marks read as impatience; a row of "!!!" is as often excitement.
+        weight = 0.25 if set(marks.group(0)) & {"?", "؟"} else 0.2
+        signals.append(FrustrationSignal(kind="shouting", evidence=marks.group(0), weight=weight))
+    if stretched := _ELONGATION.search(text):
+        # "ليييش" is a Gulf way to raise the voice; English stretching ("sooo") is often joy.
+        arabic = stretched.group(1) >= "\u0621"
+        if arabic or len(stretched.group(0)) >= 4:
+            signals.append(FrustrationSignal(kind="elongation", evidence=stretched.group(0),
+                                             weight=0.25 if arabic else 0.15))
+    hours = _waiting_hours(norm)
+    if hours is not None and hours >= 1:
+        weight = 0.25 if hours < 24 else 0.3 if hours <= 72 else 0.4
+        signals.append(FrustrationSignal(kind="waiting", evidence=f"waited about {hours:g} h",
+                                         weight=weight))
+    if waited_minutes is not None and waited_minutes >= 5:
+        weight = 0.15 if waited_minutes < 15 else 0.25 if waited_minutes < 30 else 0.35
+        signals.append(FrustrationSignal(kind="waiting", evidence=f"{waited_minutes:.0f} min in queue",
+                                         weight=weight))
+    repeats = sum(_similar(norm, normalize(t)) for t in list(previous_texts)[-4:])
+    if norm.strip() and repeats:
+        signals.append(FrustrationSignal(kind="repetition", evidence=f"said {repeats + 1} times",
+                                         weight=min(0.5, 0.25 * repeats)))
     if failures:
-        signals.append(
-            FrustrationSignal(kind="assistant_failing", evidence=f"{failures} failed turns",
-                              weight=min(0.3, 0.15 * failures))
-        )
-    score = min(1.0, sum(s.weight for s in signals))
-    return FrustrationReading(score=round(score, 3), level=_level(score), signals=signals)
+        signals.append(FrustrationSignal(kind="assistant_failing", evidence=f"{failures} failed turns",
+                                         weight=min(0.4, 0.15 * failures)))
+    return _combine([s.weight for s in signals]), signals, relief
+
+
+def read(
+    text: str,
+    previous_texts: Sequence[str] | None = None,
+    failures: int = 0,
+    previous_score: float | None = None,
+    waited_minutes: float | None = None,
+) -> FrustrationReading:
+    """Read one customer message in the context of the conversation so far.
+
+    `failures` counts recent assistant failures (not understood, repeated clarifications);
+    `previous_score` is the conversation's score after the last turn (None on the first).
+    """
+    message, signals, relief = read_message(text, previous_texts or (), failures, waited_minutes)
+    carried = (previous_score or 0.0) * (_RELIEF_CARRY if relief else _CARRY)
+    score = _combine([message, carried])
+    if carried >= 0.1:
+        signals = signals + [FrustrationSignal(kind="carried_over", evidence=f"earlier turns "
+                                               f"{previous_score:.2f}", weight=round(carried, 3))]
+    trend: Trend = "steady"
+    if previous_score is not None:
+        if score >= previous_score + _TREND_STEP:
+            trend = "rising"
+        elif score <= previous_score - _TREND_STEP:
+            trend = "falling"
+    return FrustrationReading(score=round(score, 3), level=level_of(score), signals=signals,
+                              message_score=round(message, 3), trend=trend)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent import confirmation, frustration, language, slots
+from agent import confirmation, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.outcomes import outcome_reply
@@ -69,22 +70,35 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
 
 async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
-    prediction = deps.classifier.predict(state["text"])
-    found = slots.extract(state["text"])
-    reading = frustration.read(
-        state["text"], (state.get("customer_texts") or [])[:-1], state.get("failures", 0)
+    trajectory = state.get("trajectory") or []
+    understood = deps.understanding.understand(
+        state["text"],
+        previous_texts=(state.get("customer_texts") or [])[:-1],
+        failures=state.get("failures", 0),
+        previous_score=trajectory[-1]["frustration"] if trajectory else None,
+        waited_minutes=_minutes_waiting(state),
+        today=now().date(),
     )
     return {
         "sense": {
-            "intent": prediction.best.intent,
-            "confidence": round(prediction.best.confidence, 4),
-            "alternatives": [g.model_dump() for g in prediction.alternatives],
-            "slots": found,
-            "frustration": reading.model_dump(),
-            "language": language.detect(state["text"]),
+            "intent": understood.intent,
+            "confidence": understood.confidence,
+            "alternatives": [g.model_dump() for g in understood.alternatives],
+            "slots": understood.slots,
+            "frustration": understood.frustration.model_dump(),
+            "language": understood.language,
         },
-        "slots": (state.get("slots") or {}) | found,
+        "slots": (state.get("slots") or {}) | understood.slots,
     }
+
+
+def _minutes_waiting(state: ConversationState) -> float | None:
+    """How long the customer has been waiting in the queue for a person, if they are."""
+    handoff = state.get("handoff") or {}
+    if state.get("mode") != "waiting_human" or not handoff.get("created_at"):
+        return None
+    created = datetime.fromisoformat(handoff["created_at"])
+    return max(0.0, (now() - created).total_seconds() / 60)
 
 
 async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:

@@ -21,9 +21,8 @@ from pydantic import BaseModel, Field
 
 from agent.brains.offline import OfflineBrain
 from agent.deps import Deps
-from agent.flows import Flows
 from agent.graph import build_graph
-from agent.intents import IntentClassifier
+from agent.understanding import Understanding
 from agent.replies import ReplyBook
 from agent.state import Reply, fresh_turn
 from knowledge.embeddings import E5Embeddings, OpenAIEmbeddings
@@ -91,6 +90,21 @@ def open_knowledge(settings: Settings) -> KnowledgeIndex:
                            dense_norm="range" if isinstance(embed, E5Embeddings) else "minmax")
     index.load()
     return index
+
+
+def open_understanding(settings: Settings, embedder=None) -> Understanding:
+    """The intent catalogue, classifier (trained or loaded from cache) and product names.
+
+    `embedder` (the knowledge index's, so one model serves both) gives the classifier its
+    sentence-vector view unless CX_INTENT_VECTORS=off.
+    """
+    if settings.intent_vectors == "off":
+        embedder = None
+    elif embedder is None:
+        embedder = make_embeddings(settings)
+    fast = 1.01 if settings.intent_vectors == "always" else settings.intent_fast_confidence
+    return Understanding.load(settings.catalogue_dir, settings.model_cache_dir,
+                              settings.products_file, embedder, fast)
 
 
 def make_brain(settings: Settings):
@@ -239,18 +253,15 @@ async def open_assistant(settings: Settings) -> AsyncIterator[Assistant]:
         backend = SqlCommerceBackend(engine)
         policies = Policies.load(settings.policies_dir)
         knowledge = await asyncio.to_thread(open_knowledge, settings)
-        classifier = await asyncio.to_thread(
-            IntentClassifier.load_or_train, settings.catalogue_dir, settings.model_cache_dir
-        )
+        understanding = await asyncio.to_thread(open_understanding, settings, knowledge.embed)
         deps = Deps(
             settings=settings,
             backend=backend,
             toolbox=Toolbox(backend, policies.actions),
             knowledge=knowledge,
-            classifier=classifier,
+            understanding=understanding,
             policies=policies,
             replies=ReplyBook.load(settings.policies_dir / "replies.yaml"),
-            flows=Flows.load(settings.flows_file),
             brain=make_brain(settings),
         )
         yield Assistant(deps, build_graph(saver), ConversationStore(engine))

@@ -1,36 +1,174 @@
-"""Slot extraction: order numbers, emails, Saudi mobile numbers, in any digit script."""
+"""Slot extraction from one customer message, in English and Arabic, in any digit script.
+
+Slots (all values are strings, so they live in checkpointed state as they are):
+- order_id: RW-123456 (from "RW-123456", "#123456", "طلب ١٢٣٤٥٦")
+- email, phone (+9665XXXXXXXX from 05..., +9665..., 009665..., with spaces or dashes), and
+  contact (whichever of the two was given, for identity checks)
+- amount (a decimal, e.g. "1299.5") with currency "SAR", from "SAR 1,299.50", "٢٥٠ ريال", "250 ر.س"
+- date (ISO, e.g. "2026-11-22") from dates and relative dates: today, yesterday, tomorrow,
+  "3 days ago", أمس, البارحة, بكرة, قبل يومين, 20/11/2026, 20 نوفمبر
+- product (SKU) and product_name, when a product of the catalogue is named (agent.products)
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
+from knowledge.normalize import normalize
 from tools.contact import normalize_phone, to_ascii_digits
+
+if TYPE_CHECKING:
+    from agent.products import ProductMatcher
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.U)
 _PHONE = re.compile(r"(?:\+|00)?(?:966[\s-]?)?0?5(?:[\s-]?\d){8}")
 _ORDER = re.compile(r"(?:\bRW[\s#-]*|#)?(?<!\d)(\d{6})(?!\d)", re.I)
 
+# Arabic decimal and thousands separators (٫ ٬) become ASCII before numbers are read.
+_SEPARATORS = str.maketrans({"٫": ".", "٬": ","})
+_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"
+_CURRENCY = r"(?:sar|sr|s\.r\.?|saudi riyals?|riyals?|ryals?|rials?|ر\.?\s?س\.?|ريالات|ريالا|ريال)"
+_AMOUNT = re.compile(
+    rf"(?<![\w.]){_CURRENCY}\s?{_NUMBER}(?![\d])|(?<![\d.,]){_NUMBER}\s?{_CURRENCY}(?![a-z])", re.I
+)
 
-def extract(text: str) -> dict[str, str]:
-    """Slots found in one message: order_id (RW-123456), email, phone (+9665...), contact."""
-    text = to_ascii_digits(text)
+_MONTHS = {
+    **{m: i for i, m in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"], 1)},
+    **{m[:3]: i for i, m in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"], 1)},
+    "sept": 9,
+    # Gulf usage: Egyptian/Gulf Gregorian names (normalised spelling).
+    **{normalize(m): i for i, m in enumerate(
+        ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+         "أكتوبر", "نوفمبر", "ديسمبر"], 1)},
+    normalize("إبريل"): 4, normalize("اغسطس"): 8, normalize("يونيه"): 6, normalize("يوليه"): 7,
+}
+_MONTH_ALT = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_DMY = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?(?![\d/.-])")
+_DAY_MONTH = re.compile(rf"(?<!\d)(\d{{1,2}})\s*(?:of\s+)?({_MONTH_ALT})\b\.?(?:,?\s*(\d{{4}}))?", re.I)
+_MONTH_DAY = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s*(\d{{4}}))?", re.I)
+
+# Relative dates, matched on the normalised text (see knowledge.normalize).
+_RELATIVE: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(p, re.I), days)
+    for p, days in [
+        (r"\bday before yesterday\b|(?:قبل|اول) (?:امس|البارحه)", -2),
+        (r"\bday after tomorrow\b|بعد (?:بكره|بكرا|باكر|غدا)", 2),
+        (r"\byesterday\b|(?<![\w])(?:امس|البارحه|البارح|يوم امس)(?![\w])", -1),
+        (r"\btomorrow\b|(?<![\w])(?:بكره|بكرا|باكر|غدا|غدوه)(?![\w])", 1),
+        (r"\btoday\b|\btonight\b|(?<![\w])(?:اليوم|الحين اليوم|الليله)(?![\w])", 0),
+    ]
+]
+_AGO_EN = re.compile(r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven)\s+(day|week)s?\s+ago\b", re.I)
+_AGO_AR = re.compile(r"(?:قبل|من|صار له|صار لي|لي|له)\s+(?:(\d{1,3})\s+)?(يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع)(?![\w])")
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7}
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def extract_date(text: str, today: date) -> date | None:
+    """The first date a message mentions, resolved against `today` (day-first, as in the Gulf)."""
+    norm = normalize(text).translate(_SEPARATORS)
+    if m := _ISO_DATE.search(norm):
+        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
+    for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
+        if m := pattern.search(norm):
+            month = _MONTHS[m[month_group].lower()]
+            year = int(m[3]) if m[3] else today.year
+            found = _safe_date(year, month, int(m[day_group]))
+            if found:
+                return found
+    if m := _DMY.search(norm):
+        year = int(m[3]) if m[3] else today.year
+        year = year + 2000 if year < 100 else year
+        found = _safe_date(year, int(m[2]), int(m[1]))
+        if found:
+            return found
+    for pattern, days in _RELATIVE:
+        if pattern.search(norm):
+            return today + timedelta(days=days)
+    if m := _AGO_EN.search(norm):
+        n = int(m[1]) if m[1].isdigit() else _WORD_NUMBERS[m[1].lower()]
+        return today - timedelta(days=n * (7 if m[2].lower() == "week" else 1))
+    if m := _AGO_AR.search(norm):
+        unit = m[2]
+        n = int(m[1]) if m[1] else (2 if unit in {"يومين", "اسبوعين"} else 1)
+        if m[1] is None and unit in {"ايام", "اسابيع"}:
+            n = 3  # "قبل أيام" (a few days ago): the usual reading
+        return today - timedelta(days=n * (7 if unit.startswith("اسبوع") or unit == "اسابيع" else 1))
+    return None
+
+
+def extract_amount(text: str) -> Decimal | None:
+    norm = normalize(text).translate(_SEPARATORS)
+    m = _AMOUNT.search(norm)
+    if not m:
+        return None
+    raw = (m[1] or m[2]).replace(",", "")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def extract(
+    text: str, today: date | None = None, products: "ProductMatcher | None" = None
+) -> dict[str, str]:
+    """Slots found in one message (see the module docstring for the names and forms)."""
+    plain = to_ascii_digits(text).translate(_SEPARATORS)
     slots: dict[str, str] = {}
-    email = _EMAIL.search(text)
+    email = _EMAIL.search(plain)
     if email:
         slots["email"] = email.group(0).lower()
-        text = text.replace(email.group(0), " ")
-    for match in _PHONE.finditer(text):
+        plain = plain.replace(email.group(0), " ")
+    for match in _PHONE.finditer(plain):
         phone = normalize_phone(match.group(0))
         if phone:
             slots["phone"] = phone
-            text = text.replace(match.group(0), " ")
+            plain = plain.replace(match.group(0), " ")
             break
-    order = _ORDER.search(text)
+    amount_match = _AMOUNT.search(normalize(plain))
+    if amount_match:
+        amount = extract_amount(amount_match.group(0))
+        if amount is not None:
+            slots["amount"] = _plain(amount)
+            slots["currency"] = "SAR"
+    # An amount ("250000 SAR") is not an order number, nor a date.
+    rest = _AMOUNT.sub(" ", normalize(plain))
+    order = _ORDER.search(rest)
     if order:
         slots["order_id"] = f"RW-{order.group(1)}"
+        rest = rest.replace(order.group(0), " ")
     contact = slots.get("email") or slots.get("phone")
     if contact:
         slots["contact"] = contact
+    if today is not None:
+        when = extract_date(rest, today)
+        if when:
+            slots["date"] = when.isoformat()
+    if products is not None:
+        product = products.find(mask(text))
+        if product:
+            slots["product"] = product.sku
+            slots["product_name"] = product.name.get("en", product.sku)
     return slots
 
 

@@ -30,7 +30,11 @@ class E5Embeddings(EmbeddingFunction[Documents]):
         return list(np.asarray(self._model.passage(list(input)), dtype=np.float32))
 
     def embed_query(self, input: Documents) -> Embeddings:
-        return list(np.asarray(self._model.query(list(input)), dtype=np.float32).reshape(len(input), -1))
+        return list(self.embed_queries(list(input)))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Short messages as e5 queries (the intent classifier's dense view)."""
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     @staticmethod
     def name() -> str:
@@ -57,6 +61,10 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
     def __call__(self, input: Documents) -> Embeddings:
         response = self._client.embeddings.create(model=self._model, input=list(input))
         return [np.asarray(d.embedding, dtype=np.float32) for d in response.data]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        vectors = np.asarray(self(list(texts)), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     @staticmethod
     def name() -> str:

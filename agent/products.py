@@ -1,0 +1,85 @@
+"""Recognise product names from the company's product catalogue in a customer's message.
+
+Customers never type the full catalogue name ("Apple iPhone 16 Pro 256GB"); they write
+"my iphone 16 pro", "ايفون ١٦ برو" or "ثلاجة سامسونج". A product matches when the message
+contains enough of its *distinctive* name tokens (weighted by inverse document frequency over
+the catalogue), so "dyson" finds the one Dyson, "samsung" alone finds nothing, and of two
+iPhones the one whose tokens are all present wins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from knowledge.normalize import normalize
+
+# Words that describe any product and so never identify one (normalised forms).
+_GENERIC = set(normalize(
+    "gb tb l kg cm mm w inch with series gen wireless smart portable electric "
+    "سعه جيجابايت تيرابايت لتر كجم سم ملم واط بوصه مقاس ذاكره مع بدقه الفئه الجيل"
+).split())
+_TOKEN = re.compile(r"[0-9a-z]+(?:[.][0-9]+)?|[\u0621-\u064a]+")
+# Arabic clitics customers attach to product words ("بالثلاجه", "والايفون").
+_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب")
+_MIN_SCORE = 3.5
+_MIN_WORD_IDF = 2.4
+
+
+class Product(BaseModel):
+    sku: str
+    name: dict[str, str]
+    aliases: list[str] = []
+
+
+def _tokens(text: str) -> set[str]:
+    out: set[str] = set()
+    for tok in _TOKEN.findall(normalize(text)):
+        out.add(tok)
+        for prefix in _PREFIXES:
+            if tok.startswith(prefix) and len(tok) - len(prefix) >= 3:
+                out.add(tok[len(prefix):])
+                break
+    return out
+
+
+class ProductMatcher:
+    def __init__(self, products: list[Product]) -> None:
+        self.products = products
+        self._names: list[set[str]] = []
+        for p in products:
+            names = list(p.name.values()) + p.aliases
+            self._names.append(set().union(*(_tokens(n) for n in names)) - _GENERIC)
+        df = Counter(t for toks in self._names for t in toks)
+        n = max(len(products), 1)
+        self._idf = {t: math.log((n + 1) / c) for t, c in df.items()}
+
+    @classmethod
+    def load(cls, path: Path) -> "ProductMatcher":
+        if not path.exists():
+            return cls([])
+        raw = yaml.safe_load(path.read_text("utf-8")) or []
+        return cls([Product.model_validate(p) for p in raw])
+
+    def find(self, text: str) -> Product | None:
+        said = _tokens(text)
+        best: tuple[float, float, int] | None = None
+        for k, name in enumerate(self._names):
+            hit = name & said
+            if not hit:
+                continue
+            # A bare number ("16") never identifies a product on its own.
+            if not any(not t.replace(".", "").isdigit() and self._idf[t] >= _MIN_WORD_IDF
+                       for t in hit):
+                continue
+            score = sum(self._idf[t] for t in hit)
+            coverage = score / sum(self._idf[t] for t in name)
+            key = (score, coverage, -k)
+            if score >= _MIN_SCORE and (best is None or key > best):
+                best = key
+        return self.products[-best[2]] if best else None
