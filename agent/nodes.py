@@ -87,6 +87,7 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
             "slots": understood.slots,
             "frustration": understood.frustration.model_dump(),
             "language": understood.language,
+            "slot_only": understood.slot_only,
         },
         "slots": (state.get("slots") or {}) | understood.slots,
     }
@@ -119,7 +120,8 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
     decision = deps.policies.decide_escalation(
         Facts(
             intent=sense_["intent"],
-            intent_confidence=sense_["confidence"],
+            # A bare order number or phone expresses no request: no rule may read one into it.
+            intent_confidence=0.0 if sense_.get("slot_only") else sense_["confidence"],
             frustration_level=sense_["frustration"]["level"],
         )
     )

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from knowledge.normalize import normalize
+from knowledge.normalize import normalize, tokenize
 from tools.contact import normalize_phone, to_ascii_digits
 
 if TYPE_CHECKING:
@@ -170,6 +170,13 @@ def extract(
             slots["product"] = product.sku
             slots["product_name"] = product.name.get("en", product.sku)
     return slots
+
+
+def words_besides_slots(text: str) -> int:
+    """How many meaningful words a message has once its order numbers, emails and phones are
+    taken out: "0501234567" or "my number is 0501234567" is an answer, not a new request."""
+    rest = re.sub(r"\b(EMAIL|PHONE|ORDERNUM)\b", " ", mask(text))
+    return len(tokenize(rest))
 
 
 def mask(text: str) -> str:

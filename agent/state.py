@@ -51,6 +51,8 @@ class Sense(TypedDict):
     slots: dict[str, str]
     frustration: dict[str, Any]
     language: Lang | None
+    # Only an order number, email or phone: an answer to a question, not a new request.
+    slot_only: bool
 
 
 class Pending(TypedDict):

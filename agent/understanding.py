@@ -26,6 +26,7 @@ class Understood(BaseModel):
     slots: dict[str, str]
     frustration: frustration.FrustrationReading
     language: str | None
+    slot_only: bool = False
 
 
 class Understanding:
@@ -65,12 +66,14 @@ class Understanding:
         today: date | None = None,
     ) -> Understood:
         prediction = self.classifier.predict(text)
+        found = slots.extract(text, today or date.today(), self.products)
         return Understood(
             intent=prediction.best.intent,
             confidence=round(prediction.best.confidence, 4),
             alternatives=prediction.alternatives,
-            slots=slots.extract(text, today or date.today(), self.products),
+            slots=found,
             frustration=frustration.read(text, previous_texts, failures, previous_score,
                                          waited_minutes),
             language=detect_language(text),
+            slot_only=bool(found) and slots.words_besides_slots(text) == 0,
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.flows import Flow
 from agent.outcomes import knowledge_reply, outcome_reply
+from agent.slots import words_besides_slots
 from agent.state import ConversationState, Lang, Reply, ToolCall
 from knowledge.index import SearchResult
 
@@ -46,7 +47,8 @@ class OfflineBrain:
         # whatever the classifier makes of a bare "RW-100234".
         target = deps.flows.get(intent)
         switching = (
-            conf >= _SWITCH_CONFIDENCE
+            words_besides_slots(state["text"]) >= 2
+            and conf >= _SWITCH_CONFIDENCE
             and intent != active
             and target is not None
             and (target.tool is not None or target.handoff)
@@ -54,6 +56,9 @@ class OfflineBrain:
         if active and _FLOW_SLOTS & set(sense["slots"]) and not switching:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
 
+        if sense.get("slot_only") and "order_id" not in sense["slots"]:
+            # An email or phone on its own, with no question pending: ask what they need.
+            return {"replies": [book.reply("how_can_i_help", lang)]}
         if conf < deps.settings.intent_min_confidence:
             return self._fallback(state, deps, lang)
 
