@@ -325,7 +325,10 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     if state.get("language_switched"):
         prefix.append(deps.replies.text("language_switched", lang))
     if replies and state.get("route") != "inbox" and FRUSTRATION_ORDER[level] >= 1:
-        prefix.append(deps.replies.text("empathy", lang))
+        # Empathy first; a stronger acknowledgement once the customer is frustrated.
+        key = "empathy_strong" if FRUSTRATION_ORDER[level] >= 2 else "empathy"
+        if not replies[0]["data"].get("template", "").startswith("not_understood"):
+            prefix.append(deps.replies.text(key, lang))
     if prefix and replies:
         first = replies[0]
         replies[0] = {**first, "text": " ".join(prefix + [first["text"]])}

@@ -27,8 +27,11 @@ _GENERIC = set(normalize(
 _TOKEN = re.compile(r"[0-9a-z]+(?:[.][0-9]+)?|[\u0621-\u064a]+")
 # Arabic clitics customers attach to product words ("بالثلاجه", "والايفون").
 _PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب")
-_MIN_SCORE = 3.5
-_MIN_WORD_IDF = 2.4
+# Thresholds relative to the rarest possible token (one product in the whole catalogue), so
+# they mean the same for a catalogue of 5 products or 5,000: one rare word, or two fairly
+# rare ones, identify a product.
+_MIN_SCORE = 0.9
+_MIN_WORD_IDF = 0.6
 
 
 class Product(BaseModel):
@@ -58,6 +61,9 @@ class ProductMatcher:
         df = Counter(t for toks in self._names for t in toks)
         n = max(len(products), 1)
         self._idf = {t: math.log((n + 1) / c) for t, c in df.items()}
+        top = math.log(n + 1)
+        self._min_score = _MIN_SCORE * top
+        self._min_word_idf = _MIN_WORD_IDF * top
 
     @classmethod
     def load(cls, path: Path) -> "ProductMatcher":
@@ -74,12 +80,12 @@ class ProductMatcher:
             if not hit:
                 continue
             # A bare number ("16") never identifies a product on its own.
-            if not any(not t.replace(".", "").isdigit() and self._idf[t] >= _MIN_WORD_IDF
+            if not any(not t.replace(".", "").isdigit() and self._idf[t] >= self._min_word_idf
                        for t in hit):
                 continue
             score = sum(self._idf[t] for t in hit)
             coverage = score / sum(self._idf[t] for t in name)
             key = (score, coverage, -k)
-            if score >= _MIN_SCORE and (best is None or key > best):
+            if score >= self._min_score and (best is None or key > best):
                 best = key
         return self.products[-best[2]] if best else None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from agent.flows import Flow
 from agent.outcomes import knowledge_reply, outcome_reply
 from agent.slots import words_besides_slots
+from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
 from knowledge.index import SearchResult
 
@@ -63,8 +64,10 @@ class OfflineBrain:
             return self._fallback(state, deps, lang)
 
         alts = sense["alternatives"]
+        upset = _level(state) >= 2
         if (
-            alts
+            not upset  # an upset customer gets our best guess, not another question
+            and alts
             and conf < 0.6
             and conf - alts[0]["confidence"] < _CLARIFY_MARGIN
             and _has_quick(book, intent)
@@ -174,8 +177,18 @@ class OfflineBrain:
 
     @staticmethod
     def _not_understood(state: ConversationState, deps: "Deps", lang: Lang) -> dict[str, Any]:
-        reply = deps.replies.reply("not_understood", lang, quick=_MENU)
+        if _level(state) >= 1 or state.get("failures", 0) >= 1:
+            # Not the first miss, or the customer is losing patience: lead with a person.
+            reply = deps.replies.reply("not_understood_upset", lang,
+                                       quick=["talk_to_human"] + _MENU[:-1])
+        else:
+            reply = deps.replies.reply("not_understood", lang, quick=_MENU)
         return {"replies": [reply], "failures": state.get("failures", 0) + 1}
+
+
+def _level(state: ConversationState) -> int:
+    level = ((state.get("sense") or {}).get("frustration") or {}).get("level", "calm")
+    return FRUSTRATION_ORDER[level]
 
 
 def _has_quick(book: Any, intent: str) -> bool:
