@@ -6,7 +6,7 @@ insults, threats to leave, to go public or to court, in English and Gulf Arabic)
 an earlier request and the assistant's own failures. Signals combine as 1 - Π(1 - w), so
 several mild signals add up without ever passing 1.
 
-Over a conversation the level carries over: the previous score decays by half each turn
+Over a conversation the level carries over: the previous score decays by 30% each turn
 and combines with the new message, so a customer who grows angrier is seen to rise, and one
 whose problem is solved ("thanks, that sorted it") falls again.
 """
@@ -29,7 +29,7 @@ Trend = Literal["rising", "steady", "falling"]
 LEVELS: tuple[Level, ...] = ("calm", "annoyed", "frustrated", "angry")
 _LEXICON_FILE = Path(__file__).with_name("frustration.yaml")
 
-_CARRY = 0.5  # share of the previous score that carries into the next turn
+_CARRY = 0.7  # share of the previous score that carries into the next turn
 _RELIEF_CARRY = 0.15  # ...when the customer says the problem is solved or thanks us
 _TREND_STEP = 0.1
 
@@ -81,7 +81,7 @@ def lexicon(path: Path = _LEXICON_FILE) -> _Lexicon:
 # that product names and acronyms (OLED, USB, SAR) are not taken for shouting.
 _SHOUTED_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{5,}(?![A-Za-z])")
 _ELONGATION = re.compile(r"([\u0621-\u064aA-Za-z])\1{2,}")
-_REPEATED_MARKS = re.compile(r"[!?؟]{3,}|(?:[!؟?]\s*){2}[!؟?]")
+_REPEATED_MARKS = re.compile(r"[!?؟]{3,}|(?:[!؟?]\s*){2}[!؟?]|[?؟]!|![?؟]")
 _WAIT = re.compile(
     r"(?:(\d+|a|an|one|two|three|four|five|six|several|few)\s+(minute|hour|day|week|month)s?)"
     r"|(?:(\d+)?\s*(دقيقه|دقايق|دقائق|ساعه|ساعتين|ساعات|يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين))",
@@ -156,18 +156,22 @@ def read_message(
     signals: list[FrustrationSignal] = []
     relief = False
     for kind, weight, patterns in lex.signals:
+        found: list[str] = []
         for pat in patterns:
-            match = pat.search(norm)
-            if match:
-                if weight == 0:
-                    relief = True
-                else:
-                    signals.append(FrustrationSignal(kind=kind, evidence=match.group(0).strip(),
-                                                     weight=weight))
-                break
+            for match in pat.finditer(norm):
+                evidence = match.group(0).strip()
+                if evidence and evidence not in found:
+                    found.append(evidence)
+        if found and weight == 0:
+            relief = True
+            continue
+        # More of the same kind counts, with diminishing weight (w, w/2, w/4).
+        for rank, evidence in enumerate(found[:3]):
+            signals.append(FrustrationSignal(kind=kind, evidence=evidence,
+                                             weight=round(weight / 2**rank, 3)))
     letters = [c for c in text if c.isalpha() and c.isascii()]
     if len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
-        signals.append(FrustrationSignal(kind="shouting", evidence="capital letters", weight=0.2))
+        signals.append(FrustrationSignal(kind="shouting", evidence="capital letters", weight=0.25))
     elif shouted := _SHOUTED_WORD.search(text):
         signals.append(FrustrationSignal(kind="shouting", evidence=shouted.group(0), weight=0.2))
     if marks := _REPEATED_MARKS.search(text):

@@ -1,0 +1,125 @@
+"""Frustration: signals a human can read, levels that rise and fall over a conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.frustration import LEVELS, read
+from tests.test_conversations import say, start
+
+ESCALATING = {
+    "en": [
+        "hi, where is my order?",
+        "it's still not here, any update?",
+        "I already told you, this is the second time I'm asking!!",
+        "this is ridiculous, nobody answers and every time it's the same story",
+        "you are useless idiots, I'll report you to the ministry of commerce",
+    ],
+    "ar": [
+        "السلام عليكم، وين طلبي؟",
+        "للحين ما وصل، فيه أي تحديث؟",
+        "قلت لكم، ثاني مرة أسأل نفس السؤال!!",
+        "زهقت، كل مرة نفس الشي وما فيه أحد يرد",
+        "ليييش كذا؟ نصابين، بشتكي عليكم في وزارة التجارة",
+    ],
+}
+
+
+def _run(texts: list[str]):
+    score, readings, seen = None, [], []
+    for text in texts:
+        reading = read(text, seen, previous_score=score)
+        readings.append(reading)
+        seen.append(text)
+        score = reading.score
+    return readings
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_frustration_rises_visibly_over_an_escalating_dialogue(lang):
+    readings = _run(ESCALATING[lang])
+    levels = [LEVELS.index(r.level) for r in readings]
+    assert readings[0].level == "calm"
+    assert levels == sorted(levels), [r.level for r in readings]
+    assert readings[-1].level == "angry"
+    assert len(set(levels)) >= 3  # visible steps, not one jump
+    assert readings[1].trend == readings[-1].trend == "rising"
+    assert "falling" not in {r.trend for r in readings}
+
+
+@pytest.mark.parametrize("lang,thanks", [("en", "ok thanks, that sorted it"),
+                                         ("ar", "تمام الحين، مشكورين ما قصرتوا")])
+def test_frustration_falls_again_when_the_problem_is_solved(lang, thanks):
+    readings = _run(ESCALATING[lang][:4] + [thanks, "تمام" if lang == "ar" else "ok"])
+    assert LEVELS.index(readings[3].level) >= 2
+    assert readings[4].trend == "falling"
+    assert readings[5].level == "calm"
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("زهقت منكم", "negative"),
+    ("للحين ما وصلني شي", "negative"),
+    ("كل مرة نفس الشي", "negative"),
+    ("ما فيه أحد يرد عليّ", "negative"),
+    ("this is unacceptable", "negative"),
+    ("you're all idiots", "insult"),
+    ("يا أغبياء", "insult"),
+    ("I will take legal action", "threat_legal"),
+    ("بشتكي عليكم في وزارة التجارة", "threat_legal"),
+    ("I'll post about this on twitter", "threat_public"),
+    ("بفضحكم في السناب", "threat_public"),
+    ("never ordering from you again, switching to another store", "threat_to_leave"),
+    ("ما عاد اشتري منكم", "threat_to_leave"),
+    ("WHERE IS MY ORDER", "shouting"),
+    ("where is it???", "shouting"),
+    ("وينه؟؟؟", "shouting"),
+    ("ليييييش", "elongation"),
+    ("I've been waiting for 3 days", "waiting"),
+    ("صار لي اسبوعين انتظر", "waiting"),
+    ("نصابين", "anger"),
+    ("you are scammers", "anger"),
+])
+def test_each_signal_is_named_with_its_evidence(text, kind):
+    reading = read(text)
+    assert kind in {s.kind for s in reading.signals}, reading.signals
+    assert reading.level != "calm"
+    assert all(s.evidence for s in reading.signals)
+
+
+@pytest.mark.parametrize("text", [
+    "no problem, take your time", "ما فيه مشكلة، على راحتك", "please cancel my order",
+    "عندي مشكلة بسيطة في الفاتورة لو سمحت", "I have a question about the warranty",
+    "ممكن أعرف متى يوصل الطلب؟", "Thank you so much!", "How much is delivery to Jeddah?",
+    "I own a Samsung OLED TV", "اليوم طلبت ثلاجة",
+])
+def test_calm_messages_stay_calm_in_both_languages(text):
+    reading = read(text)
+    assert reading.level == "calm", reading.signals
+
+
+def test_repeating_the_same_request_and_assistant_failures_count():
+    first = read("where is my order")
+    again = read("where is my order", ["where is my order"])
+    assert {s.kind for s in again.signals} >= {"repetition"}
+    assert again.score > first.score
+    failing = read("hmm", failures=2)
+    assert "assistant_failing" in {s.kind for s in failing.signals}
+
+
+def test_waiting_in_the_queue_counts():
+    assert read("hello?", waited_minutes=40).level != "calm"
+    assert read("hello?", waited_minutes=1).level == "calm"
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_conversation_shows_the_frustration_trajectory(api, lang):
+    """Through the real API: each turn reports the level, and it rises as the customer does."""
+    cid = start(api)
+    levels = []
+    for text in ESCALATING[lang][:4]:
+        out = say(api, cid, text)
+        levels.append(out["frustration"])
+        if out["mode"] != "assistant":
+            break
+    ranks = [LEVELS.index(level) for level in levels]
+    assert ranks == sorted(ranks) and ranks[-1] >= 2, levels
