@@ -280,11 +280,13 @@ FRUSTRATION = {
         "annoyed": "للحين ما وصل طلبي، كم رسوم التوصيل اصلا؟؟؟",
         "angry": "نصابين!!! بشتكي عليكم في وزارة التجارة",
         "empathy": "أعتذر لك",
+        "empathy_strong": "أعتذر لك جداً",
     },
     "en": {
         "annoyed": "this is ridiculous!!! how much is delivery anyway",
         "angry": "You are SCAMMERS!!! I will report you to the ministry of commerce",
         "empathy": "I'm sorry for the trouble",
+        "empathy_strong": "I'm really sorry",
     },
 }
 
@@ -304,7 +306,7 @@ def test_an_angry_customer_is_handed_to_a_person_with_high_priority(api, setting
     out = say(api, cid, FRUSTRATION[lang]["angry"])
     assert out["frustration"] == "angry"
     assert out["mode"] == "waiting_human" and out["handoff"]["priority"] == "high"
-    assert out["replies"][-1]["text"].startswith(FRUSTRATION[lang]["empathy"])
+    assert out["replies"][-1]["text"].startswith(FRUSTRATION[lang]["empathy_strong"])
     with sqlite3.connect(settings.data_dir / "cx.db") as db:
         reason = db.execute(
             "select details from audit_log where conversation_id=? and action='escalate'", (cid,)

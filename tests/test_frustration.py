@@ -123,3 +123,19 @@ def test_the_conversation_shows_the_frustration_trajectory(api, lang):
             break
     ranks = [LEVELS.index(level) for level in levels]
     assert ranks == sorted(ranks) and ranks[-1] >= 2, levels
+
+
+@pytest.mark.parametrize("lang,texts,lead", [
+    ("en", ["the thing from before", "the thing from before???"],
+     "I'm sorry I haven't got this right"),
+    ("ar", ["الشي اللي قبل", "الشي اللي قبل؟؟؟"], "أعتذر إني ما فهمت"),
+])
+def test_after_a_miss_an_impatient_customer_is_offered_a_person_first(api, lang, texts, lead):
+    cid = start(api, locale=lang)
+    first = say(api, cid, texts[0])
+    assert not first["replies"][0]["text"].startswith(lead)  # the first miss: a plain rephrase
+    second = say(api, cid, texts[1])
+    reply = second["replies"][0]
+    assert reply["text"].startswith(lead)
+    assert reply["quick_replies"][0]["label"] in {"Talk to a person", "التحدث مع موظف"}
+    assert second["frustration"] != "calm"
