@@ -75,9 +75,9 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(2000, ge=10)
     intent_min_confidence: float = Field(0.35, ge=0.0, le=1.0)
     intent_vectors: Literal["off", "cascade", "always"] = Field(
-        "cascade",
-        description="use e5 sentence vectors for intents: never, only when the fast n-gram "
-        "model is unsure, or for every message",
+        "off",
+        description="use e5 sentence vectors for intents: never (n-grams only, a few ms), only "
+        "when the n-gram model is unsure, or for every message (tens of ms on a CPU)",
     )
     intent_fast_confidence: float = Field(
         0.85, ge=0.0, le=1.0,

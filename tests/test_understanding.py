@@ -76,8 +76,10 @@ def test_a_bare_detail_is_marked_as_an_answer_not_a_request(understanding, text)
     assert understanding.understand(text).slot_only
 
 
-def test_the_cascade_only_embeds_messages_the_fast_model_is_unsure_of(understanding):
-    clf = understanding.classifier
+def test_the_cascade_only_embeds_messages_the_fast_model_is_unsure_of(data_dir):
+    settings = make_settings(data_dir, intent_vectors="cascade")
+    clf = open_understanding(settings).classifier
+    assert clf.uses_dense
     embedded: list[list[str]] = []
 
     class Counting:
@@ -165,3 +167,20 @@ def test_cx_nlu_train_uses_the_cache(data_dir):
     out = _cx(data_dir, "train")
     assert out.returncode == 0, out.stderr
     assert "22 intents" in out.stdout
+
+
+@pytest.mark.parametrize("lang,ask,order,contact", [
+    ("en", "hey can u check where my package is", "it's RW-100280", "sarah.aldosari@example.com"),
+    ("ar", "ابي اعرف وين وصل طلبي", "١٠٠٢٥١", "٠٥٠ ١٢٣ ٤٥٦٧"),
+])
+def test_a_missing_slot_is_asked_for_and_the_next_turn_fills_it(api, lang, ask, order, contact):
+    from tests.test_conversations import say, start
+
+    cid = start(api, locale=lang)
+    first = say(api, cid, ask)["replies"][0]
+    assert first["data"]["template"] == "ask_order_id" and first["lang"] == lang
+    second = say(api, cid, order)["replies"][0]
+    assert second["data"]["template"] == "ask_contact"
+    tracked = say(api, cid, contact)["replies"][-1]
+    assert tracked["data"]["template"].startswith("track.")
+    assert ("RW-100280" if lang == "en" else "RW-100251") in tracked["text"]

@@ -25,6 +25,8 @@ _CLARIFY_MARGIN = 0.12
 _FLOW_SLOTS = {"order_id", "contact"}
 # ...unless the message is confidently a different action ("no, cancel 100251 instead").
 _SWITCH_CONFIDENCE = 0.6
+# A ticket is a record a person will act on: only file one when the request is clear.
+_TICKET_CONFIDENCE = 0.5
 
 
 def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
@@ -79,6 +81,10 @@ class OfflineBrain:
         flow = deps.flows.get(intent)
         if flow is None:
             return self._fallback(state, deps, lang)
+        if flow.tool == "create_ticket" and conf < _TICKET_CONFIDENCE:
+            # Filing a complaint on a guess would be worse than asking.
+            reply = book.reply("clarify", lang, quick=[intent, "talk_to_human"])
+            return {"replies": [reply], "failures": state.get("failures", 0) + 1}
         return self._run_flow(intent, flow, state, deps, lang)
 
     # --- flows -------------------------------------------------------------------------------
