@@ -26,7 +26,7 @@ import json
 import random
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from agent.intents import IntentClassifier, catalogue_examples, load_catalogue  # noqa: E402
+from evals.intents import read_cases, score  # noqa: E402
 
 CACHE = ROOT / "var" / "bench-cache"
 
@@ -53,26 +54,11 @@ def embed(texts: list[str]) -> np.ndarray:
     np.save(path, vectors)
     return vectors
 
-TEXT_COLUMNS = ("text", "utterance", "query", "sentence")
-LABEL_COLUMNS = ("intent", "category", "label")
-
-
 def read_csv(path: Path) -> list[tuple[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        cols = [c.strip() for c in reader.fieldnames or []]
-        text_col = next((c for c in TEXT_COLUMNS if c in cols), None)
-        label_col = next((c for c in LABEL_COLUMNS if c in cols), None)
-        if text_col is None or label_col is None:
-            raise SystemExit(f"{path}: need a text column {TEXT_COLUMNS} and a label column "
-                             f"{LABEL_COLUMNS}; found {cols}")
-        rows = []
-        for row in reader:
-            row = {k.strip(): v for k, v in row.items() if k}
-            text, label = (row.get(text_col) or "").strip(), (row.get(label_col) or "").strip()
-            if text and label:
-                rows.append((text, label))
-    return rows
+    try:
+        return [(c.text, c.intent) for c in read_cases(path)]
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def split(rows, fraction=0.2, seed=13):
@@ -96,25 +82,6 @@ def shots(rows, n, seed=13):
     rng = random.Random(seed)
     return [r for items in by_label.values() for r in rng.sample(items, min(n, len(items)))]
 
-
-def scores(gold: list[str], pred: list[str]) -> dict:
-    labels = sorted(set(gold))
-    f1s = []
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-    confusions = Counter((g, p) for g, p in zip(gold, pred) if g != p).most_common(8)
-    return {
-        "accuracy": round(sum(g == p for g, p in zip(gold, pred)) / len(gold), 4),
-        "macro_f1": round(sum(f1s) / len(f1s), 4),
-        "n_test": len(gold),
-        "labels": len(labels),
-        "top_confusions": [{"gold": g, "predicted": p, "count": c} for (g, p), c in confusions],
-    }
 
 
 def main() -> None:
@@ -173,7 +140,7 @@ def main() -> None:
     t0 = time.perf_counter()
     pred = model.predict_many(test_texts, dense=test_dense)
     per_ms = (time.perf_counter() - t0) * 1000 / len(test)
-    result = scores([lab for _, lab in test], pred) | {
+    result = score([lab for _, lab in test], pred).model_dump() | {
         "features": args.features, "n_train": n_train, "train_seconds": round(train_s, 2),
         "predict_ms_per_text_batched": round(per_ms, 3),
     }
@@ -181,7 +148,7 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False))
         return
     print(f"accuracy {result['accuracy']:.4f}  macro-F1 {result['macro_f1']:.4f}  "
-          f"({result['n_test']} test texts, {result['labels']} labels, trained on "
+          f"({result['n']} test texts, {result['labels']} labels, trained on "
           f"{n_train if n_train is not None else 'the demo catalogue'} in {train_s:.1f} s)")
     for c in result["top_confusions"]:
         print(f"  {c['count']:4d}  {c['gold']} -> {c['predicted']}")
