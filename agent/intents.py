@@ -126,7 +126,7 @@ class _Linear:
         self.model.fit(self.features(texts, dense), labels)
 
     def features(self, texts: list[str], dense: np.ndarray | None) -> csr_matrix:
-        parts = [self.chars.transform(texts), self.words.transform(texts)] if self.sparse else []
+        parts = [_tfidf(self.chars, texts), _tfidf(self.words, texts)] if self.sparse else []
         if dense is not None and self.dense_mean is not None:
             centred = dense - self.dense_mean
             centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9)
@@ -134,7 +134,39 @@ class _Linear:
         return hstack(parts).tocsr()
 
     def logits(self, texts: list[str], dense: np.ndarray | None) -> np.ndarray:
-        return self.model.decision_function(self.features(texts, dense))
+        # The linear algebra directly: sklearn's input validation costs more than the maths
+        # for one short message, and this runs on every customer turn.
+        scores = self.features(texts, dense) @ self.model.coef_.T + self.model.intercept_
+        return np.asarray(scores).ravel() if scores.shape[1] == 1 else np.asarray(scores)
+
+
+def _tfidf(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
+    """Same result as `vectorizer.transform(texts)` (sublinear tf, idf, l2), without sklearn's
+    per-call validation overhead."""
+    analyze = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    idf = vectorizer.idf_
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        counts: dict[int, int] = {}
+        for gram in analyze(text):
+            j = vocabulary.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        row = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))))
+        row *= idf[cols]
+        norm = np.sqrt((row * row).sum())
+        if norm > 0:
+            row /= norm
+        indices.append(cols)
+        values.append(row)
+        indptr.append(indptr[-1] + len(cols))
+    return csr_matrix(
+        (np.concatenate(values) if values else np.zeros(0),
+         np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64), indptr),
+        shape=(len(texts), len(vocabulary)),
+    )
 
 
 def _fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
