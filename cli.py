@@ -17,6 +17,8 @@ app.add_typer(kb, name="kb")
 nlu = typer.Typer(help="Understanding: the intent model, slots and frustration.",
                   no_args_is_help=True)
 app.add_typer(nlu, name="nlu")
+policy = typer.Typer(help="Policy files: actions, escalation, replies.", no_args_is_help=True)
+app.add_typer(policy, name="policy")
 console = Console()
 
 
@@ -262,6 +264,36 @@ def nlu_eval(
         for c in result.top_confusions:
             console.print(f"  {c.count:4d}  {c.gold} -> {c.predicted}")
     if min_accuracy is not None and result.accuracy < min_accuracy:
+        raise typer.Exit(1)
+
+
+@policy.command("check")
+def policy_check(
+    folder: Annotated[Optional[Path], typer.Argument(help="Policy folder (default: CX_POLICIES_DIR)")] = None,
+) -> None:
+    """Validate the policy files; errors name the file, line and field. Exit 1 if any fail."""
+    from agent.replies import ReplyBook
+    from policies.loader import PolicyError, load_model
+    from policies.models import ActionPolicy, EscalationPolicy
+
+    folder = folder or _settings().policies_dir
+    checks = {
+        "actions.yaml": lambda p: f"version {load_model(p, ActionPolicy).version}",
+        "escalation.yaml": lambda p: (lambda e: f"version {e.version}, {len(e.rules)} rules")(
+            load_model(p, EscalationPolicy)),
+        "replies.yaml": lambda p: f"{len(ReplyBook.load(p).templates)} templates",
+    }
+    failed = False
+    for name, check in checks.items():
+        try:
+            summary = check(folder / name)
+        except PolicyError as exc:
+            failed = True
+            for problem in exc.problems:
+                console.print(f"[red]✗[/red] {problem}", soft_wrap=True)
+            continue
+        console.print(f"[green]✓[/green] {folder / name} ({summary})", soft_wrap=True)
+    if failed:
         raise typer.Exit(1)
 
 

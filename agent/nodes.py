@@ -117,12 +117,18 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         )
         return {"route": "inbox", "replies": [reply]}
     sense_ = state["sense"]
+    history = [t["level"] for t in state.get("trajectory") or []]
     decision = deps.policies.decide_escalation(
         Facts(
+            text=state["text"],
             intent=sense_["intent"],
             # A bare order number or phone expresses no request: no rule may read one into it.
             intent_confidence=0.0 if sense_.get("slot_only") else sense_["confidence"],
-            frustration_level=sense_["frustration"]["level"],
+            frustration_levels=(history + [sense_["frustration"]["level"]])[-10:],
+            frustration_trend=sense_["frustration"].get("trend", "steady"),
+            signals=sorted({s["kind"] for s in sense_["frustration"]["signals"]}),
+            clarifications=state.get("failures", 0),
+            channel=state.get("channel") or "web",
         )
     )
     update: dict[str, Any] = {
@@ -133,7 +139,8 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
     if decision.escalate:
         update["route"] = "handoff"
         await _audit(deps, state, "policy_gate", "escalate", decision.reason,
-                     rule_id=decision.rule_id, policy_version=decision.policy_version)
+                     rule_id=decision.rule_id, policy_version=decision.policy_version,
+                     fired=[f.model_dump() for f in decision.fired])
     return update
 
 

@@ -24,8 +24,13 @@ class ReplyBook(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> "ReplyBook":
-        book = cls.model_validate(yaml.safe_load(path.read_text("utf-8")))
-        book._check_placeholders()
+        from policies.loader import PolicyError, load_model
+
+        book = load_model(path, cls)
+        try:
+            book._check_placeholders()
+        except ValueError as exc:
+            raise PolicyError(f"{path}: {exc}") from None
         return book
 
     def _check_placeholders(self) -> None:

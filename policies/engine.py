@@ -4,52 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from policies.loader import PolicyError, load_model
+from policies.models import ActionPolicy, Decision, EscalationPolicy, Facts, FiredRule
 
-from policies.models import (
-    FRUSTRATION_ORDER,
-    ActionPolicy,
-    Condition,
-    Decision,
-    EscalationPolicy,
-    Facts,
-)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class PolicyError(ValueError):
-    """A policy file is missing, unreadable or does not match its model."""
-
-
-def _load(path: Path, model: type[M]) -> M:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyError(f"{path}: {exc}") from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise PolicyError(f"{path}: {details}") from exc
-
-
-def _holds(cond: Condition, facts: Facts) -> bool:
-    if cond.intent is not None and (
-        facts.intent != cond.intent or facts.intent_confidence < cond.min_intent_confidence
-    ):
-        return False
-    if cond.min_frustration_level is not None and (
-        FRUSTRATION_ORDER[facts.frustration_level] < FRUSTRATION_ORDER[cond.min_frustration_level]
-    ):
-        return False
-    return True
+__all__ = ["Policies", "PolicyError"]
 
 
 @dataclass(frozen=True)
@@ -60,19 +19,26 @@ class Policies:
     @classmethod
     def load(cls, folder: Path) -> "Policies":
         return cls(
-            actions=_load(folder / "actions.yaml", ActionPolicy),
-            escalation=_load(folder / "escalation.yaml", EscalationPolicy),
+            actions=load_model(folder / "actions.yaml", ActionPolicy),
+            escalation=load_model(folder / "escalation.yaml", EscalationPolicy),
         )
 
     def decide_escalation(self, facts: Facts) -> Decision:
+        """Every rule is evaluated (so the record shows all that fired); the first decides."""
+        fired: list[FiredRule] = []
         for rule in self.escalation.rules:
-            if _holds(rule.when, facts):
-                return Decision(
-                    escalate=True,
-                    rule_id=rule.id,
-                    reason=rule.description,
-                    priority=rule.priority,
-                    skill=rule.skill,
-                    policy_version=self.escalation.version,
-                )
-        return Decision(escalate=False, policy_version=self.escalation.version)
+            holds, reasons = rule.when.evaluate(facts)
+            if holds:
+                fired.append(FiredRule(rule_id=rule.id, reasons=reasons))
+        if not fired:
+            return Decision(escalate=False, policy_version=self.escalation.version)
+        first = next(r for r in self.escalation.rules if r.id == fired[0].rule_id)
+        return Decision(
+            escalate=True,
+            rule_id=first.id,
+            reason=f"{first.description} ({'; '.join(fired[0].reasons)})",
+            fired=fired,
+            priority=first.priority,
+            skill=first.skill,
+            policy_version=self.escalation.version,
+        )

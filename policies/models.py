@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FrustrationLevel = Literal["calm", "annoyed", "frustrated", "angry"]
-FRUSTRATION_ORDER: dict[str, int] = {"calm": 0, "annoyed": 1, "frustrated": 2, "angry": 3}
+from policies.conditions import FRUSTRATION_ORDER, Condition, Facts, FrustrationLevel
+
+__all__ = ["FRUSTRATION_ORDER", "Facts", "FrustrationLevel"]
+
 Priority = Literal["low", "normal", "high", "urgent"]
 
 
@@ -30,17 +32,9 @@ class ActionPolicy(_Strict):
     cancel_order: CancelPolicy
 
 
-class Condition(_Strict):
-    """All given facts must hold (an omitted fact is not checked)."""
-
-    intent: str | None = None
-    min_intent_confidence: float = Field(0.0, ge=0.0, le=1.0)
-    min_frustration_level: FrustrationLevel | None = None
-
-
 class EscalationRule(_Strict):
-    id: str
-    description: str
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = Field(min_length=3)
     when: Condition
     priority: Priority = "normal"
     skill: str = "general"
@@ -48,21 +42,29 @@ class EscalationRule(_Strict):
 
 class EscalationPolicy(_Strict):
     version: str
-    rules: list[EscalationRule]
+    rules: list[EscalationRule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "EscalationPolicy":
+        ids = [r.id for r in self.rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"rule ids must be unique; repeated: {dupes}")
+        return self
 
 
-class Facts(BaseModel):
-    """What the gate knows about the turn when it evaluates escalation rules."""
-
-    intent: str | None = None
-    intent_confidence: float = 0.0
-    frustration_level: FrustrationLevel = "calm"
+class FiredRule(BaseModel):
+    rule_id: str
+    reasons: list[str]
 
 
 class Decision(BaseModel):
+    """The gate's decision: a typed route, the deciding rule, every rule that fired and why."""
+
     escalate: bool
     rule_id: str | None = None
     reason: str = ""
+    fired: list[FiredRule] = Field(default_factory=list)
     priority: Priority = "normal"
     skill: str = "general"
     policy_version: str
