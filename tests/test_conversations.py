@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 import httpx
@@ -278,13 +279,15 @@ def test_only_an_explicit_yes_cancels_and_no_keeps_the_order(api, settings, lang
 FRUSTRATION = {
     "ar": {
         "annoyed": "للحين ما وصل طلبي، كم رسوم التوصيل اصلا؟؟؟",
-        "angry": "نصابين!!! بشتكي عليكم في وزارة التجارة",
+        "angry": "نصابين!!! يا اغبياء حسبي الله عليكم",
+        "legal": "بشتكي عليكم في وزارة التجارة",
         "empathy": "أعتذر لك",
         "empathy_strong": "أعتذر لك جداً",
     },
     "en": {
         "annoyed": "this is ridiculous!!! how much is delivery anyway",
-        "angry": "You are SCAMMERS!!! I will report you to the ministry of commerce",
+        "angry": "You are SCAMMERS!!! stupid thieves",
+        "legal": "I will report you to the ministry of commerce",
         "empathy": "I'm sorry for the trouble",
         "empathy_strong": "I'm really sorry",
     },
@@ -312,6 +315,22 @@ def test_an_angry_customer_is_handed_to_a_person_with_high_priority(api, setting
             "select details from audit_log where conversation_id=? and action='escalate'", (cid,)
         ).fetchone()[0]
     assert "angry_customer" in reason
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_regulator_threat_goes_to_a_person_urgently_with_every_fired_rule_recorded(
+    api, settings, lang
+):
+    cid = start(api)
+    say(api, cid, FRUSTRATION[lang]["annoyed"])
+    out = say(api, cid, FRUSTRATION[lang]["legal"])
+    assert out["mode"] == "waiting_human" and out["handoff"]["priority"] == "urgent"
+    with sqlite3.connect(settings.data_dir / "cx.db") as db:
+        details = json.loads(db.execute(
+            "select details from audit_log where conversation_id=? and action='escalate'", (cid,)
+        ).fetchone()[0])
+    assert details["rule_id"] == "legal_or_regulator_threat"
+    assert details["fired"][0]["reasons"] and details["policy_version"]
 
 
 def test_the_page_language_switch_overrides_detection(api):
