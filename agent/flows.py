@@ -1,4 +1,4 @@
-"""Flow definitions of the offline engine (agent/flows.yaml), validated at start-up."""
+"""Flow definitions of the offline engine (the `flow:` of each catalogue file), validated at start-up."""
 
 from __future__ import annotations
 
