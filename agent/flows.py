@@ -1,4 +1,4 @@
-"""Flow definitions of the offline engine (the `flow:` of each catalogue file), validated at start-up."""
+"""Flows of the offline engine (each catalogue file's `flow:`), validated at start-up."""
 
 from __future__ import annotations
 
