@@ -151,15 +151,21 @@ def main() -> None:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CX_", "OPENAI_"))}
         env |= {"CX_DATA_DIR": str(b), "CX_BRAIN": "offline", "PORT": str(port)}
-        server = subprocess.Popen([sys.executable, "-m", "cli", "serve"], env=env,
-                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}", server)
-            result["http"] = asyncio.run(
-                over_http(f"http://127.0.0.1:{port}", args.turns, args.concurrency))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        log_path = Path(tmp) / "server.log"
+        with log_path.open("w") as log:
+            server = subprocess.Popen([sys.executable, "-m", "cli", "serve"], env=env,
+                                      cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                wait_healthy(f"http://127.0.0.1:{port}", server)
+                result["http"] = asyncio.run(
+                    over_http(f"http://127.0.0.1:{port}", args.turns, args.concurrency))
+            except Exception:
+                # A failed request is a finding: show what the server said about it.
+                print(log_path.read_text()[-4000:], file=sys.stderr)
+                raise
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
     if args.json:
         print(json.dumps(result))
         return

@@ -144,8 +144,17 @@ def make_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute("PRAGMA busy_timeout=15000")
             cur.close()
+            # The driver's own BEGIN is deferred: a transaction that reads and then writes
+            # fails at once with "database is locked" when another connection wrote in
+            # between (the busy timeout does not apply to that upgrade). We begin ourselves.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn):  # pragma: no cover - driver hook
+            # Take the write lock up front, waiting up to busy_timeout for it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
