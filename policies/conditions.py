@@ -247,20 +247,27 @@ class TierCond(_Strict):
         return ok, [f"customer tier {facts.customer_tier}"] if ok else []
 
 
-class OrderValueCond(_Strict):
+class _AmountCond(_Strict):
+    """An amount in SAR (named by the subclass's one field) passed a threshold."""
+
+    _label: ClassVar[str] = ""
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        name = next(iter(type(self).model_fields))
+        spec: Amount = getattr(self, name)
+        value = getattr(facts, name)
+        ok = spec.check(value)
+        return ok, [f"{self._label} {value:g} SAR"] if ok else []
+
+
+class OrderValueCond(_AmountCond):
     order_value: Amount
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        ok = self.order_value.check(facts.order_value)
-        return ok, [f"order value {facts.order_value:g} SAR"] if ok else []
+    _label: ClassVar[str] = "order value"
 
 
-class RefundCond(_Strict):
+class RefundCond(_AmountCond):
     refund_amount: Amount
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        ok = self.refund_amount.check(facts.refund_amount)
-        return ok, [f"refund {facts.refund_amount:g} SAR"] if ok else []
+    _label: ClassVar[str] = "refund"
 
 
 class ChannelCond(_Strict):
