@@ -31,8 +31,9 @@ from policies.engine import Policies
 from settings import Settings
 from tools.actions import Toolbox
 from tools.backend import SqlCommerceBackend
-from tools.conversations import Conversation, ConversationStore, TranscriptMessage
+from tools.conversations import Conversation, ConversationStore, Mode, TranscriptMessage
 from tools.db import create_schema, make_engine
+from tools.events import INBOX, EventBus, LocalEventBus, conversation_channel
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,42 @@ def make_brain(settings: Settings):
 
 
 class Assistant:
-    def __init__(self, deps: Deps, graph: CompiledStateGraph, store: ConversationStore) -> None:
+    def __init__(
+        self, deps: Deps, graph: CompiledStateGraph, store: ConversationStore,
+        bus: EventBus | None = None,
+    ) -> None:
         self.deps = deps
         self.graph = graph
         self.store = store
+        self.bus: EventBus = bus or LocalEventBus()
         self._locks: dict[str, asyncio.Lock] = {}
+
+    async def set_mode(self, conversation_id: str, mode: Mode, *, fresh_start: bool = False) -> None:
+        """Change who owns the conversation (the inbox calls this on claim, resolve, hand back).
+
+        `fresh_start` begins a new assistant episode: the streaks that escalated before (misses,
+        requests for a person, frustration turns) no longer count, so a resolved conversation is
+        not handed off again for what the human already dealt with."""
+        async with self._lock(conversation_id):
+            await self.store.set_mode(conversation_id, mode)
+            config = self._config(conversation_id)
+            snapshot = await self.graph.aget_state(config)
+            if not snapshot.values:
+                return
+            values: dict[str, Any] = {"mode": mode}
+            if fresh_start:
+                values |= {
+                    "handoff": None, "pending": None, "active_flow": None, "failures": 0,
+                    "human_requests": 0, "low_retrieval": 0, "no_progress": 0,
+                    "episode_start": len(snapshot.values.get("trajectory") or []),
+                }
+            await self.graph.aupdate_state(config, values, as_node="finalize")
+
+    async def publish(self, conversation_id: str, type: str, data: dict[str, Any],
+                      *, inbox: bool = False) -> None:
+        await self.bus.publish(conversation_channel(conversation_id), type, data)
+        if inbox:
+            await self.bus.publish(INBOX, type, data | {"conversation_id": conversation_id})
 
     async def start(
         self, channel: str = "web", locale: str | None = None, customer_id: str | None = None
@@ -143,7 +175,9 @@ class Assistant:
         if conv is None:
             raise UnknownConversation(conversation_id)
         # The customer's words are stored before anything can fail.
-        await self.store.append(conversation_id, "customer", text)
+        msg = await self.store.append(conversation_id, "customer", text)
+        await self.publish(conversation_id, "message", msg.model_dump(mode="json"),
+                           inbox=conv.mode in ("waiting_human", "human"))
         turn = fresh_turn(text) | {
             "conversation_id": conversation_id,
             "channel": conv.channel,
@@ -166,6 +200,10 @@ class Assistant:
         handoff = out.get("handoff")
         mode = out.get("mode", conv.mode)
         sense = out.get("sense") or {}
+        for reply in replies:
+            await self.publish(conv.id, "message", {"role": "assistant", **reply})
+        if handoff and mode == "waiting_human" and conv.mode != "waiting_human":
+            await self.publish(conv.id, "handoff", handoff, inbox=True)
         return TurnResult(
             conversation_id=conv.id,
             mode=mode,

@@ -118,6 +118,12 @@ class ConversationState(TurnInput, total=False):
     confirmed: str | None
     customer_texts: list[str]
     trajectory: list[TurnRecord]
+    # Where the current assistant episode began in `trajectory` (after a human resolved).
+    episode_start: int
+    # Streaks the escalation policy reads.
+    human_requests: int
+    low_retrieval: int
+    no_progress: int
     handoff: dict[str, Any] | None
     messages: Annotated[list[AnyMessage], add_messages]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from policies.loader import PolicyError, load_model
 from policies.models import ActionPolicy, Decision, EscalationPolicy, Facts, FiredRule
+from policies.staffing import StaffingPolicy
 
 __all__ = ["Policies", "PolicyError"]
 
@@ -15,12 +16,14 @@ __all__ = ["Policies", "PolicyError"]
 class Policies:
     actions: ActionPolicy
     escalation: EscalationPolicy
+    staffing: StaffingPolicy
 
     @classmethod
     def load(cls, folder: Path) -> "Policies":
         return cls(
             actions=load_model(folder / "actions.yaml", ActionPolicy),
             escalation=load_model(folder / "escalation.yaml", EscalationPolicy),
+            staffing=load_model(folder / "staffing.yaml", StaffingPolicy),
         )
 
     def decide_escalation(self, facts: Facts) -> Decision:

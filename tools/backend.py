@@ -10,13 +10,15 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tools import db
 from tools.contact import normalize_email, normalize_phone
-from tools.models import AuditRecord, Customer, Handoff, Order, OrderStatus, Ticket, TrackingEvent
+from tools.models import (
+    AuditRecord, Customer, Handoff, HandoffPacket, Order, OrderStatus, Ticket, TrackingEvent,
+)
 
 
 def now() -> datetime:
@@ -38,6 +40,8 @@ class CommerceBackend(Protocol):
     async def create_ticket(self, ticket: Ticket) -> Ticket: ...
     async def create_handoff(self, handoff: Handoff) -> Handoff: ...
     async def open_handoff(self, conversation_id: str) -> Handoff | None: ...
+    async def update_packet(self, handoff_id: str, packet: HandoffPacket) -> None: ...
+    async def count_waiting(self) -> int: ...
     async def record_audit(self, record: AuditRecord) -> None: ...
     async def audit_trail(self, conversation_id: str) -> list[AuditRecord]: ...
     async def recall(self, key: str) -> dict[str, Any] | None: ...
@@ -115,7 +119,10 @@ class SqlCommerceBackend:
 
     async def create_handoff(self, handoff: Handoff) -> Handoff:
         async with self._engine.begin() as conn:
-            await conn.execute(insert(db.handoffs).values(**handoff.model_dump()))
+            await conn.execute(insert(db.handoffs).values(
+                **handoff.model_dump(exclude={"packet"}),
+                packet=handoff.packet.model_dump(mode="json") if handoff.packet else None,
+            ))
         return handoff
 
     async def open_handoff(self, conversation_id: str) -> Handoff | None:
@@ -130,6 +137,19 @@ class SqlCommerceBackend:
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
         return Handoff.model_validate(dict(row)) if row else None
+
+    async def update_packet(self, handoff_id: str, packet: HandoffPacket) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(db.handoffs).where(db.handoffs.c.id == handoff_id)
+                .values(packet=packet.model_dump(mode="json"))
+            )
+
+    async def count_waiting(self) -> int:
+        """Handoffs queued and not yet claimed by anyone."""
+        query = select(func.count()).select_from(db.handoffs).where(db.handoffs.c.status == "queued")
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).scalar_one()
 
     async def record_audit(self, record: AuditRecord) -> None:
         async with self._engine.begin() as conn:

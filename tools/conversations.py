@@ -112,6 +112,14 @@ class ConversationStore:
                 .values(**conversation, updated_at=ts)
             )
 
+    async def set_mode(self, conversation_id: str, mode: Mode) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(db.conversations)
+                .where(db.conversations.c.id == conversation_id)
+                .values(mode=mode, updated_at=now())
+            )
+
     async def transcript(self, conversation_id: str) -> list[TranscriptMessage]:
         query = (
             select(db.messages)

@@ -63,6 +63,7 @@ tickets = Table(
     Column("priority", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("callback_by", DateTime(timezone=True)),
 )
 
 handoffs = Table(
@@ -76,8 +77,14 @@ handoffs = Table(
     Column("skill", String(32), nullable=False),
     Column("reason", Text, nullable=False),
     Column("summary", Text, nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("rule_id", String(64)),
+    Column("packet", JSON),
+    Column("assigned_to", String(64)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
 )
 
 audit_log = Table(

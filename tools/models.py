@@ -107,6 +107,42 @@ class Ticket(BaseModel):
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     status: Literal["open", "pending", "solved"] = "open"
     created_at: datetime
+    # When a person promised to get back to the customer (no one was available live).
+    callback_by: datetime | None = None
+
+
+Priority = Literal["low", "normal", "high", "urgent"]
+HandoffStatus = Literal["queued", "claimed", "resolved", "returned"]
+
+
+class TurnTrace(BaseModel):
+    """One customer turn as the human sees it in the packet: what we understood and felt."""
+
+    intent: str
+    confidence: float
+    level: str
+    frustration: float
+    rules: list[str] = Field(default_factory=list)
+
+
+class FiredRuleView(BaseModel):
+    rule_id: str
+    reasons: list[str]
+
+
+class HandoffPacket(BaseModel):
+    """Everything a human needs so the customer never repeats themselves."""
+
+    summary: Bilingual = Field(description="The problem in a few lines, in both languages")
+    customer: dict | None = Field(None, description="Profile of the verified customer")
+    recent_orders: list[dict] = Field(default_factory=list)
+    trajectory: list[TurnTrace] = Field(default_factory=list)
+    fired_rules: list[FiredRuleView] = Field(default_factory=list)
+    policy_version: str | None = None
+    tried: list[str] = Field(default_factory=list, description="What the assistant already did")
+    slots: dict[str, str] = Field(default_factory=dict)
+    last_messages: list[str] = Field(default_factory=list)
+    suggested_reply: str = Field("", description="A first reply in the customer's language")
 
 
 class Handoff(BaseModel):
@@ -114,12 +150,18 @@ class Handoff(BaseModel):
     conversation_id: str
     customer_id: str | None
     language: Lang
-    priority: Literal["low", "normal", "high", "urgent"]
+    priority: Priority
     skill: str
     reason: str
     summary: str
-    status: Literal["queued", "claimed", "resolved", "returned"] = "queued"
+    status: HandoffStatus = "queued"
     created_at: datetime
+    channel: str = "web"
+    rule_id: str | None = None
+    packet: HandoffPacket | None = None
+    assigned_to: str | None = None
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 class AuditRecord(BaseModel):
