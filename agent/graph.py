@@ -22,12 +22,16 @@ def after_gate(state: ConversationState) -> Literal["handoff", "finalize", "retr
     return "retrieve" if state.get("wants_knowledge") else "respond"
 
 
-def after_respond(state: ConversationState) -> Literal["tools", "handoff", "finalize"]:
+def after_respond(state: ConversationState) -> Literal["tools", "handoff", "review"]:
     if state.get("tool_calls"):
         return "tools"
     if state.get("route") == "handoff":
         return "handoff"
-    return "finalize"
+    return "review"
+
+
+def after_review(state: ConversationState) -> Literal["handoff", "finalize"]:
+    return "handoff" if state.get("route") == "handoff" else "finalize"
 
 
 def after_tools(state: ConversationState) -> Literal["handoff", "respond"]:
@@ -42,6 +46,7 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_node("retrieve", nodes.retrieve)
     graph.add_node("respond", nodes.respond)
     graph.add_node("tools", nodes.tools)
+    graph.add_node("review", nodes.review)
     graph.add_node("handoff", nodes.handoff)
     graph.add_node("finalize", nodes.finalize)
 
@@ -52,6 +57,7 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_edge("retrieve", "respond")
     graph.add_conditional_edges("respond", after_respond)
     graph.add_conditional_edges("tools", after_tools)
+    graph.add_conditional_edges("review", after_review)
     graph.add_edge("handoff", "finalize")
     graph.add_edge("finalize", END)
     return graph.compile(checkpointer=checkpointer)

@@ -14,12 +14,13 @@ from agent import confirmation, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.outcomes import outcome_reply
+from agent.packet import build_packet, hours_text, local_time
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge.normalize import normalize
-from policies.models import FRUSTRATION_ORDER, Facts
+from policies.models import FRUSTRATION_ORDER, Decision, Facts
 from tools.actions import Session
 from tools.backend import new_id, now
-from tools.models import AuditRecord, Handoff
+from tools.models import AuditRecord, Handoff, HandoffPacket, Ticket
 
 _INJECTION = re.compile(
     r"ignore (all |any )?(previous|prior|above) (instructions|rules)|system prompt|you are now|"
@@ -103,6 +104,7 @@ def _minutes_waiting(state: ConversationState) -> float | None:
 
 
 async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Escalation rules before the assistant acts (threats, requests for a person, anger)."""
     deps = runtime.context
     mode = state.get("mode", "assistant")
     if mode == "human":
@@ -116,32 +118,82 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             handoff_id=handoff.get("id"),
         )
         return {"route": "inbox", "replies": [reply]}
-    sense_ = state["sense"]
-    history = [t["level"] for t in state.get("trajectory") or []]
-    decision = deps.policies.decide_escalation(
-        Facts(
-            text=state["text"],
-            intent=sense_["intent"],
-            # A bare order number or phone expresses no request: no rule may read one into it.
-            intent_confidence=0.0 if sense_.get("slot_only") else sense_["confidence"],
-            frustration_levels=(history + [sense_["frustration"]["level"]])[-10:],
-            frustration_trend=sense_["frustration"].get("trend", "steady"),
-            signals=sorted({s["kind"] for s in sense_["frustration"]["signals"]}),
-            clarifications=state.get("failures", 0),
-            channel=state.get("channel") or "web",
-        )
-    )
+    requests = state.get("human_requests", 0) + (1 if _asks_for_person(state, deps) else 0)
+    profile = await _profile(state, deps)
+    facts = await _facts(state, deps, profile, human_requests=requests)
+    decision = deps.policies.decide_escalation(facts)
     update: dict[str, Any] = {
         "decision": decision.model_dump(),
         "route": "continue",
         "wants_knowledge": needs_knowledge(state, deps),
+        "human_requests": requests,
+        "offered_human": False,
+        "profile": profile,
     }
     if decision.escalate:
         update["route"] = "handoff"
         await _audit(deps, state, "policy_gate", "escalate", decision.reason,
                      rule_id=decision.rule_id, policy_version=decision.policy_version,
-                     fired=[f.model_dump() for f in decision.fired])
+                     fired=[f.model_dump() for f in decision.fired], stage="before reply")
     return update
+
+
+def _asks_for_person(state: ConversationState, deps: Deps) -> bool:
+    """A request for a person: said in words, or "yes" to our offer to connect them."""
+    sense_ = state["sense"]
+    if sense_.get("slot_only"):
+        return False
+    if state.get("offered_human") and confirmation.is_yes(state["text"]):
+        return True
+    return (sense_["intent"] == "talk_to_human"
+            and sense_["confidence"] >= deps.policies.escalation.human_request_confidence)
+
+
+async def _profile(state: ConversationState, deps: Deps) -> dict[str, Any]:
+    """The verified customer's tier and the value of the order under discussion (cached)."""
+    profile = dict(state.get("profile") or {})
+    customer_id = state.get("customer_id")
+    if customer_id and profile.get("customer_id") != customer_id:
+        customer = await deps.backend.get_customer(customer_id)
+        profile = {"customer_id": customer_id, "tier": customer.tier.value if customer else None}
+    order_id = (state.get("slots") or {}).get("order_id")
+    if customer_id and order_id and profile.get("order_id") != order_id:
+        order = await deps.backend.get_order(order_id)
+        # Only the customer's own order counts: a typed number must not reveal another's value.
+        if order is not None and order.customer_id == customer_id:
+            profile |= {"order_id": order_id, "order_value": order.total}
+    return profile
+
+
+async def _facts(
+    state: ConversationState, deps: Deps, profile: dict[str, Any], **overrides: Any
+) -> Facts:
+    sense_ = state["sense"]
+    start = state.get("episode_start", 0)
+    history = [t["level"] for t in (state.get("trajectory") or [])[start:]]
+    staffing = deps.policies.staffing
+    at = now()
+    open_now = staffing.is_open(at)
+    waiting = await deps.backend.count_waiting() if open_now else 0
+    values: dict[str, Any] = dict(
+        text=state["text"],
+        intent=sense_["intent"],
+        # A bare order number or phone expresses no request: no rule may read one into it.
+        intent_confidence=0.0 if sense_.get("slot_only") else sense_["confidence"],
+        frustration_levels=(history + [sense_["frustration"]["level"]])[-10:],
+        frustration_trend=sense_["frustration"].get("trend", "steady"),
+        signals=sorted({s["kind"] for s in sense_["frustration"]["signals"]}),
+        clarifications=state.get("failures", 0),
+        turns_without_progress=state.get("no_progress", 0),
+        low_retrieval=state.get("low_retrieval", 0),
+        human_requests=state.get("human_requests", 0),
+        customer_tier=profile.get("tier"),
+        order_value=profile.get("order_value"),
+        channel=state.get("channel") or "web",
+        business_hours=open_now,
+        human_available=open_now and waiting < staffing.queue.max_waiting,
+    )
+    return Facts(**(values | overrides))
 
 
 def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
@@ -250,6 +302,50 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     return update
 
 
+# Replies that leave the customer where they were (a miss, a question back, a refusal).
+_NO_PROGRESS = {"not_understood", "not_understood_upset", "clarify", "knowledge.clarify",
+                "tool_error", "order_not_found", "invalid_order_id", "verify_mismatch",
+                "how_can_i_help", "order_changed"}
+
+
+async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Escalation rules after the assistant acted: streaks of misses, weak answers, refunds
+    above the limit. The over-limit tier goes to a person even if no rule says so."""
+    deps = runtime.context
+    replies = state.get("replies") or []
+    templates = [r["data"].get("template") for r in replies]
+    stuck = any(t in _NO_PROGRESS or (t or "").startswith("ask_") for t in templates)
+    no_progress = state.get("no_progress", 0) + 1 if stuck else 0
+    low = state.get("low_retrieval", 0)
+    retrieval = state.get("retrieval")
+    if retrieval is not None:
+        weak = retrieval["confidence"] < deps.settings.knowledge_min_confidence
+        low = low + 1 if weak and stuck else 0
+    results = state.get("tool_results") or []
+    amounts = [r["data"]["amount"] for r in results
+               if r["tool"] == "request_refund" and r["data"].get("amount") is not None]
+    over_limit = next((r for r in results if r["outcome"] == "over_limit"), None)
+    update: dict[str, Any] = {"no_progress": no_progress, "low_retrieval": low}
+    facts = await _facts(state, deps, state.get("profile") or {},
+                         turns_without_progress=no_progress, low_retrieval=low,
+                         refund_amount=max(amounts) if amounts else None)
+    decision = deps.policies.decide_escalation(facts)
+    if not decision.escalate and over_limit is not None:
+        limit = deps.policies.actions.request_refund.auto_approve_up_to
+        decision = Decision(
+            escalate=True, rule_id="refund_over_limit_tier",
+            reason=f"refund of {over_limit['data']['amount']:g} SAR is above the auto-approval "
+                   f"limit of {limit:g} SAR (actions.yaml)",
+            priority="high", skill="refunds", policy_version=deps.policies.actions.version,
+        )
+    if decision.escalate:
+        update |= {"decision": decision.model_dump(), "route": "handoff"}
+        await _audit(deps, state, "policy_gate", "escalate", decision.reason,
+                     rule_id=decision.rule_id, policy_version=decision.policy_version,
+                     fired=[f.model_dump() for f in decision.fired], stage="after reply")
+    return update
+
+
 def _pending_llm_call_ids(state: ConversationState) -> set[str]:
     msgs = state.get("messages") or []
     if msgs and isinstance(msgs[-1], AIMessage):
@@ -257,69 +353,106 @@ def _pending_llm_call_ids(state: ConversationState) -> set[str]:
     return set()
 
 
-def _summary(state: ConversationState) -> str:
-    """What a human needs to pick up without making the customer repeat themselves."""
-    lines = []
-    sense_ = state.get("sense") or {}
-    decision = state.get("decision") or {}
-    if decision.get("rule_id"):
-        lines.append(f"Escalation rule: {decision['rule_id']} ({decision.get('reason', '')})")
-    lines.append(f"Language: {state.get('language')}; verified customer: "
-                 f"{state.get('customer_id') or 'no'}")
-    if sense_:
-        f = sense_["frustration"]
-        lines.append(f"Latest intent: {sense_['intent']} ({sense_['confidence']:.2f}); "
-                     f"frustration: {f['level']} ({f['score']:.2f})")
-    known = {k: v for k, v in (state.get("slots") or {}).items() if k in {"order_id"}}
-    if known:
-        lines.append(f"Details given: {known}")
-    tried = [t for rec in state.get("trajectory") or [] for t in rec["tools"]]
-    if tried:
-        lines.append(f"Already tried: {', '.join(tried)}")
-    lines.append("Customer said: " + " | ".join((state.get("customer_texts") or [])[-4:]))
-    return "\n".join(lines)
-
-
 async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Queue the conversation for a person with its packet, or, when nobody can pick up,
+    open a ticket with the callback time from the staffing policy and say so honestly."""
     deps = runtime.context
     decision = state.get("decision") or {}
-    reason = decision.get("reason") or "customer asked for a person"
+    reason = decision.get("reason") or "the customer asked for a person"
     results = state.get("tool_results") or []
-    if results and results[-1]["outcome"] == "locked":
+    locked = bool(results) and results[-1]["outcome"] == "locked"
+    if locked:
         reason = "identity verification locked after repeated failures"
+    escalated = decision.get("escalate", False)
+    priority = decision.get("priority", "normal") if escalated else "normal"
+    skill = decision.get("skill", "general") if escalated else "general"
+    lang = state["language"]
+    packet = await build_packet(state, deps)
+    # What the handoff replaces: a miss or a question back would only confuse the customer.
+    replies = [r for r in state.get("replies") or []
+               if r["data"].get("template") not in _NO_PROGRESS]
+    if locked:
+        replies.append(deps.replies.reply("verify_locked", lang))
+    over = next((r for r in results if r["outcome"] == "over_limit"), None)
+    if over is not None:
+        replies.append(outcome_reply(over, "refund", lang, deps.replies))
+    staffing = deps.policies.staffing
+    at = now()
+    waiting = await deps.backend.count_waiting()
+    if not staffing.human_available(at, waiting):
+        return await _no_one_available(state, deps, replies, packet, reason, priority,
+                                       open_now=staffing.is_open(at))
     record = await deps.backend.create_handoff(
         Handoff(
             id=new_id("HO"),
             conversation_id=state["conversation_id"],
             customer_id=state.get("customer_id"),
-            language=state["language"],
-            priority=decision.get("priority", "normal") if decision.get("escalate") else "normal",
-            skill=decision.get("skill", "general") if decision.get("escalate") else "general",
+            language=lang,
+            priority=priority,
+            skill=skill,
             reason=reason,
-            summary=_summary(state),
-            created_at=now(),
+            summary=packet.summary.en,
+            created_at=at,
+            channel=state.get("channel") or "web",
+            rule_id=decision.get("rule_id"),
+            packet=packet,
         )
     )
     await _audit(deps, state, "assistant", "handoff", reason, handoff_id=record.id,
-                 priority=record.priority, rule_id=decision.get("rule_id"))
-    lang = state["language"]
-    replies = list(state.get("replies") or [])
-    if results and results[-1]["outcome"] == "locked":
-        replies.append(deps.replies.reply("verify_locked", lang))
+                 priority=record.priority, skill=record.skill, rule_id=decision.get("rule_id"),
+                 policy_version=decision.get("policy_version"))
+    minutes = staffing.wait_minutes(waiting)
     replies.append(
         deps.replies.reply(
             "handoff.created", lang, kind="handoff",
-            data={"handoff_id": record.id, "status": "queued", "priority": record.priority},
-            handoff_id=record.id,
+            data={"handoff_id": record.id, "status": "queued", "priority": record.priority,
+                  "wait_minutes": minutes},
+            handoff_id=record.id, minutes=minutes,
         )
     )
     return {
         "replies": replies,
         "mode": "waiting_human",
-        "handoff": record.model_dump(mode="json"),
+        "handoff": record.model_dump(mode="json", exclude={"packet"}),
         "active_flow": None,
         "pending": None,
     }
+
+
+async def _no_one_available(
+    state: ConversationState, deps: Deps, replies: list[Reply], packet: HandoffPacket,
+    reason: str, priority: str, open_now: bool,
+) -> dict[str, Any]:
+    staffing = deps.policies.staffing
+    lang = state["language"]
+    callback = staffing.callback_by(now())
+    ticket = await deps.backend.create_ticket(
+        Ticket(
+            id=new_id("TK"),
+            conversation_id=state["conversation_id"],
+            customer_id=state.get("customer_id"),
+            subject=f"Callback: {reason}"[:200],
+            body=packet.summary.en + "\n\nCustomer said:\n" + "\n".join(packet.last_messages),
+            priority=priority,  # type: ignore[arg-type]
+            created_at=now(),
+            callback_by=callback,
+        )
+    )
+    await _audit(deps, state, "assistant", "handoff_unavailable", reason, ticket_id=ticket.id,
+                 callback_by=callback.isoformat(), business_hours=open_now,
+                 rule_id=(state.get("decision") or {}).get("rule_id"))
+    key = "handoff.unavailable_busy" if open_now else "handoff.unavailable_closed"
+    replies.append(
+        deps.replies.reply(
+            key, lang, kind="handoff",
+            data={"ticket_id": ticket.id, "status": "ticket", "callback_by": callback.isoformat()},
+            ticket_id=ticket.id, callback=local_time(callback, staffing, lang),
+            hours=hours_text(staffing, lang),
+        )
+    )
+    # Nobody is coming: the assistant keeps helping in the meantime.
+    return {"replies": replies, "mode": "assistant", "active_flow": None, "pending": None,
+            "human_requests": 0, "no_progress": 0, "low_retrieval": 0, "failures": 0}
 
 
 async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -346,6 +479,8 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         level=level,
         rule_id=(state.get("decision") or {}).get("rule_id"),
         tools=[r["tool"] for r in state.get("tool_results") or []],
+        rules=[f["rule_id"] for f in (state.get("decision") or {}).get("fired") or []],
+        templates=[r["data"]["template"] for r in replies if "template" in r["data"]],
     )
     # Templated replies join the model-visible history so an LLM sees what was said.
     said = [AIMessage(content=r["text"]) for r in replies if "template" in r["data"]]
@@ -355,4 +490,9 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     }
     if said:
         update["messages"] = said
+    handoff_ = state.get("handoff")
+    if state.get("route") == "inbox" and handoff_:
+        # The person taking over sees the latest words and mood, not the state at handoff.
+        packet = await build_packet({**state, **update}, deps)  # type: ignore[typeddict-item]
+        await deps.backend.update_packet(handoff_["id"], packet)
     return update

@@ -16,6 +16,11 @@ APPROVED_OUTCOMES = {
     ("cancel_order", "needs_confirmation"),
     ("cancel_order", "ok"),
     ("cancel_order", "not_cancellable"),
+    ("start_return", "needs_confirmation"),
+    ("start_return", "ok"),
+    ("start_return", "outside_window"),
+    ("request_refund", "needs_confirmation"),
+    ("request_refund", "ok"),
     ("verify_identity", "mismatch"),
     ("verify_identity", "locked"),
 }
@@ -27,6 +32,7 @@ _GENERIC = {
     "unknown_tool": "tool_error",
     "mismatch": "verify_mismatch",
     "locked": "verify_locked",
+    "changed": "order_changed",
 }
 _MAX_PASSAGE_CHARS = 700
 
@@ -82,6 +88,9 @@ def outcome_reply(
     values = order_values(data, lang, book) | {
         "ticket_id": data.get("ticket_id"),
         "attempts_left": data.get("attempts_left"),
+        "amount": money(data["amount"], lang) if data.get("amount") is not None else None,
+        "days": data.get("days"),
+        "window": data.get("window"),
     }
     if tool == "list_orders" and outcome == "ok":
         values["lines"] = order_lines(data["orders"], lang, book)

@@ -82,6 +82,8 @@ class TurnRecord(TypedDict):
     level: str
     rule_id: str | None
     tools: list[str]
+    rules: list[str]
+    templates: list[str]
 
 
 class TurnInput(TypedDict, total=False):
@@ -124,6 +126,10 @@ class ConversationState(TurnInput, total=False):
     human_requests: int
     low_retrieval: int
     no_progress: int
+    # We offered to connect a person: a plain "yes" now counts as asking for one.
+    offered_human: bool
+    # The verified customer's tier and the value of the order under discussion (cached).
+    profile: dict[str, Any]
     handoff: dict[str, Any] | None
     messages: Annotated[list[AnyMessage], add_messages]
 

@@ -26,10 +26,25 @@ class CancelPolicy(_Strict):
     requires_confirmation: bool = True
 
 
+class ReturnPolicy(_Strict):
+    allowed_statuses: list[str]
+    window_days: int = Field(ge=0, description="Change of mind: days from delivery")
+    defective_window_days: int = Field(ge=0, description="Faulty products: days from delivery")
+    requires_confirmation: bool = True
+
+
+class RefundPolicy(_Strict):
+    allowed_statuses: list[str]
+    auto_approve_up_to: float = Field(ge=0, description="SAR incl. VAT; above goes to a person")
+    requires_confirmation: bool = True
+
+
 class ActionPolicy(_Strict):
     version: str
     identity: IdentityPolicy
     cancel_order: CancelPolicy
+    start_return: ReturnPolicy
+    request_refund: RefundPolicy
 
 
 class EscalationRule(_Strict):
@@ -42,6 +57,10 @@ class EscalationRule(_Strict):
 
 class EscalationPolicy(_Strict):
     version: str
+    human_request_confidence: float = Field(
+        0.45, ge=0.0, le=1.0,
+        description="how sure the classifier must be that a message asks for a person "
+                    "before it counts towards `human_requests`")
     rules: list[EscalationRule] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -21,6 +21,12 @@ class Shift(_Strict):
     opens: time
     closes: time
 
+    @field_validator("closes", mode="before")
+    @classmethod
+    def _midnight(cls, v: object) -> object:
+        # "24:00" is how people write "until midnight".
+        return time.max if v in ("24:00", "24:00:00") else v
+
     @model_validator(mode="after")
     def _order(self) -> "Shift":
         if self.closes <= self.opens:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import yaml
 import pytest
 import uvicorn
 
@@ -42,11 +43,32 @@ def data_dir(seeded_template: Path, tmp_path: Path) -> Path:
     return target
 
 
+POLICIES = Path(__file__).resolve().parents[1] / "policies"
+
+
+def policies_copy(target: Path, **staffing: object) -> Path:
+    """The shipped policies, with the staffing file changed (e.g. hours) for a test."""
+    shutil.copytree(POLICIES, target)
+    if staffing:
+        path = target / "staffing.yaml"
+        doc = yaml.safe_load(path.read_text("utf-8"))
+        doc.update(staffing)
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return target
+
+
+ALWAYS_OPEN = {day: [{"opens": "00:00", "closes": "24:00"}] for day in (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+
+
 @pytest.fixture
-def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Offline brain, private data, and a team that is always on duty (so a test's result
+    does not depend on the hour it runs; tests of the closed hours change this)."""
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PORT"):
         monkeypatch.delenv(var, raising=False)
-    return make_settings(data_dir)
+    policies = policies_copy(tmp_path / "policies", hours=ALWAYS_OPEN, closed_dates=[])
+    return make_settings(data_dir, policies_dir=policies)
 
 
 @pytest.fixture

@@ -129,7 +129,13 @@ def test_a_shipped_order_cannot_be_cancelled_and_the_reply_says_why(api, setting
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_asking_for_a_human_creates_a_handoff(api, settings, lang):
     cid = start(api)
-    out = say(api, cid, CASES[lang]["human"])
+    # Asked up front: one offer, with a button, and what the assistant can do right away.
+    offer = say(api, cid, CASES[lang]["human"])
+    assert offer["mode"] == "assistant"
+    assert offer["replies"][-1]["data"]["template"] == "handoff.offer"
+    button = offer["replies"][-1]["quick_replies"][0]["text"]
+    # Asked again (by tapping the button): handed over, never offered a second time.
+    out = say(api, cid, button)
     assert out["mode"] == "waiting_human"
     assert out["handoff"]["status"] == "queued"
     notice = out["replies"][-1]
@@ -140,7 +146,7 @@ def test_asking_for_a_human_creates_a_handoff(api, settings, lang):
             "select language, status, summary from handoffs where conversation_id = ?", (cid,)
         ).fetchone()
     assert row[0] == lang and row[1] == "queued"
-    assert CASES[lang]["human"] in row[2]
+    assert "explicit_human_request" in row[2] or "asked for a person" in row[2]
     # While waiting, the assistant only gives the status; it does not start over.
     again = say(api, cid, "hello?" if lang == "en" else "هلا؟")
     assert again["mode"] == "waiting_human"

@@ -105,26 +105,57 @@ def policies() -> Policies:
     return Policies.load(POLICIES)
 
 
-@pytest.mark.parametrize("facts,rule", [
+# Each demo rule, in Arabic and in English, from the facts alone.
+RULE_CASES = [
+    (Facts(text="الغسالة طلع منها دخان وريحة حريق"), "safety_issue"),
+    (Facts(text="the charger caught fire last night"), "safety_issue"),
     (Facts(text="سأرفع شكوى في وزارة التجارة"), "legal_or_regulator_threat"),
     (Facts(text="I will call my lawyer", signals=["threat_legal"]), "legal_or_regulator_threat"),
-    (Facts(intent="talk_to_human", intent_confidence=0.9, text="ابي اكلم موظف"), "explicit_human_request"),
-    (Facts(intent="talk_to_human", intent_confidence=0.9, text="a person please"), "explicit_human_request"),
+    (Facts(text="أحد دخل على حسابي وطلب أشياء"), "fraud_or_account_takeover"),
+    (Facts(text="there is an order on my account I did not place"), "fraud_or_account_takeover"),
+    (Facts(text="ابي استرجع فلوسي", refund_amount=2547.0), "refund_above_auto_approval"),
+    (Facts(text="refund please", refund_amount=1600.0), "refund_above_auto_approval"),
+    (Facts(text="عندي شكوى", intent="complaint", intent_confidence=0.8, customer_tier="vip"),
+     "vip_complaint"),
+    (Facts(text="I want to complain", intent="complaint", intent_confidence=0.8,
+           customer_tier="vip"), "vip_complaint"),
     (Facts(frustration_levels=["calm", "angry"]), "angry_customer"),
     (Facts(frustration_levels=["frustrated", "frustrated"]), "angry_customer"),
-])
+    (Facts(text="ابي موظف", human_requests=2), "explicit_human_request"),
+    (Facts(text="a person please", human_requests=1, frustration_levels=["annoyed"]),
+     "explicit_human_request"),
+    (Facts(text="human", human_requests=1, clarifications=1), "explicit_human_request"),
+    (Facts(text="وش يعني", low_retrieval=2), "low_retrieval_twice"),
+    (Facts(text="hmm", turns_without_progress=4), "no_progress"),
+]
+
+
+@pytest.mark.parametrize("facts,rule", RULE_CASES)
 def test_each_demo_rule_fires_with_its_reasons(policies, facts, rule):
     decision = policies.decide_escalation(facts)
     assert decision.escalate and decision.rule_id == rule
     assert decision.fired[0].reasons and decision.policy_version == policies.escalation.version
 
 
+def test_every_demo_rule_has_cases(policies):
+    assert {r.id for r in policies.escalation.rules} == {rule for _, rule in RULE_CASES}
+
+
 @pytest.mark.parametrize("facts", [
     Facts(text="وش وزارة الداخلية تقول عن الطرود؟"),  # a ministry, but no complaint to commerce
     Facts(text="is the courtroom drama on tv good", intent="out_of_scope", intent_confidence=0.9),
-    Facts(intent="talk_to_human", intent_confidence=0.3, text="human?"),
+    Facts(text="do you sell the fire tv stick?"),
+    Facts(text="is this smoke detector in stock"),
+    Facts(text="ما طلبت شي غير الغسالة"),  # "I only ordered the washer", not fraud
+    Facts(text="how do I change my password"),
+    Facts(text="refund please", refund_amount=1500.0),  # at the limit: the assistant may issue it
+    Facts(text="عندي شكوى", intent="complaint", intent_confidence=0.8, customer_tier="gold"),
+    Facts(text="عندي شكوى", intent="complaint", intent_confidence=0.3, customer_tier="vip"),
+    Facts(intent="talk_to_human", intent_confidence=0.9, text="a person please", human_requests=1),
     Facts(frustration_levels=["frustrated", "annoyed", "frustrated"]),
     Facts(frustration_levels=["annoyed", "annoyed", "annoyed"]),
+    Facts(text="وش يعني", low_retrieval=1),
+    Facts(text="hmm", turns_without_progress=3),
 ])
 def test_near_misses_do_not_escalate(policies, facts):
     assert not policies.decide_escalation(facts).escalate
@@ -133,7 +164,7 @@ def test_near_misses_do_not_escalate(policies, facts):
 def test_all_fired_rules_are_recorded(policies):
     decision = policies.decide_escalation(Facts(
         text="I want a human, I'll sue you", intent="talk_to_human", intent_confidence=0.9,
-        frustration_levels=["angry"]))
+        human_requests=2, frustration_levels=["angry"]))
     assert [f.rule_id for f in decision.fired] == [
         "legal_or_regulator_threat", "explicit_human_request", "angry_customer"]
     assert decision.priority == "urgent"

@@ -66,6 +66,15 @@ class CancelOrderArgs(OrderArgs):
     reason: str | None = Field(None, max_length=500)
 
 
+class StartReturnArgs(OrderArgs):
+    defective: bool = Field(False, description="The product is faulty or arrived damaged")
+    reason: str | None = Field(None, max_length=500)
+
+
+class RequestRefundArgs(OrderArgs):
+    reason: str | None = Field(None, max_length=500)
+
+
 class CreateTicketArgs(_Args):
     subject: str = Field(min_length=3, max_length=200)
     body: str = Field(min_length=3, max_length=4000)
@@ -123,6 +132,24 @@ TOOLS: dict[str, ToolSpec] = {
                 "summary of the cancellation first; otherwise the tool asks for confirmation."
             ),
             args=CancelOrderArgs,
+            tier="write",
+        ),
+        ToolSpec(
+            name="start_return",
+            description=(
+                "Book a return (free courier pickup) for a delivered order inside the return "
+                "window. Needs the customer's yes to a summary first."
+            ),
+            args=StartReturnArgs,
+            tier="write",
+        ),
+        ToolSpec(
+            name="request_refund",
+            description=(
+                "Refund an order whose return has reached us. Small refunds are issued at once "
+                "after the customer's yes; larger ones go to the refunds team (a person)."
+            ),
+            args=RequestRefundArgs,
             tier="write",
         ),
         ToolSpec(
@@ -378,11 +405,132 @@ class Toolbox:
                     ar="أُلغي الطلب بناءً على طلب العميل",
                 ),
             ),
+            expected=order.status,
         )
+        if updated is None:
+            return await self._refuse("cancel_order", args, session, "changed",
+                                      "the order changed meanwhile", order_id=order.id)
         result = ToolOutcome(tool="cancel_order", outcome="ok", data=order_view(updated))
         stored = await self._backend.remember(idem_key, "cancel_order", result.model_dump())
         await self._audit(session, "cancel_order", True, "cancelled before shipping",
                           order_id=order.id, previous_status=order.status.value)
+        return ToolOutcome.model_validate(stored)
+
+    async def _confirm_or_proceed(
+        self, name: str, order: Order, session: Session, required: bool, **data: Any
+    ) -> ToolOutcome | None:
+        """The confirmation outcome while the customer has not said yes to this exact change."""
+        key = f"{name}:{order.id}"
+        if required and session.confirmed != key:
+            await self._audit(session, name, False, "awaiting customer confirmation",
+                              order_id=order.id)
+            return ToolOutcome(tool=name, outcome="needs_confirmation", confirmation_key=key,
+                               data=order_view(order) | data)
+        return None
+
+    async def _start_return(self, args: StartReturnArgs, session: Session) -> ToolOutcome:
+        order = await self._own_order("start_return", args, session)
+        if isinstance(order, ToolOutcome):
+            return order
+        idem_key = f"start_return:{order.id}"
+        previous = await self._backend.recall(idem_key)
+        if previous is not None:
+            await self._audit(session, "start_return", True, "return already booked",
+                              order_id=order.id)
+            return ToolOutcome.model_validate(previous)
+        rule = self._policy.start_return
+        if order.status.value not in rule.allowed_statuses:
+            return await self._refuse(
+                "start_return", args, session, "not_returnable",
+                f"order is {order.status.value}; returns are booked only when "
+                f"{', '.join(rule.allowed_statuses)}", **order_view(order),
+            )
+        delivered = order.delivered_at
+        days = (now() - delivered).days if delivered else None
+        window = rule.defective_window_days if args.defective else rule.window_days
+        if days is None or days > window:
+            return await self._refuse(
+                "start_return", args, session, "outside_window",
+                f"delivered {days} days ago; the {'defective' if args.defective else 'return'} "
+                f"window is {window} days", **order_view(order), days=days, window=window,
+                defective_window=rule.defective_window_days,
+            )
+        extra = {"defective": args.defective, "days": days, "window": window}
+        waiting = await self._confirm_or_proceed("start_return", order, session,
+                                                 rule.requires_confirmation, **extra)
+        if waiting:
+            return waiting
+        updated = await self._backend.set_order_status(
+            order.id, OrderStatus.return_requested,
+            TrackingEvent(at=now(), code="return_requested", description=Bilingual(
+                en="Return booked; a courier will collect the item",
+                ar="تم تسجيل الإرجاع؛ سيستلم المندوب المنتج",
+            )),
+            expected=order.status,
+        )
+        if updated is None:
+            return await self._refuse("start_return", args, session, "changed",
+                                      "the order changed meanwhile", order_id=order.id)
+        result = ToolOutcome(tool="start_return", outcome="ok",
+                             data=order_view(updated) | extra)
+        stored = await self._backend.remember(idem_key, "start_return", result.model_dump())
+        await self._audit(session, "start_return", True, f"inside the {window}-day window",
+                          order_id=order.id, days=days, defective=args.defective)
+        return ToolOutcome.model_validate(stored)
+
+    async def _request_refund(self, args: RequestRefundArgs, session: Session) -> ToolOutcome:
+        order = await self._own_order("request_refund", args, session)
+        if isinstance(order, ToolOutcome):
+            return order
+        # One refund per order, whoever asks and however often: a retry returns the receipt.
+        idem_key = f"request_refund:{order.id}"
+        previous = await self._backend.recall(idem_key)
+        if previous is not None:
+            await self._audit(session, "request_refund", True, "refund already issued",
+                              order_id=order.id)
+            return ToolOutcome.model_validate(previous)
+        rule = self._policy.request_refund
+        amount = round(order.total - order.refunded_amount, 2)
+        if order.status == OrderStatus.refunded or amount <= 0:
+            return await self._refuse("request_refund", args, session, "already_refunded",
+                                      "order is already refunded", **order_view(order))
+        if order.status.value not in rule.allowed_statuses:
+            outcome = "needs_return" if order.status == OrderStatus.delivered else "not_refundable"
+            return await self._refuse(
+                "request_refund", args, session, outcome,
+                f"order is {order.status.value}; refunds are issued only when "
+                f"{', '.join(rule.allowed_statuses)}", **order_view(order),
+            )
+        if amount > rule.auto_approve_up_to:
+            # Over-limit tier: never executed by the assistant, a person decides.
+            await self._audit(session, "request_refund", False,
+                              f"{amount} SAR is above the auto-approval limit of "
+                              f"{rule.auto_approve_up_to} SAR", order_id=order.id,
+                              amount=amount, outcome="over_limit")
+            return ToolOutcome(tool="request_refund", outcome="over_limit",
+                               data=order_view(order) | {"amount": amount,
+                                                          "limit": rule.auto_approve_up_to})
+        waiting = await self._confirm_or_proceed("request_refund", order, session,
+                                                 rule.requires_confirmation, amount=amount)
+        if waiting:
+            return waiting
+        updated = await self._backend.set_order_status(
+            order.id, OrderStatus.refunded,
+            TrackingEvent(at=now(), code="refunded", description=Bilingual(
+                en=f"Refund of {amount:,.2f} SAR issued to the original payment method",
+                ar=f"تم إصدار استرداد بمبلغ {amount:,.2f} ريال إلى طريقة الدفع الأصلية",
+            )),
+            expected=order.status, refunded=amount,
+        )
+        if updated is None:
+            return await self._refuse("request_refund", args, session, "changed",
+                                      "the order changed meanwhile", order_id=order.id)
+        result = ToolOutcome(tool="request_refund", outcome="ok",
+                             data=order_view(updated) | {"amount": amount})
+        stored = await self._backend.remember(idem_key, "request_refund", result.model_dump())
+        await self._audit(session, "request_refund", True,
+                          f"{amount} SAR within the auto-approval limit", order_id=order.id,
+                          amount=amount)
         return ToolOutcome.model_validate(stored)
 
     async def _create_ticket(self, args: CreateTicketArgs, session: Session) -> ToolOutcome:

@@ -35,8 +35,9 @@ class CommerceBackend(Protocol):
     async def get_order(self, order_id: str) -> Order | None: ...
     async def list_orders(self, customer_id: str, limit: int = 10) -> list[Order]: ...
     async def set_order_status(
-        self, order_id: str, status: OrderStatus, event: TrackingEvent
-    ) -> Order: ...
+        self, order_id: str, status: OrderStatus, event: TrackingEvent,
+        expected: OrderStatus | None = None, refunded: float = 0.0,
+    ) -> Order | None: ...
     async def create_ticket(self, ticket: Ticket) -> Ticket: ...
     async def create_handoff(self, handoff: Handoff) -> Handoff: ...
     async def open_handoff(self, conversation_id: str) -> Handoff | None: ...
@@ -92,8 +93,11 @@ class SqlCommerceBackend:
         return [Order.model_validate(r) for r in recs]
 
     async def set_order_status(
-        self, order_id: str, status: OrderStatus, event: TrackingEvent
-    ) -> Order:
+        self, order_id: str, status: OrderStatus, event: TrackingEvent,
+        expected: OrderStatus | None = None, refunded: float = 0.0,
+    ) -> Order | None:
+        """Move an order to `status`. With `expected`, only from that status (None otherwise):
+        two concurrent requests cannot both refund or both cancel."""
         async with self._engine.begin() as conn:
             rec = (
                 await conn.execute(
@@ -101,7 +105,10 @@ class SqlCommerceBackend:
                 )
             ).scalar_one()
             order = Order.model_validate(rec)
+            if expected is not None and order.status != expected:
+                return None
             order.status = status
+            order.refunded_amount += refunded
             order.tracking_events.append(event)
             if status == OrderStatus.cancelled:
                 order.expected_delivery = None

@@ -25,6 +25,7 @@ class OrderStatus(StrEnum):
     shipped = "shipped"
     out_for_delivery = "out_for_delivery"
     delivered = "delivered"
+    return_requested = "return_requested"
     cancelled = "cancelled"
     returned = "returned"
     refunded = "refunded"
@@ -96,6 +97,12 @@ class Order(BaseModel):
     tracking_number: str | None = None
     expected_delivery: str | None = None
     tracking_events: list[TrackingEvent] = Field(default_factory=list)
+    refunded_amount: float = 0.0
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        delivered = [e.at for e in self.tracking_events if e.code == "delivered"]
+        return delivered[-1] if delivered else None
 
 
 class Ticket(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -15,6 +16,27 @@ from tools.models import Customer, Order
 
 _customers = TypeAdapter(list[Customer])
 _orders = TypeAdapter(list[Order])
+
+
+def shift_to_today(orders: list[Order], today: date) -> list[Order]:
+    """Move the demo orders in time so the newest is from yesterday.
+
+    The files were written on one day; return windows, "out for delivery today" and recent
+    orders only make sense if the demo keeps that distance from the day it is seeded."""
+    newest = max(o.created_at for o in orders).date()
+    delta = timedelta(days=(today - newest).days - 1) if today > newest else timedelta(0)
+    if not delta:
+        return orders
+    shifted = []
+    for o in orders:
+        o = o.model_copy(deep=True)
+        o.created_at += delta
+        for e in o.tracking_events:
+            e.at += delta
+        if o.expected_delivery:
+            o.expected_delivery = (date.fromisoformat(o.expected_delivery[:10]) + delta).isoformat()
+        shifted.append(o)
+    return shifted
 
 
 def load_demo_crm(folder: Path) -> tuple[list[Customer], list[Order]]:
@@ -32,7 +54,7 @@ def load_demo_crm(folder: Path) -> tuple[list[Customer], list[Order]]:
 
 
 async def seed_demo_crm(
-    engine: AsyncEngine, folder: Path, reset: bool = False
+    engine: AsyncEngine, folder: Path, reset: bool = False, today: date | None = None
 ) -> tuple[int, int, bool]:
     """Load the demo customers and orders into an empty store, or replace them on `reset`.
 
@@ -45,6 +67,7 @@ async def seed_demo_crm(
             n_orders = (await conn.execute(select(func.count()).select_from(db.orders))).scalar()
         return existing, n_orders or 0, False
     customers, orders = load_demo_crm(folder)
+    orders = shift_to_today(orders, today or datetime.now(UTC).date())
     async with engine.begin() as conn:
         await conn.execute(delete(db.orders))
         await conn.execute(delete(db.customers))

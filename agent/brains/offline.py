@@ -96,7 +96,11 @@ class OfflineBrain:
         if flow is None:
             return self._fallback(state, deps, lang)
         if flow.handoff:
-            return {"route": "handoff", "active_flow": None}
+            # The escalation policy decides when a request hands over (see escalation.yaml);
+            # when it did not, offer once, with a button, and say what we can do right now.
+            reply = book.reply("handoff.offer", lang,
+                               quick=["talk_to_human", "track_order", "return_request"])
+            return {"replies": [reply], "active_flow": None, "offered_human": True}
         if flow.reply is not None:
             values: dict[str, Any] = {"name_part": ""}
             return {"replies": [book.reply(flow.reply, lang, **values)], "active_flow": None,

@@ -1,0 +1,151 @@
+"""The handoff packet: what a person needs to take over without the customer repeating
+themselves. Built when the graph escalates and rebuilt while a human owns the conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from agent.state import ConversationState
+from tools.actions import order_view
+from tools.models import Bilingual, FiredRuleView, HandoffPacket, TurnTrace
+
+if TYPE_CHECKING:
+    from agent.deps import Deps
+    from policies.staffing import StaffingPolicy
+
+_DAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "ar": ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
+}
+_MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+           "أكتوبر", "نوفمبر", "ديسمبر"],
+}
+_TOOL_DONE = {
+    "verify_identity": ("verified the customer by order number and contact",
+                        "تحقق من هوية العميل برقم الطلب ووسيلة التواصل"),
+    "get_order": ("looked up the order", "اطلع على الطلب"),
+    "list_orders": ("listed the customer's orders", "عرض طلبات العميل"),
+    "track_shipment": ("tracked the shipment", "تتبع الشحنة"),
+    "cancel_order": ("tried to cancel the order", "حاول إلغاء الطلب"),
+    "start_return": ("tried to book a return", "حاول تسجيل إرجاع"),
+    "request_refund": ("tried to issue a refund", "حاول إصدار استرداد"),
+    "create_ticket": ("opened a ticket", "فتح تذكرة"),
+    "find_customer": ("looked up the profile", "اطلع على الملف"),
+}
+
+
+def local_time(at: datetime, staffing: "StaffingPolicy", lang: str) -> str:
+    """'Wednesday 25 November, 13:00' in the company's time zone, in the customer's language."""
+    local = at.astimezone(staffing.zone)
+    day = _DAYS[lang][local.weekday()]
+    month = _MONTHS[lang][local.month - 1]
+    return f"{day} {local.day} {month}{'،' if lang == 'ar' else ','} {local:%H:%M}"
+
+
+def hours_text(staffing: "StaffingPolicy", lang: str) -> str:
+    sep = "، " if lang == "ar" else ", "
+    parts = []
+    for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday",
+                              "saturday", "sunday")):
+        shifts = staffing.hours.get(name) or []  # type: ignore[call-overload]
+        if shifts:
+            times = " & ".join(f"{s.opens:%H:%M}-{s.closes:%H:%M}" for s in shifts)
+            parts.append(f"{_DAYS[lang][i]} {times}")
+    return sep.join(parts)
+
+
+def _label(deps: "Deps", intent: str, lang: str) -> str:
+    try:
+        return deps.replies.label(f"quick.{intent}", lang)
+    except KeyError:
+        return intent.replace("_", " ")
+
+
+def _tried(state: ConversationState) -> tuple[list[str], list[str]]:
+    en: list[str] = []
+    ar: list[str] = []
+    for record in state.get("trajectory") or []:
+        for tool in record["tools"]:
+            done = _TOOL_DONE.get(tool, (tool, tool))
+            if done[0] not in en:
+                en.append(done[0])
+                ar.append(done[1])
+        for template in record.get("templates") or []:
+            if template == "knowledge.answer" and "answered from the knowledge base" not in en:
+                en.append("answered from the knowledge base")
+                ar.append("أجاب من قاعدة المعرفة")
+            if template in ("clarify", "knowledge.clarify", "not_understood",
+                            "not_understood_upset") and "asked to clarify" not in en:
+                en.append("asked to clarify")
+                ar.append("طلب التوضيح")
+    return en, ar
+
+
+async def build_packet(state: ConversationState, deps: "Deps") -> HandoffPacket:
+    decision = state.get("decision") or {}
+    customer = None
+    orders: list[dict[str, Any]] = []
+    name = {"en": "", "ar": ""}
+    if state.get("customer_id"):
+        found = await deps.backend.get_customer(state["customer_id"])
+        if found is not None:
+            customer = found.model_dump(mode="json")
+            name = {"en": " " + found.name.en.split()[0], "ar": " " + found.name.ar.split()[0]}
+            orders = [order_view(o) for o in await deps.backend.list_orders(found.id, 3)]
+    trajectory = [
+        TurnTrace(intent=t["intent"], confidence=round(t["confidence"], 2), level=t["level"],
+                  frustration=round(t["frustration"], 2), rules=t.get("rules") or [])
+        for t in state.get("trajectory") or []
+    ]
+    sense_ = state.get("sense") or {}
+    if sense_ and (not trajectory or state.get("route") != "inbox"):
+        f = sense_.get("frustration") or {}
+        trajectory.append(TurnTrace(
+            intent=sense_["intent"], confidence=round(sense_["confidence"], 2),
+            level=f.get("level", "calm"), frustration=round(f.get("score", 0.0), 2),
+            rules=[r["rule_id"] for r in decision.get("fired") or []]))
+    wants = [t.intent for t in trajectory if t.intent not in
+             {"greeting", "thanks", "goodbye", "affirm", "deny", "talk_to_human"}]
+    main = wants[-1] if wants else (trajectory[-1].intent if trajectory else "")
+    tried_en, tried_ar = _tried(state)
+    slots = {k: v for k, v in (state.get("slots") or {}).items() if k in
+             {"order_id", "product", "amount", "date"}}
+    level = trajectory[-1].level if trajectory else "calm"
+    reason = decision.get("reason") or "the customer asked for a person"
+    order_part = {"en": f" about order {slots['order_id']}" if "order_id" in slots else "",
+                  "ar": f" بخصوص الطلب {slots['order_id']}" if "order_id" in slots else ""}
+    summary = Bilingual(
+        en=(f"The customer wants help with: {_label(deps, main, 'en')}{order_part['en']}. "
+            f"Handed over because: {reason}. Frustration now: {level}. "
+            f"Assistant already: {', '.join(tried_en) or 'nothing yet'}."),
+        ar=(f"يحتاج العميل مساعدة في: {_label(deps, main, 'ar')}{order_part['ar']}. "
+            f"سبب التحويل: {reason}. مستوى الانزعاج الآن: {_LEVEL_AR.get(level, level)}. "
+            f"ما قام به المساعد: {'، '.join(tried_ar) or 'لا شيء بعد'}."),
+    )
+    lang = state.get("language") or "ar"
+    skill = decision.get("skill") or "general"
+    key = f"suggested.{skill}"
+    try:
+        template = deps.replies.label(key, lang)
+    except KeyError:
+        template = deps.replies.label("suggested.general", lang)
+    suggested = template.replace("{name}", name[lang])
+    return HandoffPacket(
+        summary=summary,
+        customer=customer,
+        recent_orders=orders,
+        trajectory=trajectory,
+        fired_rules=[FiredRuleView(**r) for r in decision.get("fired") or []],
+        policy_version=decision.get("policy_version"),
+        tried=tried_en,
+        slots=slots,
+        last_messages=(state.get("customer_texts") or [])[-6:],
+        suggested_reply=suggested,
+    )
+
+
+_LEVEL_AR = {"calm": "هادئ", "annoyed": "منزعج", "frustrated": "محبط", "angry": "غاضب"}
