@@ -308,13 +308,17 @@ _NO_PROGRESS = {"not_understood", "not_understood_upset", "clarify", "knowledge.
                 "how_can_i_help", "order_changed"}
 
 
+def _stuck(template: str | None) -> bool:
+    return template in _NO_PROGRESS or (template or "").startswith("ask_")
+
+
 async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Escalation rules after the assistant acted: streaks of misses, weak answers, refunds
     above the limit. The over-limit tier goes to a person even if no rule says so."""
     deps = runtime.context
     replies = state.get("replies") or []
     templates = [r["data"].get("template") for r in replies]
-    stuck = any(t in _NO_PROGRESS or (t or "").startswith("ask_") for t in templates)
+    stuck = any(_stuck(t) for t in templates)
     no_progress = state.get("no_progress", 0) + 1 if stuck else 0
     low = state.get("low_retrieval", 0)
     retrieval = state.get("retrieval")
@@ -369,12 +373,12 @@ async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     lang = state["language"]
     packet = await build_packet(state, deps)
     # What the handoff replaces: a miss or a question back would only confuse the customer.
-    replies = [r for r in state.get("replies") or []
-               if r["data"].get("template") not in _NO_PROGRESS]
+    replies = [r for r in state.get("replies") or [] if not _stuck(r["data"].get("template"))]
     if locked:
         replies.append(deps.replies.reply("verify_locked", lang))
     over = next((r for r in results if r["outcome"] == "over_limit"), None)
-    if over is not None:
+    if over is not None and not any(r["data"].get("template") == "refund.over_limit"
+                                    for r in replies):
         replies.append(outcome_reply(over, "refund", lang, deps.replies))
     staffing = deps.policies.staffing
     at = now()

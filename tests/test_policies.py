@@ -166,5 +166,5 @@ def test_all_fired_rules_are_recorded(policies):
         text="I want a human, I'll sue you", intent="talk_to_human", intent_confidence=0.9,
         human_requests=2, frustration_levels=["angry"]))
     assert [f.rule_id for f in decision.fired] == [
-        "legal_or_regulator_threat", "explicit_human_request", "angry_customer"]
+        "legal_or_regulator_threat", "angry_customer", "explicit_human_request"]
     assert decision.priority == "urgent"

@@ -82,3 +82,89 @@ async def test_bad_arguments_are_refused_not_raised(toolbox):
     assert (await tb.run("get_order", {"order_id": "RW-100251", "customer_id": "C1002"},
                          s)).outcome == "invalid_args"
     assert (await tb.run("refund_everything", {}, s)).outcome == "unknown_tool"
+
+
+async def test_return_inside_the_window_needs_a_yes_and_is_booked_once(toolbox):
+    tb, backend = toolbox
+    s = Session(conversation_id="r1", customer_id="C1029")
+    asked = await tb.run("start_return", {"order_id": "RW-100243"}, s)
+    assert asked.outcome == "needs_confirmation" and asked.confirmation_key == "start_return:RW-100243"
+    assert (await backend.get_order("RW-100243")).status == "delivered"
+    s.confirmed = asked.confirmation_key
+    done = await tb.run("start_return", {"order_id": "RW-100243"}, s)
+    assert done.outcome == "ok"
+    again = await tb.run("start_return", {"order_id": "RW-100243"}, s)
+    assert again.outcome == "ok"
+    order = await backend.get_order("RW-100243")
+    assert order.status == "return_requested"
+    assert [e.code for e in order.tracking_events].count("return_requested") == 1
+
+
+async def test_return_window_depends_on_a_fault(toolbox):
+    tb, backend = toolbox
+    s = Session(conversation_id="r2", customer_id="C1050")
+    # Delivered 19 days ago: past the 15-day change-of-mind window, inside the 30-day fault one.
+    late = await tb.run("start_return", {"order_id": "RW-100224"}, s)
+    assert late.outcome == "outside_window" and late.data["window"] == 15
+    faulty = await tb.run("start_return", {"order_id": "RW-100224", "defective": True}, s)
+    assert faulty.outcome == "needs_confirmation"
+    s2 = Session(conversation_id="r3", customer_id="C1001", confirmed="start_return:RW-100195")
+    old = await tb.run("start_return", {"order_id": "RW-100195", "defective": True}, s2)
+    assert old.outcome == "outside_window"
+    assert (await backend.get_order("RW-100195")).status == "delivered"
+    # Not delivered yet: nothing to return.
+    s3 = Session(conversation_id="r4", customer_id="C1001", confirmed="start_return:RW-100251")
+    assert (await tb.run("start_return", {"order_id": "RW-100251"}, s3)).outcome == "not_returnable"
+
+
+async def test_refund_within_the_limit_is_issued_once(toolbox):
+    tb, backend = toolbox
+    s = Session(conversation_id="f1", customer_id="C1002")
+    asked = await tb.run("request_refund", {"order_id": "RW-100231"}, s)
+    assert asked.outcome == "needs_confirmation" and asked.data["amount"] == 1499.0
+    s.confirmed = asked.confirmation_key
+    done = await tb.run("request_refund", {"order_id": "RW-100231"}, s)
+    assert done.outcome == "ok"
+    # A retry, in this conversation or another, never refunds twice.
+    again = await tb.run("request_refund", {"order_id": "RW-100231"}, s)
+    other = await tb.run("request_refund", {"order_id": "RW-100231"},
+                         Session(conversation_id="f2", customer_id="C1002",
+                                 confirmed="request_refund:RW-100231"))
+    assert again.data == done.data and other.data == done.data
+    order = await backend.get_order("RW-100231")
+    assert order.status == "refunded" and order.refunded_amount == 1499.0
+    assert [e.code for e in order.tracking_events].count("refunded") == 1
+
+
+async def test_concurrent_refunds_execute_once(toolbox):
+    import asyncio
+
+    tb, backend = toolbox
+    sessions = [Session(conversation_id=f"c{i}", customer_id="C1002",
+                        confirmed="request_refund:RW-100231") for i in range(4)]
+    outs = await asyncio.gather(*(tb.run("request_refund", {"order_id": "RW-100231"}, s)
+                                  for s in sessions))
+    assert {o.outcome for o in outs} <= {"ok", "changed", "already_refunded"}
+    order = await backend.get_order("RW-100231")
+    assert order.refunded_amount == 1499.0
+    assert [e.code for e in order.tracking_events].count("refunded") == 1
+
+
+async def test_refund_over_the_limit_is_never_executed(toolbox):
+    tb, backend = toolbox
+    # Even with a (forged) confirmation, 2,547 SAR is above the 1,500 SAR auto-approval limit.
+    s = Session(conversation_id="f3", customer_id="C1001", confirmed="request_refund:RW-100232")
+    out = await tb.run("request_refund", {"order_id": "RW-100232"}, s)
+    assert out.outcome == "over_limit" and out.data["amount"] == 2547.0
+    assert (await backend.get_order("RW-100232")).status == "returned"
+    trail = await backend.audit_trail("f3")
+    assert trail[-1].action == "request_refund" and not trail[-1].allowed
+
+
+async def test_refund_of_someone_elses_or_undelivered_order_is_refused(toolbox):
+    tb, backend = toolbox
+    s = Session(conversation_id="f4", customer_id="C1001", confirmed="request_refund:RW-100231")
+    assert (await tb.run("request_refund", {"order_id": "RW-100231"}, s)).outcome == "not_found"
+    assert (await backend.get_order("RW-100231")).status == "returned"
+    s2 = Session(conversation_id="f5", customer_id="C1001", confirmed="request_refund:RW-100195")
+    assert (await tb.run("request_refund", {"order_id": "RW-100195"}, s2)).outcome == "needs_return"
