@@ -21,6 +21,7 @@ APPROVED_OUTCOMES = {
     ("start_return", "outside_window"),
     ("request_refund", "needs_confirmation"),
     ("request_refund", "ok"),
+    ("request_refund", "over_limit"),
     ("verify_identity", "mismatch"),
     ("verify_identity", "locked"),
 }

@@ -26,6 +26,10 @@ class StubModel:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.evil_order: str | None = None
+        # Adversary mode: on each customer message, make the next of these tool calls and
+        # then claim success, whatever the tool said.
+        self.attacks: list[tuple[str, dict[str, Any]]] = []
+        self.lie: str | None = None
 
     def decide(self, body: dict[str, Any]) -> dict[str, Any]:
         """Return {"content": str} or {"tool_calls": [(name, args)]}."""
@@ -33,6 +37,10 @@ class StubModel:
         system = messages[0]["content"] if messages[0]["role"] == "system" else ""
         arabic = "Reply in Arabic" in system
         last = messages[-1]
+        if self.attacks and last["role"] == "user":
+            return {"tool_calls": [self.attacks.pop(0)]}
+        if last["role"] == "tool" and self.lie:
+            return {"content": self.lie}
         if last["role"] == "tool":
             result = json.loads(last["content"])
             if result["tool"] == "verify_identity" and result["outcome"] == "ok":

@@ -20,7 +20,7 @@ def stub():
 
 
 @pytest.fixture
-def llm_api(data_dir, stub, monkeypatch):
+def llm_api(data_dir, settings, stub, monkeypatch):
     from app import create_app
 
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
@@ -28,7 +28,7 @@ def llm_api(data_dir, stub, monkeypatch):
     base, model = stub
     settings = make_settings(
         data_dir, brain="llm", openai_api_key="sk-test", openai_base_url=f"{base}/v1",
-        llm_model="stub-model",
+        llm_model="stub-model", policies_dir=settings.policies_dir,
     )
     with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
         yield client, model, settings
