@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
+import inbox_api
 from agent.service import Assistant, TurnResult, UnknownConversation, open_assistant
 from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
@@ -233,4 +234,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(assistant.deps.knowledge.load)
         return assistant.deps.knowledge.stats()
 
+    @app.post("/v1/admin/policies/reload", tags=["admin"])
+    async def policies_reload(_: AdminDep, assistant: AssistantDep) -> dict[str, Any]:
+        """Validate the policy folder (CX_POLICIES_DIR) and serve it from the next turn.
+
+        On any problem nothing changes: 422 lists every problem (file, line, field) and
+        `versions` shows the policies still in force."""
+        from policies.loader import PolicyError
+
+        try:
+            versions = await assistant.reload_policies()
+        except PolicyError as exc:
+            return JSONResponse(
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+                content={"error": "invalid policy", "detail": exc.problems,
+                         "versions": assistant.policy_versions()},
+            )
+        return {"versions": versions}
+
+    inbox_api.install(app)  # human agents: login, the handoff queue, live events
     return app

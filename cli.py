@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from settings import Settings
 
@@ -17,8 +18,11 @@ app.add_typer(kb, name="kb")
 nlu = typer.Typer(help="Understanding: the intent model, slots and frustration.",
                   no_args_is_help=True)
 app.add_typer(nlu, name="nlu")
-policy = typer.Typer(help="Policy files: actions, escalation, replies.", no_args_is_help=True)
+policy = typer.Typer(help="Policy files: actions, escalation, staffing, voice, privacy, replies.",
+                     no_args_is_help=True)
 app.add_typer(policy, name="policy")
+agent_cli = typer.Typer(help="Human agents who work the inbox.", no_args_is_help=True)
+app.add_typer(agent_cli, name="agent")
 console = Console()
 
 
@@ -31,6 +35,7 @@ def _settings() -> Settings:
 
 
 async def _seed(settings: Settings, reset: bool = False) -> None:
+    from tools.agents import seed_demo_agents
     from tools.db import create_schema, make_engine
     from tools.seed import seed_demo_crm
 
@@ -40,10 +45,16 @@ async def _seed(settings: Settings, reset: bool = False) -> None:
         n_customers, n_orders, loaded = await seed_demo_crm(
             engine, settings.demo_data_dir, reset=reset
         )
+        # Demo passwords are published: never in production.
+        demo_agents = settings.demo_agents and settings.environment != "production"
+        agents = await seed_demo_agents(engine) if demo_agents else []
     finally:
         await engine.dispose()
     state = "loaded from demo files" if loaded else "kept (use `cx seed --reset` to reload)"
     console.print(f"CRM: {n_customers} customers, {n_orders} orders {state}")
+    if agents:
+        console.print(f"Agents: demo accounts {', '.join(agents)} created (passwords in the "
+                      "README; change them with `cx agent passwd`)")
     await asyncio.to_thread(_ingest, settings, settings.knowledge_dir)
     understanding = await asyncio.to_thread(_understanding, settings)
     console.print(f"Intents: {len(understanding.classifier.labels)} ready")
@@ -66,16 +77,24 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port (default: PORT or 8000)")] = None,
     host: Annotated[Optional[str], typer.Option(help="Interface to bind")] = None,
 ) -> None:
-    """Serve the HTTP API."""
-    import uvicorn
-
-    from app import create_app
-
+    """Serve the HTTP API (refused, with every problem listed, if a policy file is invalid)."""
     settings = _settings()
     if port is not None:
         settings.port = port
     if host is not None:
         settings.host = host
+    # The app refuses to start on an invalid policy; say why plainly, not with a traceback.
+    _, problems = _check_policies(settings.policies_dir)
+    if problems:
+        console.print(f"[red]Invalid policy files in {escape(str(settings.policies_dir))}; "
+                      "not starting:[/red]", soft_wrap=True)
+        _print_policy_problems(problems)
+        raise typer.Exit(2)
+
+    import uvicorn
+
+    from app import create_app
+
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold]Rawaf assistant[/bold] ({'LLM' if settings.use_llm else 'offline'} brain)")
     console.print(f"  API docs:  {base}/docs")
@@ -90,7 +109,14 @@ def chat(
     customer: Annotated[Optional[str], typer.Option(help="Act as this logged-in customer id")] = None,
 ) -> None:
     """Chat with the assistant in the terminal (Arabic or English). Ctrl-D to quit."""
-    asyncio.run(_chat(_settings(), lang, customer))
+    from policies.loader import PolicyError
+
+    try:
+        asyncio.run(_chat(_settings(), lang, customer))
+    except PolicyError as exc:
+        console.print("[red]Invalid policy files; not starting:[/red]")
+        _print_policy_problems(exc.problems)
+        raise typer.Exit(2) from None
 
 
 async def _chat(settings: Settings, lang: str | None, customer: str | None) -> None:
@@ -267,33 +293,57 @@ def nlu_eval(
         raise typer.Exit(1)
 
 
+def _check_policies(folder: Path) -> tuple[list[str], list[str]]:
+    """Validate every policy file in `folder`: one summary line per valid file, and every
+    problem of every invalid one (file, line and field), never stopping at the first."""
+    from agent.replies import ReplyBook
+    from policies.engine import POLICY_FILES
+    from policies.loader import PolicyError, load_model
+
+    details = {
+        "escalation": lambda e: f", {len(e.rules)} rules",
+        "staffing": lambda s: f", {s.timezone}",
+        "voice": lambda v: (f", {len(v.voice.principles)} principles, "
+                            f"{len(v.banned())} banned phrases"),
+        "privacy": lambda p: (f", transcripts kept {p.retention.transcripts_days} days, "
+                              f"audit {p.retention.audit_days} days"),
+        "replies": lambda r: f", {len(r.templates)} templates",
+    }
+    files = [(name, field, lambda path, m=model: load_model(path, m))
+             for field, (name, model) in POLICY_FILES.items()]
+    files.append(("replies.yaml", "replies", ReplyBook.load))
+    ok, problems = [], []
+    for name, field, load in files:
+        try:
+            doc = load(folder / name)
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+            continue
+        extra = details.get(field, lambda _: "")(doc)
+        ok.append(f"{folder / name} (version {doc.version}{extra})")
+    return ok, problems
+
+
+def _print_policy_problems(problems: list[str]) -> None:
+    for problem in problems:
+        console.print(f"[red]✗[/red] {escape(problem)}", soft_wrap=True)
+
+
 @policy.command("check")
 def policy_check(
     folder: Annotated[Optional[Path], typer.Argument(help="Policy folder (default: CX_POLICIES_DIR)")] = None,
 ) -> None:
-    """Validate the policy files; errors name the file, line and field. Exit 1 if any fail."""
-    from agent.replies import ReplyBook
-    from policies.loader import PolicyError, load_model
-    from policies.models import ActionPolicy, EscalationPolicy
+    """Validate the policy files (actions, escalation, staffing, voice, privacy, replies).
 
+    Prints one line per valid file with its version, and every problem of every invalid file
+    with its file, line and field. Exit 1 if there is any problem."""
     folder = folder or _settings().policies_dir
-    checks = {
-        "actions.yaml": lambda p: f"version {load_model(p, ActionPolicy).version}",
-        "escalation.yaml": lambda p: (lambda e: f"version {e.version}, {len(e.rules)} rules")(
-            load_model(p, EscalationPolicy)),
-        "replies.yaml": lambda p: f"{len(ReplyBook.load(p).templates)} templates",
-    }
-    failed = False
-    for name, check in checks.items():
-        try:
-            summary = check(folder / name)
-        except PolicyError as exc:
-            failed = True
-            for problem in exc.problems:
-                console.print(f"[red]✗[/red] {problem}", soft_wrap=True)
-            continue
-        console.print(f"[green]✓[/green] {folder / name} ({summary})", soft_wrap=True)
-    if failed:
+    ok, problems = _check_policies(folder)
+    for line in ok:
+        console.print(f"[green]✓[/green] {escape(line)}", soft_wrap=True)
+    _print_policy_problems(problems)
+    if problems:
+        console.print(f"{len(problems)} problem(s) in {folder}", soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -303,6 +353,111 @@ def token(customer_id: str) -> None:
     from app import mint_customer_token
 
     console.print(mint_customer_token(_settings(), customer_id))
+
+
+async def _agents(settings: Settings, work):
+    from tools.agents import AgentStore
+    from tools.db import create_schema, make_engine
+
+    engine = make_engine(settings.db_url)
+    try:
+        await create_schema(engine)
+        return await work(AgentStore(engine))
+    finally:
+        await engine.dispose()
+
+
+def _read_password(from_stdin: bool) -> str:
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt("Password", hide_input=True)
+    if typer.prompt("Again", hide_input=True) != first:
+        console.print("[red]The passwords differ[/red]")
+        raise typer.Exit(2)
+    return first
+
+
+@agent_cli.command("add")
+def agent_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="agent, supervisor or admin")] = "agent",
+    name: Annotated[Optional[str], typer.Option(help="Display name in English")] = None,
+    name_ar: Annotated[Optional[str], typer.Option(help="Display name in Arabic")] = None,
+    languages: Annotated[str, typer.Option(help="Comma-separated: ar,en")] = "ar,en",
+    skills: Annotated[str, typer.Option(help="Comma-separated teams: general,complaints")] = "general",
+    ui_language: Annotated[str, typer.Option(help="Console language: ar or en")] = "ar",
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
+) -> None:
+    """Create an agent account (the password is asked for, or read with --password-stdin)."""
+    from pydantic import ValidationError
+
+    from tools.agents import AccountError
+    from tools.models import Bilingual
+
+    settings = _settings()
+    langs = [x.strip() for x in languages.split(",") if x.strip()]
+    problems = ([f"--role must be agent, supervisor or admin, not {role}"]
+                if role not in ("agent", "supervisor", "admin") else [])
+    problems += [f"--languages: {x} is not ar or en" for x in langs if x not in ("ar", "en")]
+    if ui_language not in ("ar", "en"):
+        problems.append(f"--ui-language must be ar or en, not {ui_language}")
+    if problems:
+        console.print("[red]" + escape("\n".join(problems)) + "[/red]")
+        raise typer.Exit(2)
+    password = _read_password(password_stdin)
+    display = Bilingual(en=name or username.capitalize(), ar=name_ar or name or username)
+    try:
+        account = asyncio.run(_agents(settings, lambda store: store.create(
+            username, password, name=display, role=role,  # type: ignore[arg-type]
+            languages=langs, skills=[x.strip() for x in skills.split(",") if x.strip()],
+            ui_language=ui_language,  # type: ignore[arg-type]
+        )))
+    except (AccountError, ValidationError) as exc:
+        console.print(f"[red]Cannot add {escape(username)}:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    console.print(f"Added {account.username} ({account.role}, {', '.join(account.languages)}; "
+                  f"skills {', '.join(account.skills)})")
+
+
+@agent_cli.command("passwd")
+def agent_passwd(
+    username: str,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
+) -> None:
+    """Set a new password (ends the agent's open sessions)."""
+    from tools.agents import AccountError
+
+    password = _read_password(password_stdin)
+    try:
+        asyncio.run(_agents(_settings(), lambda store: store.set_password(username, password)))
+    except AccountError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Password of {username} changed")
+
+
+@agent_cli.command("disable")
+def agent_disable(username: str) -> None:
+    """Disable an account (its sessions end at once)."""
+    from tools.agents import AccountError
+
+    try:
+        asyncio.run(_agents(_settings(), lambda store: store.set_active(username, False)))
+    except AccountError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"{username} disabled")
+
+
+@agent_cli.command("list")
+def agent_list() -> None:
+    """All agent accounts."""
+    for a in asyncio.run(_agents(_settings(), lambda store: store.list())):
+        state = "" if a.active else " [dim](disabled)[/dim]"
+        console.print(f"{a.username:<16} {a.role:<10} {a.display_name.en} / {a.display_name.ar}  "
+                      f"langs {','.join(a.languages)}  skills {','.join(a.skills)}{state}")
 
 
 def main() -> None:

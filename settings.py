@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 _DEV_SECRET = "dev-only-identity-secret-change-me"
+_DEV_AGENT_SECRET = "dev-only-agent-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -98,10 +99,24 @@ class Settings(BaseSettings):
     identity_secret: SecretStr = SecretStr(_DEV_SECRET)
     identity_max_age_s: int = Field(3600, gt=0)
 
+    # Human agents (the inbox API): signed session tokens and the demo accounts of `cx seed`
+    agent_secret: SecretStr = SecretStr(_DEV_AGENT_SECRET)
+    agent_session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    demo_agents: bool = Field(
+        True,
+        description="`cx seed` creates demo agents with published passwords (not in production)",
+    )
+    sse_ping_s: float = Field(15.0, gt=0,
+                              description="keep-alive comment interval on event streams")
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> "Settings":
         if self.environment == "production" and self.identity_secret.get_secret_value() == _DEV_SECRET:
             raise ValueError("CX_IDENTITY_SECRET must be set to a real secret in production")
+        if self.environment == "production" and (
+            self.agent_secret.get_secret_value() == _DEV_AGENT_SECRET
+        ):
+            raise ValueError("CX_AGENT_SECRET must be set to a real secret in production")
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 16:
             raise ValueError("CX_ADMIN_TOKEN must be at least 16 characters")
         if self.brain == "llm" and self.openai_api_key is None:

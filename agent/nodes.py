@@ -71,7 +71,8 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
 
 async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
-    trajectory = state.get("trajectory") or []
+    # Only this episode counts: after a person resolved, the old mood does not carry over.
+    trajectory = (state.get("trajectory") or [])[state.get("episode_start", 0):]
     understood = deps.understanding.understand(
         state["text"],
         previous_texts=(state.get("customer_texts") or [])[:-1],

@@ -68,7 +68,14 @@ def _label(deps: "Deps", intent: str, lang: str) -> str:
 def _tried(state: ConversationState) -> tuple[list[str], list[str]]:
     en: list[str] = []
     ar: list[str] = []
-    for record in state.get("trajectory") or []:
+    records = list(state.get("trajectory") or [])
+    if state.get("route") != "inbox":
+        # This turn is not in the trajectory yet (the handoff comes before finalize).
+        records.append({
+            "tools": [r["tool"] for r in state.get("tool_results") or []],
+            "templates": [r["data"].get("template") for r in state.get("replies") or []],
+        })
+    for record in records:
         for tool in record["tools"]:
             done = _TOOL_DONE.get(tool, (tool, tool))
             if done[0] not in en:

@@ -31,7 +31,9 @@ from policies.engine import Policies
 from settings import Settings
 from tools.actions import Toolbox
 from tools.backend import SqlCommerceBackend
-from tools.conversations import Conversation, ConversationStore, Mode, TranscriptMessage
+from tools.conversations import (
+    Conversation, ConversationStore, Mode, Role, TranscriptMessage,
+)
 from tools.db import create_schema, make_engine
 from tools.events import INBOX, EventBus, LocalEventBus, conversation_channel
 
@@ -145,6 +147,8 @@ class Assistant:
                     "handoff": None, "pending": None, "active_flow": None, "failures": 0,
                     "human_requests": 0, "low_retrieval": 0, "no_progress": 0,
                     "episode_start": len(snapshot.values.get("trajectory") or []),
+                    # Repetition is judged within the episode too.
+                    "customer_texts": [],
                 }
             await self.graph.aupdate_state(config, values, as_node="finalize")
 
@@ -153,6 +157,15 @@ class Assistant:
         await self.bus.publish(conversation_channel(conversation_id), type, data)
         if inbox:
             await self.bus.publish(INBOX, type, data | {"conversation_id": conversation_id})
+
+    async def post(
+        self, conversation_id: str, role: Role, text: str, *, language: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> TranscriptMessage:
+        """A message from a person or the system (the inbox): stored, then sent live."""
+        msg = await self.store.append(conversation_id, role, text, language, payload)
+        await self.publish(conversation_id, "message", msg.model_dump(mode="json"))
+        return msg
 
     async def start(
         self, channel: str = "web", locale: str | None = None, customer_id: str | None = None
@@ -164,6 +177,54 @@ class Assistant:
         if conv is None:
             raise UnknownConversation(conversation_id)
         return conv, await self.store.transcript(conversation_id)
+
+    def policy_versions(self) -> dict[str, str]:
+        """The version of every policy file in force."""
+        return self.deps.policies.versions() | {"replies": self.deps.replies.version}
+
+    async def reload_policies(self) -> dict[str, str]:
+        """Read the policy folder again and serve it from the next turn; return its versions.
+
+        Every file is validated first (actions, escalation, staffing, voice, privacy, replies).
+        On any problem the policies in force stay in force and PolicyError lists every problem
+        of every file. Turns under way finish with the policies they started with (deps are
+        passed per turn). Both outcomes are audited (actor "admin", action "policy_reload")."""
+        import dataclasses
+
+        from policies.loader import PolicyError
+        from tools.backend import now
+        from tools.models import AuditRecord
+
+        folder = self.deps.settings.policies_dir
+        # One reload at a time, so an older folder read never replaces a newer one.
+        async with self.__dict__.setdefault("_policy_reload_lock", asyncio.Lock()):
+            before = self.policy_versions()
+            problems: list[str] = []
+            try:
+                policies = await asyncio.to_thread(Policies.load, folder)
+            except PolicyError as exc:
+                problems += exc.problems
+            try:
+                replies = await asyncio.to_thread(ReplyBook.load, folder / "replies.yaml")
+            except PolicyError as exc:
+                problems += exc.problems
+            if not problems:
+                self.deps = dataclasses.replace(
+                    self.deps, policies=policies, toolbox=Toolbox(self.deps.backend, policies.actions),
+                    replies=replies,
+                )
+            after = self.policy_versions()
+            await self.deps.backend.record_audit(AuditRecord(
+                at=now(), conversation_id=None, actor="admin", action="policy_reload",
+                allowed=not problems,
+                reason=f"refused: {len(problems)} problem(s); the policies in force were kept"
+                if problems else "policies reloaded",
+                details={"folder": str(folder), "versions": after, "previous": before}
+                | ({"problems": problems} if problems else {}),
+            ))
+        if problems:
+            raise PolicyError(problems)
+        return after
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         return self._locks.setdefault(conversation_id, asyncio.Lock())
@@ -190,7 +251,7 @@ class Assistant:
 
     async def _finish(self, conv: Conversation, out: dict[str, Any]) -> TurnResult:
         replies: list[Reply] = out.get("replies") or []
-        await self.store.record_replies(
+        stored = await self.store.record_replies(
             conv.id,
             [(r["text"], r["lang"], dict(r)) for r in replies],
             mode=out.get("mode", conv.mode),
@@ -200,8 +261,8 @@ class Assistant:
         handoff = out.get("handoff")
         mode = out.get("mode", conv.mode)
         sense = out.get("sense") or {}
-        for reply in replies:
-            await self.publish(conv.id, "message", {"role": "assistant", **reply})
+        for msg in stored:  # as stored, so live streams carry the transcript ids
+            await self.publish(conv.id, "message", msg.model_dump(mode="json"))
         if handoff and mode == "waiting_human" and conv.mode != "waiting_human":
             await self.publish(conv.id, "handoff", handoff, inbox=True)
         return TurnResult(

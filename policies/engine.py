@@ -7,9 +7,21 @@ from pathlib import Path
 
 from policies.loader import PolicyError, load_model
 from policies.models import ActionPolicy, Decision, EscalationPolicy, Facts, FiredRule
+from policies.privacy import PrivacyPolicy
 from policies.staffing import StaffingPolicy
+from policies.voice import VoicePolicy
 
-__all__ = ["Policies", "PolicyError"]
+__all__ = ["POLICY_FILES", "Policies", "PolicyError"]
+
+# Each field of `Policies`, the file it is read from and the model that validates it.
+# (replies.yaml is read by agent.replies.ReplyBook, also through load_model.)
+POLICY_FILES: dict[str, tuple[str, type]] = {
+    "actions": ("actions.yaml", ActionPolicy),
+    "escalation": ("escalation.yaml", EscalationPolicy),
+    "staffing": ("staffing.yaml", StaffingPolicy),
+    "voice": ("voice.yaml", VoicePolicy),
+    "privacy": ("privacy.yaml", PrivacyPolicy),
+}
 
 
 @dataclass(frozen=True)
@@ -17,14 +29,25 @@ class Policies:
     actions: ActionPolicy
     escalation: EscalationPolicy
     staffing: StaffingPolicy
+    voice: VoicePolicy
+    privacy: PrivacyPolicy
 
     @classmethod
     def load(cls, folder: Path) -> "Policies":
-        return cls(
-            actions=load_model(folder / "actions.yaml", ActionPolicy),
-            escalation=load_model(folder / "escalation.yaml", EscalationPolicy),
-            staffing=load_model(folder / "staffing.yaml", StaffingPolicy),
-        )
+        """Every file is validated; a PolicyError lists the problems of all of them."""
+        loaded, problems = {}, []
+        for field, (name, model) in POLICY_FILES.items():
+            try:
+                loaded[field] = load_model(folder / name, model)
+            except PolicyError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise PolicyError(problems)
+        return cls(**loaded)
+
+    def versions(self) -> dict[str, str]:
+        """The version of each policy file in force (for audit records and the admin API)."""
+        return {field: getattr(self, field).version for field in POLICY_FILES}
 
     def decide_escalation(self, facts: Facts) -> Decision:
         """Every rule is evaluated (so the record shows all that fired); the first decides."""

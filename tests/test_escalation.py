@@ -135,6 +135,15 @@ async def test_refund_above_the_limit_goes_to_the_refunds_team(assistant, lang, 
     assert (await assistant.deps.backend.get_order(order)).status == "returned"
     handoff = await assistant.deps.backend.open_handoff(cid)
     assert handoff.skill == "refunds" and handoff.packet.slots["order_id"] == order
+    # The packet: who, their latest orders, what was tried, and a first reply to send.
+    packet = handoff.packet
+    assert packet.customer["id"] == customer and packet.recent_orders
+    assert "tried to issue a refund" in packet.tried
+    assert packet.trajectory[-1].intent == "request_refund"
+    assert packet.trajectory[-1].rules == ["refund_above_auto_approval"]
+    assert order in packet.summary.en and order in packet.summary.ar
+    assert ("الاستردادات" in packet.suggested_reply) if lang == "ar" else (
+        "refunds team" in packet.suggested_reply)
 
 
 @pytest.mark.parametrize("lang,customer,order", [("ar", "C1041", "RW-100213"),
@@ -227,3 +236,29 @@ async def test_queue_full_is_said_plainly(busy, lang):
     assert out.mode == "assistant"
     assert out.replies[-1]["data"]["template"] == "handoff.unavailable_busy"
     assert out.replies[-1]["lang"] == lang
+
+
+@pytest.mark.parametrize("lang,angry,after", [
+    ("ar", ["والله زهقت منكم!!! كل مرة نفس الشي وما فيه أحد يرد؟؟؟",
+            "للحين ما أحد رد علي، صار لي أسبوع أنتظر!!!"], "كم رسوم التوصيل للرياض؟"),
+    ("en", ["THIS IS RIDICULOUS!!! a week of waiting and nobody answers",
+            "still nothing?? I've been waiting FOREVER, worst service ever"],
+     "how much is delivery to Riyadh?"),
+])
+async def test_after_a_person_resolves_the_old_history_does_not_hand_over_again(
+    assistant, lang, angry, after
+):
+    cid, out, _ = await talk(assistant, angry)
+    assert out.mode == "waiting_human"
+    await assistant.set_mode(cid, "human")
+    # While the person owns the conversation the assistant says nothing.
+    silent = await assistant.turn(cid, angry[0])
+    assert silent.replies == [] and silent.mode == "human"
+    # The packet follows what the customer says while the person works on it.
+    handoff = await assistant.deps.backend.open_handoff(cid)
+    assert handoff.packet.last_messages[-1] == angry[0]
+    await assistant.set_mode(cid, "closed", fresh_start=True)
+    next_turn = await assistant.turn(cid, after)
+    assert next_turn.mode == "assistant" and next_turn.handoff is None
+    assert next_turn.replies[-1]["data"]["template"] == "knowledge.answer"
+    assert next_turn.frustration in ("calm", "annoyed")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tools import db
@@ -39,6 +39,11 @@ class TranscriptMessage(BaseModel):
 class ConversationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The store's database (the inbox keeps its tables in the same one)."""
+        return self._engine
 
     async def create(
         self, conversation_id: str, channel: str, locale: str | None, customer_id: str | None
@@ -93,24 +98,42 @@ class ConversationStore:
         conversation_id: str,
         replies: list[tuple[str, str | None, dict[str, Any]]],
         **conversation: Any,
-    ) -> None:
-        """Store the assistant's replies and the conversation's new state in one transaction."""
+    ) -> list[TranscriptMessage]:
+        """Store the assistant's replies and the conversation's new state in one transaction.
+
+        Returns the stored messages with their ids, which live streams use as event ids."""
         ts = now()
+        stored = []
         async with self._engine.begin() as conn:
-            if replies:
-                await conn.execute(
-                    insert(db.messages),
-                    [
-                        dict(conversation_id=conversation_id, role="assistant", text=text,
-                             language=lang, payload=payload, created_at=ts)
-                        for text, lang, payload in replies
-                    ],
-                )
+            for text, lang, payload in replies:
+                values = dict(conversation_id=conversation_id, role="assistant", text=text,
+                              language=lang, payload=payload, created_at=ts)
+                result = await conn.execute(insert(db.messages).values(**values))
+                stored.append(TranscriptMessage.model_validate(
+                    values | {"id": result.inserted_primary_key[0]}))
             await conn.execute(
                 update(db.conversations)
                 .where(db.conversations.c.id == conversation_id)
                 .values(**conversation, updated_at=ts)
             )
+        return stored
+
+    async def last_message_id(self, conversation_id: str) -> int:
+        query = select(func.max(db.messages.c.id)).where(
+            db.messages.c.conversation_id == conversation_id)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).scalar_one_or_none() or 0
+
+    async def transcript_after(self, conversation_id: str, after: int) -> list[TranscriptMessage]:
+        """Messages with an id above `after`: what a reconnecting client has not seen yet."""
+        query = (
+            select(db.messages)
+            .where(db.messages.c.conversation_id == conversation_id, db.messages.c.id > after)
+            .order_by(db.messages.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [TranscriptMessage.model_validate(dict(r)) for r in rows]
 
     async def set_mode(self, conversation_id: str, mode: Mode) -> None:
         async with self._engine.begin() as conn:

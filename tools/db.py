@@ -87,6 +87,34 @@ handoffs = Table(
     Column("resolved_at", DateTime(timezone=True)),
 )
 
+# People who answer handed-off conversations (the inbox). Passwords are bcrypt hashes.
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", JSON, nullable=False),  # {"en": ..., "ar": ...}
+    Column("password_hash", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("ui_language", String(2), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Internal notes on a handoff: agents only, never part of the customer's transcript.
+handoff_notes = Table(
+    "handoff_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("handoff_id", String(32), ForeignKey("handoffs.id"), nullable=False, index=True),
+    Column("conversation_id", String(64), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

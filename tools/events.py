@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
@@ -76,3 +76,32 @@ class LocalEventBus:
                 subs.discard(queue)
                 if not subs:
                     del self._subs[channel]
+
+
+@asynccontextmanager
+async def follow(bus: EventBus, channels: list[str], max_queue: int = 256
+                 ) -> AsyncIterator[asyncio.Queue[Event]]:
+    """Several channels as one queue, subscribed before this returns.
+
+    A stream needs to wait with a timeout (to notice the server stopping) and to subscribe
+    before it reads what it must replay; a subscription's own iterator allows neither, since
+    cancelling it ends it. Like the bus, a full queue drops its oldest event."""
+    out: asyncio.Queue[Event] = asyncio.Queue(max_queue)
+
+    async def forward(events: AsyncIterator[Event]) -> None:
+        async for event in events:
+            if out.full():
+                out.get_nowait()
+            out.put_nowait(event)
+
+    async with AsyncExitStack() as stack:
+        tasks = []
+        for channel in channels:
+            events = await stack.enter_async_context(bus.subscribe(channel))
+            tasks.append(asyncio.create_task(forward(events)))
+        try:
+            yield out
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

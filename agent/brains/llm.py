@@ -11,13 +11,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_openai import ChatOpenAI
 
 from agent.outcomes import APPROVED_OUTCOMES, citation, outcome_reply
 from agent.state import ConversationState, Lang, Reply, ToolCall
 from knowledge.index import SearchResult
+from policies.loader import load_model
+from policies.voice import VoicePolicy
 from settings import Settings
 from tools.actions import TOOLS
 
@@ -63,8 +64,11 @@ class LlmBrain:
     name = "llm"
 
     def __init__(self, settings: Settings, voice_path: Path) -> None:
+        """`voice_path` is validated here (PolicyError names file, line and field); each turn
+        then speaks with the voice of the policies in force (`deps.policies.voice`), so a
+        policy reload changes the voice from the next turn."""
         assert settings.openai_api_key is not None
-        self._voice = yaml.safe_load(voice_path.read_text("utf-8"))
+        self._voice = load_model(voice_path, VoicePolicy)
         self._model = ChatOpenAI(
             model=settings.llm_model,
             api_key=settings.openai_api_key,
@@ -74,17 +78,17 @@ class LlmBrain:
             max_retries=1,
         ).bind_tools(tool_schemas())
 
-    def _system(self, state: ConversationState, passages: list[dict[str, Any]]) -> str:
+    def _system(self, state: ConversationState, passages: list[dict[str, Any]],
+                voice_policy: VoicePolicy | None = None) -> str:
         lang: Lang = state["language"]
-        brand = self._voice["brand"]
-        voice = self._voice["voice"]
+        policy = voice_policy or self._voice
+        brand, voice = policy.brand, policy.voice
         lines = [
-            f"You are {brand['assistant_name']['en']}, the customer-service assistant of "
-            f"{brand['full_name']['en']}, a Saudi online retailer. You are an AI and say so if asked.",
-            voice["summary"]["en"],
-            "Principles: " + " ".join(p["en"] for p in voice.get("principles", [])),
-            "Never say: " + "; ".join(voice.get("banned_phrases", {}).get("en", [])
-                                      + voice.get("banned_phrases", {}).get("ar", [])),
+            f"You are {brand.assistant_name.en}, the customer-service assistant of "
+            f"{brand.full_name.en}, a Saudi online retailer. You are an AI and say so if asked.",
+            voice.summary.en,
+            "Principles: " + " ".join(p.en for p in voice.principles),
+            "Never say: " + "; ".join(policy.banned()),
             f"Reply in {_LANG_NAME[lang]} only. Prices are in SAR and include 15% VAT.",
             "Answer policy and product questions only from the CONTEXT passages below and cite "
             "them as [1], [2]. If the context does not answer, say so and offer a person.",
@@ -110,7 +114,12 @@ class LlmBrain:
         results = state.get("tool_results") or []
         if results:
             last = results[-1]
-            if (last["tool"], last["outcome"]) in APPROVED_OUTCOMES:
+            spec = TOOLS.get(last["tool"])
+            # Whatever a write did or refused, the customer hears the approved wording: a
+            # model must not be able to report "done" for a refused cancellation or refund.
+            if (last["tool"], last["outcome"]) in APPROVED_OUTCOMES or (
+                spec is not None and spec.tier == "write"
+            ):
                 prefix = deps.flows.prefix_for_tool(last["tool"])
                 return {"replies": [outcome_reply(last, prefix, lang, deps.replies)]}
         retrieval = state.get("retrieval")
@@ -122,7 +131,8 @@ class LlmBrain:
                 chunk = deps.knowledge.counterpart(p.chunk, lang)
                 passages.append({"title": chunk.title, "text": chunk.text[:1200]})
                 cited.append(citation(chunk))
-        prompt = [SystemMessage(self._system(state, passages)), *_history(state["messages"])]
+        voice = getattr(deps.policies, "voice", None)
+        prompt = [SystemMessage(self._system(state, passages, voice)), *_history(state["messages"])]
         ai = await self._model.ainvoke(prompt)
         if ai.tool_calls:
             calls = [ToolCall(id=tc["id"] or "", name=tc["name"], args=tc["args"])
