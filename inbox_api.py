@@ -29,7 +29,7 @@ from tools.agents import USERNAME_PATTERN, AgentAccount, AgentStore, SessionToke
 from tools.backend import now
 from tools.conversations import Mode, TranscriptMessage
 from tools.events import INBOX, Event, conversation_channel, follow
-from tools.inbox import NOTICES, Conflict, Forbidden, InboxItem, InboxStore, Note, NotFound
+from tools.inbox import Conflict, Forbidden, InboxItem, InboxStore, Note, NotFound
 from tools.models import AuditRecord, Handoff, HandoffPacket, HandoffStatus
 
 SKILL_PATTERN = r"^[a-z][a-z0-9_-]{1,31}$"
@@ -144,8 +144,7 @@ class Desk:
         lang = conv.language if conv and conv.language in ("ar", "en") else h.language
         values = _brand_names(self.assistant, lang) | {"agent": agent.name(lang) if agent else ""}
         replies = self.assistant.deps.replies
-        text = (replies.text(key, lang, **values) if replies.has(key)
-                else NOTICES[key].pick(lang).format(**values))
+        text = replies.text(key, lang, **values)
         payload = {"template": key, "handoff_id": h.id}
         if agent:
             payload |= {"agent_id": agent.id, "agent_name": agent.name(lang)}

@@ -20,7 +20,7 @@ from policies.staffing import StaffingPolicy
 from tools import db
 from tools.agents import AgentAccount
 from tools.backend import now
-from tools.models import Bilingual, Handoff, HandoffStatus, Lang, Priority
+from tools.models import Handoff, HandoffStatus, Lang, Priority
 
 PRIORITY_RANK: dict[str, int] = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 OPEN: tuple[HandoffStatus, ...] = ("queued", "claimed")
@@ -84,35 +84,6 @@ def _handoff(row: Any) -> Handoff:
     for key in ("created_at", "claimed_at", "resolved_at"):
         values[key] = _utc(values[key])
     return Handoff.model_validate(values)
-
-
-# What the customer is told when a person acts; bilingual, placeholders {agent}, {brand},
-# {assistant}. A template of the same key in policies/replies.yaml takes precedence. The
-# Arabic avoids verbs that would need the agent's gender.
-NOTICES: dict[str, Bilingual] = {
-    "inbox.agent_joined": Bilingual(
-        en="{agent} from the {brand} team has joined the conversation and will help you from here.",
-        ar="{agent} من فريق {brand} معك الآن في المحادثة، وسنكمل خدمتك من هنا.",
-    ),
-    "inbox.transferred": Bilingual(
-        en="We're passing your conversation to a colleague at {brand} who can best help with "
-           "this. You won't need to repeat anything; they will reply here shortly.",
-        ar="نحوّل محادثتك الآن إلى أحد المختصين في فريق {brand} ليساعدك بأفضل شكل، ولن تحتاج "
-           "إلى تكرار أي شيء. سيصلك الرد هنا قريبًا.",
-    ),
-    "inbox.resolved": Bilingual(
-        en="This conversation has been marked as resolved. Thank you for contacting {brand}! "
-           "If you need anything else, just write here.",
-        ar="تم إغلاق المحادثة بعد معالجة طلبك. شكرًا لتواصلك مع {brand}! إذا احتجت أي شيء "
-           "آخر، اكتب لنا هنا.",
-    ),
-    "inbox.handback": Bilingual(
-        en="You're back with {assistant}, {brand}'s virtual assistant, for anything else. You "
-           "can ask for a person at any time.",
-        ar="عادت المحادثة إلى {assistant}، المساعد الافتراضي لـ{brand}، لأي شيء آخر. ويمكنك "
-           "طلب موظف في أي وقت.",
-    ),
-}
 
 
 class InboxStore:
