@@ -262,3 +262,19 @@ async def test_after_a_person_resolves_the_old_history_does_not_hand_over_again(
     assert next_turn.mode == "assistant" and next_turn.handoff is None
     assert next_turn.replies[-1]["data"]["template"] == "knowledge.answer"
     assert next_turn.frustration in ("calm", "annoyed")
+
+
+@pytest.mark.parametrize("lang,customer,order,ask", [
+    ("ar", "C1029", "RW-100243", "ابي ارجع الطلب RW-100243"),
+    ("en", "C1019", "RW-100236", "I want to return order RW-100236"),
+])
+async def test_a_return_inside_the_window_is_booked_after_a_yes(assistant, lang, customer, order,
+                                                                ask):
+    cid, out, _ = await talk(assistant, [ask], customer)
+    confirm = out.replies[-1]
+    assert confirm["data"]["template"] == "return.needs_confirmation" and confirm["lang"] == lang
+    assert [q["text"] for q in confirm["quick_replies"]]  # yes / no buttons
+    assert (await assistant.deps.backend.get_order(order)).status == "delivered"
+    done = await assistant.turn(cid, "نعم" if lang == "ar" else "yes")
+    assert done.replies[-1]["data"]["template"] == "return.ok"
+    assert (await assistant.deps.backend.get_order(order)).status == "return_requested"
