@@ -153,7 +153,7 @@ class Desk:
 
     async def queue_event(self, type: str, h: Handoff, agent: AgentAccount, **extra: Any) -> None:
         await self.assistant.bus.publish(INBOX, type, {
-            "handoff": self.inbox.item(h).model_dump(mode="json"),
+            "handoff": self.inbox.item(h, lang=agent.ui_language).model_dump(mode="json"),
             "conversation_id": h.conversation_id, "by": agent.username, **extra,
         })
 
@@ -300,7 +300,7 @@ async def list_inbox(
     """Queued and claimed handoffs (or `status=`), most urgent first, then nearest SLA."""
     return InboxList(items=await desk.inbox.list(
         statuses=status_, language=language, skill=skill,
-        assigned_to=agent.username if mine else None, limit=limit,
+        assigned_to=agent.username if mine else None, limit=limit, lang=agent.ui_language,
     ))
 
 
@@ -346,7 +346,7 @@ async def open_handoff(handoff_id: str, agent: AgentDep, desk: DeskDep) -> Inbox
     await desk.audit(agent, "inbox.open", handoff=h, reason="opened the handoff",
                      customer_id=customer_id)
     return InboxDetail(
-        handoff=desk.inbox.item(h),
+        handoff=desk.inbox.item(h, lang=agent.ui_language),
         packet=h.packet,
         conversation=ConversationView(id=conv.id, mode=conv.mode, language=conv.language,
                                       channel=conv.channel, verified=conv.customer_id is not None),
@@ -368,7 +368,7 @@ async def claim(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut:
     message = await desk.tell(h, "inbox.agent_joined", agent)
     await desk.audit(agent, "inbox.claim", handoff=h, reason="claimed")
     await desk.queue_event("claimed", h, agent)
-    return ActionOut(handoff=desk.inbox.item(h), mode="human", message=message)
+    return ActionOut(handoff=desk.inbox.item(h, lang=agent.ui_language), mode="human", message=message)
 
 
 @router.post("/v1/inbox/{handoff_id}/reply", tags=["inbox"])
@@ -393,7 +393,7 @@ async def reply(handoff_id: str, body: TextIn, agent: AgentDep, desk: DeskDep) -
     )
     await desk.audit(agent, "inbox.reply", handoff=h, reason="replied to the customer",
                      message_id=message.id, chars=len(text))
-    return ActionOut(handoff=desk.inbox.item(h), mode=conv.mode if conv else "human",
+    return ActionOut(handoff=desk.inbox.item(h, lang=agent.ui_language), mode=conv.mode if conv else "human",
                      message=message)
 
 
@@ -410,7 +410,7 @@ async def note(handoff_id: str, body: TextIn, agent: AgentDep, desk: DeskDep) ->
     await desk.audit(agent, "inbox.note", handoff=h, reason="added an internal note",
                      note_id=stored.id)
     await desk.queue_event("note", h, agent, note=stored.model_dump(mode="json"))
-    return NoteOut(handoff=desk.inbox.item(h), note=stored)
+    return NoteOut(handoff=desk.inbox.item(h, lang=agent.ui_language), note=stored)
 
 
 @router.post("/v1/inbox/{handoff_id}/transfer", tags=["inbox"])
@@ -433,7 +433,7 @@ async def transfer(handoff_id: str, body: TransferIn, agent: AgentDep, desk: Des
     await desk.audit(agent, "inbox.transfer", handoff=h, reason="transferred",
                      to_agent=target.username if target else None, skill=h.skill)
     await desk.queue_event("transferred", h, agent, to=target.username if target else None)
-    return ActionOut(handoff=desk.inbox.item(h), mode=mode, message=message)
+    return ActionOut(handoff=desk.inbox.item(h, lang=agent.ui_language), mode=mode, message=message)
 
 
 async def _close(handoff_id: str, agent: AgentAccount, desk: Desk,
@@ -449,7 +449,7 @@ async def _close(handoff_id: str, agent: AgentAccount, desk: Desk,
     message = await desk.tell(h, "inbox.resolved" if outcome == "resolved" else "inbox.handback")
     await desk.audit(agent, action, handoff=h, reason=outcome)
     await desk.queue_event(outcome, h, agent)
-    return ActionOut(handoff=desk.inbox.item(h), mode=mode, message=message)
+    return ActionOut(handoff=desk.inbox.item(h, lang=agent.ui_language), mode=mode, message=message)
 
 
 @router.post("/v1/inbox/{handoff_id}/resolve", tags=["inbox"])

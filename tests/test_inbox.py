@@ -197,6 +197,11 @@ def test_round_trip_with_a_person(api, settings, lang):
         items = api.get("/v1/inbox", headers=sara).json()["items"]
         item = next(i for i in items if i["id"] == hid)
         assert (item["status"], item["priority"], item["language"]) == ("queued", "normal", lang)
+        # The summary is in each agent's console language: Sara works in Arabic, Omar in English.
+        assert item["summary"].startswith("يحتاج العميل")
+        omar_items = api.get("/v1/inbox", headers=login(api, "omar")).json()["items"]
+        assert next(i for i in omar_items if i["id"] == hid)["summary"].startswith(
+            "The customer wants help with")
         assert item["sla_breached"] is False and item["sla_minutes_left"] > 0
         assert item["waiting_minutes"] >= 0
         assert any(i["id"] == hid for i in

@@ -160,8 +160,8 @@ def test_a_broken_privacy_policy_names_file_line_and_field(policy_dir, old, new,
 
 @pytest.mark.parametrize("file,old,new,field", [
     ("staffing.yaml", "timezone: Asia/Riyadh", "timezone: Riyadh", "timezone"),
-    ("staffing.yaml", 'friday:    [{opens: "14:00", closes: "23:00"}]',
-     'friday:    [{opens: "14:00", closes: "13:00"}]', "hours.friday.0"),
+    ("staffing.yaml", 'friday:    [{opens: "16:00", closes: "22:00"}]',
+     'friday:    [{opens: "16:00", closes: "13:00"}]', "hours.friday.0"),
     ("actions.yaml", "max_verification_attempts: 3", "max_verification_attempts: 0",
      "identity.max_verification_attempts"),
     ("escalation.yaml", "- id: legal_or_regulator_threat", "- id: Legal-Threat", r"rules\.\d+\.id"),

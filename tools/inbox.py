@@ -92,15 +92,18 @@ class InboxStore:
         self._engine = engine
         self._staffing = staffing
 
-    def item(self, h: Handoff, at: datetime | None = None) -> InboxItem:
-        """The SLA clock runs from the handoff until a person picks it up (or it closes)."""
+    def item(self, h: Handoff, at: datetime | None = None, lang: Lang = "en") -> InboxItem:
+        """The SLA clock runs from the handoff until a person picks it up (or it closes).
+
+        The summary is given in `lang`, the agent's console language."""
         at = at or now()
         sla = self._staffing().sla_minutes[h.priority]
         due = h.created_at + timedelta(minutes=sla)
         stopped = (h.claimed_at or h.resolved_at) if h.status != "queued" else None
         end = stopped or at
         return InboxItem(
-            **h.model_dump(exclude={"packet"}),
+            **h.model_dump(exclude={"packet", "summary"}),
+            summary=h.packet.summary.pick(lang) if h.packet else h.summary,
             waiting_minutes=round(max(0.0, (end - h.created_at).total_seconds() / 60), 1),
             sla_minutes=sla,
             sla_due_at=due,
@@ -120,6 +123,7 @@ class InboxStore:
     async def list(
         self, *, statuses: list[str] | None = None, language: str | None = None,
         skill: str | None = None, assigned_to: str | None = None, limit: int = 100,
+        lang: Lang = "en",
     ) -> list[InboxItem]:
         """Most urgent first, then the nearest SLA deadline."""
         query = select(db.handoffs).where(db.handoffs.c.status.in_(statuses or OPEN))
@@ -132,7 +136,7 @@ class InboxStore:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         at = now()
-        items = [self.item(_handoff(r), at) for r in rows]
+        items = [self.item(_handoff(r), at, lang) for r in rows]
         items.sort(key=lambda i: (PRIORITY_RANK[i.priority], i.sla_due_at, i.id))
         return items[:limit]
 
