@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from policies.types import TimeZoneName
+
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS: list[Day] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -46,21 +48,13 @@ class CallbackPolicy(_Strict):
 
 class StaffingPolicy(_Strict):
     version: str
-    timezone: str = "Asia/Riyadh"
+    timezone: TimeZoneName = "Asia/Riyadh"
     hours: dict[Day, list[Shift]] = Field(description="Days left out are closed")
     closed_dates: list[date] = Field(default_factory=list, description="Public holidays")
     queue: QueuePolicy
     sla_minutes: dict[Literal["low", "normal", "high", "urgent"], int]
     callback: CallbackPolicy
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except Exception:
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Riyadh)") from None
-        return v
 
     @property
     def zone(self) -> ZoneInfo:

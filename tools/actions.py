@@ -364,11 +364,10 @@ class Toolbox:
             return order
         key = f"cancel_order:{order.id}"
         idem_key = f"{session.conversation_id}:{key}"
-        previous = await self._backend.recall(idem_key)
+        previous = await self._replay(idem_key, "cancel_order", session, order,
+                                      "retry of a completed cancellation")
         if previous is not None:
-            await self._audit(session, "cancel_order", True, "retry of a completed cancellation",
-                              order_id=order.id)
-            return ToolOutcome.model_validate(previous)
+            return previous
         rule = self._policy.cancel_order
         if order.status == OrderStatus.cancelled:
             return await self._refuse(
@@ -416,6 +415,16 @@ class Toolbox:
                           order_id=order.id, previous_status=order.status.value)
         return ToolOutcome.model_validate(stored)
 
+    async def _replay(
+        self, idem_key: str, name: str, session: Session, order: Order, reason: str
+    ) -> ToolOutcome | None:
+        """The stored result of a write already done under this key (a retry acts no more)."""
+        previous = await self._backend.recall(idem_key)
+        if previous is None:
+            return None
+        await self._audit(session, name, True, reason, order_id=order.id)
+        return ToolOutcome.model_validate(previous)
+
     async def _confirm_or_proceed(
         self, name: str, order: Order, session: Session, required: bool, **data: Any
     ) -> ToolOutcome | None:
@@ -433,11 +442,10 @@ class Toolbox:
         if isinstance(order, ToolOutcome):
             return order
         idem_key = f"start_return:{order.id}"
-        previous = await self._backend.recall(idem_key)
+        previous = await self._replay(idem_key, "start_return", session, order,
+                                      "return already booked")
         if previous is not None:
-            await self._audit(session, "start_return", True, "return already booked",
-                              order_id=order.id)
-            return ToolOutcome.model_validate(previous)
+            return previous
         rule = self._policy.start_return
         if order.status.value not in rule.allowed_statuses:
             return await self._refuse(
@@ -484,11 +492,10 @@ class Toolbox:
             return order
         # One refund per order, whoever asks and however often: a retry returns the receipt.
         idem_key = f"request_refund:{order.id}"
-        previous = await self._backend.recall(idem_key)
+        previous = await self._replay(idem_key, "request_refund", session, order,
+                                      "refund already issued")
         if previous is not None:
-            await self._audit(session, "request_refund", True, "refund already issued",
-                              order_id=order.id)
-            return ToolOutcome.model_validate(previous)
+            return previous
         rule = self._policy.request_refund
         amount = round(order.total - order.refunded_amount, 2)
         if order.status == OrderStatus.refunded or amount <= 0:
