@@ -172,6 +172,21 @@ def extract(
     return slots
 
 
+# A faulty or damaged product has a longer return window (actions.yaml).
+_FAULT = re.compile(
+    r"\b(broken|broke|defective|faulty|damaged|not working|doesn'?t work|won'?t (turn on|work)|"
+    r"stopped working|dead on arrival|cracked)\b|"
+    r"(خربان|خربانه|خربانة|خربت|خرب|عطلان|عطلانه|معطل|معطله|معطلة|تالف|تالفه|تالفة|مكسور|مكسوره|"
+    r"مكسورة|ما ?يشتغل|ما ?تشتغل|وقف عن الشغل|فيه عطل|فيها عطل)",
+    re.I,
+)
+
+
+def mentions_fault(text: str) -> bool:
+    """The customer says the product is broken, faulty or damaged (either language)."""
+    return bool(_FAULT.search(text))
+
+
 def words_besides_slots(text: str) -> int:
     """How many meaningful words a message has once its order numbers, emails and phones are
     taken out: "0501234567" or "my number is 0501234567" is an answer, not a new request."""

@@ -278,3 +278,19 @@ async def test_a_return_inside_the_window_is_booked_after_a_yes(assistant, lang,
     done = await assistant.turn(cid, "نعم" if lang == "ar" else "yes")
     assert done.replies[-1]["data"]["template"] == "return.ok"
     assert (await assistant.deps.backend.get_order(order)).status == "return_requested"
+
+
+@pytest.mark.parametrize("lang,customer,order,plain,faulty", [
+    ("ar", "C1050", "RW-100224", "ابي ارجع الطلب RW-100224", "ابي ارجع الطلب RW-100224 لأنه خربان"),
+    ("en", "C1012", "RW-100220", "I want to return order RW-100220",
+     "I want to return order RW-100220, the microwave is broken"),
+])
+async def test_a_faulty_product_gets_the_longer_return_window(assistant, lang, customer, order,
+                                                             plain, faulty):
+    # Delivered 19-24 days ago: past the 15-day window, inside the 30 days for faults.
+    _, late, _ = await talk(assistant, [plain], customer)
+    assert late.replies[-1]["data"]["template"] == "return.outside_window"
+    assert late.replies[-1]["lang"] == lang
+    _, ok, _ = await talk(assistant, [faulty], customer)
+    assert ok.replies[-1]["data"]["template"] == "return.needs_confirmation"
+    assert (await assistant.deps.backend.get_order(order)).status == "delivered"

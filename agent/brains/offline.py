@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.flows import Flow
 from agent.outcomes import knowledge_reply, outcome_reply
-from agent.slots import words_besides_slots
+from agent.slots import mentions_fault, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
 from knowledge.index import SearchResult
@@ -129,6 +129,11 @@ class OfflineBrain:
     def _flow_call(flow: Flow, state: ConversationState) -> ToolCall:
         slots = state.get("slots") or {}
         args: dict[str, Any] = {s: slots[s] for s in flow.slots}
+        if flow.tool == "start_return":
+            # What the customer said while asking (this turn and the ones before) decides
+            # whether the longer window for faulty products applies.
+            recent = " ".join((state.get("customer_texts") or [])[-3:] + [state["text"]])
+            args["defective"] = mentions_fault(recent)
         if flow.tool == "create_ticket":
             text = state["text"]
             args = {"subject": text[:120] or "complaint", "body": text, "priority": "normal"}
