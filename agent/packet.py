@@ -117,12 +117,17 @@ async def build_packet(state: ConversationState, deps: "Deps") -> HandoffPacket:
             rules=[r["rule_id"] for r in decision.get("fired") or []]))
     wants = [t.intent for t in trajectory if t.intent not in
              {"greeting", "thanks", "goodbye", "affirm", "deny", "talk_to_human"}]
-    main = wants[-1] if wants else (trajectory[-1].intent if trajectory else "")
+    # Nothing but a request for a person (and a "yes" to our offer): that is the need.
+    main = wants[-1] if wants else "talk_to_human"
     tried_en, tried_ar = _tried(state)
     slots = {k: v for k, v in (state.get("slots") or {}).items() if k in
              {"order_id", "product", "amount", "date"}}
     level = trajectory[-1].level if trajectory else "calm"
     reason = decision.get("reason") or "the customer asked for a person"
+    rule = next((r for r in deps.policies.escalation.rules if r.id == decision.get("rule_id")),
+                None)
+    reason_ar = (rule.description_ar if rule and rule.description_ar
+                 else "طلب العميل التحدث مع موظف" if not decision.get("rule_id") else reason)
     order_part = {"en": f" about order {slots['order_id']}" if "order_id" in slots else "",
                   "ar": f" بخصوص الطلب {slots['order_id']}" if "order_id" in slots else ""}
     summary = Bilingual(
@@ -130,7 +135,7 @@ async def build_packet(state: ConversationState, deps: "Deps") -> HandoffPacket:
             f"Handed over because: {reason}. Frustration now: {level}. "
             f"Assistant already: {', '.join(tried_en) or 'nothing yet'}."),
         ar=(f"يحتاج العميل مساعدة في: {_label(deps, main, 'ar')}{order_part['ar']}. "
-            f"سبب التحويل: {reason}. مستوى الانزعاج الآن: {_LEVEL_AR.get(level, level)}. "
+            f"سبب التحويل: {reason_ar.rstrip('.')}. مستوى الانزعاج الآن: {_LEVEL_AR.get(level, level)}. "
             f"ما قام به المساعد: {'، '.join(tried_ar) or 'لا شيء بعد'}."),
     )
     lang = state.get("language") or "ar"

@@ -50,6 +50,8 @@ class ActionPolicy(_Strict):
 class EscalationRule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str = Field(min_length=3)
+    # How the rule reads in the human agent's Arabic console (the packet's summary).
+    description_ar: str | None = Field(None, min_length=3)
     when: Condition
     priority: Priority = "normal"
     skill: str = "general"

@@ -112,6 +112,10 @@ async def test_rule_hands_over(assistant, rule, lang):
     handoff = await assistant.deps.backend.open_handoff(cid)
     assert handoff.packet.fired_rules[0].rule_id == rule
     assert handoff.packet.summary.ar and handoff.packet.summary.en
+    # The Arabic summary reads in Arabic: the rule's Arabic description, not the English one.
+    rule_ = next(r for r in assistant.deps.policies.escalation.rules if r.id == rule)
+    assert rule_.description_ar in handoff.packet.summary.ar
+    assert rule_.description not in handoff.packet.summary.ar
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])
