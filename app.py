@@ -18,7 +18,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
+import console_api
 import inbox_api
+import widget_api
 from agent.service import Assistant, TurnResult, UnknownConversation, open_assistant
 from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
@@ -253,4 +255,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"versions": versions}
 
     inbox_api.install(app)  # human agents: login, the handoff queue, live events
+    widget_api.install(app)  # customers: the chat widget, the demo page, CSAT
+    console_api.install(app)  # the agent console's pages (/console/) and metrics
     return app

@@ -23,6 +23,9 @@ policy = typer.Typer(help="Policy files: actions, escalation, staffing, voice, p
 app.add_typer(policy, name="policy")
 agent_cli = typer.Typer(help="Human agents who work the inbox.", no_args_is_help=True)
 app.add_typer(agent_cli, name="agent")
+evals_cli = typer.Typer(help="QA evaluation over transcripts: export, import, score.",
+                        no_args_is_help=True)
+app.add_typer(evals_cli, name="eval")
 console = Console()
 
 
@@ -97,6 +100,8 @@ def serve(
 
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold]Rawaf assistant[/bold] ({'LLM' if settings.use_llm else 'offline'} brain)")
+    console.print(f"  Demo shop: {base}/  (chat widget; {base}/?lang=en for English)")
+    console.print(f"  Agents:    {base}/console/  (demo users in the README)")
     console.print(f"  API docs:  {base}/docs")
     console.print(f"  Health:    {base}/healthz")
     console.print(f"  Chat API:  POST {base}/v1/conversations")
@@ -458,6 +463,184 @@ def agent_list() -> None:
         state = "" if a.active else " [dim](disabled)[/dim]"
         console.print(f"{a.username:<16} {a.role:<10} {a.display_name.en} / {a.display_name.ar}  "
                       f"langs {','.join(a.languages)}  skills {','.join(a.skills)}{state}")
+
+
+# --- cx eval: QA over transcripts (evals/README.md) ------------------------------------------
+
+
+def _day_start(zone, day: str, option: str, err: Console):
+    """Midnight of a YYYY-MM-DD day in the company's time zone (staffing.yaml), in UTC."""
+    from datetime import UTC, date, datetime, time
+
+    try:
+        d = date.fromisoformat(day)
+    except ValueError:
+        err.print(f"[red]{option} must be a date like 2026-11-24, not {escape(day)}[/red]")
+        raise typer.Exit(2) from None
+    return datetime.combine(d, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _pseudonym_key(settings: Settings, salt: str | None) -> bytes:
+    import hashlib
+    import hmac
+
+    if salt:
+        return salt.encode("utf-8")
+    # Stable per deployment without another secret to manage; the key never leaves here.
+    secret = settings.identity_secret.get_secret_value().encode("utf-8")
+    return hmac.new(secret, b"cx-eval-pseudonym", hashlib.sha256).digest()
+
+
+@evals_cli.command("export")
+def eval_export(
+    since: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (company time zone)")],
+    until: Annotated[Optional[str], typer.Option(help="Last day, included (default: none)")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        help="JSONL file (default: standard output)")] = None,
+    no_redact: Annotated[bool, typer.Option(
+        "--no-redact", help="Keep personal data and customer ids readable")] = False,
+    salt: Annotated[Optional[str], typer.Option(
+        envvar="CX_EVAL_SALT", help="Key of the customer pseudonyms (default: derived from "
+                                    "CX_IDENTITY_SECRET)")] = None,
+) -> None:
+    """Export conversations from the store as cx-transcript/1 JSONL (personal data redacted).
+
+    A conversation is exported when its first customer message falls in the days given.
+    Messages, tool calls, escalation decisions, handoffs, tickets and CSAT are included;
+    emails, phones, cards, IBANs and IDs are replaced by labels and customer ids by stable
+    pseudonyms unless --no-redact."""
+    import sys
+    from datetime import timedelta
+
+    from evals.export import export_store, pseudonymizer
+    from evals.transcript import write_transcripts
+    from policies.engine import Policies
+    from policies.loader import PolicyError
+    from tools.db import make_engine
+
+    settings = _settings()
+    err = Console(stderr=True)
+    try:
+        current = Policies.load(settings.policies_dir)
+    except PolicyError as exc:
+        _print_policy_problems(exc.problems)
+        raise typer.Exit(2) from None
+    zone, privacy = current.staffing.zone, current.privacy
+    start = _day_start(zone, since, "--since", err)
+    end = _day_start(zone, until, "--until", err) + timedelta(days=1) if until else None
+
+    async def run():
+        engine = make_engine(settings.db_url)
+        try:
+            return await export_store(engine, start, end, privacy, redact_pii=not no_redact,
+                                      pseudonym=pseudonymizer(_pseudonym_key(settings, salt)))
+        finally:
+            await engine.dispose()
+
+    transcripts = asyncio.run(run())
+    if out is None:
+        n = write_transcripts(transcripts, sys.stdout)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as fh:
+            n = write_transcripts(transcripts, fh)
+    state = "readable (--no-redact)" if no_redact else "personal data redacted"
+    err.print(f"Exported {n} conversation(s), {state}" + (f" to {out}" if out else ""),
+              soft_wrap=True)
+
+
+@evals_cli.command("import")
+def eval_import(
+    file: Annotated[Path, typer.Argument(help="CSV: conversation_id,timestamp,role,text"
+                                              "[,language,channel]")],
+    out: Annotated[Optional[Path], typer.Option(
+        help="JSONL file (default: standard output)")] = None,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help="Redact personal data with the privacy policy")] = False,
+) -> None:
+    """Convert a CSV of messages to cx-transcript/1 JSONL (bad rows reported and skipped)."""
+    import sys
+
+    from evals.export import import_csv
+    from evals.transcript import write_transcripts
+    from policies.engine import Policies
+
+    err = Console(stderr=True)
+    privacy = Policies.load(_settings().policies_dir).privacy if redact else None
+    try:
+        transcripts, problems = import_csv(file, privacy)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]Cannot read {escape(str(file))}:[/red] {escape(str(exc))}",
+                  soft_wrap=True)
+        raise typer.Exit(2) from None
+    for p in problems:
+        err.print(f"[yellow]line {p.line} skipped:[/yellow] {escape(p.reason)}", soft_wrap=True)
+    if out is None:
+        n = write_transcripts(transcripts, sys.stdout)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as fh:
+            n = write_transcripts(transcripts, fh)
+    err.print(f"Imported {n} conversation(s)" + (f" to {out}" if out else ""), soft_wrap=True)
+
+
+@evals_cli.command("score")
+def eval_score(
+    file: Annotated[Path, typer.Argument(help="cx-transcript/1 JSONL")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report")] = False,
+    policies: Annotated[Optional[Path], typer.Option(
+        help="Policy folder to check against (default: CX_POLICIES_DIR)")] = None,
+    thresholds: Annotated[Optional[Path], typer.Option(
+        help="Gates file (default: evals/thresholds.yaml)")] = None,
+    lexical_only: Annotated[bool, typer.Option(
+        "--lexical-only", help="Grounding without the knowledge index's e5 model")] = False,
+) -> None:
+    """Score transcripts: escalation, policy, grounding, language and voice, privacy, outcomes.
+
+    Invalid lines are reported and skipped. Exit 1 when a gate of the thresholds file is
+    missed (for CI), 2 when nothing can be scored."""
+    from evals.report import render
+    from evals.scoring import context_from_settings, score_transcripts
+    from evals.thresholds import Thresholds
+    from evals.transcript import read_transcripts
+    from policies.engine import Policies
+    from policies.loader import PolicyError
+
+    settings = _settings()
+    err = Console(stderr=True)
+    try:
+        read = read_transcripts(file)
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]Cannot read {escape(str(file))}:[/red] {escape(str(exc))}",
+                  soft_wrap=True)
+        raise typer.Exit(2) from None
+    if not read.transcripts:
+        for p in read.problems:
+            err.print(f"[yellow]line {p.line} skipped:[/yellow] {escape(p.reason)}",
+                      soft_wrap=True)
+        err.print(f"[red]No valid conversation in {escape(str(file))}[/red]", soft_wrap=True)
+        raise typer.Exit(2)
+    folder = policies or settings.policies_dir
+    try:
+        current = Policies.load(folder)
+        gates = Thresholds.load(thresholds)
+    except PolicyError as exc:
+        _print_policy_problems(exc.problems)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        err.print(f"[red]Invalid thresholds:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if policies is not None:
+        settings.policies_dir = policies
+    ctx = context_from_settings(settings, current, understanding=_understanding(settings),
+                                embeddings=not lexical_only)
+    report = score_transcripts(read.transcripts, ctx, gates, read.problems, source=str(file))
+    if as_json:
+        print(report.model_dump_json(by_alias=True))
+    else:
+        render(report, console)
+    if not report.passed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

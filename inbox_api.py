@@ -16,8 +16,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, status
+from fastapi import (APIRouter, Cookie, Depends, FastAPI, Header, HTTPException, Query, Request,
+                     Response, status)
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -33,6 +35,8 @@ from tools.inbox import Conflict, Forbidden, InboxItem, InboxStore, Note, NotFou
 from tools.models import AuditRecord, Handoff, HandoffPacket, HandoffStatus
 
 SKILL_PATTERN = r"^[a-z][a-z0-9_-]{1,31}$"
+# The console's session: the same signed token, in an HttpOnly, SameSite=Strict cookie.
+SESSION_COOKIE = "cx_agent_session"
 
 
 class ApiError(HTTPException):
@@ -56,10 +60,13 @@ class LoginIn(BaseModel):
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+    cookie: bool = Field(False, description=(
+        "Start a browser session instead: the token goes into an HttpOnly, SameSite=Strict "
+        "cookie and is left out of the body (the agent console does this)"))
 
 
 class LoginOut(BaseModel):
-    token: str
+    token: str | None = Field(description="None when the session is a cookie")
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
     agent: AgentAccount
@@ -199,16 +206,8 @@ def _desk(request: Request) -> Desk:
 DeskDep = Annotated[Desk, Depends(_desk)]
 
 
-async def _current_agent(
-    desk: DeskDep,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    token: Annotated[str | None,
-                     Query(description="For EventSource, which cannot send headers")] = None,
-) -> AgentAccount:
-    raw = creds.credentials if creds else token
-    if not raw:
-        raise _unauthorized("send Authorization: Bearer <token> (or ?token= on event streams); "
-                            "POST /v1/agent/login gives one")
+async def session_agent(desk: Desk, raw: str) -> AgentAccount:
+    """The account a session token names; 401 if it is invalid, expired or ended."""
     try:
         agent_id, fingerprint = desk.tokens.read(raw)
     except ValueError as exc:
@@ -218,6 +217,36 @@ async def _current_agent(
         raise _unauthorized("the session has ended (account disabled or password changed): "
                             "log in again")
     return agent
+
+
+def _cross_site(request: Request) -> bool:
+    """A state-changing request from another origin. SameSite=Strict already keeps the cookie
+    off those in current browsers; this is the belt to its braces."""
+    origin = request.headers.get("origin")
+    if request.method in ("GET", "HEAD", "OPTIONS") or not origin:
+        return False
+    # The host only: behind a TLS proxy the scheme seen here may differ from the browser's.
+    return urlsplit(origin).netloc != request.headers.get("host", "")
+
+
+async def _current_agent(
+    desk: DeskDep,
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[str | None,
+                     Query(description="For EventSource, which cannot send headers")] = None,
+    session: Annotated[str | None, Cookie(alias=SESSION_COOKIE, include_in_schema=False)] = None,
+) -> AgentAccount:
+    raw = creds.credentials if creds else token
+    if not raw and session:
+        if _cross_site(request):
+            raise ApiError(status.HTTP_403_FORBIDDEN, "forbidden",
+                           "a session cookie is not accepted from another origin")
+        raw = session
+    if not raw:
+        raise _unauthorized("send Authorization: Bearer <token> (or ?token= on event streams); "
+                            "POST /v1/agent/login gives one")
+    return await session_agent(desk, raw)
 
 
 AgentDep = Annotated[AgentAccount, Depends(_current_agent)]
@@ -262,8 +291,9 @@ async def _refused(desk: Desk, agent: AgentAccount, action: str, handoff_id: str
 # --- agents --------------------------------------------------------------------------------
 
 @router.post("/v1/agent/login", tags=["inbox"])
-async def login(body: LoginIn, desk: DeskDep) -> LoginOut:
-    """A session token for the inbox API (`Authorization: Bearer <token>`)."""
+async def login(body: LoginIn, desk: DeskDep, request: Request, response: Response) -> LoginOut:
+    """A session token for the inbox API (`Authorization: Bearer <token>`), or with
+    `"cookie": true` a browser session (HttpOnly, SameSite=Strict cookie)."""
     found = await desk.agents.authenticate(body.username, body.password)
     if found is None:
         await desk.audit(body.username, "inbox.login", allowed=False,
@@ -271,8 +301,31 @@ async def login(body: LoginIn, desk: DeskDep) -> LoginOut:
         raise _unauthorized("wrong username or password")
     agent, fingerprint = found
     token, expires = desk.tokens.mint(agent, fingerprint)
-    await desk.audit(agent, "inbox.login", reason="logged in")
+    await desk.audit(agent, "inbox.login", reason="logged in" + (" (cookie)" if body.cookie else ""))
+    if body.cookie:
+        settings = desk.assistant.deps.settings
+        response.set_cookie(
+            SESSION_COOKIE, token, max_age=int(settings.agent_session_hours * 3600), path="/",
+            httponly=True, samesite="strict",
+            secure=request.url.scheme == "https" or settings.environment == "production",
+        )
+        return LoginOut(token=None, expires_at=expires, agent=agent)
     return LoginOut(token=token, expires_at=expires, agent=agent)
+
+
+@router.post("/v1/agent/logout", tags=["inbox"], status_code=status.HTTP_204_NO_CONTENT)
+async def logout(desk: DeskDep, request: Request) -> Response:
+    """End the browser session: the cookie is cleared (with or without a valid session).
+    Bearer tokens are not stored anywhere, so they simply expire."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        try:
+            await desk.audit(await session_agent(desk, raw), "inbox.logout", reason="logged out")
+        except ApiError:
+            pass  # an expired or ended session: nothing to record, the cookie still goes
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
 
 
 @router.get("/v1/agent/me", tags=["inbox"])
@@ -296,11 +349,14 @@ async def list_inbox(
     skill: Annotated[str | None, Query(pattern=SKILL_PATTERN)] = None,
     mine: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    lang: Annotated[Literal["ar", "en"] | None,
+                    Query(description="The summaries' language (default: the agent's UI)")] = None,
 ) -> InboxList:
     """Queued and claimed handoffs (or `status=`), most urgent first, then nearest SLA."""
     return InboxList(items=await desk.inbox.list(
         statuses=status_, language=language, skill=skill,
-        assigned_to=agent.username if mine else None, limit=limit, lang=agent.ui_language,
+        assigned_to=agent.username if mine else None, limit=limit,
+        lang=lang or agent.ui_language,
     ))
 
 

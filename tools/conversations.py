@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tools import db
@@ -33,6 +34,16 @@ class TranscriptMessage(BaseModel):
     text: str
     language: str | None
     payload: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+
+
+class Csat(BaseModel):
+    """A customer's rating of a finished conversation (the chat widget asks for it)."""
+
+    conversation_id: str
+    score: int = Field(ge=1, le=5)
+    comment: str | None = None
+    resolved_by: Literal["assistant", "human"]
     created_at: datetime
 
 
@@ -152,3 +163,27 @@ class ConversationStore:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [TranscriptMessage.model_validate(dict(r)) for r in rows]
+
+    async def rate(self, conversation_id: str, score: int, comment: str | None) -> Csat | None:
+        """Store the customer's rating; None if this conversation was rated already.
+
+        `resolved_by` is "human" when a person resolved a handoff of this conversation."""
+        try:
+            async with self._engine.begin() as conn:
+                resolved = (await conn.execute(
+                    select(func.count()).select_from(db.handoffs).where(
+                        db.handoffs.c.conversation_id == conversation_id,
+                        db.handoffs.c.status == "resolved"))).scalar_one()
+                values = dict(conversation_id=conversation_id, score=score, comment=comment,
+                              resolved_by="human" if resolved else "assistant", created_at=now())
+                await conn.execute(insert(db.csat).values(**values))
+        except IntegrityError:  # the primary key: rated already (the transaction is rolled back)
+            return None
+        return Csat.model_validate(values)
+
+    async def rating(self, conversation_id: str) -> Csat | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(
+                select(db.csat).where(db.csat.c.conversation_id == conversation_id)
+            )).mappings().first()
+        return Csat.model_validate(dict(row)) if row else None

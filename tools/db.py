@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -163,6 +164,20 @@ messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_messages_conversation", messages.c.conversation_id, messages.c.id)
+
+# Customer satisfaction, given in the chat widget when a conversation ends: one rating per
+# conversation (the primary key makes a second one a conflict, however concurrent).
+csat = Table(
+    "csat",
+    metadata,
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("comment", Text),
+    Column("resolved_by", String(16), nullable=False),  # "assistant" or "human"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("score BETWEEN 1 AND 5", name="ck_csat_score"),
+    CheckConstraint("resolved_by IN ('assistant', 'human')", name="ck_csat_resolved_by"),
+)
 
 
 def make_engine(url: str) -> AsyncEngine:

@@ -1,0 +1,2 @@
+"""Static web assets served by the app (no build step): the chat widget (`widget/`), the demo
+storefront (`demo/`) and the agent console (`console/`)."""
