@@ -594,6 +594,8 @@ def eval_score(
         help="Gates file (default: evals/thresholds.yaml)")] = None,
     lexical_only: Annotated[bool, typer.Option(
         "--lexical-only", help="Grounding without the knowledge index's e5 model")] = False,
+    html: Annotated[Optional[Path], typer.Option(
+        "--html", help="Also write a self-contained HTML report to this file")] = None,
 ) -> None:
     """Score transcripts: escalation, policy, grounding, language and voice, privacy, outcomes.
 
@@ -639,6 +641,12 @@ def eval_score(
         print(report.model_dump_json(by_alias=True))
     else:
         render(report, console)
+    if html is not None:
+        from evals.html import render_html
+
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(render_html(report.model_dump(mode="json", by_alias=True),
+                                    read.transcripts), encoding="utf-8")
     if not report.passed:
         raise typer.Exit(1)
 

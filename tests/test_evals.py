@@ -383,3 +383,64 @@ def test_thresholds_gate_the_command(ctx_factory, eval_settings, tmp_path):
     gates.write_text("escalation: {min_recal: 0.6}\n", "utf-8")
     out = runner.invoke(app, ["eval", "score", labelled, "--thresholds", str(gates)], env=env)
     assert out.exit_code == 2 and "min_recal" in out.output
+
+
+# --- the HTML report (evals/html.py) -----------------------------------------------------------
+
+
+def _ids_and_links(page: str) -> tuple[set[str], set[str]]:
+    import re
+
+    return set(re.findall(r'\bid="([^"]+)"', page)), set(re.findall(r'href="#([^"]+)"', page))
+
+
+def test_html_report_from_the_command(eval_settings, tmp_path):
+    out = tmp_path / "report" / "week.html"
+    run = subprocess.run([CX, "eval", "score", str(DATA / "findings.jsonl"), "--json",
+                          "--html", str(out)],
+                         capture_output=True, text=True, env=_env(eval_settings.data_dir),
+                         timeout=180)
+    assert run.returncode == 1, run.stderr  # gates still decide the exit code
+    report = json.loads(run.stdout)
+    page = out.read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    # Self-contained: no scripts, no external assets or links.
+    assert "<script" not in page.lower() and "http" not in page.lower()
+    assert "<link" not in page.lower() and "@import" not in page
+    assert "<svg" in page and "Release gates" in page and "Gates missed" in page
+    ids, links = _ids_and_links(page)
+    assert links and links <= ids, links - ids
+    for f in report["findings"]:
+        target = f"c-{f['conversation_id']}" + (f"-t-{f['turn']}" if f["turn"] else "")
+        assert f'href="#{target}"' in page and f'id="{target}"' in page
+        if f["turn"]:
+            assert f'class="turn flagged" id="{target}"' in page
+    # Every conversation is rendered, Arabic turns right to left by their own content.
+    for line in (DATA / "findings.jsonl").read_text("utf-8").splitlines():
+        assert f'id="c-{json.loads(line)["id"]}"' in page
+    assert 'dir="auto">ألغ طلبي RW-100251 لو سمحت</div>' in page
+
+
+def test_html_report_escapes_transcript_text(ctx_factory, tmp_path):
+    from evals.html import render_html
+
+    line = {"schema": SCHEMA, "id": "xss-1", "channel": "web", "language": "en",
+            "source": "handwritten", "labels": {"notes": "<b>label</b>"},
+            "turns": [
+                {"at": "2026-11-21T09:00:00Z", "role": "customer",
+                 "text": "hi <script>alert('x')</script> & <img src=x onerror=alert(1)>"},
+                {"at": "2026-11-21T09:00:01Z", "role": "assistant",
+                 "text": "Standard delivery costs 25 SAR including VAT.",
+                 "template": "knowledge.answer"}]}
+    path = tmp_path / "xss.jsonl"
+    path.write_text(json.dumps(line) + "\n", "utf-8")
+    read = read_transcripts(path)
+    assert not read.problems
+    report = score_transcripts(read.transcripts, ctx_factory(), None, read.problems,
+                               source='<script>src</script>')
+    page = render_html(report.model_dump(mode="json", by_alias=True), read.transcripts)
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;img" in page
+    assert 'id="c-xss-1-t-1"' in page and 'id="c-xss-1-t-2"' in page
+    ids, links = _ids_and_links(page)
+    assert links <= ids
