@@ -7,25 +7,16 @@ $CX_ARTIFACTS_DIR (default: test-artifacts/ at the repository root)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import ALWAYS_OPEN, make_settings, policies_copy, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-expect = sync_api.expect
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = Path(os.environ.get("CX_ARTIFACTS_DIR") or ROOT / "test-artifacts")
+from tests.browser import ARTIFACTS, browser, expect  # noqa: F401  (module fixture)
 ASK = {"ar": ["ممكن اكلم موظف؟", "نعم"], "en": ["can I talk to a real person?", "yes"]}
 TIMEOUT_MS = 10_000
 PERCENT = re.compile(r"\d+(\.\d+)?[\s\u200e\u200f\u061c]*[%٪]")
@@ -53,15 +44,6 @@ def base(settings) -> Iterator[str]:
 def api(base) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base, timeout=60) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import re
 
 import pytest
 
+from tests.browser import browser, expect  # noqa: F401  (module fixture)
 from tests.test_console_browser import queue_item, sign_in
-from tests.test_widget_browser import (  # noqa: F401  (module fixtures: one server, one browser)
-    CASES, TIMEOUT_MS, browser, conversation_id, csat_rows, expect, last_assistant, open_widget,
-    say, shot, site,
+from tests.test_widget_browser import (  # noqa: F401  (module fixture: one server)
+    CASES, TIMEOUT_MS, conversation_id, csat_rows, last_assistant, open_widget, say, shot, site,
 )
 
 AGENTS = {"ar": ("sara", "سارة", "استلام", "تم الحل"), "en": ("omar", "Omar", "Claim", "Resolved")}

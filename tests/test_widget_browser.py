@@ -10,7 +10,6 @@ Screenshots go to $CX_ARTIFACTS_DIR (default: test-artifacts/ at the repository 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import socket
@@ -26,14 +25,7 @@ import pytest
 from settings import Settings
 from tests.conftest import ALWAYS_OPEN, free_port, make_settings, policies_copy, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-expect = sync_api.expect
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = Path(os.environ.get("CX_ARTIFACTS_DIR") or ROOT / "test-artifacts")
+from tests.browser import ARTIFACTS, browser, expect  # noqa: F401  (module fixture)
 TIMEOUT_MS = 10_000
 
 CASES = {
@@ -136,15 +128,6 @@ def site(seeded_template, tmp_path_factory) -> Iterator[Site]:
 def api(site) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=site.base, timeout=60) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
