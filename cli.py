@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from settings import Settings
+from settings import PACKAGE_ROOT, Settings
 
 app = typer.Typer(help="Bilingual customer-service assistant.", no_args_is_help=True)
 kb = typer.Typer(help="The knowledge base.", no_args_is_help=True)
@@ -647,6 +647,132 @@ def eval_score(
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(render_html(report.model_dump(mode="json", by_alias=True),
                                     read.transcripts), encoding="utf-8")
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+@evals_cli.command("replay")
+def eval_replay(
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Scenario files or folders (default: the shipped suite, evals/scenarios)")] = None,
+    repeat: Annotated[int, typer.Option(
+        min=1, max=50, help="Run each scenario k times and report pass^k (for an LLM brain)")] = 1,
+    concurrency: Annotated[int, typer.Option(
+        min=0, max=32, help="Scenarios run at once (0 = 1 offline, 4 with an LLM)")] = 0,
+    only: Annotated[Optional[str], typer.Option(
+        help="Only scenarios whose id or a tag contains this")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report")] = False,
+    html: Annotated[Optional[Path], typer.Option(
+        "--html", help="Also write a self-contained HTML report to this file")] = None,
+    transcripts: Annotated[Optional[Path], typer.Option(
+        help="Also write the replayed conversations (cx-transcript/1, labelled) here")] = None,
+    thresholds: Annotated[Optional[Path], typer.Option(
+        help="Gates file (default: evals/thresholds.yaml)")] = None,
+    score: Annotated[bool, typer.Option(
+        help="Score the replayed conversations too (the scorer's agreement with the "
+             "scenarios' labels)")] = True,
+) -> None:
+    """Replay scenarios through the current assistant and check every expectation.
+
+    Each scenario starts from a fresh copy of the demo CRM with the team on duty as it says.
+    Invalid scenarios are reported and skipped. Exit 1 when a gate of the thresholds file is
+    missed (a broken scenario, for CI), 2 when nothing can run."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import TimeElapsedColumn
+
+    from evals.replay import ReplayError, open_shared, replay, scorer_agreement, summarize
+    from evals.replay_report import render_replay
+    from evals.scenarios import load_scenarios
+    from evals.thresholds import REPLAY_SECTIONS, Thresholds, check
+    from evals.transcript import write_transcripts
+    from policies.loader import PolicyError
+
+    settings = _settings()
+    err = Console(stderr=True)
+    paths = paths or [PACKAGE_ROOT / "evals" / "scenarios"]
+    try:
+        loaded = load_scenarios(paths)
+        gates = Thresholds.load(thresholds)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    for p in loaded.problems:
+        err.print(f"[yellow]line {p.line} skipped:[/yellow] {escape(p.reason)}", soft_wrap=True)
+    chosen = [s for s in loaded.scenarios if not only or only in s.id
+              or any(only in t for t in s.tags)]
+    if not chosen:
+        err.print("[red]No scenario to run[/red]" + (f" (--only {escape(only)})" if only else ""),
+                  soft_wrap=True)
+        raise typer.Exit(2)
+    brain = "llm" if settings.use_llm else "offline"
+    notes = []
+    if repeat > 1 and brain == "offline":
+        notes.append("the offline brain is deterministic: --repeat only repeats the same runs")
+    workers = concurrency or (4 if brain == "llm" else 1)
+
+    async def run():
+        from policies.engine import Policies
+
+        async with open_shared(settings) as shared:
+            started = time.perf_counter()
+            with Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
+                          console=err, transient=True,
+                          disable=as_json or not err.is_terminal) as bar:
+                task = bar.add_task("replay", total=len(chosen) * repeat, failed=0)
+                failed = 0
+
+                def done(r):
+                    nonlocal failed
+                    failed += not r.passed
+                    bar.update(task, advance=1, failed=failed)
+
+                results, runs = await replay(shared, chosen, repeat=repeat,
+                                             concurrency=workers, on_done=done)
+            seconds = time.perf_counter() - started
+            report = summarize(results, chosen, repeat=repeat, sources=loaded.files,
+                               brain=brain, policy_versions=shared.base.versions(),
+                               invalid=loaded.problems, seconds=seconds)
+            scored = None
+            if score and runs:
+                from evals.scoring import context_from_settings, score_transcripts
+
+                ctx = context_from_settings(settings, shared.base,
+                                            understanding=shared.understanding)
+                scored = await asyncio.to_thread(score_transcripts, runs, ctx, gates,
+                                                 (), "replay")
+                report.scorer_agreement = scorer_agreement(scored)
+            return report, runs, scored
+
+    try:
+        report, runs, scored = asyncio.run(run())
+    except PolicyError as exc:
+        _print_policy_problems(exc.problems)
+        raise typer.Exit(2) from None
+    except ReplayError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    report.notes += notes
+    report.gates = check(gates, report.metrics(), REPLAY_SECTIONS)
+    report.passed = all(g.ok for g in report.gates)
+    if as_json:
+        print(report.model_dump_json(by_alias=True))
+    else:
+        render_replay(report, console)
+    if transcripts is not None:
+        transcripts.parent.mkdir(parents=True, exist_ok=True)
+        with transcripts.open("w", encoding="utf-8") as fh:
+            write_transcripts(runs, fh)
+    if html is not None:
+        from evals.html import render_html
+
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(render_html(scored.model_dump(mode="json", by_alias=True) if scored
+                                    else None, runs,
+                                    replay=report.model_dump(mode="json", by_alias=True)),
+                        encoding="utf-8")
     if not report.passed:
         raise typer.Exit(1)
 

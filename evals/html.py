@@ -303,7 +303,8 @@ def _conversations(r: dict[str, Any], conversations: Iterable[Any]) -> str:
     return "".join(out)
 
 
-def render_html(report: dict[str, Any], conversations: Iterable[Any]) -> str:
+def render_html(report: dict[str, Any] | None, conversations: Iterable[Any],
+                replay: dict[str, Any] | None = None) -> str:
     """The whole page. `report`: the cx-eval-report/1 dict; `conversations`: the scored
     transcripts (`Transcript` objects or their dicts), rendered in the given order."""
     r = report

@@ -204,6 +204,10 @@ class ConversationScore(BaseModel):
     resolution_minutes: float | None = None
     intents_labelled: int = 0
     intents_correct: int = 0
+    intents: list[str | None] = Field(
+        default_factory=list, description="per customer message, as the intent model reads it")
+    frustration: list[str] = Field(
+        default_factory=list, description="per customer message: calm, annoyed, frustrated, angry")
     findings: list[Finding] = Field(default_factory=list)
 
 
@@ -883,6 +887,9 @@ def score_transcripts(
         score = ConversationScore(id=t.id, language=t.language, channel=t.channel,
                                   customer_messages=len(steps))
         scorer.escalation(t, steps, score)
+        if ctx.understanding is not None:
+            score.intents = [s.intent for s in steps]
+            score.frustration = [s.level for s in steps]
         scorer.policy(t, score)
         scorer.language_and_voice(t, steps, score)
         scorer.privacy(t, score)

@@ -16,6 +16,9 @@ class _Strict(BaseModel):
 
 
 Share = float | None
+# The gates `cx eval score` checks; `cx eval replay` checks REPLAY_SECTIONS.
+SCORE_SECTIONS = ("escalation", "policy", "grounding", "language", "voice", "privacy", "outcomes")
+REPLAY_SECTIONS = ("replay",)
 
 
 class EscalationGates(_Strict):
@@ -53,6 +56,12 @@ class OutcomeGates(_Strict):
     min_csat_average: float | None = Field(None, ge=1, le=5)
 
 
+class ReplayGates(_Strict):
+    min_pass_rate: Share = Field(None, ge=0, le=1)
+    min_pass_k: Share = Field(None, ge=0, le=1)
+    max_invalid: int | None = Field(None, ge=0)
+
+
 class CheckSettings(_Strict):
     long_reply_chars: int = Field(600, ge=50)
     grounding_min_overlap: float = Field(0.5, ge=0, le=1)
@@ -69,6 +78,7 @@ class Thresholds(_Strict):
     voice: VoiceGates = Field(default_factory=VoiceGates)
     privacy: PrivacyGates = Field(default_factory=PrivacyGates)
     outcomes: OutcomeGates = Field(default_factory=OutcomeGates)
+    replay: ReplayGates = Field(default_factory=ReplayGates)
     settings: CheckSettings = Field(default_factory=CheckSettings)
 
     @classmethod
@@ -85,11 +95,10 @@ class Thresholds(_Strict):
             problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
             raise ValueError(f"{path}: " + "; ".join(problems)) from None
 
-    def gates(self) -> list[tuple[str, str, float]]:
-        """(metric, "min" | "max", limit) for every gate that is set."""
+    def gates(self, sections: tuple[str, ...] = SCORE_SECTIONS) -> list[tuple[str, str, float]]:
+        """(metric, "min" | "max", limit) for every gate of `sections` that is set."""
         out = []
-        for section in ("escalation", "policy", "grounding", "language", "voice", "privacy",
-                        "outcomes"):
+        for section in sections:
             for name, limit in getattr(self, section).model_dump().items():
                 if limit is None:
                     continue
@@ -107,10 +116,11 @@ class GateResult(BaseModel):
     applicable: bool
 
 
-def check(thresholds: Thresholds, metrics: dict[str, Any]) -> list[GateResult]:
+def check(thresholds: Thresholds, metrics: dict[str, Any],
+          sections: tuple[str, ...] = SCORE_SECTIONS) -> list[GateResult]:
     """Each gate against the report's flat metrics (e.g. "escalation.recall")."""
     results = []
-    for metric, op, limit in thresholds.gates():
+    for metric, op, limit in thresholds.gates(sections):
         value = metrics.get(metric)
         if value is None:
             results.append(GateResult(metric=metric, op=op, limit=limit, value=None, ok=True,
