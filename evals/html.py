@@ -185,10 +185,22 @@ def _gates(r: dict[str, Any]) -> str:
                '<p class="na">no gates</p>'))
 
 
+_SMALL_TALK = {"greeting", "thanks", "goodbye", "affirm", "deny"}
+_LEVELS = ("calm", "annoyed", "frustrated", "angry")
+
+
+def primary_intent(c: dict[str, Any]) -> str:
+    """What the conversation was about: its first intent that is not small talk."""
+    intents = [i for i in c.get("intents") or [] if i]
+    return next((i for i in intents if i not in _SMALL_TALK), intents[0] if intents else
+                "unknown")
+
+
 def _group_outcomes(per: list[dict[str, Any]], key: str) -> list[list[str]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in per:
-        groups[str(c.get(key) or "unknown")].append(c)
+        name = primary_intent(c) if key == "intent" else str(c.get(key) or "unknown")
+        groups[name].append(c)
     rows = []
     for name in sorted(groups):
         cs = groups[name]
@@ -227,9 +239,28 @@ def _charts(r: dict[str, Any]) -> str:
         charts.append(_bars(f"Containment by {title}",
                             [(k, 100 * sum(v) / len(v)) for k, v in sorted(groups.items())],
                             unit="%", color="#54a24b"))
-    # Frustration levels and intents are not part of cx-eval-report/1: not charted.
+    # Frustration as the product's own model reads each customer message (empty when the
+    # scorer ran without the intent model).
+    levels = [lvl for c in per for lvl in c.get("frustration") or []]
+    peaks = [max(c["frustration"], key=_LEVELS.index) for c in per
+             if c.get("frustration") and all(x in _LEVELS for x in c["frustration"])]
+    charts.append(_bars("Frustration: customer messages by level",
+                        [(lvl, levels.count(lvl)) for lvl in _LEVELS if levels], color="#e45756"))
+    charts.append(_bars("Frustration: conversations by peak level",
+                        [(lvl, peaks.count(lvl)) for lvl in _LEVELS if peaks], color="#ff9da6"))
+    intents: dict[str, list[bool]] = defaultdict(list)
+    for c in per:
+        if c.get("intents"):
+            intents[primary_intent(c)].append(bool(c.get("contained")))
+    charts.append(_bars("Containment by intent",
+                        [(k, 100 * sum(v) / len(v)) for k, v in sorted(intents.items())],
+                        unit="%", color="#54a24b"))
     headers = ["", "conversations", "containment", "escalated", "FCR", "CSAT mean (n)"]
+    by_intent = [c for c in per if c.get("intents")]
     return ("<h2>Charts</h2><div class=\"charts\">" + "".join(charts) + "</div>"
+            + "<h2>Outcomes by intent</h2>"
+            + (_table(headers, _group_outcomes(by_intent, "intent")) if by_intent else
+               '<p class="na">no intents (scored without the intent model)</p>')
             + "<h2>Outcomes by language</h2>" + _table(headers, _group_outcomes(per, "language"))
             + "<h2>Outcomes by channel</h2>" + _table(headers, _group_outcomes(per, "channel")))
 
@@ -303,11 +334,69 @@ def _conversations(r: dict[str, Any], conversations: Iterable[Any]) -> str:
     return "".join(out)
 
 
+def _customer_turns(conversations: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """conversation id -> position in `turns` (from 1) of each customer message."""
+    return {str(c.get("id")): [i for i, t in enumerate(c.get("turns") or [], 1)
+                               if t.get("role") == "customer"] for c in conversations}
+
+
+def _replay(rp: dict[str, Any], conversations: list[dict[str, Any]]) -> str:
+    """The replay's own section: gates, pass rates, tags and each failure linked to its turn."""
+    positions = _customer_turns(conversations)
+    a = rp.get("scorer_agreement") or {}
+    cards = [("runs passed", _rate(rp.get("pass_rate"))),
+             (f"pass^{rp.get('repeat', 1)}", _rate(rp.get("pass_k"))),
+             ("checks made", str(rp.get("checks", 0))),
+             ("scorer agreement (escalation)", _pct(a.get("agreement"))),
+             ("scorer intent accuracy", _pct(a.get("intent_accuracy")))]
+    out = [f"<h2>Replay: {_e(rp.get('scenarios'))} scenario(s), {_e(rp.get('runs'))} run(s), "
+           f"{_e(rp.get('brain'))} brain</h2>", _gates(rp), '<div class="cards">']
+    out += [f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for k, v in cards]
+    out.append("</div>")
+    out.append('<div class="charts">' + _bars(
+        "Runs passed by language", [(k, 100 * (v.get("value") or 0))
+                                    for k, v in (rp.get("by_language") or {}).items()],
+        unit="%", color="#54a24b") + _bars(
+        "Failed checks", sorted((rp.get("failed_checks") or {}).items(), key=lambda kv: -kv[1]),
+        color="#e45756") + "</div>")
+    tags = [[_e(k), _e(_rate(v))] for k, v in sorted((rp.get("by_tag") or {}).items())]
+    if tags:
+        out.append("<h3>By tag</h3>" + _table(["tag", "runs passed"], tags))
+    rows = []
+    for res in rp.get("results") or []:
+        tid = res.get("transcript_id")
+        for f in res.get("failures") or []:
+            turn = f.get("turn")
+            where = positions.get(str(tid), [])
+            target = anchor(str(tid), where[turn - 1] if turn and turn <= len(where) else None) \
+                if tid else None
+            name = str(res.get("scenario")) + (f" #{res['attempt']}" if rp.get("repeat", 1) > 1
+                                               else "")
+            link = f'<a href="#{_e(target)}">{_e(name)}</a>' if target else _e(name)
+            rows.append([link, _e("end" if turn is None else turn), _e(f.get("check")),
+                         f'<span dir="auto">{_e(f.get("expected"))}</span>',
+                         f'<span dir="auto">{_e(f.get("got"))}</span>'])
+    out.append(f"<h3>Failures ({len(rows)})</h3>" + (
+        _table(["scenario", "turn", "check", "expected", "got"], rows, numeric_from=9)
+        if rows else "<p>Every expectation was met.</p>"))
+    return "".join(out)
+
+
 def render_html(report: dict[str, Any] | None, conversations: Iterable[Any],
                 replay: dict[str, Any] | None = None) -> str:
-    """The whole page. `report`: the cx-eval-report/1 dict; `conversations`: the scored
-    transcripts (`Transcript` objects or their dicts), rendered in the given order."""
-    r = report
+    """The whole page. `report`: the cx-eval-report/1 dict (None: replay only);
+    `conversations`: the scored transcripts (`Transcript` objects or their dicts), rendered
+    in the given order; `replay`: the cx-replay-report/1 dict of `cx eval replay --html`."""
+    conversations = [_as_dict(c) for c in conversations]
+    if replay is not None:
+        title = "Replay report"
+        body = _replay(replay, conversations)
+        if report is not None:
+            body += ("<h2>The replayed conversations, scored</h2>" + _summary(report)
+                     + _charts(report) + _findings(report))
+        body += _conversations(report or {}, conversations)
+        return _page(title, f"<h1>{_e(title)}</h1>" + body)
+    r = report or {}
     title = "QA evaluation report" + (f": {r['source']}" if r.get("source") else "")
     notes = "".join(f'<li dir="auto">{_e(n)}</li>' for n in r.get("notes") or [])
     invalid = "".join(f"<li>line {_e(p.get('line'))} skipped: {_e(p.get('reason'))}</li>"
@@ -318,6 +407,10 @@ def render_html(report: dict[str, Any] | None, conversations: Iterable[Any],
             + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""))
     body = (head + _gates(r) + _summary(r) + _charts(r) + _findings(r)
             + _conversations(r, conversations))
+    return _page(title, body)
+
+
+def _page(title: str, body: str) -> str:
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>"

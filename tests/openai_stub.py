@@ -30,6 +30,9 @@ class StubModel:
         # then claim success, whatever the tool said.
         self.attacks: list[tuple[str, dict[str, Any]]] = []
         self.lie: str | None = None
+        # Flaky mode (for pass^k): every n-th knowledge answer comes in the wrong language.
+        self.flaky_every: int = 0
+        self.knowledge_answers = 0
 
     def decide(self, body: dict[str, Any]) -> dict[str, Any]:
         """Return {"content": str} or {"tool_calls": [(name, args)]}."""
@@ -70,6 +73,10 @@ class StubModel:
         if "CONTEXT:" in system:
             first = re.search(r"\[1\] ([^\n]+)", system)
             title = first.group(1)[:80] if first else ""
+            self.knowledge_answers += 1
+            if self.flaky_every and self.knowledge_answers % self.flaky_every == 0:
+                return {"content": "Sorry, I can only help in English here [1]." if arabic
+                        else "عذراً، أقدر أساعدك بالعربي فقط [1]."}
             if arabic:
                 return {"content": f"حسب سياسة رواف [1]: {title}"}
             return {"content": f"According to Rawaf's policy [1]: {title}"}
