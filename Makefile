@@ -5,7 +5,7 @@ PORT   ?= 8000
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test install seed bench clean
+.PHONY: run test install seed eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,16 @@ seed: install
 run: seed
 	PORT=$(PORT) $(BIN)/cx serve --port $(PORT)
 
+# The tests, then the QA replay suite as a release gate (exit 1 when a scenario breaks).
 test: install
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory eval
+
+# The shipped scenario suite (evals/scenarios) through the offline assistant; the report is
+# kept in test-artifacts/ (open replay.html in a browser).
+eval: seed
+	CX_BRAIN=offline $(BIN)/cx eval replay --html test-artifacts/replay.html \
+		--transcripts test-artifacts/replay.jsonl
 
 bench: seed
 	$(PIP) -e ".[test,bench]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -491,6 +492,19 @@ def _pseudonym_key(settings: Settings, salt: str | None) -> bytes:
     return hmac.new(secret, b"cx-eval-pseudonym", hashlib.sha256).digest()
 
 
+@contextmanager
+def _progress(err: Console, label: str, total: int, disabled: bool = False):
+    """A progress bar on the terminal (nothing when output is piped or JSON); yields tick()."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import TimeElapsedColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True,
+                  disable=disabled or not err.is_terminal) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
 @evals_cli.command("export")
 def eval_export(
     since: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (company time zone)")],
@@ -636,7 +650,9 @@ def eval_score(
         settings.policies_dir = policies
     ctx = context_from_settings(settings, current, understanding=_understanding(settings),
                                 embeddings=not lexical_only)
-    report = score_transcripts(read.transcripts, ctx, gates, read.problems, source=str(file))
+    with _progress(err, "scoring", len(read.transcripts), disabled=as_json) as tick:
+        report = score_transcripts(read.transcripts, ctx, gates, read.problems,
+                                   source=str(file), progress=tick)
     if as_json:
         print(report.model_dump_json(by_alias=True))
     else:

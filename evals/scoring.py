@@ -876,7 +876,9 @@ def score_transcripts(
     thresholds: Thresholds | None = None,
     problems: Sequence[LineProblem] = (),
     source: str | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> Report:
+    """Score every transcript; `progress` is called after each one (the progress bar)."""
     thresholds = thresholds or Thresholds()
     ctx.settings = thresholds.settings
     scorer = _Scorer(ctx)
@@ -896,6 +898,8 @@ def score_transcripts(
         scorer.outcomes(t, steps, score)
         scores[t.id] = score
         step_map[t.id] = steps
+        if progress:
+            progress()
     method = scorer.grounding(transcripts, scores)
     _first_contact(transcripts, scores, timedelta(hours=ctx.settings.fcr_reopen_hours))
     if ctx.understanding is None:
