@@ -244,7 +244,10 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     if pending and not state.get("tool_results"):
         intent = state["sense"]["intent"]
         prefix = deps.flows.prefix_for_tool(pending["tool"])
-        if confirmation.is_yes(state["text"]):
+        # "yes, cancel RW-2" while RW-1 waits is a new request about RW-2, not consent for RW-1.
+        named = state["sense"]["slots"].get("order_id")
+        other_order = bool(named) and named != pending["args"].get("order_id")
+        if confirmation.is_yes(state["text"]) and not other_order:
             # The explicit yes is recognised by the graph, never taken from a model's word.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from agent.products import ProductMatcher
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.U)
-_PHONE = re.compile(r"(?:\+|00)?(?:966[\s-]?)?0?5(?:[\s-]?\d){8}")
+_PHONE = re.compile(r"(?<![\d-])(?:\+|00)?(?:966[\s-]?)?0?5(?:[\s-]?\d){8}(?!\d)")
 _ORDER = re.compile(r"(?:\bRW[\s#-]*|#)?(?<!\d)(\d{6})(?!\d)", re.I)
 
 # Arabic decimal and thousands separators (٫ ٬) become ASCII before numbers are read.
