@@ -34,14 +34,23 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
 
-def is_yes(text: str) -> bool:
+# Words a yes to our offer of a person may carry ("sure, connect me", "ايه حولني").
+CONNECT = frozenset(normalize(w) for w in (
+    "connect", "me", "transfer", "to", "a", "an", "person", "human", "agent", "someone",
+    "somebody", "talk", "speak", "with", "real", "them", "حولني", "وصلني", "كلمني",
+    "موظف", "للموظف", "إنسان", "أحد", "أكلم", "أبي", "أبغى", "بسرعة",
+))
+
+
+def is_yes(text: str, extra: frozenset[str] = frozenset()) -> bool:
+    """An explicit yes; `extra` words may accompany it (e.g. CONNECT for the human offer)."""
     words = _words(text)
     if not words or len(words) > _MAX_WORDS or any(w in _NO for w in words):
         return False
     joined = " ".join(words)
     if not (any(w in _YES for w in words) or any(p in joined for p in _YES_PHRASES)):
         return False
-    return all(w in _YES or w in _FILLER or w.isdigit() for w in words)
+    return all(w in _YES or w in _FILLER or w in extra or w.isdigit() for w in words)
 
 
 def is_no(text: str) -> bool:

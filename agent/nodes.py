@@ -144,7 +144,7 @@ def _asks_for_person(state: ConversationState, deps: Deps) -> bool:
     sense_ = state["sense"]
     if sense_.get("slot_only"):
         return False
-    if state.get("offered_human") and confirmation.is_yes(state["text"]):
+    if state.get("offered_human") and confirmation.is_yes(state["text"], confirmation.CONNECT):
         return True
     return (sense_["intent"] == "talk_to_human"
             and sense_["confidence"] >= deps.policies.escalation.human_request_confidence)
@@ -290,6 +290,7 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
             update["customer_id"] = outcome.verified_customer_id
         if call["name"] == "verify_identity" and outcome.outcome == "mismatch":
             session.verify_failures += 1
+        if call["name"] == "verify_identity" and outcome.outcome in {"mismatch", "locked"}:
             update["verify_failures"] = session.verify_failures
         if outcome.outcome == "needs_confirmation" and outcome.confirmation_key:
             update["pending"] = Pending(

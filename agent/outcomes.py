@@ -137,10 +137,13 @@ def knowledge_reply(
     An answer comes from the best passage in the customer's language and cites its source.
     A clarifying question offers the distinct top passages as quick replies.
     """
-    if not result.passages or result.confidence < clarify_at:
+    # Only passages the customer can read: one without a counterpart in their language is
+    # passed over (an Arabic-only paragraph is no answer to an English question).
+    readable = [p for p in result.passages if index.counterpart(p.chunk, lang).lang == lang]
+    if not readable or result.confidence < clarify_at:
         return None
     if result.confidence >= answer_at:
-        chunk = index.counterpart(result.passages[0].chunk, lang)
+        chunk = index.counterpart(readable[0].chunk, lang)
         answer = chunk.answer if chunk.kind == "faq" and chunk.answer else _trim(chunk.text)
         return book.reply(
             "knowledge.answer", lang, citations=[citation(chunk)],
@@ -148,7 +151,7 @@ def knowledge_reply(
         )
     options: list[QuickReply] = []
     seen: set[str] = set()
-    for passage in result.passages:
+    for passage in readable:
         chunk = index.counterpart(passage.chunk, lang)
         # A section title reads as a question only for FAQ entries; articles show their title.
         label = chunk.title if chunk.kind == "faq" else chunk.title.split(" — ")[-1]

@@ -13,6 +13,7 @@ Slots (all values are strings, so they live in checkpointed state as they are):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -191,7 +192,17 @@ def words_besides_slots(text: str) -> int:
     """How many meaningful words a message has once its order numbers, emails and phones are
     taken out: "0501234567" or "my number is 0501234567" is an answer, not a new request."""
     rest = re.sub(r"\b(EMAIL|PHONE|ORDERNUM)\b", " ", mask(text))
-    return len(tokenize(rest))
+    return sum(1 for w in tokenize(rest) if w not in _slot_labels())
+
+
+@lru_cache(maxsize=1)
+def _slot_labels() -> frozenset[str]:
+    """Words that only name the value they precede ("رقمي 05…", "my email is …", "طلبي RW-…"):
+    they do not make an answer a new request."""
+    words = ("number phone mobile email mail order contact whatsapp no num "
+             "رقم رقمي جوال جوالي ايميل ايميلي بريد بريدي طلب طلبي الطلب هاتف هاتفي تلفون "
+             "موبايل واتساب")
+    return frozenset(tokenize(words))
 
 
 def mask(text: str) -> str:

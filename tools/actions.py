@@ -307,13 +307,20 @@ class Toolbox:
             (phone is not None and phone == customer.phone) or email == customer.email
         ):
             # One answer for "no such order" and "wrong contact" so neither can be probed.
+            left = limit - session.verify_failures - 1
+            if left <= 0:
+                # The last allowed attempt failed: locked now, not after one more try.
+                session.verify_failures += 1
+                return await self._refuse(
+                    "verify_identity", {"order_id": args.order_id}, session, "locked",
+                    f"order number and contact do not match; {limit} failed attempts")
             return await self._refuse(
                 "verify_identity",
                 {"order_id": args.order_id},
                 session,
                 "mismatch",
                 "order number and contact do not match",
-                attempts_left=limit - session.verify_failures - 1,
+                attempts_left=left,
             )
         await self._audit(session, "verify_identity", True, "order and contact match",
                           customer_id=customer.id)
