@@ -351,7 +351,10 @@ async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, 
         update |= {"decision": decision.model_dump(), "route": "handoff"}
         await _audit(deps, state, "policy_gate", "escalate", decision.reason,
                      rule_id=decision.rule_id, policy_version=decision.policy_version,
-                     fired=[f.model_dump() for f in decision.fired], stage="after reply")
+                     fired=[f.model_dump() for f in decision.fired], stage="after reply",
+                     # The reply the handoff notice replaces (QA re-counts streaks from it).
+                     replaced=[r["data"].get("template") for r in state.get("replies") or []
+                               if r["data"].get("template")])
     return update
 
 

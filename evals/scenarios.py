@@ -138,11 +138,15 @@ class Scenario(_Strict):
         return self
 
     def should_escalate(self) -> bool | None:
-        """The QA label this scenario implies (for the scorer's agreement with labels)."""
-        if self.end.handoff is not None:
-            return bool(self.end.handoff)
+        """The QA label this scenario implies (for the scorer's agreement with labels): a
+        turn that must escalate (a handoff, or a callback ticket when nobody is available) or
+        an expected handoff says yes; otherwise an explicit "no handoff" or "stays" says no."""
         marks = [t.expect.escalate for t in self.turns if t.expect.escalate is not None]
-        return any(marks) if marks else None
+        if any(marks) or self.end.handoff:
+            return True
+        if self.end.handoff is False or marks:
+            return False
+        return None
 
     def escalate_at(self) -> int | None:
         for i, t in enumerate(self.turns, 1):

@@ -387,7 +387,13 @@ def _escalates(step: _Step) -> SystemTurn | AgentTurn | None:
 
 
 def _templates(step: _Step) -> list[str]:
-    return [t.template for _, t in step.after if isinstance(t, AssistantTurn) and t.template]
+    """The approved templates of the replies to this message, including a reply that a
+    handoff notice replaced (recorded with the escalation decision after the reply)."""
+    out = [t.template for _, t in step.after if isinstance(t, AssistantTurn) and t.template]
+    for _, t in step.after:
+        if isinstance(t, SystemTurn) and t.event == "escalation":
+            out += [x for x in t.details.get("replaced") or [] if isinstance(x, str)]
+    return out
 
 
 def _stuck(template: str) -> bool:
@@ -454,7 +460,7 @@ class _Scorer:
             event = _escalates(step)
             if with_assistant:
                 asks = not slot_only and (
-                    (offered and confirmation.is_yes(text))
+                    (offered and confirmation.is_yes(text, confirmation.CONNECT))
                     or (intent == "talk_to_human"
                         and confidence >= pol.escalation.human_request_confidence))
                 requests += 1 if asks else 0
@@ -651,8 +657,13 @@ class _Scorer:
             step.language = current
             first_reply = True
             for i, turn in step.after:
-                if isinstance(turn, SystemTurn) and turn.event == "tool_call" and turn.allowed \
-                        and (turn.details.get("order_id") or turn.name == "list_orders"):
+                # A tool result backs what is said of an order; so does a request for the
+                # customer's yes, which the tool builds from the order and the action policy.
+                if isinstance(turn, SystemTurn) and (
+                        (turn.event == "tool_call" and turn.allowed)
+                        or turn.event == "confirmation_request") \
+                        and (turn.details.get("order_id") or turn.name == "list_orders"
+                             or (turn.details.get("args") or {}).get("order_id")):
                     backed = True
                 if not isinstance(turn, AssistantTurn):
                     continue
