@@ -493,16 +493,20 @@ def _pseudonym_key(settings: Settings, salt: str | None) -> bytes:
 
 
 @contextmanager
-def _progress(err: Console, label: str, total: int, disabled: bool = False):
-    """A progress bar on the terminal (nothing when output is piped or JSON); yields tick()."""
+def _progress(err: Console, label: str, total: int, disabled: bool = False,
+              counters: tuple[str, ...] = ()):
+    """A progress bar on the terminal (nothing when output is piped or JSON); yields
+    tick(**counts), which advances it and adds to the named counters (e.g. failed=1)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.progress import TimeElapsedColumn
 
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True,
+    counted = [TextColumn(f"{{task.fields[{k}]}} {k}") for k in counters]
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), *counted,
+                  TimeElapsedColumn(), console=err, transient=True,
                   disable=disabled or not err.is_terminal) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+        task = bar.add_task(label, total=total, **{k: 0 for k in counters})
+        yield lambda **add: bar.update(task, advance=1, **{
+            k: bar.tasks[task].fields[k] + v for k, v in add.items()})
 
 
 @evals_cli.command("export")
@@ -695,9 +699,6 @@ def eval_replay(
     missed (a broken scenario, for CI), 2 when nothing can run."""
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.progress import TimeElapsedColumn
-
     from evals.replay import ReplayError, open_shared, replay, scorer_agreement, summarize
     from evals.replay_report import render_replay
     from evals.scenarios import load_scenarios
@@ -733,20 +734,11 @@ def eval_replay(
 
         async with open_shared(settings) as shared:
             started = time.perf_counter()
-            with Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
-                          console=err, transient=True,
-                          disable=as_json or not err.is_terminal) as bar:
-                task = bar.add_task("replay", total=len(chosen) * repeat, failed=0)
-                failed = 0
-
-                def done(r):
-                    nonlocal failed
-                    failed += not r.passed
-                    bar.update(task, advance=1, failed=failed)
-
-                results, runs = await replay(shared, chosen, repeat=repeat,
-                                             concurrency=workers, on_done=done)
+            with _progress(err, "replay", len(chosen) * repeat, disabled=as_json,
+                           counters=("failed",)) as tick:
+                results, runs = await replay(
+                    shared, chosen, repeat=repeat, concurrency=workers,
+                    on_done=lambda r: tick(failed=int(not r.passed)))
             seconds = time.perf_counter() - started
             report = summarize(results, chosen, repeat=repeat, sources=loaded.files,
                                brain=brain, policy_versions=shared.base.versions(),

@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evals.replay import ReplayReport
+from evals.report import gates_table
 from evals.scoring import Rate
 
 _MAX_FAILURES = 60
@@ -74,14 +75,6 @@ def render_replay(report: ReplayReport, console: Console) -> None:
         if len(failures) > _MAX_FAILURES:
             console.print(f"... and {len(failures) - _MAX_FAILURES} more (use --json or --html)")
 
-    gates = Table(title="Gates", header_style="bold")
-    for col in ("metric", "limit", "value", "result"):
-        gates.add_column(col)
-    for g in report.gates:
-        value = "n/a" if g.value is None else f"{g.value:g}"
-        result = ("[green]pass[/green]" if g.ok else "[red]FAIL[/red]") if g.applicable \
-            else "[dim]n/a[/dim]"
-        gates.add_row(g.metric, f"{'≥' if g.op == 'min' else '≤'} {g.limit:g}", value, result)
-    console.print(gates)
+    console.print(gates_table(report.gates))
     console.print("[green]All gates passed[/green]" if report.passed
                   else "[red]A gate was missed[/red]")

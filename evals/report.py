@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evals.scoring import Rate, Report
+from evals.thresholds import GateResult
 
 _MAX_FINDINGS = 40
 
@@ -21,6 +22,22 @@ def _rate(r: Rate) -> str:
 
 def _num(value: float | None, unit: str = "") -> str:
     return "n/a" if value is None else f"{value:g}{unit}"
+
+
+def gates_table(results: list[GateResult]) -> Table:
+    """The release gates of evals/thresholds.yaml: limit, value, pass / FAIL / n/a."""
+    gates = Table(title="Release gates (evals/thresholds.yaml)", show_header=True,
+                  header_style="bold")
+    gates.add_column("metric")
+    gates.add_column("limit", justify="right")
+    gates.add_column("value", justify="right")
+    gates.add_column("")
+    for gate in results:
+        mark = ("[green]pass[/green]" if gate.ok else "[red]FAIL[/red]") if gate.applicable \
+            else "[dim]n/a[/dim]"
+        limit = f"{'≥' if gate.op == 'min' else '≤'} {gate.limit:g}"
+        gates.add_row(gate.metric, limit, _num(gate.value), mark)
+    return gates
 
 
 def render(report: Report, console: Console) -> None:
@@ -100,18 +117,7 @@ def render(report: Report, console: Console) -> None:
             console.print(f"[dim]… and {len(report.findings) - _MAX_FINDINGS} more "
                           "(--json lists them all)[/dim]")
 
-    gates = Table(title="Release gates (evals/thresholds.yaml)", show_header=True,
-                  header_style="bold")
-    gates.add_column("metric")
-    gates.add_column("limit", justify="right")
-    gates.add_column("value", justify="right")
-    gates.add_column("")
-    for gate in report.gates:
-        mark = ("[green]pass[/green]" if gate.ok else "[red]FAIL[/red]") if gate.applicable \
-            else "[dim]n/a[/dim]"
-        limit = f"{'≥' if gate.op == 'min' else '≤'} {gate.limit:g}"
-        gates.add_row(gate.metric, limit, _num(gate.value), mark)
-    console.print(gates)
+    console.print(gates_table(report.gates))
     if report.passed:
         console.print("[green]All gates pass.[/green]")
     else:
