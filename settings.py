@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path = PACKAGE_ROOT / "knowledge" / "demo_kb"
     policies_dir: Path = PACKAGE_ROOT / "policies"
     catalogue_dir: Path = PACKAGE_ROOT / "agent" / "catalogue"
+    # How customers name kinds of products ("my fridge"), per catalogue category.
+    product_words_file: Path = PACKAGE_ROOT / "agent" / "product_words.yaml"
     products_file: Path = Field(
         PACKAGE_ROOT / "tools" / "demo_data" / "products.yaml",
         description="product catalogue (sku, name.en, name.ar, optional aliases) for product names",

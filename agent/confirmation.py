@@ -13,7 +13,8 @@ from knowledge.normalize import normalize
 _YES = {
     "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
     "proceed", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد", "تمام", "اوكي", "موافق", "يب",
-    "طيب", "اكد", "اكدت", "صح", "بلي",
+    "طيب", "اكد", "اكدت", "صح", "بلي", "yea", "absolutely", "definitely", "اوك", "ايوة", "أيوة",
+    "اه", "طبعا", "تم", "اكيد", "confirming",
 }
 _YES_PHRASES = ("go ahead", "do it", "please do")
 _NO = {
@@ -24,7 +25,10 @@ _NO = {
 _FILLER = {
     "please", "pls", "thanks", "thank", "you", "cancel", "it", "the", "order", "that", "go",
     "ahead", "do", "rw", "لو", "سمحت", "شكرا", "الغ", "الغي", "الغيه", "الغه", "الطلب", "الله",
-    "يعطيك", "العافيه", "ابي", "ابغي", "تفضل", "يا", "ليت",
+    "يعطيك", "العافيه", "ابي", "ابغي", "تفضل", "يا", "ليت", "الالغاء", "الغاء", "الغيه", "الغيها",
+    "book", "pickup", "issue", "refund", "return", "cancellation", "now", "them", "both", "sure",
+    "الارجاع", "الاسترداد", "سجل", "سجله", "اصدر", "اصدره", "ارجعه", "الحين", "لي", "اياه",
+    "عليه", "yalla", "يلا", "اوكي", "ok", "عادي", "كمل", "go", "for", "ahead", "with", "request",
 }
 _MAX_WORDS = 6
 _WORD = re.compile(r"[\w']+", re.U)

@@ -30,8 +30,18 @@ def after_respond(state: ConversationState) -> Literal["tools", "handoff", "revi
     return "review"
 
 
-def after_review(state: ConversationState) -> Literal["handoff", "finalize"]:
-    return "handoff" if state.get("route") == "handoff" else "finalize"
+def after_review(state: ConversationState) -> Literal["handoff", "next_task", "finalize"]:
+    if state.get("route") == "handoff":
+        return "handoff"
+    if (state.get("dialogue") or {}).get("open_tasks"):
+        return "next_task"
+    return "finalize"
+
+
+def after_next_task(state: ConversationState) -> Literal["review", "retrieve", "respond"]:
+    if state.get("replies"):
+        return "review"
+    return "retrieve" if state.get("wants_knowledge") else "respond"
 
 
 def after_tools(state: ConversationState) -> Literal["handoff", "respond"]:
@@ -47,6 +57,7 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_node("respond", nodes.respond)
     graph.add_node("tools", nodes.tools)
     graph.add_node("review", nodes.review)
+    graph.add_node("next_task", nodes.next_task)
     graph.add_node("handoff", nodes.handoff)
     graph.add_node("finalize", nodes.finalize)
 
@@ -58,6 +69,7 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_conditional_edges("respond", after_respond)
     graph.add_conditional_edges("tools", after_tools)
     graph.add_conditional_edges("review", after_review)
+    graph.add_conditional_edges("next_task", after_next_task)
     graph.add_edge("handoff", "finalize")
     graph.add_edge("finalize", END)
     return graph.compile(checkpointer=checkpointer)

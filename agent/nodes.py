@@ -10,7 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent import confirmation, language
+from agent import confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.outcomes import outcome_reply
@@ -18,6 +18,7 @@ from agent.packet import build_packet, hours_text, local_time
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
+from policies.privacy import find_pii
 from tools.actions import Session
 from tools.backend import new_id, now
 from tools.models import AuditRecord, Handoff, HandoffPacket, Ticket
@@ -28,6 +29,19 @@ _INJECTION = re.compile(
     re.I,
 )
 _SMALL_TALK = {"greeting", "thanks", "goodbye", "affirm", "deny"}
+_SECRETS = {"card", "secret_code"}
+_SECRET_LABELS = {"card": "[card]", "secret_code": "[code]"}
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with card numbers and CVV/OTP codes masked (emails and phones are kept: the
+    customer gives them to be verified)."""
+    out, pos = [], 0
+    for start, end, kind in find_pii(text):
+        if kind in _SECRETS:
+            out += [text[pos:start], _SECRET_LABELS[kind]]
+            pos = end
+    return "".join(out) + text[pos:]
 _KEEP_TEXTS = 10
 _TOPIC_HINT_CONFIDENCE = 0.2
 
@@ -54,6 +68,11 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             current, state.get("language_locked", False), text
         )
     flags = ["injection"] if _INJECTION.search(text) else []
+    if any(kind in _SECRETS for _, _, kind in find_pii(text)):
+        # A card number or one-time code must never be read as an order number, kept or
+        # repeated: it is masked before anything reads it, and the customer is warned.
+        flags.append("secret")
+        text = redact_secrets(text)
     texts = (state.get("customer_texts") or []) + [text]
     mode = state.get("mode") or "assistant"
     return {
@@ -64,6 +83,7 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         "language_switched": switched,
         "guard_flags": flags,
         "customer_texts": texts[-_KEEP_TEXTS:],
+        "message_text": text,
         "mode": "assistant" if mode == "closed" else mode,
         "messages": [HumanMessage(content=text)],
     }
@@ -81,18 +101,124 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         waited_minutes=_minutes_waiting(state),
         today=now().date(),
     )
-    return {
-        "sense": {
-            "intent": understood.intent,
-            "confidence": understood.confidence,
-            "alternatives": [g.model_dump() for g in understood.alternatives],
-            "slots": understood.slots,
-            "frustration": understood.frustration.model_dump(),
-            "language": understood.language,
-            "slot_only": understood.slot_only,
-        },
-        "slots": (state.get("slots") or {}) | understood.slots,
+    sense_ = {
+        "intent": understood.intent,
+        "confidence": understood.confidence,
+        "alternatives": [g.model_dump() for g in understood.alternatives],
+        "slots": understood.slots,
+        "frustration": understood.frustration.model_dump(),
+        "language": understood.language,
+        "slot_only": understood.slot_only,
     }
+    d = dialogue.of(state)
+    d["open_tasks"] = []
+    sense_, d = _read_in_context(state, deps, sense_, d)
+    update: dict[str, Any] = {"sense": sense_, "dialogue": d,
+                              "slots": (state.get("slots") or {}) | sense_["slots"]}
+    if "part_text" in sense_:
+        # Several requests in one message: handle the first now, the rest after it (review).
+        update["text"] = sense_.pop("part_text")
+        part_slots = sense_.pop("part_slots")
+        update["slots"] = _part_slots(state.get("slots") or {}, part_slots)
+        sense_["slots"] = part_slots
+    return update
+
+
+_ORDER_SLOTS = ("order_id", "product", "product_name")
+
+
+def _part_slots(before: dict[str, str], part: dict[str, str]) -> dict[str, str]:
+    """A part's slots: its own order and product, never another part's."""
+    return {k: v for k, v in before.items() if k not in _ORDER_SLOTS} | part
+
+
+_BOT_QUESTION = re.compile(
+    r"\b(are you|r u|ru|is this|am i (talking|chatting|speaking|texting) (to|with)|you'?re)( an?)? "
+    r"(real )?(bot|robot|ai|human|real person|person|machine|chatbot)\b|"
+    r"\b(bot|robot|ai|chatbot|machine) or (a )?(human|real|person)\b|"
+    r"\b(human|real person|person) or (a )?(bot|robot|ai|chatbot|machine)\b|"
+    r"(انت|انتي|انتي|هل انت|هل انتي|انتم)\s*(روبوت|بوت|الي|ذكاء اصطناعي|انسان|انسانه|بشر|حقيقي|حقيقيه)|"
+    r"(روبوت|بوت|الي|ذكاء اصطناعي) (ولا|او|والا) (انسان|انسانه|بشر|حقيقي)|"
+    r"(انسان|انسانه|بشر|موظف|موظفه) (ولا|او|والا) (روبوت|بوت|الي|ذكاء اصطناعي)|"
+    r"اكلم (روبوت|بوت|انسان)\s*(ولا|او)"
+)
+_CORRECTION = re.compile(
+    r"\b(sorry|i meant|i mean|meant|actually|wrong (one|number|order)|my bad|typo|not that one)\b|"
+    r"(قصدي|اقصد|اسف|آسف|معليش|عفوا|غلطت|غلط|الصح|الصحيح|لا لا)"
+)
+_MONEY_WHEN = re.compile(
+    r"\b(card|money|refund|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
+    r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
+    r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
+    r"الاسترداد|مدى|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
+)
+# Intents that act on one of the customer's orders, and those answered from the knowledge base.
+_ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund"}
+_CONTEXT_CONFIDENCE = 0.75
+_PART_CONFIDENCE = 0.45
+
+
+def _read_in_context(
+    state: ConversationState, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue
+) -> tuple[dict[str, Any], dialogue.Dialogue]:
+    """Read the message against the dialogue state: a question about being a bot, a
+    corrected order number, an elliptical follow-up, or several requests in one message."""
+    text = state["text"]
+    norm = normalize(text)
+    intent, conf = sense_["intent"], sense_["confidence"]
+    slots = sense_["slots"]
+    if _BOT_QUESTION.search(norm):
+        return sense_ | {"intent": "bot_question", "confidence": 0.95}, d
+    last_action = d.get("last_action")
+    if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
+        conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
+    ):
+        # "sorry, I meant 100287": the same request about another order.
+        return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
+    topic = d.get("topic")
+    if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only"):
+        focus_order = (d.get("focus_orders") or [None])[0]
+        if focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"} and \
+                _MONEY_WHEN.search(norm) and intent not in {"cancel_order", "start_return"}:
+            return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+        weak = conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
+        if deps.flows.needs_knowledge(topic) and weak and intent not in {"thanks", "goodbye"}:
+            # "and the fridge?" after the delivery fee: the same question about another thing.
+            query = f"{d.get('topic_text') or ''} {text}".strip()
+            return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                             "query": query, "followup": True}, d
+        if topic in _ORDER_INTENTS and focus_order and weak and intent not in {
+                "thanks", "goodbye", "greeting", "affirm", "deny"}:
+            return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
+                             "followup": True}, d
+    parts = _parts(text, deps)
+    if len(parts) > 1:
+        first, rest = parts[0], parts[1:]
+        d["open_tasks"] = rest
+        return sense_ | {"intent": first["intent"], "confidence": first["confidence"],
+                         "part_text": first["text"], "part_slots": first["slots"]}, d
+    return sense_, d
+
+
+def _parts(text: str, deps: Deps) -> list[dialogue.Task]:
+    """The requests of a multi-part message, when it has several that differ."""
+    pieces = dialogue.split_parts(text)
+    if len(pieces) < 2:
+        return []
+    tasks: list[dialogue.Task] = []
+    for piece in pieces:
+        guess = deps.understanding.classifier.predict(piece).best
+        if guess.intent in _SMALL_TALK or guess.confidence < _PART_CONFIDENCE:
+            continue
+        found = deps.understanding.slots(piece)
+        tasks.append(dialogue.Task(text=piece, intent=guess.intent,
+                                   confidence=round(guess.confidence, 4), slots=found))
+    # Several parts asking the same thing ("mada? apple pay too?") are one question.
+    intents = [t["intent"] for t in tasks]
+    if len(tasks) < 2 or len(set(intents)) == 1 and not any(
+            t["slots"].get("order_id") for t in tasks):
+        return []
+    return tasks
 
 
 def _minutes_waiting(state: ConversationState) -> float | None:
@@ -177,7 +303,7 @@ async def _facts(
     open_now = staffing.is_open(at)
     waiting = await deps.backend.count_waiting() if open_now else 0
     values: dict[str, Any] = dict(
-        text=state["text"],
+        text=state.get("message_text") or state["text"],
         intent=sense_["intent"],
         # A bare order number or phone expresses no request: no rule may read one into it.
         intent_confidence=0.0 if sense_.get("slot_only") else sense_["confidence"],
@@ -224,7 +350,9 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     plausible = [(deps.flows.topics(i), c) for i, c in guesses if c >= _TOPIC_HINT_CONFIDENCE]
     topics = frozenset().union(*(t for t, _ in plausible)) if plausible else frozenset()
     # Embedding the query is CPU work; keep the event loop free for other conversations.
-    result = await asyncio.to_thread(deps.knowledge.search, state["text"], 5, topics)
+    # A follow-up ("and the fridge?") is searched together with the question it continues.
+    query = sense_.get("query") or state["text"]
+    result = await asyncio.to_thread(deps.knowledge.search, query, 5, topics)
     if result.passages:
         top_topics = set(result.passages[0].chunk.topics)
         support = max((c for t, c in plausible if t & top_topics), default=0.0)
@@ -247,17 +375,29 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         # "yes, cancel RW-2" while RW-1 waits is a new request about RW-2, not consent for RW-1.
         named = state["sense"]["slots"].get("order_id")
         other_order = bool(named) and named != pending["args"].get("order_id")
+        said = dialogue.act(state["text"])
+        if said == "deny" and not other_order:
+            # "no wait, keep it", "خلاص لا تلغيه": nothing changes, and we say so.
+            reply = deps.replies.reply(
+                f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
+            )
+            return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1,
+                    "dialogue": dialogue.of(state) | {"awaiting": None}}
         if confirmation.is_yes(state["text"]) and not other_order:
             # The explicit yes is recognised by the graph, never taken from a model's word.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
-                    "rounds": rounds + 1}
-        if confirmation.is_no(state["text"]) or intent == "deny":
+                    "rounds": rounds + 1, "dialogue": dialogue.of(state) | {"awaiting": None}}
+        if said == "hesitate" and not other_order:
+            reply = deps.replies.reply(f"confirm.hold", lang,
+                                       order_id=pending["args"].get("order_id"), quick=["yes", "no"])
+            return {"replies": [reply], "rounds": rounds + 1}
+        if intent == "deny":
             reply = deps.replies.reply(
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1}
-        if intent == "affirm":
+        if intent == "affirm" or said == "affirm":
             # Sounds like consent but is not an explicit yes: ask again rather than act.
             again = outcome_reply(
                 {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
@@ -301,10 +441,22 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         results.append(outcome.model_dump())
         if call["id"] in llm_ids:
             messages.append(ToolMessage(content=outcome.model_dump_json(), tool_call_id=call["id"]))
-    update |= {"tool_results": results, "tool_calls": [], "confirmed": None}
+    d = dialogue.of(state)
+    for result in results[-len(state.get("tool_calls") or []) or len(results):]:
+        data = result.get("data") or {}
+        if data.get("order_id") and result["tool"] not in {"verify_identity", "list_orders"}:
+            d = dialogue.focus(d, data["order_id"], payment_method=data.get("payment_method"),
+                               last_action=_INTENT_OF_TOOL.get(result["tool"], d.get("last_action")),
+                               last_outcome=result["outcome"])
+    update |= {"tool_results": results, "tool_calls": [], "confirmed": None, "dialogue": d}
     if messages:
         update["messages"] = messages
     return update
+
+
+_INTENT_OF_TOOL = {"track_shipment": "track_order", "cancel_order": "cancel_order",
+                   "start_return": "start_return", "request_refund": "request_refund",
+                   "get_order": "track_order"}
 
 
 # Replies that leave the customer where they were (a miss, a question back, a refusal).
@@ -356,6 +508,35 @@ async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, 
                      replaced=[r["data"].get("template") for r in state.get("replies") or []
                                if r["data"].get("template")])
     return update
+
+
+async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """The next part of a multi-part message: its words, intent and slots become the turn's,
+    and what was answered so far is kept to be sent together."""
+    deps = runtime.context
+    d = dialogue.of(state)
+    tasks = list(d.get("open_tasks") or [])
+    task = tasks.pop(0)
+    done = list(state.get("part_replies") or []) + list(state.get("replies") or [])
+    d["open_tasks"] = tasks
+    sense_ = dict(state["sense"]) | {"intent": task["intent"], "confidence": task["confidence"],
+                                     "slots": task["slots"], "alternatives": []}
+    sense_.pop("query", None)
+    update: dict[str, Any] = {
+        "text": task["text"], "sense": sense_, "dialogue": d, "part_replies": done,
+        "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,
+        "slots": _part_slots(state.get("slots") or {}, task["slots"]),
+    }
+    if state.get("pending") and task["intent"] in _WRITE_INTENTS:
+        # One change per message: the next one waits until this one is confirmed or not.
+        d["deferred"] = task
+        update["replies"] = [deps.replies.reply("tasks.one_at_a_time", state["language"])]
+        return update
+    update["wants_knowledge"] = needs_knowledge({**state, **update}, deps)  # type: ignore[typeddict-item]
+    return update
+
+
+_WRITE_INTENTS = {"cancel_order", "start_return", "request_refund", "complaint"}
 
 
 def _pending_llm_call_ids(state: ConversationState) -> set[str]:
@@ -467,10 +648,33 @@ async def _no_one_available(
             "human_requests": 0, "no_progress": 0, "low_retrieval": 0, "failures": 0}
 
 
+_TOPIC_TEMPLATES = ("knowledge.answer", "knowledge.clarify")
+
+
+def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dialogue:
+    """What the conversation is about after this turn: the question answered, if any."""
+    d = dialogue.of(state)
+    sense_ = state.get("sense") or {}
+    templates = [r["data"].get("template") or "" for r in replies]
+    if any(t in _TOPIC_TEMPLATES for t in templates):
+        d["topic"] = sense_.get("intent")
+        d["topic_text"] = sense_.get("query") or state.get("text")
+    elif state.get("tool_results") and d.get("last_action"):
+        d["topic"] = d["last_action"]
+        d["topic_text"] = state.get("text")
+    elif sense_.get("intent") == "refund_timing":
+        d["topic"] = "refund_timing"
+    if not state.get("pending") and d.get("awaiting") == "confirmation":
+        d["awaiting"] = None
+    if state.get("pending"):
+        d["awaiting"] = "confirmation"
+    return d
+
+
 async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     lang = state["language"]
-    replies: list[Reply] = list(state.get("replies") or [])
+    replies: list[Reply] = list(state.get("part_replies") or []) + list(state.get("replies") or [])
     sense_ = state.get("sense") or {}
     level = (sense_.get("frustration") or {}).get("level", "calm")
     prefix: list[str] = []
@@ -494,11 +698,13 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         rules=[f["rule_id"] for f in (state.get("decision") or {}).get("fired") or []],
         templates=[r["data"]["template"] for r in replies if "template" in r["data"]],
     )
+    d = _after_turn(state, replies)
     # Templated replies join the model-visible history so an LLM sees what was said.
     said = [AIMessage(content=r["text"]) for r in replies if "template" in r["data"]]
     update: dict[str, Any] = {
         "replies": replies,
         "trajectory": (state.get("trajectory") or []) + [record],
+        "dialogue": d,
     }
     if said:
         update["messages"] = said

@@ -61,7 +61,11 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
         where = f" ({last['location'][lang]})" if last.get("location") else ""
         last_text = f"{last['description'][lang]}{where}, {_date(last['at'])}"
     status = data.get("status")
+    method = data.get("payment_method")
     return {
+        "refund_timing": refund_timing(method, lang, book, paid=status not in _UNPAID_COD
+                                       or method != "cod"),
+        "payment_method": payment_label(method, lang, book),
         "order_id": data["order_id"],
         "items": items,
         "total": money(data["total"], lang),
@@ -73,12 +77,60 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
     }
 
 
+# A cash-on-delivery order is paid at the door: before delivery nothing was paid.
+_UNPAID_COD = {"pending", "processing", "shipped", "out_for_delivery"}
+
+
+def payment_label(method: str | None, lang: Lang, book: ReplyBook) -> str | None:
+    if not method:
+        return None
+    try:
+        return book.label(f"payment.{method}", lang)
+    except KeyError:
+        return method
+
+
+def refund_timing(method: str | None, lang: Lang, book: ReplyBook, paid: bool = True) -> str:
+    """When the money appears, for the order's own payment method (never another's)."""
+    key = method if method else "unknown"
+    if method == "cod" and not paid:
+        key = "cod_unpaid"
+    try:
+        return book.label(f"refund_timing.{key}", lang)
+    except KeyError:
+        return book.label("refund_timing.unknown", lang)
+
+
+def refund_timing_reply(d: dict[str, Any], lang: Lang, book: ReplyBook) -> Reply:
+    """"How long until I see it on my card?" about the order in focus."""
+    method = d.get("payment_method")
+    order_id = (d.get("focus_orders") or [None])[0]
+    paid = not (method == "cod" and d.get("last_action") == "cancel_order")
+    return book.reply("refund.timing", lang, data={"order_id": order_id, "payment_method": method},
+                      order_id=order_id, payment_method=payment_label(method, lang, book),
+                      refund_timing=refund_timing(method, lang, book, paid=paid))
+
+
 def order_lines(orders: list[dict[str, Any]], lang: Lang, book: ReplyBook) -> str:
     lines = []
     for o in orders:
         v = order_values(o, lang, book)
         lines.append(f"• {v['order_id']} — {v['status_label']} — {v['total']} — {v['items']}")
     return "\n".join(lines)
+
+
+def order_choice_reply(orders: list[dict[str, Any]], lang: Lang, book: ReplyBook) -> Reply:
+    """Ask which of the customer's orders they mean, one button per order."""
+    quick = []
+    for o in orders:
+        first = o["items"][0]["name"][lang] if o.get("items") else ""
+        more = len(o.get("items") or []) - 1
+        label = f"{o['order_id']} · {first}" + (f" +{more}" if more > 0 else "")
+        quick.append(QuickReply(label=label[:60], text=o["order_id"]))
+    reply = book.reply("which_order", lang, data={"choices": [o["order_id"] for o in orders]},
+                       lines=order_lines(orders, lang, book))
+    reply["quick_replies"] = quick
+    return reply
 
 
 def outcome_reply(

@@ -37,6 +37,7 @@ _MIN_WORD_IDF = 0.6
 class Product(BaseModel):
     sku: str
     name: dict[str, str]
+    category: str | None = None
     aliases: list[str] = []
 
 
@@ -54,6 +55,8 @@ def _tokens(text: str) -> set[str]:
 class ProductMatcher:
     def __init__(self, products: list[Product]) -> None:
         self.products = products
+        # Which kind of product each SKU is ("my fridge" finds an order by its category).
+        self.category_of = {p.sku: p.category for p in products if p.category}
         self._names: list[set[str]] = []
         for p in products:
             names = list(p.name.values()) + p.aliases

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
+from agent.dialogue import Dialogue, Task
+
 Lang = Literal["ar", "en"]
 Mode = Literal["assistant", "waiting_human", "human", "closed"]
 Route = Literal["continue", "handoff", "inbox", "reject"]
@@ -101,6 +103,8 @@ class TurnInput(TypedDict, total=False):
     retrieval: dict[str, Any] | None
     rounds: int
     route: Route
+    # Replies to the parts of a multi-part message already handled this turn.
+    part_replies: list[Reply]
 
 
 class ConversationState(TurnInput, total=False):
@@ -131,6 +135,10 @@ class ConversationState(TurnInput, total=False):
     # The verified customer's tier and the value of the order under discussion (cached).
     profile: dict[str, Any]
     handoff: dict[str, Any] | None
+    # What is in focus and what the assistant waits for (agent/dialogue.py).
+    dialogue: Dialogue
+    # The customer's whole message when it had several parts (text holds the part at hand).
+    message_text: str
     messages: Annotated[list[AnyMessage], add_messages]
 
 
@@ -144,6 +152,7 @@ def fresh_turn(text: str) -> dict[str, Any]:
         "retrieval": None,
         "rounds": 0,
         "route": "continue",
+        "part_replies": [],
         "confirmed": None,
         "language_switched": False,
         "guard_flags": [],

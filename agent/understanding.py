@@ -55,6 +55,9 @@ class Understanding:
         classifier.fast_confidence = fast_confidence
         return cls(definitions, classifier, ProductMatcher.load(products_file))
 
+    def slots(self, text: str, today: date | None = None) -> dict[str, str]:
+        return slots.extract(text, today or date.today(), self.products)
+
     def understand(
         self,
         text: str,

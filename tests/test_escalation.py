@@ -67,6 +67,8 @@ TRIGGERS = {
                             "normal"),
     "no_progress": (None, ["وين طلبي", "RW-999999", "0500000000", "RW-999998"],
                     ["where is my order", "RW-999999", "0500000000", "RW-999998"], "normal"),
+    "privacy_request": (None, ["ابي تحذفون حسابي وكل بياناتي عندكم"],
+                        ["please delete my account and all my data"], "normal"),
 }
 
 # rule -> conversations that look alike but must not hand over
@@ -86,6 +88,7 @@ NEAR_MISSES = {
                             ["is there a military discount?", "how much is delivery to Jeddah?"]),
     "no_progress": (None, ["وين طلبي", "RW-999999", "0500000000"],
                     ["where is my order", "RW-999999", "0500000000"]),
+    "privacy_request": (None, ["هل تبيعون بياناتي؟"], ["where is my data stored?"]),
 }
 
 

@@ -186,7 +186,7 @@ def order_view(order: Order) -> dict[str, Any]:
         "status": order.status.value,
         "created_at": order.created_at.date().isoformat(),
         "items": [
-            {"name": i.name.model_dump(), "qty": i.qty, "unit_price": i.unit_price}
+            {"sku": i.sku, "name": i.name.model_dump(), "qty": i.qty, "unit_price": i.unit_price}
             for i in order.items
         ],
         "total": order.total,

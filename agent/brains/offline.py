@@ -8,8 +8,11 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from agent import dialogue
 from agent.flows import Flow
-from agent.outcomes import knowledge_reply, outcome_reply
+from agent.outcomes import (
+    knowledge_reply, order_choice_reply, outcome_reply, refund_timing_reply,
+)
 from agent.slots import mentions_fault, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
@@ -46,6 +49,15 @@ class OfflineBrain:
         book = deps.replies
         active = state.get("active_flow")
 
+        if intent == "bot_question":
+            # Asked whether this is a bot: the approved AI disclosure, never a handoff offer.
+            text = getattr(deps.policies.voice.voice.ai_disclosure, lang)
+            reply = Reply(text=text, lang=lang, kind="text", citations=[],
+                          quick_replies=book.quick(["talk_to_human"], lang),
+                          data={"template": "ai_disclosure"})
+            return {"replies": [reply]}
+        if intent == "refund_timing":
+            return {"replies": [refund_timing_reply(dialogue.of(state), lang, book)]}
         # A customer answering our question (an order number, an email) continues that flow,
         # whatever the classifier makes of a bare "RW-100234".
         target = deps.flows.get(intent)
@@ -58,6 +70,12 @@ class OfflineBrain:
         )
         if active and _FLOW_SLOTS & set(sense["slots"]) and not switching:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
+        d = dialogue.of(state)
+        if (d.get("awaiting") == "which_order" and d.get("want") and not switching
+                and state.get("customer_id")):
+            # "the iphone one", "the second", "الثلاجة": an answer to "which order?".
+            want = d["want"]
+            return self._resolve_order(want, state, deps)
 
         if sense.get("slot_only") and "order_id" not in sense["slots"]:
             # An email or phone on its own, with no question pending: ask what they need.
@@ -109,8 +127,13 @@ class OfflineBrain:
             return self._answer_from_knowledge(state, deps, lang, active_flow=None)
         assert flow.tool is not None
         slots = state.get("slots") or {}
+        if "order_id" in flow.slots and state.get("customer_id") and _needs_resolving(state, deps):
+            # A signed-in customer is never asked for an order number: "my order", "my last
+            # order" or "the fridge" is found among their own orders.
+            return self._resolve_order(name, state, deps)
         if "order_id" in flow.slots and "order_id" not in slots:
-            return {"replies": [book.reply("ask_order_id", lang)], "active_flow": name}
+            return {"replies": [book.reply("ask_order_id", lang)], "active_flow": name,
+                    "dialogue": dialogue.focus(dialogue.of(state), None, awaiting="order_id")}
         if flow.identity and not state.get("customer_id"):
             if "order_id" in slots and "contact" in slots:
                 call = tool_call(
@@ -124,6 +147,41 @@ class OfflineBrain:
                 }
             return {"replies": [book.reply("ask_verification", lang)], "active_flow": name}
         return {"tool_calls": [self._flow_call(flow, state)], "active_flow": name}
+
+    @staticmethod
+    def _resolve_order(name: str, state: ConversationState, deps: "Deps") -> dict[str, Any]:
+        """Read the customer's own orders (an audited read) to find the one meant."""
+        d = dialogue.of(state)
+        d["want"] = name
+        return {"tool_calls": [tool_call("list_orders", {"limit": 20})], "active_flow": name,
+                "dialogue": d}
+
+    def _after_orders_listed(
+        self, state: ConversationState, deps: "Deps", result: dict[str, Any], lang: Lang
+    ) -> dict[str, Any]:
+        d = dialogue.of(state)
+        want = d.get("want") or ""
+        orders = (result.get("data") or {}).get("orders") or []
+        if not orders:
+            return {"replies": [deps.replies.reply("list.empty", lang)], "active_flow": None,
+                    "dialogue": dialogue.focus(d, None, want=None, awaiting=None, choices=[])}
+        words = dialogue.product_words(deps.settings.product_words_file)
+        candidates, named = dialogue.match_orders(
+            state["text"], orders, want, words, deps.understanding.products.category_of,
+            choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
+        )
+        flow = deps.flows.get(want)
+        if len(candidates) == 1 and flow is not None and flow.tool:
+            order_id = candidates[0]["order_id"]
+            slots = dict(state.get("slots") or {}) | {"order_id": order_id}
+            call = self._flow_call(flow, {**state, "slots": slots})  # type: ignore[typeddict-item]
+            return {"tool_calls": [call], "slots": slots, "active_flow": want,
+                    "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[])}
+        shown = (candidates or orders)[:5]
+        reply = order_choice_reply(shown, lang, deps.replies)
+        return {"replies": [reply], "active_flow": want,
+                "dialogue": dialogue.focus(d, None, want=want, awaiting="which_order",
+                                           choices=[o["order_id"] for o in shown])}
 
     @staticmethod
     def _flow_call(flow: Flow, state: ConversationState) -> ToolCall:
@@ -148,6 +206,8 @@ class OfflineBrain:
         book = deps.replies
         active = state.get("active_flow")
         flow = deps.flows.get(active) if active else None
+        if result["tool"] == "list_orders" and dialogue.of(state).get("want"):
+            return self._after_orders_listed(state, deps, result, lang)
         if result["tool"] == "verify_identity":
             if result["outcome"] == "ok" and flow is not None and flow.tool:
                 # Verified: carry on with what the customer asked for, in the same turn.
@@ -199,6 +259,18 @@ class OfflineBrain:
         else:
             reply = deps.replies.reply("not_understood", lang, quick=_MENU)
         return {"replies": [reply], "failures": state.get("failures", 0) + 1}
+
+
+def _needs_resolving(state: ConversationState, deps: "Deps") -> bool:
+    """No order named in this message, and either none in focus or a product named that may
+    be in another order ("cancel the tablet" while the watch's order is in focus)."""
+    if (state.get("sense") or {}).get("slots", {}).get("order_id"):
+        return False
+    if not (state.get("slots") or {}).get("order_id"):
+        return True
+    words = dialogue.product_words(deps.settings.product_words_file)
+    return bool(dialogue.categories_in(state["text"], words)) or bool(
+        (state.get("sense") or {}).get("slots", {}).get("product"))
 
 
 def _level(state: ConversationState) -> int:

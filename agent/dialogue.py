@@ -1,0 +1,286 @@
+"""The dialogue state: what is in focus, what the assistant waits for, what is still open.
+
+Every node and both brains read it (DESIGN.md, "Data flow of one customer turn"): a short or
+elliptical message ("and the fridge?", "متى يوصل بالضبط؟", an email typed after a question) is
+read against it instead of on its own. The state lives in the checkpointed conversation state
+under `dialogue`, as a plain typed dict so checkpoints stay readable.
+
+This module holds the pure parts: the state's shape, reading dialogue acts (yes, no, wait),
+follow-ups, splitting a message into its parts, and finding which of the customer's own orders
+a message means. The graph's nodes and the brains decide what to do with them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+import yaml
+
+from knowledge.normalize import normalize
+
+Act = Literal["affirm", "deny", "hesitate"]
+
+
+class Task(TypedDict):
+    """One part of a multi-part message, still to be handled."""
+
+    text: str
+    intent: str
+    confidence: float
+    slots: dict[str, str]
+
+
+class Dialogue(TypedDict, total=False):
+    # Orders the conversation is about, most recent first (named, resolved or acted on).
+    focus_orders: list[str]
+    # Product category in focus ("fridge"), from the customer's words or the order in focus.
+    focus_product: str | None
+    # The intent of the last question answered and the customer's words that asked it.
+    topic: str | None
+    topic_text: str | None
+    # What the assistant asked for: order_id, contact, which_order, confirmation, human.
+    awaiting: str | None
+    # Orders offered when the assistant asked "which one?".
+    choices: list[str]
+    # The intent waiting for the customer's order to be resolved from their own orders.
+    want: str | None
+    # The parts of the current message still to handle, in order.
+    open_tasks: list[Task]
+    # Payment method of the order in focus (what refund timings apply).
+    payment_method: str | None
+    # The last action asked about an order (a corrected number repeats it) and its outcome.
+    last_action: str | None
+    last_outcome: str | None
+    # A second change asked for in the same message, waiting for the first to be settled.
+    deferred: Task | None
+
+
+def of(state: dict[str, Any]) -> Dialogue:
+    return dict(state.get("dialogue") or {})  # type: ignore[return-value]
+
+
+def focus(d: Dialogue, order_id: str | None, **more: Any) -> Dialogue:
+    """`d` with `order_id` first in focus (and any other fields replaced)."""
+    out: Dialogue = dict(d)  # type: ignore[assignment]
+    if order_id:
+        rest = [o for o in d.get("focus_orders") or [] if o != order_id]
+        out["focus_orders"] = [order_id] + rest[:4]
+    out.update(more)  # type: ignore[typeddict-item]
+    return out
+
+
+# --- dialogue acts -----------------------------------------------------------------------------
+
+_WORD = re.compile(r"[\w']+", re.U)
+# A deny overrides anything else in the message: "no wait, don't cancel it", "خلاص لا تلغيه".
+_DENY = re.compile(
+    r"\b(no|nope|nah|don'?t|dont|do not|keep (it|the order|them|my order)|never ?mind|nevermind|"
+    r"forget (it|that)|changed my mind|change of plans?|not anymore|leave it|cancel that request|"
+    r"i'?ll keep|stop)\b"
+    r"|(^| )(لا|لاء|لأ|لا لا|بلاش|خلاص لا|لا خلاص|لا تلغي\w*|لاتلغي\w*|ما ابي\w*|ماابي\w*|ما ابغى|"
+    r"ماابغى|مابي|مابغى|خليه\w*|خلي الطلب|غيرت رايي|تراجعت|لا تسوي|لا تكمل|انسى الموضوع|"
+    r"مش عايز|مش عاوز|لا متلغيش|ما بدي|مابدي|لا تلغيش|سيبه|خليها)( |$)"
+)
+# A hedge holds the decision: nothing changes until the customer says yes or no.
+_HESITATE = re.compile(
+    r"\b(hmm+|let me think|not sure|i'?m not sure|maybe|wait|hold on|one sec|give me a (sec|minute)|"
+    r"thinking)\b"
+    r"|(^| )(خلني افكر|خليني افكر|مدري|ما ادري|مو متاكد|مش متاكد|لحظه|لحظة|اصبر|انتظر|شوي|"
+    r"دقيقه|يمكن|مش عارف|استنى|بفكر|افكر)( |$)"
+)
+_YES_WORDS = frozenset(normalize(w) for w in (
+    "yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
+    "correct", "proceed", "absolutely", "definitely", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد",
+    "تمام", "اوكي", "موافق", "يب", "اكد", "اكدت", "صح", "بلى", "بلي", "أيوة", "ايوة", "آه", "اه",
+    "طبعا", "يلا", "اوك", "أكيد",
+))
+
+
+def act(text: str) -> Act | None:
+    """The dialogue act of a reply to a yes/no question: deny beats hedge beats yes."""
+    norm = normalize(text)
+    plain = " ".join(_WORD.findall(norm))
+    if _DENY.search(plain):
+        return "deny"
+    if _HESITATE.search(plain):
+        return "hesitate"
+    words = plain.split()
+    if words and any(w in _YES_WORDS for w in words):
+        return "affirm"
+    return None
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+
+# A message that leans on what came before: "and …", "what about …", "طيب و…", "وش عن …".
+_CONTINUES = re.compile(
+    r"^(and|also|what about|how about|same for|and what about|and for|and the|plus|"
+    r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتى|وبالنسبه|وكم|ومتى|وكيف|وهل|"
+    r"و ?ال)\b|^و\w"
+)
+_MAX_FOLLOWUP_WORDS = 6
+
+
+def leans_on_context(text: str) -> bool:
+    """Short or elliptical: only makes sense with the previous answer."""
+    norm = normalize(text).strip(" ?؟!.")
+    words = _WORD.findall(norm)
+    if not words or len(words) > _MAX_FOLLOWUP_WORDS:
+        return False
+    return bool(_CONTINUES.search(norm)) or len(words) <= 3
+
+
+# --- multi-part messages -------------------------------------------------------------------------
+
+# Where one request ends and another begins. Splitting is conservative: a part must be long
+# enough to stand on its own, and the caller keeps the split only when the parts ask for
+# different things.
+_SPLIT = re.compile(
+    r"\s*(?:[?؟]+\s*|[.!]\s+|\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
+    r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
+    r"please|pls|check|change)\b)|،?\s*(?:وكمان|وبعد|وأيضا|وايضا|وبعدين|كمان)\s+|"
+    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|وين|هل|ليش|كيف|ايش|وش|ودي)))",
+    re.I,
+)
+_MIN_PART_CHARS = 6
+
+
+def split_parts(text: str) -> list[str]:
+    """The message's parts, in order ("fee to Riyadh, and how long?" -> two parts)."""
+    parts = [p.strip(" ,،;؛") for p in _SPLIT.split(text) if p and p.strip(" ,،;؛")]
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(part) < _MIN_PART_CHARS:
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
+# --- which of the customer's orders --------------------------------------------------------------
+
+_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب")
+_LAST = re.compile(
+    r"\b(last|latest|recent|newest|most recent)\b|(اخر|آخر|احدث)\s*(طلب|طلبيه|اوردر)|طلبي الاخير|"
+    r"الطلب الاخير"
+)
+_ORDINALS = {
+    0: re.compile(r"\b(first|1st)\b|(الاول|الأول|اول واحد|الاولى)"),
+    1: re.compile(r"\b(second|2nd)\b|(الثاني|الثانيه|ثاني واحد)"),
+    2: re.compile(r"\b(third|3rd)\b|(الثالث|الثالثه)"),
+}
+# Statuses each request is usually about, when the customer names no order.
+INTENT_STATUSES: dict[str, tuple[str, ...]] = {
+    "track_order": ("out_for_delivery", "shipped", "processing", "pending"),
+    "cancel_order": ("pending", "processing"),
+    "change_address": ("pending", "processing"),
+    "start_return": ("delivered",),
+    "return_request": ("delivered",),
+    "request_refund": ("returned", "return_requested", "delivered"),
+    "refund_status": ("returned", "return_requested", "refunded", "cancelled"),
+}
+
+
+@lru_cache(maxsize=4)
+def product_words(path: Path) -> dict[str, tuple[str, ...]]:
+    raw = yaml.safe_load(path.read_text("utf-8")) or {}
+    return {cat: tuple(normalize(str(w)) for w in words) for cat, words in raw.items()}
+
+
+def _tokens(text: str) -> set[str]:
+    out: set[str] = set()
+    for tok in re.findall(r"[0-9a-z]+|[\u0621-\u064a]+", normalize(text)):
+        out.add(tok)
+        for prefix in _PREFIXES:
+            if tok.startswith(prefix) and len(tok) - len(prefix) >= 3:
+                out.add(tok[len(prefix):])
+                break
+    return out
+
+
+def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
+    """Product categories the text names, longest phrase first ("غساله صحون" is a dishwasher,
+    not a washer)."""
+    norm = " " + " ".join(re.findall(r"[0-9a-z/]+|[\u0621-\u064a]+", normalize(text))) + " "
+    toks = _tokens(text)
+    found: list[str] = []
+    phrases = sorted(((w, c) for c, ws in words.items() for w in ws), key=lambda x: -len(x[0]))
+    for phrase, cat in phrases:
+        hit = (f" {phrase} " in norm) if " " in phrase else (phrase in toks)
+        if hit:
+            if cat not in found:
+                found.append(cat)
+            if " " in phrase:
+                norm = norm.replace(f" {phrase} ", " ")
+                toks -= set(phrase.split())
+    return found
+
+
+_GENERIC_NAME_WORDS = frozenset(normalize(
+    "apple samsung lg sony xiaomi huawei philips bosch midea with and the gb tb pro max plus "
+    "series inch kg l w mm cm smart wireless portable electric new "
+    "ابل آبل سامسونج سوني شاومي هواوي فيليبس بوش ميديا مع سعه جيجابايت تيرابايت بوصه مقاس "
+    "لتر كجم سم ملم واط الفئه الجيل برو ذاكره"
+).split())
+
+
+def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
+                category_of: dict[str, str]) -> int:
+    score = 0
+    if category_of.get(item.get("sku", "")) in cats:
+        score += 2
+    names = item.get("name") or {}
+    name_toks = set().union(*(_tokens(n) for n in names.values())) if names else set()
+    distinctive = {t for t in name_toks if len(t) >= 3 and not t.isdigit()} - _GENERIC_NAME_WORDS
+    score += len(distinctive & said)
+    return score
+
+
+def match_orders(
+    text: str, orders: list[dict[str, Any]], intent: str | None,
+    words: dict[str, tuple[str, ...]], category_of: dict[str, str],
+    choices: list[str] | None = None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """The customer's orders `text` may mean, best first, and whether the text named a product.
+
+    `orders` are the customer's own (newest first, as list_orders returns them). A product or
+    its kind ("my fridge", "الماك بوك") picks the orders holding it; "my last order" the newest;
+    "the second one" a position among `choices`; otherwise the orders whose status fits the
+    request (an active one to track, a pending one to cancel...).
+    """
+    pool = [o for o in orders if not choices or o["order_id"] in choices] or orders
+    if choices:
+        for pos, pattern in _ORDINALS.items():
+            if pattern.search(normalize(text)) and pos < len(pool):
+                return [pool[pos]], False
+    said = _tokens(text)
+    cats = categories_in(text, words)
+    scored = []
+    for order in pool:
+        best = max((_item_score(i, said, cats, category_of) for i in order["items"]), default=0)
+        if best:
+            scored.append((best, order))
+    if scored:
+        top = max(s for s, _ in scored)
+        named = [o for s, o in scored if s == top]
+        fitting = [o for o in named if o["status"] in INTENT_STATUSES.get(intent or "", ())]
+        return (fitting or named), True
+    if _LAST.search(normalize(text)):
+        return pool[:1], False
+    statuses = INTENT_STATUSES.get(intent or "")
+    if statuses:
+        return [o for o in pool if o["status"] in statuses], False
+    return pool, False
+
+
+def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
+                category_of: dict[str, str]) -> list[int]:
+    """Positions of the order's items the text names (empty when it names none of them)."""
+    said = _tokens(text)
+    cats = categories_in(text, words)
+    scores = [_item_score(i, said, cats, category_of) for i in order.get("items") or []]
+    top = max(scores, default=0)
+    return [k for k, s in enumerate(scores) if s == top and s > 0]
