@@ -29,8 +29,9 @@ _FILLER = {
     "book", "pickup", "issue", "refund", "return", "cancellation", "now", "them", "both", "sure",
     "الارجاع", "الاسترداد", "سجل", "سجله", "اصدر", "اصدره", "ارجعه", "الحين", "لي", "اياه",
     "عليه", "yalla", "يلا", "اوكي", "ok", "عادي", "كمل", "go", "for", "ahead", "with", "request",
+    "and", "then", "و", "اكده", "خلاص",
 }
-_MAX_WORDS = 6
+_MAX_WORDS = 8
 _WORD = re.compile(r"[\w']+", re.U)
 
 

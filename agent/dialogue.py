@@ -31,6 +31,8 @@ class Task(TypedDict):
     intent: str
     confidence: float
     slots: dict[str, str]
+    # What to search the knowledge base with ("and how long?" carries the part before it).
+    query: str
 
 
 class Dialogue(TypedDict, total=False):
@@ -77,25 +79,32 @@ def focus(d: Dialogue, order_id: str | None, **more: Any) -> Dialogue:
 _WORD = re.compile(r"[\w']+", re.U)
 # A deny overrides anything else in the message: "no wait, don't cancel it", "خلاص لا تلغيه".
 _DENY = re.compile(
-    r"\b(no|nope|nah|don'?t|dont|do not|keep (it|the order|them|my order)|never ?mind|nevermind|"
-    r"forget (it|that)|changed my mind|change of plans?|not anymore|leave it|cancel that request|"
-    r"i'?ll keep|stop)\b"
-    r"|(^| )(لا|لاء|لأ|لا لا|بلاش|خلاص لا|لا خلاص|لا تلغي\w*|لاتلغي\w*|ما ابي\w*|ماابي\w*|ما ابغى|"
-    r"ماابغى|مابي|مابغى|خليه\w*|خلي الطلب|غيرت رايي|تراجعت|لا تسوي|لا تكمل|انسى الموضوع|"
-    r"مش عايز|مش عاوز|لا متلغيش|ما بدي|مابدي|لا تلغيش|سيبه|خليها)( |$)"
+    r"^(no|nope|nah|no no)\b|\b(don'?t|dont|do not|pls don'?t|please don'?t) (cancel|return|refund|do it|"
+    r"proceed|go ahead|book)|\bkeep (it|the order|them|my order)\b|\bnever ?mind\b|\bnevermind\b|"
+    r"\bforget (it|that)\b|\bchanged my mind\b|\bleave it\b|\bi'?ll keep\b|\bstop\b|"
+    r"\b(no|not) (wait|thanks|now)\b|\bactually no\b"
+    r"|(^| )(لا|لاء|لا|بلاش|خلاص لا|لا خلاص|لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|خلي الطلب|"
+    r"غيرت رايي|تراجعت|لا تسوي|لا تكمل|انسي الموضوع|لا متلغيش|لا تلغيش|سيبه|خليها|"
+    r"(ما|مو|مش|مب) ?(ابي|ابغي|ابغي|عايز|عاوز|بدي) ?(ا|اني )?(الغي|ارجع|الغيه|ارجعه|استرجع|الغيها))( |$)"
+)
+# Said with nothing waiting for a yes: "don't cancel it", "خلاص لا تلغيه", "keep it".
+KEEP = re.compile(
+    r"\b(don'?t|dont|do not) (cancel|return|refund)|\bkeep (it|the order|them|my order)\b|"
+    r"\bnever ?mind\b|\bforget (it|that)\b|(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|بلاش|"
+    r"غيرت رايي|لا تسوي|لا متلغيش|لا تلغيش)( |$)"
 )
 # A hedge holds the decision: nothing changes until the customer says yes or no.
 _HESITATE = re.compile(
     r"\b(hmm+|let me think|not sure|i'?m not sure|maybe|wait|hold on|one sec|give me a (sec|minute)|"
     r"thinking)\b"
-    r"|(^| )(خلني افكر|خليني افكر|مدري|ما ادري|مو متاكد|مش متاكد|لحظه|لحظة|اصبر|انتظر|شوي|"
-    r"دقيقه|يمكن|مش عارف|استنى|بفكر|افكر)( |$)"
+    r"|(^| )(خلني افكر|خليني افكر|مدري|ما ادري|مو متاكد|مش متاكد|لحظه|لحظه|اصبر|انتظر|شوي|"
+    r"دقيقه|يمكن|مش عارف|استني|بفكر|افكر)( |$)"
 )
 _YES_WORDS = frozenset(normalize(w) for w in (
     "yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
     "correct", "proceed", "absolutely", "definitely", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد",
-    "تمام", "اوكي", "موافق", "يب", "اكد", "اكدت", "صح", "بلى", "بلي", "أيوة", "ايوة", "آه", "اه",
-    "طبعا", "يلا", "اوك", "أكيد",
+    "تمام", "اوكي", "موافق", "يب", "اكد", "اكدت", "صح", "بلي", "بلي", "ايوه", "ايوه", "اه", "اه",
+    "طبعا", "يلا", "اوك", "اكيد",
 ))
 
 
@@ -116,10 +125,10 @@ def act(text: str) -> Act | None:
 # --- follow-ups ----------------------------------------------------------------------------------
 
 # A message that leans on what came before: "and …", "what about …", "طيب و…", "وش عن …".
-_CONTINUES = re.compile(
+CONTINUES = _CONTINUES = re.compile(
     r"^(and|also|what about|how about|same for|and what about|and for|and the|plus|"
-    r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتى|وبالنسبه|وكم|ومتى|وكيف|وهل|"
-    r"و ?ال)\b|^و\w"
+    r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
+    r"و ?ال)\b|^و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا)"
 )
 _MAX_FOLLOWUP_WORDS = 6
 
@@ -141,8 +150,8 @@ def leans_on_context(text: str) -> bool:
 _SPLIT = re.compile(
     r"\s*(?:[?؟]+\s*|[.!]\s+|\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
-    r"please|pls|check|change)\b)|،?\s*(?:وكمان|وبعد|وأيضا|وايضا|وبعدين|كمان)\s+|"
-    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|وين|هل|ليش|كيف|ايش|وش|ودي)))",
+    r"please|pls|check|change)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
+    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي)))",
     re.I,
 )
 _MIN_PART_CHARS = 6
@@ -164,24 +173,35 @@ def split_parts(text: str) -> list[str]:
 
 _PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب")
 _LAST = re.compile(
-    r"\b(last|latest|recent|newest|most recent)\b|(اخر|آخر|احدث)\s*(طلب|طلبيه|اوردر)|طلبي الاخير|"
+    r"\b(last|latest|recent|newest|most recent)\b|(اخر|اخر|احدث)\s*(طلب|طلبيه|اوردر)|طلبي الاخير|"
     r"الطلب الاخير"
 )
 _ORDINALS = {
-    0: re.compile(r"\b(first|1st)\b|(الاول|الأول|اول واحد|الاولى)"),
+    0: re.compile(r"\b(first|1st)\b|(الاول|الاول|اول واحد|الاولي)"),
     1: re.compile(r"\b(second|2nd)\b|(الثاني|الثانيه|ثاني واحد)"),
     2: re.compile(r"\b(third|3rd)\b|(الثالث|الثالثه)"),
 }
 # Statuses each request is usually about, when the customer names no order.
-INTENT_STATUSES: dict[str, tuple[str, ...]] = {
-    "track_order": ("out_for_delivery", "shipped", "processing", "pending"),
-    "cancel_order": ("pending", "processing"),
-    "change_address": ("pending", "processing"),
-    "start_return": ("delivered",),
-    "return_request": ("delivered",),
-    "request_refund": ("returned", "return_requested", "delivered"),
-    "refund_status": ("returned", "return_requested", "refunded", "cancelled"),
+# Tiers, most likely first: "where is my order" means the one on its way before one that is
+# still being prepared; "refund my order" the one that came back before one still at home.
+INTENT_TIERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "track_order": (("out_for_delivery", "shipped"), ("processing", "pending")),
+    "cancel_order": (("pending", "processing"),),
+    "change_address": (("pending", "processing"),),
+    "start_return": (("delivered",),),
+    "return_request": (("delivered",),),
+    "request_refund": (("returned", "return_requested"), ("delivered",)),
+    "refund_status": (("returned", "return_requested"), ("refunded", "cancelled")),
 }
+INTENT_STATUSES = {k: tuple(s for tier in v for s in tier) for k, v in INTENT_TIERS.items()}
+
+
+def _by_tier(orders: list[dict[str, Any]], intent: str | None) -> list[dict[str, Any]]:
+    for tier in INTENT_TIERS.get(intent or "", ()):
+        hits = [o for o in orders if o["status"] in tier]
+        if hits:
+            return hits
+    return []
 
 
 @lru_cache(maxsize=4)
@@ -266,14 +286,23 @@ def match_orders(
     if scored:
         top = max(s for s, _ in scored)
         named = [o for s, o in scored if s == top]
-        fitting = [o for o in named if o["status"] in INTENT_STATUSES.get(intent or "", ())]
-        return (fitting or named), True
+        return (_by_tier(named, intent) or named), True
     if _LAST.search(normalize(text)):
         return pool[:1], False
-    statuses = INTENT_STATUSES.get(intent or "")
-    if statuses:
-        return [o for o in pool if o["status"] in statuses], False
+    if intent in INTENT_TIERS:
+        return _by_tier(pool, intent), False
     return pool, False
+
+
+_REFERENCE = re.compile(
+    r"\b(my|the|this|that|last|latest) (order|purchase|package|parcel|delivery|stuff|item)s?\b|"
+    r"\b(it|order)\b|(طلبي|الطلب|طلب|طلبيتي|الطلبيه|الاوردر|اوردري|شحنتي|الشحنه|مشترياتي|اغراضي)"
+)
+
+
+def refers_to_order(text: str) -> bool:
+    """The message points at an order ("my order", "الطلب", "it"), not only at money or a wish."""
+    return bool(_REFERENCE.search(normalize(text)))
 
 
 def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],

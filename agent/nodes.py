@@ -15,6 +15,7 @@ from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.outcomes import outcome_reply
 from agent.packet import build_packet, hours_text, local_time
+from agent.slots import words_besides_slots
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
@@ -68,7 +69,8 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             current, state.get("language_locked", False), text
         )
     flags = ["injection"] if _INJECTION.search(text) else []
-    if any(kind in _SECRETS for _, _, kind in find_pii(text)):
+    if any(kind in _SECRETS for _, _, kind in find_pii(text)) or any(
+            label in text for label in _SECRET_LABELS.values()):
         # A card number or one-time code must never be read as an order number, kept or
         # repeated: it is masked before anything reads it, and the customer is warned.
         flags.append("secret")
@@ -144,17 +146,24 @@ _BOT_QUESTION = re.compile(
 )
 _CORRECTION = re.compile(
     r"\b(sorry|i meant|i mean|meant|actually|wrong (one|number|order)|my bad|typo|not that one)\b|"
-    r"(قصدي|اقصد|اسف|آسف|معليش|عفوا|غلطت|غلط|الصح|الصحيح|لا لا)"
+    r"(قصدي|اقصد|اسف|اسف|معليش|عفوا|غلطت|غلط|الصح|الصحيح|لا لا)"
 )
 _MONEY_WHEN = re.compile(
     r"\b(card|money|refund|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
     r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
-    r"الاسترداد|مدى|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
+    r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
 # Intents that act on one of the customer's orders, and those answered from the knowledge base.
 _ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund"}
 _CONTEXT_CONFIDENCE = 0.75
+# After an action, a question about it goes to the knowledge base's topic for that action.
+_ABOUT = {"start_return": "return_request", "request_refund": "refund_status",
+          "cancel_order": "change_address"}
+_WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم ياخذ|كم يوم|كم تاخذ|"
+                   r"امتي|ايمتي|امتا|بعد كم|للحين|كم مده|كم المده)")
+_QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
+                       r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
 
 
@@ -169,19 +178,30 @@ def _read_in_context(
     slots = sense_["slots"]
     if _BOT_QUESTION.search(norm):
         return sense_ | {"intent": "bot_question", "confidence": 0.95}, d
+    if state.get("pending") and dialogue.act(text) is not None and len(norm.split()) <= 8:
+        return sense_, d  # a yes, no or "wait" to our confirmation question
     last_action = d.get("last_action")
     if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
+        or words_besides_slots(text) <= 4
     ):
         # "sorry, I meant 100287": the same request about another order.
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
+    focus_order = (d.get("focus_orders") or [None])[0]
+    if (focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"}
+            and d.get("payment_method") and _MONEY_WHEN.search(norm) and _WHEN.search(norm)
+            and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
+        # "how long until I see it on my card?" about the order just cancelled or refunded.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only"):
-        focus_order = (d.get("focus_orders") or [None])[0]
-        if focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"} and \
-                _MONEY_WHEN.search(norm) and intent not in {"cancel_order", "start_return"}:
-            return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
-        weak = conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
+        if (topic == last_action and intent == topic and d.get("last_outcome") == "ok"
+                and _QUESTION.search(norm) and topic in _ABOUT and not slots.get("order_id")):
+            # "is the pickup free?" after a booked return: a question about it, not a new one.
+            return sense_ | {"intent": _ABOUT[topic], "query": text, "followup": True}, d
+        continues = bool(dialogue.CONTINUES.search(norm)) and not slots.get("order_id")
+        weak = (conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
+                or (continues and intent not in _ORDER_INTENTS and conf < 0.9))
         if deps.flows.needs_knowledge(topic) and weak and intent not in {"thanks", "goodbye"}:
             # "and the fridge?" after the delivery fee: the same question about another thing.
             query = f"{d.get('topic_text') or ''} {text}".strip()
@@ -191,7 +211,9 @@ def _read_in_context(
                 "thanks", "goodbye", "greeting", "affirm", "deny"}:
             return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
                              "followup": True}, d
-    parts = _parts(text, deps)
+    injected = "injection" in (state.get("guard_flags") or [])
+    plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
+    parts = [] if injected else _parts(text, deps, (intent, conf), plausible)
     if len(parts) > 1:
         first, rest = parts[0], parts[1:]
         d["open_tasks"] = rest
@@ -200,22 +222,41 @@ def _read_in_context(
     return sense_, d
 
 
-def _parts(text: str, deps: Deps) -> list[dialogue.Task]:
+def _parts(text: str, deps: Deps, whole: tuple[str, float],
+           plausible: set[str]) -> list[dialogue.Task]:
     """The requests of a multi-part message, when it has several that differ."""
     pieces = dialogue.split_parts(text)
-    if len(pieces) < 2:
+    # "…RW-100251? my mobile 0551112233": a number given with the request is part of it.
+    if len(pieces) < 2 or any(words_besides_slots(p) == 0 for p in pieces):
         return []
     tasks: list[dialogue.Task] = []
-    for piece in pieces:
+    for n, piece in enumerate(pieces):
         guess = deps.understanding.classifier.predict(piece).best
+        if n == 0 and whole[1] >= _PART_CONFIDENCE and (
+                guess.confidence < _PART_CONFIDENCE or guess.intent not in plausible):
+            # "fee to jeddah, …": too short to classify alone; the whole message says what.
+            guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
+        found = deps.understanding.slots(piece)
+        prev = tasks[-1] if tasks else None
+        if (prev and deps.flows.needs_knowledge(prev["intent"]) and not found.get("order_id")
+                and (dialogue.leans_on_context(piece) or guess.confidence < 0.6
+                     or deps.flows.needs_knowledge(guess.intent))):
+            # "…, and how long?" asks about the same thing as the part before it.
+            own = guess.confidence >= 0.6 and deps.flows.needs_knowledge(guess.intent)
+            tasks.append(dialogue.Task(
+                text=piece, intent=guess.intent if own else prev["intent"],
+                confidence=guess.confidence if own else prev["confidence"], slots=found,
+                query=f"{prev['text']} {piece}"))
+            continue
         if guess.intent in _SMALL_TALK or guess.confidence < _PART_CONFIDENCE:
             continue
-        found = deps.understanding.slots(piece)
-        tasks.append(dialogue.Task(text=piece, intent=guess.intent,
+        tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                    confidence=round(guess.confidence, 4), slots=found))
     # Several parts asking the same thing ("mada? apple pay too?") are one question.
-    intents = [t["intent"] for t in tasks]
-    if len(tasks) < 2 or len(set(intents)) == 1 and not any(
+    if len(tasks) < 2:
+        return []
+    intents = {t["intent"] for t in tasks}
+    if len(intents) == 1 and not deps.flows.needs_knowledge(tasks[0]["intent"]) and not any(
             t["slots"].get("order_id") for t in tasks):
         return []
     return tasks
@@ -369,7 +410,9 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     if rounds >= deps.settings.llm_max_tool_rounds + 2:
         return {"replies": [deps.replies.reply("tool_error", lang)]}
     pending = state.get("pending")
-    if pending and not state.get("tool_results"):
+    # Only the message's first part can answer our question; a later part ("…and how long is
+    # the refund?") must not settle or drop the confirmation the first part asked for.
+    if pending and not state.get("tool_results") and not state.get("part_replies"):
         intent = state["sense"]["intent"]
         prefix = deps.flows.prefix_for_tool(pending["tool"])
         # "yes, cancel RW-2" while RW-1 waits is a new request about RW-2, not consent for RW-1.
@@ -397,7 +440,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1}
-        if intent == "affirm" or said == "affirm":
+        if (intent == "affirm" or said == "affirm") and not other_order:
             # Sounds like consent but is not an explicit yes: ask again rather than act.
             again = outcome_reply(
                 {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
@@ -442,12 +485,16 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         if call["id"] in llm_ids:
             messages.append(ToolMessage(content=outcome.model_dump_json(), tool_call_id=call["id"]))
     d = dialogue.of(state)
-    for result in results[-len(state.get("tool_calls") or []) or len(results):]:
+    calls = state.get("tool_calls") or []
+    for call, result in zip(calls, results[len(results) - len(calls):]):
+        if call["name"] not in _INTENT_OF_TOOL:
+            continue
         data = result.get("data") or {}
-        if data.get("order_id") and result["tool"] not in {"verify_identity", "list_orders"}:
-            d = dialogue.focus(d, data["order_id"], payment_method=data.get("payment_method"),
-                               last_action=_INTENT_OF_TOOL.get(result["tool"], d.get("last_action")),
-                               last_outcome=result["outcome"])
+        # Even a refused request is what the customer is doing ("sorry, I meant 100314").
+        d["last_action"] = _INTENT_OF_TOOL[call["name"]]
+        d["last_outcome"] = result["outcome"]
+        if data.get("order_id"):
+            d = dialogue.focus(d, data["order_id"], payment_method=data.get("payment_method"))
     update |= {"tool_results": results, "tool_calls": [], "confirmed": None, "dialogue": d}
     if messages:
         update["messages"] = messages
@@ -522,6 +569,8 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
     sense_ = dict(state["sense"]) | {"intent": task["intent"], "confidence": task["confidence"],
                                      "slots": task["slots"], "alternatives": []}
     sense_.pop("query", None)
+    if task.get("query") and task["query"] != task["text"]:
+        sense_["query"] = task["query"]
     update: dict[str, Any] = {
         "text": task["text"], "sense": sense_, "dialogue": d, "part_replies": done,
         "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,
@@ -651,6 +700,15 @@ async def _no_one_available(
 _TOPIC_TEMPLATES = ("knowledge.answer", "knowledge.clarify")
 
 
+def _distinct(replies: list[Reply]) -> list[Reply]:
+    """Two parts answered by the same passage or template are said once."""
+    out: list[Reply] = []
+    for reply in replies:
+        if not any(r["text"] == reply["text"] for r in out):
+            out.append(reply)
+    return out
+
+
 def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dialogue:
     """What the conversation is about after this turn: the question answered, if any."""
     d = dialogue.of(state)
@@ -674,7 +732,8 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
 async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     lang = state["language"]
-    replies: list[Reply] = list(state.get("part_replies") or []) + list(state.get("replies") or [])
+    replies: list[Reply] = _distinct(list(state.get("part_replies") or [])
+                                     + list(state.get("replies") or []))
     sense_ = state.get("sense") or {}
     level = (sense_.get("frustration") or {}).get("level", "calm")
     prefix: list[str] = []
@@ -685,6 +744,9 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         key = "empathy_strong" if FRUSTRATION_ORDER[level] >= 2 else "empathy"
         if not replies[0]["data"].get("template", "").startswith("not_understood"):
             prefix.append(deps.replies.text(key, lang))
+    if "secret" in (state.get("guard_flags") or []) and replies:
+        # Card data or a one-time code was pasted: the approved warning comes first.
+        prefix.insert(0, getattr(deps.policies.privacy.never_ask.warning, lang))
     if prefix and replies:
         first = replies[0]
         replies[0] = {**first, "text": " ".join(prefix + [first["text"]])}

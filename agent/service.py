@@ -235,7 +235,11 @@ class Assistant:
         conv = await self.store.get(conversation_id)
         if conv is None:
             raise UnknownConversation(conversation_id)
-        # The customer's words are stored before anything can fail.
+        # The customer's words are stored before anything can fail; a pasted card number or
+        # one-time code never is (privacy.yaml, never_ask).
+        from agent.nodes import redact_secrets
+
+        text = redact_secrets(text)
         msg = await self.store.append(conversation_id, "customer", text)
         await self.publish(conversation_id, "message", msg.model_dump(mode="json"),
                            inbox=conv.mode in ("waiting_human", "human"))

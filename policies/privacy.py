@@ -220,7 +220,9 @@ _PATTERNS: list[tuple[PiiKind, re.Pattern[str]]] = [
     # A CVV, one-time code or PIN typed despite the warning: the digits after its name.
     ("secret_code", re.compile(
         r"(?i)(?:\b(?:cvv2?|cvc|otp|pin|one[- ]time (?:code|password)|verification code|"
-        r"security code)(?: code| number)?|رمز التحقق|رمز الأمان|الرمز السري|كود التحقق|الكود السري)"
+        r"security code|(?<!postal )(?<!zip )(?<!discount )(?<!promo )code)(?: code| number)?|"
+        r"رمز التحقق|رمز الأمان|الرمز السري|كود التحقق|الكود السري|(?:وال|ال|و)?رمز(?! الطلب)|"
+        r"(?:وال|ال)?كود(?! الخصم))"
         r"[^0-9A-Za-z\n]{0,4}(?:(?:is|was|هو)[^0-9A-Za-z\n]{0,3})?(?P<value>\d{3,8})" + _E)),
 ]
 

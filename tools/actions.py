@@ -323,7 +323,7 @@ class Toolbox:
                 attempts_left=left,
             )
         await self._audit(session, "verify_identity", True, "order and contact match",
-                          customer_id=customer.id)
+                          customer_id=customer.id, order_id=order.id if order else args.order_id)
         return ToolOutcome(
             tool="verify_identity",
             outcome="ok",

@@ -16,6 +16,7 @@ from agent.outcomes import (
 from agent.slots import mentions_fault, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
+from knowledge.normalize import normalize
 from knowledge.index import SearchResult
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ _FLOW_SLOTS = {"order_id", "contact"}
 _SWITCH_CONFIDENCE = 0.6
 # A ticket is a record a person will act on: only file one when the request is clear.
 _TICKET_CONFIDENCE = 0.5
+_WRITE_INTENTS = {"cancel_order", "start_return", "request_refund"}
+_WRITE_TOOLS = {"cancel_order", "start_return", "request_refund"}
 
 
 def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
@@ -72,11 +75,15 @@ class OfflineBrain:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
         d = dialogue.of(state)
         if (d.get("awaiting") == "which_order" and d.get("want") and not switching
-                and state.get("customer_id")):
+                and state.get("customer_id") and not state.get("part_replies")):
             # "the iphone one", "the second", "الثلاجة": an answer to "which order?".
             want = d["want"]
             return self._resolve_order(want, state, deps)
 
+        if (intent in _WRITE_INTENTS and not state.get("pending")
+                and dialogue.KEEP.search(normalize(state["text"]))):
+            # "no wait, don't cancel it" with nothing waiting: nothing changes, and we say so.
+            return {"replies": [book.reply("nothing_changed", lang)], "active_flow": None}
         if sense.get("slot_only") and "order_id" not in sense["slots"]:
             # An email or phone on its own, with no question pending: ask what they need.
             return {"replies": [book.reply("how_can_i_help", lang)]}
@@ -99,6 +106,9 @@ class OfflineBrain:
         flow = deps.flows.get(intent)
         if flow is None:
             return self._fallback(state, deps, lang)
+        if "injection" in (state.get("guard_flags") or []) and flow.tool == "create_ticket":
+            # An attempt to give us instructions is never filed as a complaint.
+            return {"replies": [book.reply("out_of_scope", lang)], "active_flow": None}
         if flow.tool == "create_ticket" and conf < _TICKET_CONFIDENCE:
             # Filing a complaint on a guess would be worse than asking.
             reply = book.reply("clarify", lang, quick=[intent, "talk_to_human"])
@@ -171,7 +181,10 @@ class OfflineBrain:
             choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
         )
         flow = deps.flows.get(want)
-        if len(candidates) == 1 and flow is not None and flow.tool:
+        # A change is only made to an order the customer pointed at (by product, "my order",
+        # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which.
+        pointed = named or want not in _WRITE_INTENTS or dialogue.refers_to_order(state["text"])
+        if len(candidates) == 1 and flow is not None and flow.tool and pointed:
             order_id = candidates[0]["order_id"]
             slots = dict(state.get("slots") or {}) | {"order_id": order_id}
             call = self._flow_call(flow, {**state, "slots": slots})  # type: ignore[typeddict-item]

@@ -1,0 +1,250 @@
+"""The assistant follows a real conversation (issue 13): the dialogue state, follow-ups,
+multi-part messages, natural confirmations, situation-aware answers, in both languages.
+
+The first half checks the pure pieces of agent/dialogue.py in milliseconds; the second drives
+the real assistant (offline brain, demo CRM) through the issue's examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent import dialogue
+from agent.nodes import redact_secrets
+
+WORDS = dialogue.product_words(Path(__file__).resolve().parents[1] / "agent" / "product_words.yaml")
+
+
+# --- unit: dialogue acts -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,act", [
+    ("yes", "affirm"), ("نعم اكد الالغاء", "affirm"), ("ايه اكد", "affirm"), ("yep cancel it", "affirm"),
+    ("hmm wait actually no... dont cancel it", "deny"), ("خلاص لا تلغيه", "deny"),
+    ("no wait, keep it", "deny"), ("لا خلاص خليه", "deny"), ("مش عايز الغيه", "deny"),
+    ("let me think about it", "hesitate"), ("خلني افكر شوي", "hesitate"),
+    ("where is my order", None), ("وين طلبي", None),
+])
+def test_dialogue_acts(text, act):
+    assert dialogue.act(text) == act
+
+
+@pytest.mark.parametrize("text,parts", [
+    ("fee to jeddah and how long does it take?", 2),
+    ("where is my watch 100244, and cancel the tablet 100294", 2),
+    ("ابي الغي طلب المايكرويف، وكم ياخذ المبلغ يرجع على ابل باي؟", 2),
+    ("where is my order", 1), ("وين طلبي ١٠٠٢٥١", 1),
+])
+def test_split_parts(text, parts):
+    assert len(dialogue.split_parts(text)) == parts
+
+
+@pytest.mark.parametrize("text,cats", [
+    ("ابغى ارجع الماك بوك", ["laptop"]), ("my fridge", ["fridge"]), ("غسالة الصحون", ["dishwasher"]),
+    ("الغسالة", ["washer"]), ("cancel the tablet", ["tablet"]), ("where is my order", []),
+])
+def test_product_kinds(text, cats):
+    assert dialogue.categories_in(text, WORDS) == cats
+
+
+def _order(oid, status, *items):
+    return {"order_id": oid, "status": status,
+            "items": [{"sku": sku, "name": {"en": en, "ar": ar}, "qty": 1} for sku, en, ar in items]}
+
+
+ORDERS = [
+    _order("RW-1", "pending", ("TV-1", "TCL 43 TV", "تلفزيون تي سي إل")),
+    _order("RW-2", "out_for_delivery", ("FR-1", "Midea Refrigerator", "ثلاجة ميديا")),
+    _order("RW-3", "delivered", ("LT-1", "Apple MacBook Air", "آبل ماك بوك إير"),
+           ("SA-1", "Samsung Microwave", "مايكرويف سامسونج")),
+]
+CATEGORY = {"TV-1": "tv", "FR-1": "fridge", "LT-1": "laptop", "SA-1": "small_appliance"}
+
+
+@pytest.mark.parametrize("text,intent,expected", [
+    ("where is my order", "track_order", ["RW-2"]),          # the one on its way
+    ("وين طلبي", "track_order", ["RW-2"]),
+    ("cancel my order", "cancel_order", ["RW-1"]),           # the only one still cancellable
+    ("ابغى ارجع الماك بوك", "start_return", ["RW-3"]),
+    ("where is the fridge", "track_order", ["RW-2"]),
+    ("الثلاجة وين وصلت", "track_order", ["RW-2"]),
+    ("my last order", None, ["RW-1"]),
+])
+def test_orders_found_by_product_or_status(text, intent, expected):
+    found, _ = dialogue.match_orders(text, ORDERS, intent, WORDS, CATEGORY)
+    assert [o["order_id"] for o in found] == expected
+
+
+def test_items_named_in_an_order():
+    assert dialogue.items_named("return the microwave only", ORDERS[2], WORDS, CATEGORY) == [1]
+    assert dialogue.items_named("ابي ارجع الماك بوك", ORDERS[2], WORDS, CATEGORY) == [0]
+
+
+def test_secrets_are_masked_before_anything_reads_them():
+    assert redact_secrets("my card 4111 1111 1111 1111 cvv 123") == "my card [card] cvv [code]"
+    assert "٤٥٥٧" not in redact_secrets("رقم بطاقتي ٤٥٥٧ ٨٨١٢ ٣٤٥٦ ٧٨٩٠ والرمز ٣٢١")
+    # Order numbers and phones stay: the customer gives them to be helped.
+    assert redact_secrets("order RW-100251, 0501234567") == "order RW-100251, 0501234567"
+
+
+# --- end to end ---------------------------------------------------------------------------------
+
+async def talk(assistant, messages, customer=None, locale=None):
+    conv = await assistant.start("web", locale, customer)
+    outs = []
+    for text in messages:
+        outs.append(await assistant.turn(conv.id, text))
+    return conv.id, outs
+
+
+def templates(out):
+    return [r["data"].get("template") for r in out.replies]
+
+
+def text_of(out):
+    return " ".join(r["text"] for r in out.replies)
+
+
+async def trail(assistant, cid, action=None):
+    rows = await assistant.deps.backend.audit_trail(cid)
+    return [r for r in rows if action is None or r.action == action]
+
+
+@pytest.mark.parametrize("lang,say", [("en", "where is my order"), ("ar", "وين طلبي؟")])
+async def test_signed_in_customer_is_never_asked_for_an_order_number(assistant, lang, say):
+    # C1002 has one order on its way: it is the one meant.
+    _, (out,) = await talk(assistant, [say], "C1002", lang)
+    assert "ask_order_id" not in templates(out)
+    assert any(t.startswith("track.") or t == "which_order" for t in templates(out))
+
+
+@pytest.mark.parametrize("lang,say,order", [
+    ("ar", "ابي الغي طلب التلفزيون", "RW-100316"), ("en", "cancel my tv order please", "RW-100316")])
+async def test_a_product_name_finds_the_customers_order(assistant, lang, say, order):
+    cid, (out,) = await talk(assistant, [say], "C1001", lang)
+    assert templates(out) == ["cancel.needs_confirmation"] and order in text_of(out)
+    calls = await trail(assistant, cid, "cancel_order")
+    assert calls and calls[-1].details.get("order_id") == order and not calls[-1].allowed
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel RW-100316", "hmm wait actually no... dont cancel it"]),
+    ("ar", ["الغي الطلب RW-100316", "لا خلاص لا تلغيه"]),
+])
+async def test_a_change_of_mind_keeps_the_order(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[-1]) == ["cancel.kept"]
+    order = await assistant.deps.backend.get_order("RW-100316")
+    assert order.status.value == "pending"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["الغي الطلب RW-100316", "نعم اكد الالغاء"]),
+    ("en", ["cancel RW-100316", "yes go ahead and cancel it"]),
+])
+async def test_a_natural_yes_confirms(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[-1]) == ["cancel.ok"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["الغي الطلب RW-100316", "خلني افكر"]), ("en", ["cancel RW-100316", "hmm let me think"])])
+async def test_a_hesitation_changes_nothing_and_keeps_the_question(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs + (["نعم"] if lang == "ar" else ["yes"]), "C1001", lang)
+    assert templates(outs[1]) == ["confirm.hold"]
+    assert templates(outs[2]) == ["cancel.ok"]
+
+
+async def test_two_requests_in_one_message_touch_only_the_orders_named(assistant):
+    # C1001's watch is not in RW-100294; each part acts on its own order, never the other's.
+    cid, (out,) = await talk(assistant, ["where is my fridge, and cancel the tv"], "C1001", "en")
+    assert "track.status_out_for_delivery" in templates(out)
+    assert "cancel.needs_confirmation" in templates(out) and "RW-100316" in text_of(out)
+    cancels = await trail(assistant, cid, "cancel_order")
+    assert [c.details.get("order_id") for c in cancels] == ["RW-100316"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ابي الغي طلب التلفزيون، وكم ياخذ المبلغ يرجع؟", "اوكي اكد"]),
+    ("en", ["cancel my tv order and how long does the refund take?", "ok confirm"]),
+])
+async def test_a_question_after_an_action_does_not_drop_the_confirmation(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert "cancel.needs_confirmation" in templates(outs[0]) and len(outs[0].replies) == 2
+    assert templates(outs[1]) == ["cancel.ok"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["كم رسوم التوصيل؟", "والثلاجة؟"]), ("en", ["how much is delivery?", "and the fridge?"])])
+async def test_an_elliptical_follow_up_continues_the_topic(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"]
+    assert "99" in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["cancel RW-100316", "yes", "how long until i see it on my card"], "3-7"),
+    ("ar", ["الغي الطلب RW-100316", "نعم", "متى يرجع المبلغ لبطاقتي؟"], "3 إلى 7"),
+])
+async def test_refund_timing_follows_the_orders_payment_method(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, "C1001", lang)  # RW-100316 was paid with mada
+    assert templates(outs[-1]) == ["refund.timing"] and expect in text_of(outs[-1])
+    assert "goodbye" not in templates(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel RW-100289", "yes"]), ("ar", ["الغي الطلب RW-100289", "نعم"])])
+async def test_a_tabby_order_is_never_told_card_timings(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1016", lang)  # RW-100289: processing, Tabby
+    said = text_of(outs[0]) + text_of(outs[1])
+    assert templates(outs[1]) == ["cancel.ok"]
+    assert ("Tabby" in said) if lang == "en" else ("تابي" in said), said
+    assert "mada" not in said and "مدى" not in said
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "am i chatting with a real person or a bot?"), ("ar", "انتي روبوت ولا انسانة؟")])
+async def test_asking_if_it_is_a_bot_gets_the_ai_disclosure(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["ai_disclosure"] and out.mode == "assistant"
+    assert ("AI" in text_of(out)) if lang == "en" else ("ذكاء اصطناعي" in text_of(out))
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "omg im on fire with excitement, is my fridge coming today?"),
+    ("ar", "وين الثلاجة؟ قاعد احترق من الانتظار ههههه"),
+])
+async def test_an_idiom_is_not_a_hazard(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1001", lang)
+    assert out.mode == "assistant", text_of(out)
+    assert "track.status_out_for_delivery" in templates(out)
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "my payment failed, here is my card 4111 1111 1111 1111 cvv 123"),
+    ("ar", "الدفع ما زبط، هذا رقم بطاقتي ٤١١١ ١١١١ ١١١١ ١١١١ والرمز ١٢٣"),
+])
+async def test_pasted_card_data_is_warned_about_and_never_stored(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], None, lang)
+    warning = getattr(assistant.deps.policies.privacy.never_ask.warning, lang)
+    assert out.replies[0]["text"].startswith(warning)
+    _, messages = await assistant.transcript(cid)
+    stored = " ".join(m.text for m in messages)
+    assert "1111" not in stored and "١١١١" not in stored and "[card]" in stored
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "please delete my account and all my data"), ("ar", "ابي تحذفون حسابي وكل بياناتي")])
+async def test_a_deletion_request_reaches_the_privacy_team(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1002", lang)
+    assert out.mode == "waiting_human"
+    state = (await assistant.graph.aget_state({"configurable": {"thread_id": cid}})).values
+    assert state["decision"]["rule_id"] == "privacy_request"
+    assert state["decision"]["skill"] == "privacy"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["الغي الطلب 100341", "اسف قصدي 100316"]), ("en", ["cancel order 100341", "sorry i meant 100316"])])
+async def test_a_corrected_number_repeats_the_request(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1]) == ["cancel.needs_confirmation"] and "RW-100316" in text_of(outs[1])
