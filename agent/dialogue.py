@@ -161,11 +161,22 @@ def split_parts(text: str) -> list[str]:
     """The message's parts, in order ("fee to Riyadh, and how long?" -> two parts)."""
     parts = [p.strip(" ,،;؛") for p in _SPLIT.split(text) if p and p.strip(" ,،;؛")]
     merged: list[str] = []
+    carry = ""
     for part in parts:
-        if merged and len(part) < _MIN_PART_CHARS:
-            merged[-1] = f"{merged[-1]} {part}"
+        # "ok, and how long…": a word or two is not a request of its own; it joins the next.
+        if len(part) < _MIN_PART_CHARS or len(part.split()) <= 2:
+            if merged and not carry and len(part.split()) <= 2 and part is parts[-1]:
+                merged[-1] = f"{merged[-1]} {part}"
+            else:
+                carry = f"{carry} {part}".strip()
+            continue
+        merged.append(f"{carry} {part}".strip() if carry else part)
+        carry = ""
+    if carry:
+        if merged:
+            merged[-1] = f"{merged[-1]} {carry}"
         else:
-            merged.append(part)
+            merged.append(carry)
     return merged
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent import confirmation, dialogue, language
+from agent import arabizi, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.outcomes import outcome_reply
@@ -25,7 +25,8 @@ from tools.backend import new_id, now
 from tools.models import AuditRecord, Handoff, HandoffPacket, Ticket
 
 _INJECTION = re.compile(
-    r"ignore (all |any )?(previous|prior|above) (instructions|rules)|system prompt|you are now|"
+    r"(ignore|disregard|forget) (all |any |your |my |the )*(previous |prior |above |earlier |"
+    r"system )?(instructions|rules|prompt|policies)|system prompt|you are now|"
     r"developer mode|تجاهل (كل |جميع )?(التعليمات|الأوامر)|انس(ى)? التعليمات",
     re.I,
 )
@@ -69,13 +70,23 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             current, state.get("language_locked", False), text
         )
     flags = ["injection"] if _INJECTION.search(text) else []
+    original = text
+    if arabizi.looks_like_arabizi(text):
+        # "wain tlabi?" is Arabic: understood in Arabic script and answered in Arabic.
+        flags.append("arabizi")
+        text = arabizi.to_arabic(text)
+        # A lone "shukran" from an English speaker is a courtesy, not a change of language.
+        if not override and not locked and (current == "ar" or len(original.split()) >= 3):
+            lang, switched = "ar", False
+        elif not override and not locked:
+            lang, switched = current, False
     if any(kind in _SECRETS for _, _, kind in find_pii(text)) or any(
             label in text for label in _SECRET_LABELS.values()):
         # A card number or one-time code must never be read as an order number, kept or
         # repeated: it is masked before anything reads it, and the customer is warned.
         flags.append("secret")
         text = redact_secrets(text)
-    texts = (state.get("customer_texts") or []) + [text]
+    texts = (state.get("customer_texts") or []) + [original if "arabizi" in flags else text]
     mode = state.get("mode") or "assistant"
     return {
         "text": text,
@@ -202,7 +213,8 @@ def _read_in_context(
         continues = bool(dialogue.CONTINUES.search(norm)) and not slots.get("order_id")
         weak = (conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
                 or (continues and intent not in _ORDER_INTENTS and conf < 0.9))
-        if deps.flows.needs_knowledge(topic) and weak and intent not in {"thanks", "goodbye"}:
+        closing = intent in {"thanks", "goodbye", "affirm", "deny", "greeting"} and not continues
+        if deps.flows.needs_knowledge(topic) and weak and not closing:
             # "and the fridge?" after the delivery fee: the same question about another thing.
             query = f"{d.get('topic_text') or ''} {text}".strip()
             return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
@@ -256,6 +268,8 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     if len(tasks) < 2:
         return []
     intents = {t["intent"] for t in tasks}
+    if whole[1] >= 0.6 and whole[0] not in intents:
+        return []  # the parts lost what the whole message clearly asks: read it whole
     if len(intents) == 1 and not deps.flows.needs_knowledge(tasks[0]["intent"]) and not any(
             t["slots"].get("order_id") for t in tasks):
         return []

@@ -1,0 +1,171 @@
+"""Arabizi (Arabic written in Latin letters and digits: "wain tlabi? 9ar lh osbo3").
+
+Gulf customers often type Arabic this way on a phone without an Arabic keyboard. Before the
+message is understood it is rewritten in Arabic script, word by word: the common words from a
+lexicon, other Arabizi-looking words (with the digits 2 3 5 6 7 8 9 standing for letters) by
+letter, and English words ("tabby", "sparks", "tv") as they are, so code-switching survives.
+The customer is answered in Arabic.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Common Gulf words as customers type them. Keys are lower case.
+_LEXICON: dict[str, str] = {
+    # questions and pronouns
+    "wain": "وين", "wen": "وين", "wein": "وين", "wayn": "وين", "fain": "وين", "feen": "فين",
+    "shlon": "شلون", "shlonk": "شلونك", "shno": "شنو", "shnu": "شنو", "wesh": "وش", "wsh": "وش",
+    "esh": "ايش", "eish": "ايش", "ish": "ايش", "leish": "ليش", "lesh": "ليش", "laish": "ليش",
+    "lish": "ليش", "kam": "كم", "kem": "كم", "kaif": "كيف", "kef": "كيف", "keif": "كيف",
+    "kayf": "كيف", "mata": "متى", "meta": "متى", "mta": "متى", "emta": "امتى", "ana": "انا",
+    "enta": "انت", "inta": "انت", "enti": "انتي", "inti": "انتي", "ento": "انتو", "hatha": "هذا",
+    "hadha": "هذا", "hada": "هذا", "hathi": "هذي", "hadhi": "هذي", "hal": "هل", "ya3ni": "يعني",
+    "y3ni": "يعني", "yani": "يعني",
+    # wanting and doing
+    "abi": "ابي", "abee": "ابي", "aby": "ابي", "abgha": "ابغى", "abga": "ابغى", "ab8a": "ابغى",
+    "abghy": "ابغى", "abghi": "ابغى", "ab8": "ابغى", "bghit": "بغيت", "ba8i": "باغي",
+    "al8i": "الغي", "alghi": "الغي", "alghee": "الغي", "al8ee": "الغي", "elghi": "الغي",
+    "al8eh": "الغيه", "alghih": "الغيه", "el8a2": "الغاء", "ilgha": "الغاء", "elgha": "الغاء",
+    "arj3": "ارجع", "arja3": "ارجع", "arje3": "ارجع", "rj3": "رجع", "raja3t": "رجعت",
+    "arg3": "ارجع", "astarje3": "استرجع", "astarji3": "استرجع", "atb3": "اتتبع",
+    "akalim": "اكلم", "akallem": "اكلم", "akalem": "اكلم", "akalm": "اكلم", "kalmni": "كلمني",
+    "7wlni": "حولني", "7awelni": "حولني", "7awlni": "حولني", "yrj3on": "يرجعون",
+    "yrj3": "يرجع", "yerja3": "يرجع", "yoosal": "يوصل", "yosal": "يوصل", "ywsl": "يوصل",
+    "yewsal": "يوصل", "wasal": "وصل", "wsl": "وصل", "wasl": "وصل", "ya5ith": "ياخذ",
+    "ya5th": "ياخذ", "yakhith": "ياخذ", "ytl3": "يطلع", "yetla3": "يطلع", "tl3": "طلع",
+    "ybrd": "يبرد", "yshtghl": "يشتغل", "yshta8l": "يشتغل", "5arban": "خربان", "5rban": "خربان",
+    "5arab": "خرب", "5rb": "خرب", "3atlan": "عطلان",
+    # orders and money
+    "tlabi": "طلبي", "talabi": "طلبي", "tlbi": "طلبي", "6alabi": "طلبي", "6lbi": "طلبي",
+    "6lby": "طلبي", "tlby": "طلبي", "talab": "طلب", "6alab": "طلب", "6lb": "طلب", "tlb": "طلب",
+    "el6alab": "الطلب", "altalab": "الطلب", "eltalab": "الطلب", "tawseel": "توصيل",
+    "tawsil": "توصيل", "twseel": "توصيل", "el tawseel": "التوصيل", "rsoom": "رسوم",
+    "rusoom": "رسوم", "rosoom": "رسوم", "flos": "فلوس", "fulus": "فلوس", "floos": "فلوس",
+    "mablagh": "مبلغ", "mabla8": "مبلغ", "el mabla8": "المبلغ", "ejra2": "اجراء",
+    "mowathaf": "موظف", "muwadhaf": "موظف", "mwthf": "موظف", "mo6": "مو", "shakwa": "شكوى",
+    "shakwah": "شكوى", "mandoob": "مندوب", "mndob": "مندوب", "jawal": "جوال", "jwal": "جوال",
+    "jawali": "جوالي", "ra8mi": "رقمي", "rqmi": "رقمي", "ra8am": "رقم", "ta5eer": "تاخير",
+    "mit2a5er": "متاخر", "mt25r": "متاخر", "osbo3": "اسبوع", "usbu3": "اسبوع", "sbo3": "اسبوع",
+    "yom": "يوم", "youm": "يوم", "ayam": "ايام", "ayyam": "ايام", "el yom": "اليوم",
+    "ga3ed": "قاعد", "ga3d": "قاعد", "8a3ed": "قاعد", "mn": "من", "min": "من", "3la": "على",
+    "3ala": "على", "lil": "لل", "fi": "في", "fe": "في", "ma3": "مع", "b3d": "بعد", "ba3d": "بعد",
+    "lsa": "لسا", "lissa": "لسا", "ll7in": "للحين", "lil7een": "للحين", "l7en": "للحين",
+    "alhin": "الحين", "al7in": "الحين", "el7een": "الحين", "7een": "حين", "9ar": "صار",
+    "sar": "صار", "9arli": "صارلي", "lh": "له", "lah": "له", "li": "لي", "ly": "لي",
+    "madina": "المدينة", "riyadh": "الرياض", "jeddah": "جدة", "jidda": "جدة", "dammam": "الدمام",
+    "mada": "مدى", "tabby": "تابي", "tamara": "تمارا",
+    # small talk
+    "slam": "سلام", "salam": "سلام", "salaam": "سلام", "marhaba": "مرحبا", "mar7aba": "مرحبا",
+    "hala": "هلا", "ahlan": "اهلا", "shukran": "شكرا", "shokran": "شكرا", "shkran": "شكرا",
+    "mashkoor": "مشكور", "mshkor": "مشكور", "3afwan": "عفوا", "tmam": "تمام", "tamam": "تمام",
+    "zain": "زين", "zen": "زين", "akeed": "اكيد", "akid": "اكيد", "aywa": "ايوه", "ewa": "ايوه",
+    "ee": "ايه", "eeh": "ايه", "eh": "ايه", "la": "لا", "la2": "لا", "na3am": "نعم",
+    "n3m": "نعم", "inshallah": "ان شاء الله", "wallah": "والله", "walla": "والله",
+    "yalla": "يلا", "ya": "يا", "bas": "بس", "bs": "بس", "ma": "ما", "mb": "مب", "mo": "مو",
+    "msh": "مش", "mesh": "مش", "w": "و", "wa": "و", "el": "ال", "al": "ال", "il": "ال",
+    "ri7a": "ريحة", "ri7at": "ريحة", "7ree8": "حريق", "7areeg": "حريق", "7ari8": "حريق",
+    "do5an": "دخان", "du5an": "دخان", "kahraba": "كهربا", "mnh": "منه", "minh": "منه",
+    "wara": "ورا", "fih": "فيه", "feh": "فيه", "fiha": "فيها", "3ndi": "عندي", "3indi": "عندي",
+    "3ndk": "عندك", "kaman": "كمان", "bkra": "بكرة", "bukra": "بكرة", "ams": "امس",
+}
+# Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
+_WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
+         "ly", "eh", "ee", "bs", "bas", "mo", "hal", "lil", "wallah", "walla", "yalla",
+         "inshallah", "mada", "tabby", "tamara", "riyadh", "jeddah", "dammam", "salam", "hala",
+         "sar", "zen", "yom", "kam", "tmam", "tamam", "esh", "ish", "wen", "mata", "meta", "lah",
+         "meta", "eish", "wsh", "lh", "w"}
+_ENGLISH = {"the", "is", "my", "i", "you", "your", "where", "what", "when", "how", "order",
+            "please", "pls", "can", "it", "to", "and", "a", "an", "of", "for", "on", "in", "me",
+            "this", "that", "do", "does", "not", "dont", "don't", "are", "was", "be", "have",
+            "has", "with", "yes", "no", "thanks", "thank", "why", "still", "just", "so", "but",
+            "if", "at", "from", "will", "would", "could", "get", "want", "need", "delivery"}
+_TOKEN = re.compile(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+")
+# A digit standing for a letter, inside a word: "3ndi", "ta3ban", "al8i", "osbo3".
+_DIGIT_WORD = re.compile(r"^(?=.*[a-z])(?=.*[235678 9])[a-z235679 8']+$".replace(" ", ""))
+_DIGRAPHS = [("sh", "ش"), ("kh", "خ"), ("gh", "غ"), ("th", "ث"), ("dh", "ذ"), ("ch", "تش"),
+             ("ee", "ي"), ("ii", "ي"), ("oo", "و"), ("ou", "و"), ("aa", "ا"), ("ei", "ي"),
+             ("ai", "ي"), ("ay", "ي")]
+_LETTERS = {"2": "ء", "3": "ع", "5": "خ", "6": "ط", "7": "ح", "8": "ق", "9": "ص", "b": "ب",
+            "t": "ت", "j": "ج", "d": "د", "r": "ر", "z": "ز", "s": "س", "f": "ف", "q": "ق",
+            "k": "ك", "l": "ل", "m": "م", "n": "ن", "h": "ه", "w": "و", "y": "ي", "g": "ق",
+            "v": "ف", "p": "ب", "c": "ك", "x": "كس", "i": "ي", "u": "و", "o": "و", "e": "",
+            "a": ""}
+
+
+def _is_digit_word(word: str) -> bool:
+    """Letters with a letter-digit inside, not a model name ("s24", "a55", "5g", "4k")."""
+    w = word.lower()
+    if not _DIGIT_WORD.match(w) or w.isdigit():
+        return False
+    letters = sum(c.isalpha() for c in w)
+    return letters >= 2 and not re.fullmatch(r"[a-z]{1,2}\d+|\d+[a-z]{1,2}", w)
+
+
+def looks_like_arabizi(text: str) -> bool:
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
+    if not words or re.search(r"[\u0600-\u06ff]", text):
+        return False
+    strong = sum(1 for w in words if _is_digit_word(w) or (w in _LEXICON and w not in _WEAK))
+    weak = sum(1 for w in words if w in _WEAK)
+    english = sum(1 for w in words if w in _ENGLISH)
+    if english > max(1, len(words) // 4):
+        return False
+    return strong >= 2 or (strong >= 1 and (strong + weak) * 2 >= len(words))
+
+
+def _spell(word: str) -> str:
+    w = word.lower()
+    out = []
+    i = 0
+    if w.startswith(("a", "e", "i", "o", "u")):
+        out.append("ا" if not w.startswith(("oo", "ou")) else "ا")
+        i = 1
+    while i < len(w):
+        pair = w[i:i + 2]
+        hit = next((ar for en, ar in _DIGRAPHS if pair == en), None)
+        if hit is not None:
+            out.append(hit)
+            i += 2
+            continue
+        ch = w[i]
+        if ch == "a" and i == len(w) - 1:
+            out.append("ه")  # a final -a is usually ta marbuta
+        else:
+            out.append(_LETTERS.get(ch, ch))
+        i += 1
+    return "".join(out)
+
+
+def to_arabic(text: str) -> str:
+    """The message in Arabic script; English words, numbers and order ids stay as they are."""
+    out: list[str] = []
+    attach = ""
+    for tok in _TOKEN.findall(text):
+        low = tok.lower()
+        if low in {"el", "al", "il"} or low in {"w", "wa"}:
+            attach += _LEXICON[low]
+            continue
+        if low == "lil":
+            attach += "لل"
+            continue
+        if low.startswith(("el", "al")) and len(low) > 3 and (
+                low[2:] in _LEXICON or _is_digit_word(low[2:])):
+            attach += "ال"
+            low = low[2:]
+        if low in _LEXICON:
+            word = _LEXICON[low]
+        elif _is_digit_word(low):
+            word = _spell(low)
+        else:
+            word = tok
+        if attach.endswith("لل") and word.startswith("ال"):
+            word = word[2:]
+        elif attach.endswith("ال") and word.startswith("ال"):
+            word = word[2:]
+        out.append(attach + word)
+        attach = ""
+    if attach:
+        out.append(attach)
+    text_out = " ".join(out)
+    return re.sub(r"\s+([?!.,؟،])", r"\1", text_out).replace("?", "؟").replace(",", "،")
