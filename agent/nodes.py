@@ -10,12 +10,12 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent import arabizi, confirmation, dialogue, language
+from agent import arabic, arabizi, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.outcomes import outcome_reply
 from agent.packet import build_packet, hours_text, local_time
-from agent.slots import words_besides_slots
+from agent.slots import mentions_fault, words_besides_slots
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
@@ -176,6 +176,13 @@ _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
+_HYPOTHETICAL = re.compile(r"\b(what if|if i|if my|if it|if the|suppose|in case)\b|"
+                           r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
+_REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
+_WHAT_NOW = re.compile(
+    r"\bwhat (can|should|do) i do\b|\bwhat are my options\b|\bso what (now|do i do)\b|"
+    r"\bwhat now\b|\bany other way\b|(وش|ايش|شو|ايه|ويش) (الحل|اسوي|اعمل|البديل|الخيارات)|"
+    r"(طيب|طب) (وش|ايش|ايه) (اسوي|الحل|اعمل)|كيف اتصرف|ما الحل|ماذا افعل")
 
 
 def _read_in_context(
@@ -200,6 +207,25 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
+    if d.get("last_outcome") in _REFUSALS and _WHAT_NOW.search(norm) and not slots.get("order_id"):
+        # "what can I do then?" after "it can't be cancelled": the options the policy gives.
+        return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
+    hypothetical = bool(_HYPOTHETICAL.search(norm)) and not slots.get("order_id")
+    if hypothetical and (mentions_fault(text) or (
+            deps.flows.needs_knowledge(topic or "") and dialogue.leans_on_context(text))):
+        # "what if one bud doesn't work?", "ولو طلبي فوق 1500؟": a question about the policy,
+        # not a request about an order.
+        about = intent if deps.flows.needs_knowledge(intent) else (
+            "return_request" if mentions_fault(text) else topic)
+        query = f"{d.get('topic_text') or ''} {text}".strip() if about == topic else text
+        return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": query, "followup": True}, d
+    if (mentions_fault(text) and intent not in _ORDER_INTENTS | {"warranty", "talk_to_human"}
+            and not slots.get("order_id") or mentions_fault(text) and intent == "complaint"):
+        # "the AC doesn't cool at all": a faulty product. Within 30 days of delivery it can go
+        # back (actions.yaml); the return flow finds the order and applies the window.
+        return sense_ | {"intent": "start_return", "confidence": max(conf, 0.6),
+                         "fault": True}, d
     if (focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"}
             and d.get("payment_method") and _MONEY_WHEN.search(norm) and _WHEN.search(norm)
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
@@ -663,7 +689,7 @@ async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             "handoff.created", lang, kind="handoff",
             data={"handoff_id": record.id, "status": "queued", "priority": record.priority,
                   "wait_minutes": minutes},
-            handoff_id=record.id, minutes=minutes,
+            handoff_id=record.id, minutes=minutes, wait=arabic.count(minutes, "minute", lang),
         )
     )
     return {
@@ -703,6 +729,7 @@ async def _no_one_available(
             key, lang, kind="handoff",
             data={"ticket_id": ticket.id, "status": "ticket", "callback_by": callback.isoformat()},
             ticket_id=ticket.id, callback=local_time(callback, staffing, lang),
+            within=arabic.count(int(staffing.callback.within_hours), "working_hour", lang),
             hours=hours_text(staffing, lang),
         )
     )

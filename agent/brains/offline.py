@@ -33,6 +33,10 @@ _SWITCH_CONFIDENCE = 0.6
 _TICKET_CONFIDENCE = 0.5
 _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund"}
 _WRITE_TOOLS = {"cancel_order", "start_return", "request_refund"}
+# "What can I do then?" after a refusal: what the policy offers instead.
+_ALTERNATIVES = {"not_cancellable": "cancel.alternatives", "outside_window": "return.alternatives",
+                 "not_returnable": "return.alternatives_not_delivered",
+                 "not_refundable": "return.alternatives_not_delivered"}
 
 
 def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
@@ -59,6 +63,10 @@ class OfflineBrain:
                           quick_replies=book.quick(["talk_to_human"], lang),
                           data={"template": "ai_disclosure"})
             return {"replies": [reply]}
+        if intent == "alternatives":
+            key = _ALTERNATIVES[dialogue.of(state).get("last_outcome") or ""]
+            order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
+            return {"replies": [book.reply(key, lang, order_id=order_id)]}
         if intent == "refund_timing":
             return {"replies": [refund_timing_reply(dialogue.of(state), lang, book)]}
         # A customer answering our question (an order number, an email) continues that flow,
@@ -227,7 +235,9 @@ class OfflineBrain:
                 return {"tool_calls": [self._flow_call(flow, state)]}
             if result["outcome"] == "locked":
                 return {"route": "handoff", "active_flow": None}
-            slots = {k: v for k, v in (state.get("slots") or {}).items() if k not in _FLOW_SLOTS}
+            # Keep the order number: "sorry, wrong email, it's …" is tried against it again.
+            slots = {k: v for k, v in (state.get("slots") or {}).items()
+                     if k not in _FLOW_SLOTS - {"order_id"} and k not in {"email", "phone"}}
             reply = outcome_reply(result, None, lang, book)
             return {"replies": [reply], "slots": slots, "failures": state.get("failures", 0) + 1}
         if result["outcome"] == "handoff":
