@@ -503,7 +503,12 @@ async def _close(handoff_id: str, agent: AgentAccount, desk: Desk,
     # A fresh start: what the person dealt with must not escalate the next message again.
     await desk.mode(h, mode, fresh_start=True)
     message = await desk.tell(h, "inbox.resolved" if outcome == "resolved" else "inbox.handback")
-    await desk.audit(agent, action, handoff=h, reason=outcome)
+    solved: list[str] = []
+    if outcome == "resolved":
+        # The person dealt with the issue: its tickets are closed with the conversation.
+        solved = await desk.assistant.deps.backend.solve_tickets(h.conversation_id)
+    await desk.audit(agent, action, handoff=h, reason=outcome,
+                     **({"tickets_solved": solved} if solved else {}))
     await desk.queue_event(outcome, h, agent)
     return ActionOut(handoff=desk.inbox.item(h, lang=agent.ui_language), mode=mode, message=message)
 

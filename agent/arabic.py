@@ -8,24 +8,27 @@ languages, so "خلال 3 دقيقة" cannot happen.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 Lang = Literal["ar", "en"]
 
 # noun -> (Arabic singular, dual, plural; English singular, plural)
-_NOUNS: dict[str, tuple[str, str, str, str, str]] = {
-    "minute": ("دقيقة", "دقيقتين", "دقائق", "minute", "minutes"),
-    "hour": ("ساعة", "ساعتين", "ساعات", "hour", "hours"),
-    "working_hour": ("ساعة عمل", "ساعتي عمل", "ساعات عمل", "working hour", "working hours"),
-    "day": ("يوم", "يومين", "أيام", "day", "days"),
-    "business_day": ("يوم عمل", "يومي عمل", "أيام عمل", "business day", "business days"),
-    "attempt": ("محاولة", "محاولتين", "محاولات", "attempt", "attempts"),
+# noun -> (Arabic singular, dual, plural, singular after 11-99 (tamyiz); English forms)
+_NOUNS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "minute": ("دقيقة", "دقيقتين", "دقائق", "دقيقة", "minute", "minutes"),
+    "hour": ("ساعة", "ساعتين", "ساعات", "ساعة", "hour", "hours"),
+    "working_hour": ("ساعة عمل", "ساعتي عمل", "ساعات عمل", "ساعة عمل", "working hour",
+                     "working hours"),
+    "day": ("يوم", "يومين", "أيام", "يوماً", "day", "days"),
+    "business_day": ("يوم عمل", "يومي عمل", "أيام عمل", "يوم عمل", "business day", "business days"),
+    "attempt": ("محاولة", "محاولتين", "محاولات", "محاولة", "attempt", "attempts"),
 }
 
 
 def count(n: int, noun: str, lang: Lang) -> str:
     """"3 دقائق" / "3 minutes", with the noun agreeing with the number."""
-    one, two, few, en_one, en_many = _NOUNS[noun]
+    one, two, few, many, en_one, en_many = _NOUNS[noun]
     if lang == "en":
         return f"{n} {en_one if n == 1 else en_many}"
     if n == 1:
@@ -34,4 +37,31 @@ def count(n: int, noun: str, lang: Lang) -> str:
         return two
     if 3 <= n % 100 <= 10:
         return f"{n} {few}"
-    return f"{n} {one}"
+    return f"{n} {many}"
+
+
+_GREETINGS = [
+    # (what the customer said, normalised) -> the answer in kind, per language
+    (re.compile(r"(السلام عليكم|سلام عليكم|^سلام\b|^السلام\b|\bsalam\b|\bslam\b|assalam)"),
+     {"ar": "وعليكم السلام ورحمة الله", "en": "Wa alaikum assalam"}),
+    (re.compile(r"(مساء الخير|مسا الخير|مساء النور|\bgood evening\b)"),
+     {"ar": "مساء النور", "en": "Good evening"}),
+    (re.compile(r"(صباح الخير|صباح النور|\bgood morning\b)"), {"ar": "صباح النور", "en": "Good morning"}),
+]
+
+
+def greeting_in_kind(normalised_text: str, lang: Lang) -> str | None:
+    """The answer a greeting calls for ("السلام عليكم" -> "وعليكم السلام"), or None."""
+    for pattern, answer in _GREETINGS:
+        if pattern.search(normalised_text):
+            return answer[lang]
+    return None
+
+
+_APOLOGY = re.compile(r"^\W*(sorry|i'?m sorry|i apologi[sz]e|we apologi[sz]e|"
+                      r"أعتذر|اعتذر|نعتذر|عذراً|عذرا|آسف|اسف)", re.I)
+
+
+def apologises(text: str) -> bool:
+    """The reply already opens with an apology (so no second one goes in front of it)."""
+    return bool(_APOLOGY.search(text))

@@ -541,6 +541,7 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     return update
 
 
+_PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
 _INTENT_OF_TOOL = {"track_shipment": "track_order", "cancel_order": "cancel_order",
                    "start_return": "start_return", "request_refund": "request_refund",
                    "get_order": "track_order"}
@@ -708,18 +709,27 @@ async def _no_one_available(
     staffing = deps.policies.staffing
     lang = state["language"]
     callback = staffing.callback_by(now())
-    ticket = await deps.backend.create_ticket(
-        Ticket(
-            id=new_id("TK"),
-            conversation_id=state["conversation_id"],
-            customer_id=state.get("customer_id"),
-            subject=f"Callback: {reason}"[:200],
-            body=packet.summary.en + "\n\nCustomer said:\n" + "\n".join(packet.last_messages),
-            priority=priority,  # type: ignore[arg-type]
-            created_at=now(),
-            callback_by=callback,
+    body = packet.summary.en + "\n\nCustomer said:\n" + "\n".join(packet.last_messages)
+    open_ = await deps.backend.open_tickets(state["conversation_id"])
+    if open_:
+        # The complaint already on file becomes the callback: one ticket for one issue.
+        ticket = open_[0]
+        urgent = max(ticket.priority, priority, key=_PRIORITY_ORDER.index)
+        await deps.backend.update_ticket(ticket.id, callback_by=callback, priority=urgent,
+                                         body=f"{ticket.body}\n\n---\n{body}"[:4000])
+    else:
+        ticket = await deps.backend.create_ticket(
+            Ticket(
+                id=new_id("TK"),
+                conversation_id=state["conversation_id"],
+                customer_id=state.get("customer_id"),
+                subject=f"Callback: {reason}"[:200],
+                body=body,
+                priority=priority,  # type: ignore[arg-type]
+                created_at=now(),
+                callback_by=callback,
+            )
         )
-    )
     await _audit(deps, state, "assistant", "handoff_unavailable", reason, ticket_id=ticket.id,
                  callback_by=callback.isoformat(), business_hours=open_now,
                  rule_id=(state.get("decision") or {}).get("rule_id"))
@@ -781,10 +791,17 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     if state.get("language_switched"):
         prefix.append(deps.replies.text("language_switched", lang))
     if replies and state.get("route") != "inbox" and FRUSTRATION_ORDER[level] >= 1:
-        # Empathy first; a stronger acknowledgement once the customer is frustrated.
+        # Empathy first; a stronger acknowledgement once the customer is frustrated. One
+        # apology per message: a reply that already apologises gets no second one.
         key = "empathy_strong" if FRUSTRATION_ORDER[level] >= 2 else "empathy"
-        if not replies[0]["data"].get("template", "").startswith("not_understood"):
+        if not replies[0]["data"].get("template", "").startswith("not_understood") and \
+                not arabic.apologises(replies[0]["text"]):
             prefix.append(deps.replies.text(key, lang))
+    greeted = arabic.greeting_in_kind(normalize(state.get("message_text") or ""), lang)
+    if greeted and replies and replies[0]["data"].get("template") != "greeting" \
+            and state.get("route") != "inbox":
+        # "السلام عليكم، وين طلبي؟" is answered in kind before the answer.
+        prefix.insert(0, greeted + ("،" if lang == "ar" else ","))
     if "secret" in (state.get("guard_flags") or []) and replies:
         # Card data or a one-time code was pasted: the approved warning comes first.
         prefix.insert(0, getattr(deps.policies.privacy.never_ask.warning, lang))

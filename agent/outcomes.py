@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from agent import arabic
 from agent.replies import ReplyBook, money
 from agent.state import Citation, Lang, QuickReply, Reply
 from knowledge.documents import Chunk
@@ -133,6 +134,16 @@ def order_choice_reply(orders: list[dict[str, Any]], lang: Lang, book: ReplyBook
     return reply
 
 
+def _fault_note(data: dict[str, Any], lang: Lang, book: ReplyBook) -> str:
+    """Past the change-of-mind window but inside the defective one, a faulty product can
+    still go back; after that, the manufacturer's warranty."""
+    days, window, defective = data.get("days"), data.get("window"), data.get("defective_window")
+    if days is not None and defective and window and window < defective and days <= defective:
+        return book.label("fault_note.within", lang).format(
+            days=arabic.count(int(defective), "day", lang))
+    return book.label("fault_note.warranty", lang)
+
+
 def outcome_reply(
     result: dict[str, Any], prefix: str | None, lang: Lang, book: ReplyBook
 ) -> Reply:
@@ -144,7 +155,13 @@ def outcome_reply(
         "amount": money(data["amount"], lang) if data.get("amount") is not None else None,
         "days": data.get("days"),
         "window": data.get("window"),
+        "days_ago": arabic.count(int(data["days"]), "day", lang) if data.get("days") is not None
+        else None,
+        "window_days": arabic.count(int(data["window"]), "day", lang)
+        if data.get("window") is not None else None,
     }
+    if outcome == "outside_window":
+        values["fault_note"] = _fault_note(data, lang, book)
     if tool == "list_orders" and outcome == "ok":
         values["lines"] = order_lines(data["orders"], lang, book)
         return book.reply("list.ok", lang, kind="orders", data=data, **values)

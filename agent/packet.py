@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from agent import confirmation
 from agent.state import ConversationState
 from tools.actions import order_view
 from tools.models import Bilingual, FiredRuleView, HandoffPacket, TurnTrace
@@ -123,19 +124,28 @@ async def build_packet(state: ConversationState, deps: "Deps") -> HandoffPacket:
     slots = {k: v for k, v in (state.get("slots") or {}).items() if k in
              {"order_id", "product", "amount", "date"}}
     level = trajectory[-1].level if trajectory else "calm"
-    reason = decision.get("reason") or "the customer asked for a person"
     rule = next((r for r in deps.policies.escalation.rules if r.id == decision.get("rule_id")),
                 None)
-    reason_ar = (rule.description_ar if rule and rule.description_ar
-                 else "طلب العميل التحدث مع موظف" if not decision.get("rule_id") else reason)
-    order_part = {"en": f" about order {slots['order_id']}" if "order_id" in slots else "",
-                  "ar": f" بخصوص الطلب {slots['order_id']}" if "order_id" in slots else ""}
+    why_en, why_ar = _why(state, decision, rule)
+    orders_meant = list(dict.fromkeys(
+        ([slots["order_id"]] if "order_id" in slots else [])
+        + list((state.get("dialogue") or {}).get("focus_orders") or [])))[:3]
+    order_part = {"en": f" about order {', '.join(orders_meant)}" if orders_meant else "",
+                  "ar": f" بخصوص الطلب {'، '.join(orders_meant)}" if orders_meant else ""}
+    words = customer_words(state)
+    quoted = {"en": f" In their words: “{words}”." if words else "",
+              "ar": f" بكلماته: «{words}»." if words else ""}
+    # The intent label is our reading; the quote is what they said. When our reading was
+    # unsure, the quote stands alone rather than an invented request.
+    sure = max((t.confidence for t in trajectory if t.intent == main), default=0.0) >= _SURE
+    need = {lang: _label(deps, main, lang) if sure or not words else
+            ("see their words" if lang == "en" else "انظر كلماته") for lang in ("en", "ar")}
     summary = Bilingual(
-        en=(f"The customer wants help with: {_label(deps, main, 'en')}{order_part['en']}. "
-            f"Handed over because: {reason}. Frustration now: {level}. "
+        en=(f"The customer wants help with: {need['en']}{order_part['en']}.{quoted['en']} "
+            f"Handed over because: {why_en}. Frustration now: {level}. "
             f"Assistant already: {', '.join(tried_en) or 'nothing yet'}."),
-        ar=(f"يحتاج العميل مساعدة في: {_label(deps, main, 'ar')}{order_part['ar']}. "
-            f"سبب التحويل: {reason_ar.rstrip('.')}. مستوى الانزعاج الآن: {_LEVEL_AR.get(level, level)}. "
+        ar=(f"يحتاج العميل مساعدة في: {need['ar']}{order_part['ar']}.{quoted['ar']} "
+            f"سبب التحويل: {why_ar}. مستوى الانزعاج الآن: {_LEVEL_AR.get(level, level)}. "
             f"ما قام به المساعد: {'، '.join(tried_ar) or 'لا شيء بعد'}."),
     )
     lang = state.get("language") or "ar"
@@ -158,6 +168,46 @@ async def build_packet(state: ConversationState, deps: "Deps") -> HandoffPacket:
         last_messages=(state.get("customer_texts") or [])[-6:],
         suggested_reply=suggested,
     )
+
+
+_SURE = 0.6
+_QUOTE_CHARS = 240
+# Messages that carry no request of their own ("yes", "a person please", "thanks").
+_EMPTY_INTENTS = {"affirm", "deny", "thanks", "goodbye", "greeting", "talk_to_human"}
+
+
+def customer_words(state: ConversationState) -> str:
+    """What the customer asked, in their own words: their last messages that say something
+    (not "yes", not a bare number), quoted as written, joined, trimmed at a word."""
+    texts = [t for t in (state.get("customer_texts") or []) if t and t.strip()]
+    kept: list[str] = []
+    for text in reversed(texts):
+        words = text.split()
+        if len(words) < 3 or confirmation.is_yes(text) or confirmation.is_no(text):
+            continue
+        if text not in kept:
+            kept.insert(0, text)
+        if len(kept) == 2:
+            break
+    quote = " … ".join(kept) or (texts[-1] if texts else "")
+    if len(quote) > _QUOTE_CHARS:
+        quote = quote[:_QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
+    return quote
+
+
+def _why(state: ConversationState, decision: dict[str, Any], rule: Any) -> tuple[str, str]:
+    """Why it was handed over, in plain words for the agent (never the rule's legal text)."""
+    results = state.get("tool_results") or []
+    if results and results[-1].get("outcome") == "locked":
+        return ("identity check failed too many times; verify the customer another way",
+                "فشل التحقق من الهوية عدة مرات؛ يلزم التحقق بطريقة أخرى")
+    if rule is not None:
+        return (rule.label or rule.description.rstrip(".")), (
+            rule.label_ar or rule.description_ar or rule.description).rstrip(".")
+    if any(r.get("outcome") == "over_limit" for r in results):
+        return ("refund above the assistant's approval limit",
+                "استرداد يتجاوز حد الاعتماد لدى المساعد")
+    return "the customer asked for a person", "طلب العميل التحدث مع موظف"
 
 
 _LEVEL_AR = {"calm": "هادئ", "annoyed": "منزعج", "frustrated": "محبط", "angry": "غاضب"}

@@ -52,6 +52,9 @@ class EscalationRule(_Strict):
     description: str = Field(min_length=3)
     # How the rule reads in the human agent's Arabic console (the packet's summary).
     description_ar: str | None = Field(None, min_length=3)
+    # Why it was handed over, in a few plain words for the person taking it (the packet).
+    label: str | None = Field(None, min_length=3, max_length=120)
+    label_ar: str | None = Field(None, min_length=3, max_length=120)
     when: Condition
     priority: Priority = "normal"
     skill: str = "general"

@@ -115,10 +115,14 @@ async def test_rule_hands_over(assistant, rule, lang):
     handoff = await assistant.deps.backend.open_handoff(cid)
     assert handoff.packet.fired_rules[0].rule_id == rule
     assert handoff.packet.summary.ar and handoff.packet.summary.en
-    # The Arabic summary reads in Arabic: the rule's Arabic description, not the English one.
+    # Why, in plain words in each language (the rule's label), never the rule's policy text;
+    # what the customer wants, in their own words.
     rule_ = next(r for r in assistant.deps.policies.escalation.rules if r.id == rule)
-    assert rule_.description_ar in handoff.packet.summary.ar
-    assert rule_.description not in handoff.packet.summary.ar
+    assert rule_.label_ar in handoff.packet.summary.ar and rule_.label in handoff.packet.summary.en
+    assert rule_.description not in handoff.packet.summary.en
+    assert rule_.description_ar not in handoff.packet.summary.ar
+    said = ar if lang == "ar" else en
+    assert any(m in handoff.packet.summary.en for m in said if len(m.split()) >= 3)
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])

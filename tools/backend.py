@@ -39,6 +39,9 @@ class CommerceBackend(Protocol):
         expected: OrderStatus | None = None, refunded: float = 0.0,
     ) -> Order | None: ...
     async def create_ticket(self, ticket: Ticket) -> Ticket: ...
+    async def open_tickets(self, conversation_id: str) -> list[Ticket]: ...
+    async def update_ticket(self, ticket_id: str, **values: Any) -> None: ...
+    async def solve_tickets(self, conversation_id: str) -> list[str]: ...
     async def create_handoff(self, handoff: Handoff) -> Handoff: ...
     async def open_handoff(self, conversation_id: str) -> Handoff | None: ...
     async def update_packet(self, handoff_id: str, packet: HandoffPacket) -> None: ...
@@ -123,6 +126,31 @@ class SqlCommerceBackend:
         async with self._engine.begin() as conn:
             await conn.execute(insert(db.tickets).values(**ticket.model_dump()))
         return ticket
+
+    async def open_tickets(self, conversation_id: str) -> list[Ticket]:
+        """The conversation's tickets nobody has solved yet, oldest first."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(db.tickets).where(db.tickets.c.conversation_id == conversation_id,
+                                         db.tickets.c.status != "solved")
+                .order_by(db.tickets.c.created_at)
+            )).mappings().all()
+        return [Ticket.model_validate(dict(r)) for r in rows]
+
+    async def update_ticket(self, ticket_id: str, **values: Any) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(update(db.tickets).where(db.tickets.c.id == ticket_id)
+                               .values(**values))
+
+    async def solve_tickets(self, conversation_id: str) -> list[str]:
+        """Mark the conversation's open tickets solved (a person resolved it); their ids."""
+        open_ = await self.open_tickets(conversation_id)
+        if open_:
+            async with self._engine.begin() as conn:
+                await conn.execute(update(db.tickets)
+                                   .where(db.tickets.c.id.in_([t.id for t in open_]))
+                                   .values(status="solved"))
+        return [t.id for t in open_]
 
     async def create_handoff(self, handoff: Handoff) -> Handoff:
         async with self._engine.begin() as conn:

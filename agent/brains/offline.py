@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from agent import dialogue
+from agent import arabic, dialogue
 from agent.flows import Flow
 from agent.outcomes import (
     knowledge_reply, order_choice_reply, outcome_reply, refund_timing_reply,
@@ -117,6 +117,13 @@ class OfflineBrain:
         if "injection" in (state.get("guard_flags") or []) and flow.tool == "create_ticket":
             # An attempt to give us instructions is never filed as a complaint.
             return {"replies": [book.reply("out_of_scope", lang)], "active_flow": None}
+        if flow.tool == "create_ticket":
+            open_ = await deps.backend.open_tickets(state["conversation_id"])
+            if open_:
+                # One ticket per issue per conversation: the same complaint again is added
+                # to the open ticket, never filed twice.
+                return {"replies": [book.reply("complaint.exists", lang,
+                                               ticket_id=open_[0].id)], "active_flow": None}
         if flow.tool == "create_ticket" and conf < _TICKET_CONFIDENCE:
             # Filing a complaint on a guess would be worse than asking.
             reply = book.reply("clarify", lang, quick=[intent, "talk_to_human"])
@@ -138,7 +145,9 @@ class OfflineBrain:
                                quick=["talk_to_human", "track_order", "return_request"])
             return {"replies": [reply], "active_flow": None, "offered_human": True}
         if flow.reply is not None:
-            values: dict[str, Any] = {"name_part": ""}
+            values: dict[str, Any] = {"name_part": "", "salutation": arabic.greeting_in_kind(
+                normalize(state.get("message_text") or state["text"]), lang)
+                or book.label("salutation", lang)}
             return {"replies": [book.reply(flow.reply, lang, **values)], "active_flow": None,
                     "failures": 0}
         if flow.knowledge:
