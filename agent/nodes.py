@@ -17,6 +17,7 @@ from agent.outcomes import outcome_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
 from agent.state import ConversationState, Pending, Reply, TurnRecord
+from knowledge import facets
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
 from policies.privacy import find_pii
@@ -435,12 +436,33 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     query = sense_.get("query") or state["text"]
     result = await asyncio.to_thread(deps.knowledge.search, query, 5, topics)
     if result.passages:
+        result.supplements = await asyncio.to_thread(
+            _supplements, deps, query, result, state["language"], topics)
         top_topics = set(result.passages[0].chunk.topics)
         support = max((c for t, c in plausible if t & top_topics), default=0.0)
         # Two independent signals agree (an intent and the passage's topic): trust the
         # answer as much as the more confident of them.
         result.confidence = max(result.confidence, support)
     return {"retrieval": result.model_dump()}
+
+
+def _supplements(deps: Deps, query: str, result: Any, lang: str,
+                 topics: frozenset[str]) -> list[Any]:
+    """For each facet the question asks (cost, time) that the best passage does not state,
+    the best passage that does (knowledge/facets.py)."""
+    top = deps.knowledge.counterpart(result.passages[0].chunk, lang)  # type: ignore[arg-type]
+    text = top.answer if top.kind == "faq" and top.answer else top.text
+    found = []
+    for facet in facets.missing(query, top.title, text):
+        extra = deps.knowledge.search(f"{query} {facets.hint(facet, lang)}", 5, topics)
+        for passage in extra.passages:
+            chunk = deps.knowledge.counterpart(passage.chunk, lang)  # type: ignore[arg-type]
+            body = chunk.answer if chunk.kind == "faq" and chunk.answer else chunk.text
+            if chunk.group != top.group and facet in facets.covered(chunk.title, body) and all(
+                    p.chunk.group != passage.chunk.group for p in found):
+                found.append(passage)
+                break
+    return found
 
 
 async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:

@@ -214,8 +214,17 @@ def knowledge_reply(
     if result.confidence >= answer_at:
         chunk = index.counterpart(readable[0].chunk, lang)
         answer = chunk.answer if chunk.kind == "faq" and chunk.answer else _trim(chunk.text)
+        cited = [citation(chunk)]
+        for extra in result.supplements[:2]:
+            more = index.counterpart(extra.chunk, lang)
+            if more.lang != lang or more.group == chunk.group:
+                continue
+            # The part of the question the best passage leaves out, from its own source.
+            answer += "\n\n" + (more.answer if more.kind == "faq" and more.answer
+                                  else _trim(more.text))
+            cited.append(citation(more))
         return book.reply(
-            "knowledge.answer", lang, citations=[citation(chunk)],
+            "knowledge.answer", lang, citations=cited,
             data={"confidence": round(result.confidence, 3)}, answer=answer,
         )
     options: list[QuickReply] = []

@@ -51,6 +51,8 @@ class Passage(BaseModel):
 class SearchResult(BaseModel):
     passages: list[Passage]
     confidence: float
+    # Passages that state what the best one does not (the fee when it gives the time).
+    supplements: list[Passage] = []
 
 
 class IngestReport(BaseModel):

@@ -1,0 +1,66 @@
+"""Questions with more than one facet: "how much is delivery to Jeddah and how long?".
+
+A help-centre entry usually answers one facet (the fee, or the time). When the customer asks
+about cost and duration and the best passage states only one of them, the passage that states
+the other (found by a second search with the facet's words) is added to the answer, so no part
+of the question is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from knowledge.normalize import normalize
+
+Facet = Literal["cost", "time"]
+
+# What asks for a facet (on normalised text: ة->ه, ى->ي, أ/إ/آ->ا).
+_ASKS: dict[Facet, re.Pattern[str]] = {
+    "cost": re.compile(
+        r"\b(how much|cost|costs|price|fee|fees|charge|charges|pay for)\b|"
+        r"(كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل)"),
+    "time": re.compile(
+        r"\b(how long|how many days|when will|how soon|how fast|delivery time|takes?)\b|"
+        r"(كم يوم|كم ياخذ|كم تاخذ|قد ايه|متي يوصل|متي توصل|مده|المده|كم مده|بياخد|ياخد|ايام|"
+        r"يستغرق|تستغرق|كم يطول|متي يصل|متي تصل)"),
+}
+# What states it: a figure with its unit.
+_STATES: dict[Facet, re.Pattern[str]] = {
+    "cost": re.compile(r"\d[\d,.]*\s*(sar|riyals?|ريال|ر\.س)|(sar|ريال)\s*\d|\bfree\b|مجان"),
+    "time": re.compile(r"\d\s*(–|-|to|الي|إلى)?\s*\d*\s*(business )?(days?|hours?|يوم|ايام|ساعه|ساعات)|"
+                       r"(day|يوم) (to|الي) \d|same[- ]day|نفس اليوم"),
+}
+# Words added to the query to find the passage that states the facet, per language.
+_HINTS: dict[Facet, dict[str, str]] = {
+    "cost": {"en": "fee cost SAR", "ar": "رسوم ريال"},
+    "time": {"en": "how many business days", "ar": "كم يوم عمل مدة"},
+}
+
+
+def asked(question: str) -> list[Facet]:
+    norm = normalize(question)
+    return [f for f, pattern in _ASKS.items() if pattern.search(norm)]
+
+
+def states(text: str, facet: Facet) -> bool:
+    return bool(_STATES[facet].search(normalize(text)))
+
+
+def covered(title: str, answer: str) -> set[Facet]:
+    """What a passage is about: the facets its own question (title) asks, or, for a title
+    that asks none ("Do you offer free shipping?"), those its answer states. A figure in
+    passing ("same-day delivery for 49 SAR" under "how long does delivery take") does not
+    make a passage about cost."""
+    by_title = set(asked(title))
+    return by_title or {f for f in _STATES if states(answer, f)}
+
+
+def missing(question: str, title: str, answer: str) -> list[Facet]:
+    """The facets asked about that the passage does not cover."""
+    have = covered(title, answer)
+    return [f for f in asked(question) if f not in have]
+
+
+def hint(facet: Facet, lang: str) -> str:
+    return _HINTS[facet]["ar" if lang == "ar" else "en"]
