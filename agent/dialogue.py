@@ -148,7 +148,7 @@ def leans_on_context(text: str) -> bool:
 # enough to stand on its own, and the caller keeps the split only when the parts ask for
 # different things.
 _SPLIT = re.compile(
-    r"\s*(?:[?؟]+\s*|[.!]\s+|\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
+    r"\s*(?:[?؟]+\s*|\.\s+|\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
     r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي)))",

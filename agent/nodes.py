@@ -177,6 +177,13 @@ _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
+# Things a follow-up may ask about: cities, payment methods, kinds of delivery.
+_NAMES_SOMETHING = re.compile(
+    r"\b(riyadh|jeddah|dammam|khobar|makkah|mecca|madinah|medina|taif|abha|tabuk|hail|jazan|"
+    r"najran|qassim|buraidah|village|villages|mada|visa|mastercard|card|apple ?pay|stc ?pay|"
+    r"tabby|tamara|cash|cod|same[- ]day|express|iban)\b|"
+    r"(الرياض|جده|الدمام|الخبر|مكه|المدينه|الطائف|ابها|تبوك|حائل|جازان|نجران|القصيم|بريده|"
+    r"القري|قريه|مدي|فيزا|ماستر|البطاقه|ابل باي|تابي|تمارا|الكاش|كاش|نقد|الاستلام|نفس اليوم)")
 _HYPOTHETICAL = re.compile(r"\b(what if|if i|if my|if it|if the|suppose|in case)\b|"
                            r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
@@ -241,7 +248,13 @@ def _read_in_context(
         weak = (conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
                 or (continues and intent not in _ORDER_INTENTS and conf < 0.9))
         closing = intent in {"thanks", "goodbye", "affirm", "deny", "greeting"} and not continues
-        if deps.flows.needs_knowledge(topic) and weak and not closing:
+        # Only a message that brings something new to the same question ("and the fridge?",
+        # "والكاش؟", "in dammam?") carries the topic; "the thing from before???" does not.
+        brings = continues or bool(
+            sense_["slots"].get("product") or facets.asked(text) or _NAMES_SOMETHING.search(norm)
+            or dialogue.categories_in(text, dialogue.product_words(
+                deps.settings.product_words_file)))
+        if deps.flows.needs_knowledge(topic) and weak and not closing and brings:
             # "and the fridge?" after the delivery fee: the same question about another thing.
             query = f"{d.get('topic_text') or ''} {text}".strip()
             return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
@@ -292,6 +305,10 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                    confidence=round(guess.confidence, 4), slots=found))
     # Several parts asking the same thing ("mada? apple pay too?") are one question.
+    # Venting next to a request ("this is ridiculous. how much is delivery?") is not a
+    # complaint to file: the request is the task, the mood is met with empathy.
+    if len(tasks) > 1 and any(t["intent"] != "complaint" for t in tasks):
+        tasks = [t for t in tasks if t["intent"] != "complaint"]
     if len(tasks) < 2:
         return []
     intents = {t["intent"] for t in tasks}

@@ -146,7 +146,7 @@ def test_asking_for_a_human_creates_a_handoff(api, settings, lang):
             "select language, status, summary from handoffs where conversation_id = ?", (cid,)
         ).fetchone()
     assert row[0] == lang and row[1] == "queued"
-    assert "explicit_human_request" in row[2] or "asked for a person" in row[2]
+    assert "asked to talk to a person" in row[2] or "طلب التحدث مع موظف" in row[2]
     # While waiting, the assistant only gives the status; it does not start over.
     again = say(api, cid, "hello?" if lang == "en" else "هلا؟")
     assert again["mode"] == "waiting_human"

@@ -112,6 +112,8 @@ RULE_CASES = [
     (Facts(text="سأرفع شكوى في وزارة التجارة"), "legal_or_regulator_threat"),
     (Facts(text="I will call my lawyer", signals=["threat_legal"]), "legal_or_regulator_threat"),
     (Facts(text="أحد دخل على حسابي وطلب أشياء"), "fraud_or_account_takeover"),
+    (Facts(text="ابي تحذفون حسابي وكل بياناتي"), "privacy_request"),
+    (Facts(text="please send me a copy of my personal data"), "privacy_request"),
     (Facts(text="there is an order on my account I did not place"), "fraud_or_account_takeover"),
     (Facts(text="ابي استرجع فلوسي", refund_amount=2547.0), "refund_above_auto_approval"),
     (Facts(text="refund please", refund_amount=1600.0), "refund_above_auto_approval"),
