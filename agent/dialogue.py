@@ -311,6 +311,25 @@ _REFERENCE = re.compile(
 )
 
 
+_ALL = re.compile(r"\b(all|everything|the whole order|whole order|all of them|both)\b|"
+                  r"(كله|كلها|كلهم|الطلب كامل|الطلب كله|جميعها|الكل|الاثنين|الاثنتين)")
+
+
+def means_all(text: str) -> bool:
+    """"all of them", "الطلب كامل": the whole order."""
+    return bool(_ALL.search(normalize(text)))
+
+
+_SOME = re.compile(r"\b(one of|something|some of|an item|one item|a product|one thing|part of|"
+                   r"some items|which items?)\b|(غرض|قطعه|منتج من|واحد من|شي من|بعض|جزء من|"
+                   r"حاجه من|واحده من)")
+
+
+def means_some(text: str) -> bool:
+    """"something from my order", "غرض من الطلب": part of it, not yet which part."""
+    return bool(_SOME.search(normalize(text))) and not means_all(text)
+
+
 def refers_to_order(text: str) -> bool:
     """The message points at an order ("my order", "الطلب", "it"), not only at money or a wish."""
     return bool(_REFERENCE.search(normalize(text)))

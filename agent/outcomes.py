@@ -53,8 +53,10 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
     if "order_id" not in data or "items" not in data:
         return {"order_id": data.get("order_id")}
     sep = "، " if lang == "ar" else ", "
+    # A partial return names only the items going back, and their amount.
+    shown = data.get("selected") or data["items"]
     items = sep.join(
-        f"{i['qty']}× {i['name'][lang]}" if i["qty"] > 1 else i["name"][lang] for i in data["items"]
+        f"{i['qty']}× {i['name'][lang]}" if i["qty"] > 1 else i["name"][lang] for i in shown
     )
     last = data.get("last_event")
     last_text = None
@@ -69,7 +71,8 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
         "payment_method": payment_label(method, lang, book),
         "order_id": data["order_id"],
         "items": items,
-        "total": money(data["total"], lang),
+        "total": money(data["amount"] if data.get("selected") and data.get("amount") is not None
+                       else data["total"], lang),
         "expected_delivery": _date(data.get("expected_delivery")),
         "carrier": data.get("carrier"),
         "tracking_number": data.get("tracking_number"),
@@ -142,6 +145,19 @@ def _fault_note(data: dict[str, Any], lang: Lang, book: ReplyBook) -> str:
         return book.label("fault_note.within", lang).format(
             days=arabic.count(int(defective), "day", lang))
     return book.label("fault_note.warranty", lang)
+
+
+def item_choice_reply(order: dict[str, Any], lang: Lang, book: ReplyBook) -> Reply:
+    """Ask which of the order's items go back, one button per item and one for all."""
+    quick = [QuickReply(label=i["name"][lang][:60], text=i["name"][lang]) for i in order["items"]]
+    quick.append(QuickReply(label=book.label("quick.all_items", lang),
+                            text=book.label("quick.all_items", lang)))
+    sep = "، " if lang == "ar" else ", "
+    reply = book.reply("which_item", lang, data={"order_id": order["order_id"]},
+                       order_id=order["order_id"],
+                       items=sep.join(i["name"][lang] for i in order["items"]))
+    reply["quick_replies"] = quick
+    return reply
 
 
 def outcome_reply(

@@ -3,10 +3,12 @@ themselves. Built when the graph escalates and rebuilt while a human owns the co
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agent import confirmation
+from knowledge.normalize import normalize
 from agent.state import ConversationState
 from tools.actions import order_view
 from tools.models import Bilingual, FiredRuleView, HandoffPacket, TurnTrace
@@ -171,6 +173,10 @@ async def build_packet(state: ConversationState, deps: "Deps") -> HandoffPacket:
 
 
 _SURE = 0.6
+# "a person please", "ابي اكلم موظف": asks for someone, says nothing of the need.
+_ONLY_A_PERSON = re.compile(
+    r"\b(person|human|agent|representative|someone|somebody|real person|manager|supervisor)\b|"
+    r"(موظف|انسان|احد من الفريق|حولني|وصلني|مسؤول|مدير|بشري)")
 _QUOTE_CHARS = 240
 # Messages that carry no request of their own ("yes", "a person please", "thanks").
 _EMPTY_INTENTS = {"affirm", "deny", "thanks", "goodbye", "greeting", "talk_to_human"}
@@ -183,13 +189,16 @@ def customer_words(state: ConversationState) -> str:
     kept: list[str] = []
     for text in reversed(texts):
         words = text.split()
-        if len(words) < 3 or confirmation.is_yes(text) or confirmation.is_no(text):
+        if (len(words) < 3 or confirmation.is_yes(text) or confirmation.is_no(text)
+                or (len(words) <= 6 and _ONLY_A_PERSON.search(normalize(text)))):
             continue
         if text not in kept:
             kept.insert(0, text)
         if len(kept) == 2:
             break
-    quote = " … ".join(kept) or (texts[-1] if texts else "")
+    fallback = next((t for t in reversed(texts) if not confirmation.is_yes(t)
+                     and not confirmation.is_no(t)), texts[-1] if texts else "")
+    quote = " … ".join(kept) or fallback
     if len(quote) > _QUOTE_CHARS:
         quote = quote[:_QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
     return quote

@@ -69,6 +69,9 @@ class CancelOrderArgs(OrderArgs):
 class StartReturnArgs(OrderArgs):
     defective: bool = Field(False, description="The product is faulty or arrived damaged")
     reason: str | None = Field(None, max_length=500)
+    items: list[str] | None = Field(
+        None, max_length=20,
+        description="SKUs of the items going back when only part of the order is returned")
 
 
 class RequestRefundArgs(OrderArgs):
@@ -190,6 +193,7 @@ def order_view(order: Order) -> dict[str, Any]:
             for i in order.items
         ],
         "total": order.total,
+        "return_items": list(order.return_items),
         "vat_included": order.vat_included,
         "currency": order.currency,
         "payment_method": order.payment_method,
@@ -470,18 +474,36 @@ class Toolbox:
                 f"window is {window} days", **order_view(order), days=days, window=window,
                 defective_window=rule.defective_window_days,
             )
-        extra = {"defective": args.defective, "days": days, "window": window}
+        extra: dict[str, Any] = {"defective": args.defective, "days": days, "window": window}
+        skus = [i.sku for i in order.items]
+        if args.items:
+            unknown = sorted(set(args.items) - set(skus))
+            if unknown:
+                return await self._refuse("start_return", args, session, "invalid_args",
+                                          f"items not in the order: {', '.join(unknown)}")
+        part = sorted(set(args.items or [])) if args.items and set(args.items) != set(skus) else []
+        if part:
+            # Only these items go back: the summary and the refund are theirs alone.
+            chosen = [i for i in order.items if i.sku in part]
+            extra |= {"return_items": part, "amount": round(
+                sum(i.unit_price * i.qty for i in chosen), 2),
+                "selected": [{"sku": i.sku, "name": i.name.model_dump(), "qty": i.qty}
+                             for i in chosen]}
         waiting = await self._confirm_or_proceed("start_return", order, session,
                                                  rule.requires_confirmation, **extra)
         if waiting:
             return waiting
+        names_en = ", ".join(i["name"]["en"] for i in extra.get("selected", []))
+        names_ar = "، ".join(i["name"]["ar"] for i in extra.get("selected", []))
         updated = await self._backend.set_order_status(
             order.id, OrderStatus.return_requested,
             TrackingEvent(at=now(), code="return_requested", description=Bilingual(
-                en="Return booked; a courier will collect the item",
-                ar="تم تسجيل الإرجاع؛ سيستلم المندوب المنتج",
+                en=f"Return booked for {names_en}; a courier will collect it" if part else
+                "Return booked; a courier will collect the item",
+                ar=f"تم تسجيل إرجاع {names_ar}؛ سيستلمه المندوب" if part else
+                "تم تسجيل الإرجاع؛ سيستلم المندوب المنتج",
             )),
-            expected=order.status,
+            expected=order.status, return_items=part,
         )
         if updated is None:
             return await self._refuse("start_return", args, session, "changed",
@@ -490,7 +512,8 @@ class Toolbox:
                              data=order_view(updated) | extra)
         stored = await self._backend.remember(idem_key, "start_return", result.model_dump())
         await self._audit(session, "start_return", True, f"inside the {window}-day window",
-                          order_id=order.id, days=days, defective=args.defective)
+                          order_id=order.id, days=days, defective=args.defective,
+                          **({"items": part} if part else {}))
         return ToolOutcome.model_validate(stored)
 
     async def _request_refund(self, args: RequestRefundArgs, session: Session) -> ToolOutcome:
@@ -504,7 +527,12 @@ class Toolbox:
         if previous is not None:
             return previous
         rule = self._policy.request_refund
-        amount = round(order.total - order.refunded_amount, 2)
+        if order.return_items:
+            # Part of the order came back: the refund is for those items only.
+            amount = round(sum(i.unit_price * i.qty for i in order.items
+                               if i.sku in order.return_items) - order.refunded_amount, 2)
+        else:
+            amount = round(order.total - order.refunded_amount, 2)
         if order.status == OrderStatus.refunded or amount <= 0:
             return await self._refuse("request_refund", args, session, "already_refunded",
                                       "order is already refunded", **order_view(order))

@@ -98,6 +98,8 @@ class Order(BaseModel):
     expected_delivery: str | None = None
     tracking_events: list[TrackingEvent] = Field(default_factory=list)
     refunded_amount: float = 0.0
+    # SKUs booked for return when only part of the order goes back (empty: the whole order).
+    return_items: list[str] = Field(default_factory=list)
 
     @property
     def delivered_at(self) -> datetime | None:

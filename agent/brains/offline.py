@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from agent import arabic, dialogue
 from agent.flows import Flow
 from agent.outcomes import (
-    knowledge_reply, order_choice_reply, outcome_reply, refund_timing_reply,
+    item_choice_reply, knowledge_reply, order_choice_reply, outcome_reply, refund_timing_reply,
 )
 from agent.slots import mentions_fault, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
@@ -82,8 +82,8 @@ class OfflineBrain:
         if active and _FLOW_SLOTS & set(sense["slots"]) and not switching:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
         d = dialogue.of(state)
-        if (d.get("awaiting") == "which_order" and d.get("want") and not switching
-                and state.get("customer_id") and not state.get("part_replies")):
+        if (d.get("awaiting") in ("which_order", "which_item") and d.get("want")
+                and not switching and state.get("customer_id") and not state.get("part_replies")):
             # "the iphone one", "the second", "الثلاجة": an answer to "which order?".
             want = d["want"]
             return self._resolve_order(want, state, deps)
@@ -154,7 +154,8 @@ class OfflineBrain:
             return self._answer_from_knowledge(state, deps, lang, active_flow=None)
         assert flow.tool is not None
         slots = state.get("slots") or {}
-        if "order_id" in flow.slots and state.get("customer_id") and _needs_resolving(state, deps):
+        if "order_id" in flow.slots and state.get("customer_id") and (
+                _needs_resolving(state, deps) or flow.tool == "start_return"):
             # A signed-in customer is never asked for an order number: "my order", "my last
             # order" or "the fridge" is found among their own orders.
             return self._resolve_order(name, state, deps)
@@ -193,18 +194,45 @@ class OfflineBrain:
             return {"replies": [deps.replies.reply("list.empty", lang)], "active_flow": None,
                     "dialogue": dialogue.focus(d, None, want=None, awaiting=None, choices=[])}
         words = dialogue.product_words(deps.settings.product_words_file)
-        candidates, named = dialogue.match_orders(
-            state["text"], orders, want, words, deps.understanding.products.category_of,
-            choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
-        )
+        category_of = deps.understanding.products.category_of
+        given = (state.get("slots") or {}).get("order_id")
+        if d.get("awaiting") == "which_item" or (given and not _needs_resolving(state, deps)):
+            # The order is known (named, or the one whose items we asked about).
+            focus_id = given if d.get("awaiting") != "which_item" else (
+                d.get("focus_orders") or [given])[0]
+            candidates = [o for o in orders if o["order_id"] == focus_id]
+            named = True
+            if not candidates:  # not theirs, or too old to list: the tool answers for it
+                flow = deps.flows.get(want)
+                call = self._flow_call(flow, state)  # type: ignore[arg-type]
+                return {"tool_calls": [call], "active_flow": want,
+                        "dialogue": dialogue.focus(d, None, want=None, awaiting=None)}
+        else:
+            candidates, named = dialogue.match_orders(
+                state["text"], orders, want, words, category_of,
+                choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
+            )
         flow = deps.flows.get(want)
         # A change is only made to an order the customer pointed at (by product, "my order",
         # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which.
         pointed = named or want not in _WRITE_INTENTS or dialogue.refers_to_order(state["text"])
         if len(candidates) == 1 and flow is not None and flow.tool and pointed:
-            order_id = candidates[0]["order_id"]
+            order = candidates[0]
+            order_id = order["order_id"]
             slots = dict(state.get("slots") or {}) | {"order_id": order_id}
-            call = self._flow_call(flow, {**state, "slots": slots})  # type: ignore[typeddict-item]
+            items: list[str] | None = None
+            if flow.tool == "start_return" and len({i["sku"] for i in order["items"]}) > 1:
+                picked = dialogue.items_named(state["text"], order, words, category_of)
+                if picked and len(picked) < len(order["items"]):
+                    items = sorted({order["items"][k]["sku"] for k in picked})
+                elif (not picked and order["status"] == "delivered"
+                      and dialogue.means_some(state["text"])):
+                    # Several things in the order and none named: ask which go back.
+                    reply = item_choice_reply(order, lang, deps.replies)
+                    return {"replies": [reply], "slots": slots, "active_flow": want,
+                            "dialogue": dialogue.focus(d, order_id, want=want,
+                                                       awaiting="which_item", choices=[])}
+            call = self._flow_call(flow, {**state, "slots": slots}, items)  # type: ignore[typeddict-item]
             return {"tool_calls": [call], "slots": slots, "active_flow": want,
                     "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[])}
         shown = (candidates or orders)[:5]
@@ -214,9 +242,12 @@ class OfflineBrain:
                                            choices=[o["order_id"] for o in shown])}
 
     @staticmethod
-    def _flow_call(flow: Flow, state: ConversationState) -> ToolCall:
+    def _flow_call(flow: Flow, state: ConversationState,
+                   items: list[str] | None = None) -> ToolCall:
         slots = state.get("slots") or {}
         args: dict[str, Any] = {s: slots[s] for s in flow.slots}
+        if items:
+            args["items"] = items
         if flow.tool == "start_return":
             # What the customer said while asking (this turn and the ones before) decides
             # whether the longer window for faulty products applies.
