@@ -68,6 +68,12 @@ _LEXICON: dict[str, str] = {
     "do5an": "دخان", "du5an": "دخان", "kahraba": "كهربا", "mnh": "منه", "minh": "منه",
     "wara": "ورا", "fih": "فيه", "feh": "فيه", "fiha": "فيها", "3ndi": "عندي", "3indi": "عندي",
     "3ndk": "عندك", "kaman": "كمان", "bkra": "بكرة", "bukra": "بكرة", "ams": "امس",
+    "tl8eeh": "تلغيه", "tlghih": "تلغيه", "tl8ih": "تلغيه", "tl8i": "تلغي", "mumkin": "ممكن",
+    "mmkn": "ممكن", "momkin": "ممكن", "tayeb": "طيب", "tyb": "طيب", "6ayeb": "طيب",
+    "ma3ad": "ما عاد", "m3ad": "ما عاد", "ab8ah": "ابغاه", "abghah": "ابغاه", "abih": "ابيه",
+    "a3rf": "اعرف", "a3ref": "اعرف", "dafa3t": "دفعت", "dfa3t": "دفعت", "tirja3": "ترجع",
+    "trja3": "ترجع", "tarja3": "ترجع", "wayed": "وايد", "7ag": "حق", "ha8": "حق",
+    "3shan": "عشان", "3ashan": "عشان", "ghali": "غالي", "shy": "شي", "shay": "شي",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",

@@ -91,7 +91,7 @@ _DENY = re.compile(
 KEEP = re.compile(
     r"\b(don'?t|dont|do not) (cancel|return|refund)|\bkeep (it|the order|them|my order)\b|"
     r"\bnever ?mind\b|\bforget (it|that)\b|(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|بلاش|"
-    r"غيرت رايي|لا تسوي|لا متلغيش|لا تلغيش)( |$)"
+    r"لا تسوي|لا متلغيش|لا تلغيش)( |$)"
 )
 # A hedge holds the decision: nothing changes until the customer says yes or no.
 _HESITATE = re.compile(
@@ -104,7 +104,8 @@ _YES_WORDS = frozenset(normalize(w) for w in (
     "yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
     "correct", "proceed", "absolutely", "definitely", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد",
     "تمام", "اوكي", "موافق", "يب", "اكد", "اكدت", "صح", "بلي", "بلي", "ايوه", "ايوه", "اه", "اه",
-    "طبعا", "يلا", "اوك", "اكيد",
+    "طبعا", "يلا", "اوك", "اكيد", "اكدي", "موافقة", "سوي", "سوو", "سويه", "سويها", "نفذ", "نفذي",
+    "كمل", "كملي", "اعتمد", "اعتمدي", "ابشر", "ماشي", "حاضر", "يس",
 ))
 
 
@@ -283,6 +284,10 @@ def match_orders(
     request (an active one to track, a pending one to cancel...).
     """
     pool = [o for o in orders if not choices or o["order_id"] in choices] or orders
+    paid = paid_with(text)
+    if paid:
+        # "the one I paid with Tabby": the payment method tells two like orders apart.
+        pool = [o for o in pool if o.get("payment_method") in paid] or pool
     if choices:
         for pos, pattern in _ORDINALS.items():
             if pattern.search(normalize(text)) and pos < len(pool):
@@ -315,6 +320,12 @@ _ALL = re.compile(r"\b(all|everything|the whole order|whole order|all of them|bo
                   r"(كله|كلها|كلهم|الطلب كامل|الطلب كله|جميعها|الكل|الاثنين|الاثنتين)")
 
 
+def picks_position(text: str) -> bool:
+    """"the second one", "الاخير", "my last order"."""
+    norm = normalize(text)
+    return bool(_LAST.search(norm)) or any(p.search(norm) for p in _ORDINALS.values())
+
+
 def means_all(text: str) -> bool:
     """"all of them", "الطلب كامل": the whole order."""
     return bool(_ALL.search(normalize(text)))
@@ -333,6 +344,20 @@ def means_some(text: str) -> bool:
 def refers_to_order(text: str) -> bool:
     """The message points at an order ("my order", "الطلب", "it"), not only at money or a wish."""
     return bool(_REFERENCE.search(normalize(text)))
+
+
+_PAID_WITH = {
+    "tabby": r"tabby|تابي", "tamara": r"tamara|تمارا", "mada": r"\bmada\b|مدي",
+    "apple_pay": r"apple ?pay|ابل باي|ابل بي", "stc_pay": r"stc ?pay|اس تي سي",
+    "cod": r"\bcod\b|cash on delivery|\bcash\b|كاش|نقد|عند الاستلام",
+    "visa": r"\bvisa\b|فيزا", "mastercard": r"master ?card|ماستر",
+}
+
+
+def paid_with(text: str) -> set[str]:
+    """Payment methods the text names ("اللي دفعته بتابي")."""
+    norm = normalize(text)
+    return {m for m, pattern in _PAID_WITH.items() if re.search(pattern, norm)}
 
 
 def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],

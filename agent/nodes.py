@@ -184,6 +184,11 @@ _NAMES_SOMETHING = re.compile(
     r"tabby|tamara|cash|cod|same[- ]day|express|iban)\b|"
     r"(الرياض|جده|الدمام|الخبر|مكه|المدينه|الطائف|ابها|تبوك|حائل|جازان|نجران|القصيم|بريده|"
     r"القري|قريه|مدي|فيزا|ماستر|البطاقه|ابل باي|تابي|تمارا|الكاش|كاش|نقد|الاستلام|نفس اليوم)")
+# Asking to complain, in so many words: the complaint (and its escalation rules) comes first.
+_COMPLAINS = re.compile(r"\b(complain|complaint|file a complaint)\b|(شكوي|اشتكي|بشتكي|اقدم شكوي)")
+_CALL_ME = re.compile(
+    r"\b(call me|contact me|get back to me|reach me|someone (call|contact)|hear back|callback)\b|"
+    r"(تتواصلون|تتصلون|تكلموني|يكلمني|يتصل|يتواصل|بتتصلون|بتتواصلون|بيكلمني|يرد علي|تردون)")
 _HYPOTHETICAL = re.compile(r"\b(what if|if i|if my|if it|if the|suppose|in case)\b|"
                            r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
@@ -204,8 +209,25 @@ def _read_in_context(
     slots = sense_["slots"]
     if _BOT_QUESTION.search(norm):
         return sense_ | {"intent": "bot_question", "confidence": 0.95}, d
-    if state.get("pending") and dialogue.act(text) is not None and len(norm.split()) <= 8:
-        return sense_, d  # a yes, no or "wait" to our confirmation question
+    if state.get("pending"):
+        pieces = dialogue.split_parts(text)
+        said = dialogue.act(pieces[0]) if pieces else None
+        if said is not None and len(pieces) > 1:
+            # "yes, confirm. and how long until the money is back?": the answer first, then
+            # the question, in the same reply.
+            rest = []
+            for piece in pieces[1:]:
+                guess = deps.understanding.classifier.predict(piece).best
+                if guess.intent not in _SMALL_TALK:
+                    rest.append(dialogue.Task(
+                        text=piece, intent=guess.intent, confidence=round(guess.confidence, 4),
+                        slots=deps.understanding.slots(piece), query=piece))
+            d["open_tasks"] = rest
+            return sense_ | {"intent": "affirm" if said == "affirm" else "deny",
+                             "confidence": 0.9, "part_text": pieces[0],
+                             "part_slots": deps.understanding.slots(pieces[0])}, d
+        if said is not None and len(norm.split()) <= 8:
+            return sense_, d  # a yes, no or "wait" to our confirmation question
     last_action = d.get("last_action")
     if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
@@ -215,6 +237,9 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
+    if d.get("callback") and _CALL_ME.search(norm):
+        # "so when will someone call me?" after a callback ticket: when, and the ticket.
+        return sense_ | {"intent": "callback_status", "confidence": 0.9}, d
     if d.get("last_outcome") in _REFUSALS and _WHAT_NOW.search(norm) and not slots.get("order_id"):
         # "what can I do then?" after "it can't be cancelled": the options the policy gives.
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
@@ -228,7 +253,9 @@ def _read_in_context(
         query = f"{d.get('topic_text') or ''} {text}".strip() if about == topic else text
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
-    if (mentions_fault(text) and intent not in _ORDER_INTENTS | {"warranty", "talk_to_human"}
+    complains = bool(_COMPLAINS.search(norm))
+    if not complains and (
+            mentions_fault(text) and intent not in _ORDER_INTENTS | {"warranty", "talk_to_human"}
             and not slots.get("order_id") or mentions_fault(text) and intent == "complaint"):
         # "the AC doesn't cool at all": a faulty product. Within 30 days of delivery it can go
         # back (actions.yaml); the return flow finds the order and applies the window.
@@ -256,11 +283,12 @@ def _read_in_context(
                 deps.settings.product_words_file)))
         if deps.flows.needs_knowledge(topic) and weak and not closing and brings:
             # "and the fridge?" after the delivery fee: the same question about another thing.
-            query = f"{d.get('topic_text') or ''} {text}".strip()
             return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
-                             "query": query, "followup": True}, d
+                             "query": _followup_query(text, d, deps, state["language"]),
+                             "followup": True}, d
         if topic in _ORDER_INTENTS and focus_order and weak and intent not in {
-                "thanks", "goodbye", "greeting", "affirm", "deny"}:
+                "thanks", "goodbye", "greeting", "affirm", "deny"} and not (
+                deps.flows.needs_knowledge(intent) and conf >= 0.3):
             return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
                              "followup": True}, d
     injected = "injection" in (state.get("guard_flags") or [])
@@ -272,6 +300,21 @@ def _read_in_context(
         return sense_ | {"intent": first["intent"], "confidence": first["confidence"],
                          "part_text": first["text"], "part_slots": first["slots"]}, d
     return sense_, d
+
+
+def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> str:
+    """What to search for "and the fridge?": the new thing, the facets the earlier question
+    asked (cost, time) and, for a large appliance, how the help centre names those."""
+    before = d.get("topic_text") or ""
+    asked = facets.asked(before)
+    if not asked:
+        return f"{before} {text}".strip()
+    words = dialogue.product_words(deps.settings.product_words_file)
+    extra = [facets.hint(f, lang) for f in asked]
+    large = deps.understanding.products.large_categories
+    if set(dialogue.categories_in(text, words)) & large:
+        extra.append(facets.LARGE_APPLIANCES["ar" if lang == "ar" else "en"])
+    return " ".join([text, *extra, facets.topic_words(before)])
 
 
 def _parts(text: str, deps: Deps, whole: tuple[str, float],
@@ -356,7 +399,11 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         "offered_human": False,
         "profile": profile,
     }
-    if decision.escalate:
+    rule = next((r for r in deps.policies.escalation.rules if r.id == decision.rule_id), None)
+    if decision.escalate and rule is not None and rule.answer_first:
+        # Answered first; the review after the reply hands over on the same rule.
+        update["wants_knowledge"] = True
+    elif decision.escalate:
         update["route"] = "handoff"
         await _audit(deps, state, "policy_gate", "escalate", decision.reason,
                      rule_id=decision.rule_id, policy_version=decision.policy_version,
@@ -782,8 +829,11 @@ async def _no_one_available(
             hours=hours_text(staffing, lang),
         )
     )
+    d = dialogue.of(state)
+    d["callback"] = {"ticket_id": ticket.id, "by": callback.isoformat()}
     # Nobody is coming: the assistant keeps helping in the meantime.
     return {"replies": replies, "mode": "assistant", "active_flow": None, "pending": None,
+            "dialogue": d,
             "human_requests": 0, "no_progress": 0, "low_retrieval": 0, "failures": 0}
 
 

@@ -66,8 +66,8 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
     status = data.get("status")
     method = data.get("payment_method")
     return {
-        "refund_timing": refund_timing(method, lang, book, paid=status not in _UNPAID_COD
-                                       or method != "cod"),
+        "refund_timing": refund_timing(method, lang, book, paid=not (
+            method == "cod" and status in _UNPAID_COD | {"cancelled"})),
         "payment_method": payment_label(method, lang, book),
         "order_id": data["order_id"],
         "items": items,
@@ -178,6 +178,9 @@ def outcome_reply(
     }
     if outcome == "outside_window":
         values["fault_note"] = _fault_note(data, lang, book)
+    if tool == "request_refund" and outcome == "not_refundable" and data.get("status") == "cancelled":
+        # A cancelled order is refunded by the cancellation itself: say when, for its method.
+        return book.reply("refund.after_cancel", lang, kind="order", data=data, **values)
     if tool == "list_orders" and outcome == "ok":
         values["lines"] = order_lines(data["orders"], lang, book)
         return book.reply("list.ok", lang, kind="orders", data=data, **values)

@@ -38,6 +38,7 @@ class Product(BaseModel):
     sku: str
     name: dict[str, str]
     category: str | None = None
+    large_appliance: bool = False
     aliases: list[str] = []
 
 
@@ -57,6 +58,8 @@ class ProductMatcher:
         self.products = products
         # Which kind of product each SKU is ("my fridge" finds an order by its category).
         self.category_of = {p.sku: p.category for p in products if p.category}
+        # Kinds of product with their own delivery fee and rules ("large appliances").
+        self.large_categories = {p.category for p in products if p.large_appliance and p.category}
         self._names: list[set[str]] = []
         for p in products:
             names = list(p.name.values()) + p.aliases

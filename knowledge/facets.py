@@ -38,6 +38,17 @@ _HINTS: dict[Facet, dict[str, str]] = {
 }
 
 
+# How the help centre names the products with their own delivery fee and rules.
+LARGE_APPLIANCES = {"en": "large appliances", "ar": "الأجهزة الكبيرة"}
+_STOP = re.compile(r"\b(and|the|to|how|much|long|does|it|take|is|what|a|for|of|in|do|you|i|my)\b|"
+                   r"(^| )(كم|و|ال|هل|في|من|الى|على|متي|وكم|يوم|ياخذ)( |$)")
+
+
+def topic_words(question: str) -> str:
+    """The earlier question without its question words ("fee to jeddah" -> "fee jeddah")."""
+    return " ".join(_STOP.sub(" ", normalize(question)).split())
+
+
 def asked(question: str) -> list[Facet]:
     norm = normalize(question)
     return [f for f, pattern in _ASKS.items() if pattern.search(norm)]

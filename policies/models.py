@@ -55,6 +55,8 @@ class EscalationRule(_Strict):
     # Why it was handed over, in a few plain words for the person taking it (the packet).
     label: str | None = Field(None, min_length=3, max_length=120)
     label_ar: str | None = Field(None, min_length=3, max_length=120)
+    # Answer the message first (e.g. what the privacy policy says), then hand over.
+    answer_first: bool = False
     when: Condition
     priority: Priority = "normal"
     skill: str = "general"

@@ -5,6 +5,7 @@ Deterministic and explainable: every reply names the template it came from.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,11 @@ _SWITCH_CONFIDENCE = 0.6
 _TICKET_CONFIDENCE = 0.5
 _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund"}
 _WRITE_TOOLS = {"cancel_order", "start_return", "request_refund"}
+# Questions about an order's return or refund, and the action that answers them for the order.
+_ABOUT_ORDER = {"refund_status": "request_refund", "return_request": "start_return"}
+_ACTIONS = {"cancel_order", "start_return", "request_refund", "track_order"}
+_WANTS = re.compile(r"\b(i want|i'?d like|i need|please|pls|want to)\b|"
+                    r"(ابي|ابغي|ابغا|ودي|بدي|عايز|عاوز|ارغب|اريد|حابب)")
 # "What can I do then?" after a refusal: what the policy offers instead.
 _ALTERNATIVES = {"not_cancellable": "cancel.alternatives", "outside_window": "return.alternatives",
                  "not_returnable": "return.alternatives_not_delivered",
@@ -63,6 +69,17 @@ class OfflineBrain:
                           quick_replies=book.quick(["talk_to_human"], lang),
                           data={"template": "ai_disclosure"})
             return {"replies": [reply]}
+        if intent == "callback_status":
+            cb = dialogue.of(state).get("callback") or {}
+            staffing = deps.policies.staffing
+            from agent.packet import local_time  # the same wording as the handoff notice
+            from datetime import datetime
+
+            reply = book.reply(
+                "handoff.callback_status", lang, ticket_id=cb.get("ticket_id"),
+                callback=local_time(datetime.fromisoformat(cb["by"]), staffing, lang),
+                within=arabic.count(int(staffing.callback.within_hours), "working_hour", lang))
+            return {"replies": [reply]}
         if intent == "alternatives":
             key = _ALTERNATIVES[dialogue.of(state).get("last_outcome") or ""]
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
@@ -83,7 +100,8 @@ class OfflineBrain:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
         d = dialogue.of(state)
         if (d.get("awaiting") in ("which_order", "which_item") and d.get("want")
-                and not switching and state.get("customer_id") and not state.get("part_replies")):
+                and not switching and state.get("customer_id") and not state.get("part_replies")
+                and _answers_which(state, deps)):
             # "the iphone one", "the second", "الثلاجة": an answer to "which order?".
             want = d["want"]
             return self._resolve_order(want, state, deps)
@@ -99,6 +117,21 @@ class OfflineBrain:
             return self._fallback(state, deps, lang)
 
         alts = sense["alternatives"]
+        names_own = bool(state.get("customer_id")) and (
+            bool(sense["slots"].get("order_id")) or _names_a_product(state, deps))
+        if names_own and intent in _ABOUT_ORDER and (
+                intent == "refund_status" or _WANTS.search(normalize(state["text"]))):
+            # "where's the money for the fryer I sent back?" from a signed-in customer is about
+            # their own order: the action's flow checks its state (refunded, returned...).
+            intent = _ABOUT_ORDER[intent]
+            conf = max(conf, 0.6)
+        elif names_own and alts and conf < 0.6:
+            pair = {intent, alts[0]["intent"]}
+            action = next((i for i in pair if i in _ACTIONS), None)
+            if action and pair - {action} <= set(_ABOUT_ORDER):
+                # Between doing it and asking about it, a customer naming their own order or
+                # product wants it done (the flow still asks for a yes).
+                intent, conf = action, max(conf, 0.6)
         upset = _level(state) >= 2
         if (
             not upset  # an upset customer gets our best guess, not another question
@@ -212,6 +245,14 @@ class OfflineBrain:
                 state["text"], orders, want, words, category_of,
                 choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
             )
+            sku = (state.get("sense") or {}).get("slots", {}).get("product")
+            if sku:
+                # The catalogue knows exactly which product ("the JBL speaker"): only orders
+                # holding it, and none in its place when no order does.
+                candidates = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
+                named = True
+            elif not named and _names_a_product(state, deps):
+                candidates = []
         flow = deps.flows.get(want)
         # A change is only made to an order the customer pointed at (by product, "my order",
         # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which.
@@ -322,6 +363,22 @@ class OfflineBrain:
         else:
             reply = deps.replies.reply("not_understood", lang, quick=_MENU)
         return {"replies": [reply], "failures": state.get("failures", 0) + 1}
+
+
+def _answers_which(state: ConversationState, deps: "Deps") -> bool:
+    """An answer to "which order/item?": an order number, a product, a position, "the last
+    one", a payment method, "all", or a short reply. A new question is not one."""
+    text = state["text"]
+    return bool(
+        (state.get("sense") or {}).get("slots", {}).get("order_id")
+        or _names_a_product(state, deps) or dialogue.paid_with(text) or dialogue.means_all(text)
+        or dialogue.picks_position(text) or len(text.split()) <= 3)
+
+
+def _names_a_product(state: ConversationState, deps: "Deps") -> bool:
+    words = dialogue.product_words(deps.settings.product_words_file)
+    return bool((state.get("sense") or {}).get("slots", {}).get("product")) or bool(
+        dialogue.categories_in(state["text"], words))
 
 
 def _needs_resolving(state: ConversationState, deps: "Deps") -> bool:
