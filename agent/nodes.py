@@ -16,6 +16,7 @@ from agent.deps import Deps
 from agent.outcomes import outcome_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
+from tools.contact import to_ascii_digits
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge import facets
 from knowledge.normalize import normalize
@@ -592,7 +593,11 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     update: dict[str, Any] = {}
     llm_ids = _pending_llm_call_ids(state)
     messages = []
+    named = _named_orders(state)
     for call in state.get("tool_calls") or []:
+        # A model's arguments are checked against what the customer pointed at; the offline
+        # engine resolves orders from the customer's own words.
+        session.named_orders = named if call["id"] in llm_ids else None
         outcome = await deps.toolbox.run(call["name"], call["args"], session)
         if outcome.verified_customer_id:
             session.customer_id = outcome.verified_customer_id
@@ -628,6 +633,22 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
 
 
 _PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
+_ORDER_IN_TEXT = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+def _named_orders(state: ConversationState) -> set[str]:
+    """Orders the customer typed, or that are in focus, or that they were shown."""
+    named = set((state.get("dialogue") or {}).get("focus_orders") or [])
+    for text in state.get("customer_texts") or []:
+        named |= {f"RW-{m}" for m in _ORDER_IN_TEXT.findall(to_ascii_digits(text))}
+    if (state.get("slots") or {}).get("order_id"):
+        named.add(state["slots"]["order_id"])
+    for result in state.get("tool_results") or []:
+        data = result.get("data") or {}
+        named |= {o["order_id"] for o in data.get("orders") or []}
+        if data.get("order_id"):
+            named.add(data["order_id"])
+    return named
 _INTENT_OF_TOOL = {"track_shipment": "track_order", "cancel_order": "cancel_order",
                    "start_return": "start_return", "request_refund": "request_refund",
                    "get_order": "track_order"}

@@ -35,6 +35,7 @@ _GENERIC = {
     "mismatch": "verify_mismatch",
     "locked": "verify_locked",
     "changed": "order_changed",
+    "not_named": "order_not_named",
 }
 _MAX_PASSAGE_CHARS = 700
 

@@ -193,3 +193,34 @@ def test_openai_compatible_embeddings_for_the_knowledge_index(data_dir, stub, tm
     assert top.anchor == "parking"
     sent = [r for r in model.requests if "input" in r]
     assert sent and all(r["model"] == settings.openai_embedding_model for r in sent)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_model_sees_the_dialogue_state(llm_api, lang):
+    client, model, _ = llm_api
+    cid = start(client, lang)
+    post = lambda t: client.post(f"/v1/conversations/{cid}/messages", json={"text": t}).json()
+    post(CASES[lang][0])  # verified and tracked
+    post("شكرا" if lang == "ar" else "thanks")
+    system = next(m["content"] for m in model.requests[-1]["messages"] if m["role"] == "system")
+    assert "DIALOGUE STATE" in system and CASES[lang][1] in system
+    assert "last action on an order: track_order" in system
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_model_cannot_change_an_order_the_customer_never_named(llm_api, lang):
+    client, model, settings = llm_api
+    cid = start(client, lang)
+    post = lambda t: client.post(f"/v1/conversations/{cid}/messages", json={"text": t}).json()
+    post("طلبي RW-100316 وجوالي 0501234567" if lang == "ar" else
+         "order RW-100316, phone 0501234567")  # verified as C1001
+    model.evil_order = "RW-100295"  # C1001's own processing order, never mentioned
+    post("ابي الغي" if lang == "ar" else "i want to cancel")
+    post("نعم" if lang == "ar" else "yes")
+    with sqlite3.connect(settings.data_dir / "cx.db") as db:
+        assert db.execute("select status from orders where id='RW-100295'").fetchone()[0] == \
+            "processing"
+        refused = db.execute(
+            "select reason from audit_log where conversation_id=? and action='cancel_order' "
+            "and allowed=0", (cid,)).fetchall()
+    assert refused and "did not name" in refused[0][0]

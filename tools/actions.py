@@ -32,6 +32,10 @@ class Session(BaseModel):
     verify_failures: int = 0
     # "<tool>:<order id>" the customer explicitly confirmed this turn, if any.
     confirmed: str | None = None
+    # Orders the customer named or was shown in this conversation. When set (a model chose
+    # the arguments), a change to any other order is refused: never on an order the customer
+    # did not point at.
+    named_orders: set[str] | None = None
 
 
 class _Args(BaseModel):
@@ -269,6 +273,12 @@ class Toolbox:
             return await self._refuse(
                 name, args, session, "not_found", reason, order_id=args.order_id
             )
+        spec = TOOLS.get(name)
+        if (session.named_orders is not None and spec is not None and spec.tier == "write"
+                and order.id not in session.named_orders):
+            return await self._refuse(
+                name, args, session, "not_named",
+                "the customer did not name this order in the conversation", order_id=order.id)
         return order
 
     # --- read tools ------------------------------------------------------------------------
