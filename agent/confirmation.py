@@ -33,7 +33,8 @@ _FILLER = {
     "عليه", "yalla", "يلا", "اوكي", "ok", "عادي", "كمل", "go", "for", "ahead", "with", "request",
     "and", "then", "و", "اكده", "خلاص", "ارجاع", "الاسترجاع", "استرجاع", "الطلبيه", "تحتاج",
     "تاكيد", "التاكيد", "لو", "اذا", "وحده", "واحد", "غلايه", "الحين", "بس", "يا", "نوره", "noura",
-    "please", "now", "it", "cancellation", "return", "refund", "booking", "pickup", "go",
+    "please", "now", "it", "cancellation", "return", "refund", "booking", "pickup", "go", "of",
+    "الاثنين", "كلهم", "all",
 }
 _MAX_WORDS = 8
 _WORD = re.compile(r"[\w']+", re.U)

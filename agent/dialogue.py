@@ -194,7 +194,7 @@ _ORDINALS = {
     2: re.compile(r"\b(third|3rd)\b|(الثالث|الثالثه)"),
 }
 # Statuses each request is usually about, when the customer names no order.
-# Tiers, most likely first: "where is my order" means the one on its way before one that is
+# Defaults for intents whose catalogue flow sets no `statuses`. Tiers, most likely first: "where is my order" means the one on its way before one that is
 # still being prepared; "refund my order" the one that came back before one still at home.
 INTENT_TIERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "track_order": (("out_for_delivery", "shipped"), ("processing", "pending")),
@@ -208,8 +208,9 @@ INTENT_TIERS: dict[str, tuple[tuple[str, ...], ...]] = {
 INTENT_STATUSES = {k: tuple(s for tier in v for s in tier) for k, v in INTENT_TIERS.items()}
 
 
-def _by_tier(orders: list[dict[str, Any]], intent: str | None) -> list[dict[str, Any]]:
-    for tier in INTENT_TIERS.get(intent or "", ()):
+def _by_tier(orders: list[dict[str, Any]], intent: str | None,
+             tiers: tuple[tuple[str, ...], ...] | None = None) -> list[dict[str, Any]]:
+    for tier in tiers if tiers is not None else INTENT_TIERS.get(intent or "", ()):
         hits = [o for o in orders if o["status"] in tier]
         if hits:
             return hits
@@ -274,7 +275,7 @@ def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
 def match_orders(
     text: str, orders: list[dict[str, Any]], intent: str | None,
     words: dict[str, tuple[str, ...]], category_of: dict[str, str],
-    choices: list[str] | None = None,
+    choices: list[str] | None = None, tiers: tuple[tuple[str, ...], ...] | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """The customer's orders `text` may mean, best first, and whether the text named a product.
 
@@ -302,11 +303,11 @@ def match_orders(
     if scored:
         top = max(s for s, _ in scored)
         named = [o for s, o in scored if s == top]
-        return (_by_tier(named, intent) or named), True
+        return (_by_tier(named, intent, tiers) or named), True
     if _LAST.search(normalize(text)):
         return pool[:1], False
-    if intent in INTENT_TIERS:
-        return _by_tier(pool, intent), False
+    if tiers is not None or intent in INTENT_TIERS:
+        return _by_tier(pool, intent, tiers), False
     return pool, False
 
 

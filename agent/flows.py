@@ -8,6 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, RootModel, model_validator
 
 from tools.actions import TOOLS
+from tools.models import OrderStatus
 
 SLOT_NAMES = {"order_id", "contact"}
 
@@ -23,6 +24,15 @@ class Flow(BaseModel):
     identity: bool = False
     replies: str | None = None
     handoff: bool = False
+    # Following a conversation (agent/dialogue.py). `statuses`: which of a signed-in customer's
+    # orders "my order" means for this request, most likely first (a list of tiers, e.g.
+    # [[out_for_delivery, shipped], [processing, pending]]). `followup`: a short message
+    # after this intent's answer ("and the fridge?") asks the same question about something
+    # else (knowledge flows; default true). `about`: after this action is done, a question
+    # about it ("is the pickup free?") goes to this knowledge intent instead of repeating it.
+    statuses: list[list[str]] | None = None
+    followup: bool = True
+    about: str | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> "Flow":
@@ -38,6 +48,20 @@ class Flow(BaseModel):
 
 
 class Flows(RootModel[dict[str, Flow]]):
+    @model_validator(mode="after")
+    def _references(self) -> "Flows":
+        known = {s.value for s in OrderStatus}
+        for name, flow in self.root.items():
+            if flow.about is not None:
+                target = self.root.get(flow.about)
+                if target is None or not target.knowledge:
+                    raise ValueError(f"{name}: about {flow.about!r} is not a knowledge intent")
+            for tier in flow.statuses or []:
+                unknown = set(tier) - known
+                if unknown:
+                    raise ValueError(f"{name}: unknown order statuses {sorted(unknown)}")
+        return self
+
     @classmethod
     def load(cls, path: Path) -> "Flows":
         return cls.model_validate(yaml.safe_load(path.read_text("utf-8")))
@@ -52,6 +76,20 @@ class Flows(RootModel[dict[str, Flow]]):
     def needs_knowledge(self, intent: str) -> bool:
         flow = self.root.get(intent)
         return flow is not None and flow.knowledge
+
+    def tiers(self, intent: str) -> tuple[tuple[str, ...], ...] | None:
+        flow = self.root.get(intent)
+        if flow is None or flow.statuses is None:
+            return None
+        return tuple(tuple(t) for t in flow.statuses)
+
+    def follows_up(self, intent: str) -> bool:
+        flow = self.root.get(intent)
+        return flow is not None and flow.knowledge and flow.followup
+
+    def about(self, intent: str) -> str | None:
+        flow = self.root.get(intent)
+        return flow.about if flow else None
 
     def prefix_for_tool(self, tool: str) -> str | None:
         """Template prefix of the flow that runs `tool` (for outcomes reached outside it)."""

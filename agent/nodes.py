@@ -170,9 +170,6 @@ _MONEY_WHEN = re.compile(
 # Intents that act on one of the customer's orders, and those answered from the knowledge base.
 _ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund"}
 _CONTEXT_CONFIDENCE = 0.75
-# After an action, a question about it goes to the knowledge base's topic for that action.
-_ABOUT = {"start_return": "return_request", "request_refund": "refund_status",
-          "cancel_order": "change_address"}
 _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم ياخذ|كم يوم|كم تاخذ|"
                    r"امتي|ايمتي|امتا|بعد كم|للحين|كم مده|كم المده)")
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
@@ -268,10 +265,11 @@ def _read_in_context(
         # "how long until I see it on my card?" about the order just cancelled or refunded.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only"):
+        about = deps.flows.about(topic)
         if (topic == last_action and intent == topic and d.get("last_outcome") == "ok"
-                and _QUESTION.search(norm) and topic in _ABOUT and not slots.get("order_id")):
+                and _QUESTION.search(norm) and about and not slots.get("order_id")):
             # "is the pickup free?" after a booked return: a question about it, not a new one.
-            return sense_ | {"intent": _ABOUT[topic], "query": text, "followup": True}, d
+            return sense_ | {"intent": about, "query": text, "followup": True}, d
         continues = bool(dialogue.CONTINUES.search(norm)) and not slots.get("order_id")
         weak = (conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
                 or (continues and intent not in _ORDER_INTENTS and conf < 0.9))
@@ -282,7 +280,7 @@ def _read_in_context(
             sense_["slots"].get("product") or facets.asked(text) or _NAMES_SOMETHING.search(norm)
             or dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file)))
-        if deps.flows.needs_knowledge(topic) and weak and not closing and brings:
+        if deps.flows.follows_up(topic) and weak and not closing and brings:
             # "and the fridge?" after the delivery fee: the same question about another thing.
             return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                              "query": _followup_query(text, d, deps, state["language"]),
@@ -546,18 +544,19 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         named = state["sense"]["slots"].get("order_id")
         other_order = bool(named) and named != pending["args"].get("order_id")
         said = dialogue.act(state["text"])
+        settled = _resume_deferred(dialogue.of(state))
         if said == "deny" and not other_order:
             # "no wait, keep it", "خلاص لا تلغيه": nothing changes, and we say so.
             reply = deps.replies.reply(
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1,
-                    "dialogue": dialogue.of(state) | {"awaiting": None}}
+                    "dialogue": settled}
         if confirmation.is_yes(state["text"]) and not other_order:
             # The explicit yes is recognised by the graph, never taken from a model's word.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
-                    "rounds": rounds + 1, "dialogue": dialogue.of(state) | {"awaiting": None}}
+                    "rounds": rounds + 1, "dialogue": settled}
         if said == "hesitate" and not other_order:
             reply = deps.replies.reply(f"confirm.hold", lang,
                                        order_id=pending["args"].get("order_id"), quick=["yes", "no"])
@@ -579,6 +578,16 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
     return update | {"rounds": rounds + 1}
+
+
+def _resume_deferred(d: dialogue.Dialogue) -> dialogue.Dialogue:
+    """The confirmation is settled: a change held back from the same message comes next."""
+    d = dialogue.Dialogue(**d)  # type: ignore[typeddict-item]
+    d["awaiting"] = None
+    if d.get("deferred"):
+        d["open_tasks"] = [d["deferred"]] + list(d.get("open_tasks") or [])  # type: ignore[list-item]
+        d["deferred"] = None
+    return d
 
 
 async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:

@@ -244,6 +244,7 @@ class OfflineBrain:
             candidates, named = dialogue.match_orders(
                 state["text"], orders, want, words, category_of,
                 choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
+                tiers=deps.flows.tiers(want),
             )
             sku = (state.get("sense") or {}).get("slots", {}).get("product")
             if sku:
