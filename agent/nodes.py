@@ -215,6 +215,8 @@ def _read_in_context(
             # the question, in the same reply.
             rest = []
             for piece in pieces[1:]:
+                if dialogue.act(piece) is not None:
+                    continue  # "no... don't cancel it": still the same answer
                 guess = deps.understanding.classifier.predict(piece).best
                 if guess.intent not in _SMALL_TALK:
                     rest.append(dialogue.Task(

@@ -151,8 +151,8 @@ def _fault_note(data: dict[str, Any], lang: Lang, book: ReplyBook) -> str:
 def item_choice_reply(order: dict[str, Any], lang: Lang, book: ReplyBook) -> Reply:
     """Ask which of the order's items go back, one button per item and one for all."""
     quick = [QuickReply(label=i["name"][lang][:60], text=i["name"][lang]) for i in order["items"]]
-    quick.append(QuickReply(label=book.label("quick.all_items", lang),
-                            text=book.label("quick.all_items", lang)))
+    quick.append(QuickReply(label=book.label("all_items", lang),
+                            text=book.label("all_items", lang)))
     sep = "، " if lang == "ar" else ", "
     reply = book.reply("which_item", lang, data={"order_id": order["order_id"]},
                        order_id=order["order_id"],
