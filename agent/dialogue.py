@@ -208,7 +208,7 @@ INTENT_TIERS: dict[str, tuple[tuple[str, ...], ...]] = {
 INTENT_STATUSES = {k: tuple(s for tier in v for s in tier) for k, v in INTENT_TIERS.items()}
 
 
-def _by_tier(orders: list[dict[str, Any]], intent: str | None,
+def by_tier(orders: list[dict[str, Any]], intent: str | None,
              tiers: tuple[tuple[str, ...], ...] | None = None) -> list[dict[str, Any]]:
     for tier in tiers if tiers is not None else INTENT_TIERS.get(intent or "", ()):
         hits = [o for o in orders if o["status"] in tier]
@@ -303,11 +303,11 @@ def match_orders(
     if scored:
         top = max(s for s, _ in scored)
         named = [o for s, o in scored if s == top]
-        return (_by_tier(named, intent, tiers) or named), True
+        return (by_tier(named, intent, tiers) or named), True
     if _LAST.search(normalize(text)):
         return pool[:1], False
     if tiers is not None or intent in INTENT_TIERS:
-        return _by_tier(pool, intent, tiers), False
+        return by_tier(pool, intent, tiers), False
     return pool, False
 
 

@@ -184,6 +184,9 @@ _NAMES_SOMETHING = re.compile(
     r"القري|قريه|مدي|فيزا|ماستر|البطاقه|ابل باي|تابي|تمارا|الكاش|كاش|نقد|الاستلام|نفس اليوم)")
 # Asking to complain, in so many words: the complaint (and its escalation rules) comes first.
 _COMPLAINS = re.compile(r"\b(complain|complaint|file a complaint)\b|(شكوي|اشتكي|بشتكي|اقدم شكوي)")
+_HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
+                    r"available|working hours)\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
+                    r"متي يداومون|اوقات العمل|متاحين|متوفرين)")
 _CALL_ME = re.compile(
     r"\b(call me|contact me|get back to me|reach me|someone (call|contact)|hear back|callback)\b|"
     r"(تتواصلون|تتصلون|تكلموني|يكلمني|يتصل|يتواصل|بتتصلون|بتتواصلون|بيكلمني|يرد علي|تردون)")
@@ -237,6 +240,9 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
+    if intent == "talk_to_human" and _HOURS.search(norm):
+        # "when are your staff available?" asks about the team's hours, not for a person now.
+        return sense_ | {"intent": "support_info", "knowledge_only": True}, d
     if d.get("callback") and _CALL_ME.search(norm):
         # "so when will someone call me?" after a callback ticket: when, and the ticket.
         return sense_ | {"intent": "callback_status", "confidence": 0.9}, d
@@ -254,9 +260,9 @@ def _read_in_context(
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
     complains = bool(_COMPLAINS.search(norm))
-    if not complains and (
-            mentions_fault(text) and intent not in _ORDER_INTENTS | {"warranty", "talk_to_human"}
-            and not slots.get("order_id") or mentions_fault(text) and intent == "complaint"):
+    if not complains and mentions_fault(text) and (
+            intent not in {"start_return", "request_refund", "warranty", "talk_to_human"}
+            and not slots.get("order_id") or intent in {"complaint", "cancel_order"}):
         # "the AC doesn't cool at all": a faulty product. Within 30 days of delivery it can go
         # back (actions.yaml); the return flow finds the order and applies the window.
         return sense_ | {"intent": "start_return", "confidence": max(conf, 0.6),
@@ -289,7 +295,8 @@ def _read_in_context(
                              "followup": True}, d
         if topic in _ORDER_INTENTS and focus_order and weak and intent not in {
                 "thanks", "goodbye", "greeting", "affirm", "deny"} and not (
-                deps.flows.needs_knowledge(intent) and conf >= 0.3):
+                deps.flows.needs_knowledge(intent) and conf >= 0.3) and not (
+                intent in _ORDER_INTENTS and intent != topic):
             return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
                              "followup": True}, d
     injected = "injection" in (state.get("guard_flags") or [])
@@ -472,6 +479,8 @@ async def _facts(
 
 def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
     sense_ = state["sense"]
+    if sense_.get("knowledge_only"):
+        return True
     if state.get("pending") and (
         sense_["intent"] in {"affirm", "deny"}
         or confirmation.is_yes(state["text"])
@@ -501,6 +510,7 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     query = sense_.get("query") or state["text"]
     result = await asyncio.to_thread(deps.knowledge.search, query, 5, topics)
     if result.passages:
+        result.passages = _facet_first(query, result.passages, deps, state["language"])
         result.supplements = await asyncio.to_thread(
             _supplements, deps, query, result, state["language"], topics)
         top_topics = set(result.passages[0].chunk.topics)
@@ -509,6 +519,27 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         # answer as much as the more confident of them.
         result.confidence = max(result.confidence, support)
     return {"retrieval": result.model_dump()}
+
+
+_NEAR_TIE = 0.97
+
+
+def _facet_first(query: str, passages: list[Any], deps: Deps, lang: str) -> list[Any]:
+    """Of passages scored nearly alike, the one whose own question asks what the customer
+    asks ("How much is delivery?" for "how much is shipping?") comes first."""
+    wanted = set(facets.asked(query))
+    if not wanted or len(passages) < 2:
+        return passages
+    top = passages[0].score
+    for k, passage in enumerate(passages[1:4], 1):
+        if passage.score < top * _NEAR_TIE:
+            break
+        chunk = deps.knowledge.counterpart(passage.chunk, lang)  # type: ignore[arg-type]
+        first = deps.knowledge.counterpart(passages[0].chunk, lang)  # type: ignore[arg-type]
+        if wanted <= set(facets.asked(chunk.title)) and not wanted <= set(
+                facets.asked(first.title)):
+            return [passage] + passages[:k] + passages[k + 1:]
+    return passages
 
 
 def _supplements(deps: Deps, query: str, result: Any, lang: str,

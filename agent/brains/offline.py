@@ -250,7 +250,8 @@ class OfflineBrain:
             if sku:
                 # The catalogue knows exactly which product ("the JBL speaker"): only orders
                 # holding it, and none in its place when no order does.
-                candidates = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
+                holding = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
+                candidates = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
                 named = True
             elif not named and _names_a_product(state, deps):
                 candidates = []
