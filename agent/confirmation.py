@@ -44,6 +44,12 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
 
+# Words a yes to a pending change may carry besides the usual ones ("yes do it now").
+ACTION_WORDS = frozenset(normalize(w) for w in (
+    "only", "just", "bas", "بس", "فقط", "do", "it", "now", "الحين", "سوي", "سويه", "نفذ",
+))
+
+
 # Words a yes to our offer of a person may carry ("sure, connect me", "ايه حولني").
 CONNECT = frozenset(normalize(w) for w in (
     "connect", "me", "transfer", "to", "a", "an", "person", "human", "agent", "someone",

@@ -184,6 +184,9 @@ _NAMES_SOMETHING = re.compile(
     r"القري|قريه|مدي|فيزا|ماستر|البطاقه|ابل باي|تابي|تمارا|الكاش|كاش|نقد|الاستلام|نفس اليوم)")
 # Asking to complain, in so many words: the complaint (and its escalation rules) comes first.
 _COMPLAINS = re.compile(r"\b(complain|complaint|file a complaint)\b|(شكوي|اشتكي|بشتكي|اقدم شكوي)")
+_PRAISE = re.compile(r"\b(nice|great|amazing|awesome|excellent|fantastic|kind|helpful|polite|"
+                     r"thank|thanks|appreciate|well done|good job)\b|(رائع|ممتاز|كفو|شكرا|مشكور|"
+                     r"يعطيك العافيه|محترم|خدوم|ما قصر|ما قصرتوا|الله يعطيه|حلو|جميل)")
 _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
                     r"available|working hours)\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين)")
@@ -246,6 +249,15 @@ def _read_in_context(
     if d.get("callback") and _CALL_ME.search(norm):
         # "so when will someone call me?" after a callback ticket: when, and the ticket.
         return sense_ | {"intent": "callback_status", "confidence": 0.9}, d
+    complaint_words = bool(_COMPLAINS.search(norm))
+    if intent == "complaint" and not complaint_words:
+        level = sense_["frustration"].get("level", "calm")
+        if _PRAISE.search(norm) and level == "calm":
+            # "the delivery guy was super nice": praise, not a complaint to file.
+            return sense_ | {"intent": "thanks", "confidence": 0.8}, d
+        if d.get("last_outcome") in _REFUSALS and not slots.get("order_id"):
+            # "just make an exception" after a refusal: the options the policy gives.
+            return sense_ | {"intent": "alternatives", "confidence": 0.8}, d
     if d.get("last_outcome") in _REFUSALS and _WHAT_NOW.search(norm) and not slots.get("order_id"):
         # "what can I do then?" after "it can't be cancelled": the options the policy gives.
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
@@ -599,6 +611,12 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1}
+        if said == "affirm" and not other_order and _same_thing(state, deps, pending):
+            # "yes cancel headphones only", "ايه الغي سوني": a yes that names the very order
+            # (or its product) in the question is the explicit yes.
+            call = tool_call(pending["tool"], pending["args"])
+            return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
+                    "rounds": rounds + 1, "dialogue": settled}
         if (intent == "affirm" or said == "affirm") and not other_order:
             # Sounds like consent but is not an explicit yes: ask again rather than act.
             again = outcome_reply(
@@ -611,6 +629,21 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
     return update | {"rounds": rounds + 1}
+
+
+def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
+    """A short yes whose other words name the pending order's own product (or nothing)."""
+    text = state["text"]
+    if len(text.split()) > 8 or "?" in text or "؟" in text:
+        return False
+    words = dialogue.product_words(deps.settings.product_words_file)
+    order = {"items": pending["data"].get("items") or []}
+    named_kinds = dialogue.categories_in(text, words)
+    sku = (state.get("sense") or {}).get("slots", {}).get("product")
+    if not named_kinds and not sku:
+        return confirmation.is_yes(text, confirmation.ACTION_WORDS)
+    return bool(dialogue.items_named(text, order, words,
+                                     deps.understanding.products.category_of))
 
 
 def _resume_deferred(d: dialogue.Dialogue) -> dialogue.Dialogue:

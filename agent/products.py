@@ -22,6 +22,7 @@ from knowledge.normalize import normalize
 # Words that describe any product and so never identify one (normalised forms).
 _GENERIC = set(normalize(
     "gb tb l kg cm mm w inch with series gen wireless smart portable electric "
+    "by and the of for in on to from a an at or door side top mount front load "
     "سعه جيجابايت تيرابايت لتر كجم سم ملم واط بوصه مقاس ذاكره مع بدقه الفئه الجيل"
 ).split())
 _TOKEN = re.compile(r"[0-9a-z]+(?:[.][0-9]+)?|[\u0621-\u064a]+")
