@@ -19,6 +19,7 @@ from typing import Any, Literal, TypedDict
 
 import yaml
 
+from agent.products import tokens as _tokens
 from knowledge.normalize import normalize
 
 Act = Literal["affirm", "deny", "hesitate"]
@@ -183,7 +184,6 @@ def split_parts(text: str) -> list[str]:
 
 # --- which of the customer's orders --------------------------------------------------------------
 
-_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب")
 _LAST = re.compile(
     r"\b(last|latest|recent|newest|most recent)\b|(اخر|اخر|احدث)\s*(طلب|طلبيه|اوردر)|طلبي الاخير|"
     r"الطلب الاخير"
@@ -221,17 +221,6 @@ def by_tier(orders: list[dict[str, Any]], intent: str | None,
 def product_words(path: Path) -> dict[str, tuple[str, ...]]:
     raw = yaml.safe_load(path.read_text("utf-8")) or {}
     return {cat: tuple(normalize(str(w)) for w in words) for cat, words in raw.items()}
-
-
-def _tokens(text: str) -> set[str]:
-    out: set[str] = set()
-    for tok in re.findall(r"[0-9a-z]+|[\u0621-\u064a]+", normalize(text)):
-        out.add(tok)
-        for prefix in _PREFIXES:
-            if tok.startswith(prefix) and len(tok) - len(prefix) >= 3:
-                out.add(tok[len(prefix):])
-                break
-    return out
 
 
 def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:

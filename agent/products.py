@@ -43,7 +43,8 @@ class Product(BaseModel):
     aliases: list[str] = []
 
 
-def _tokens(text: str) -> set[str]:
+def tokens(text: str) -> set[str]:
+    """Normalised words of `text`, each also without an Arabic clitic ("بالثلاجه" -> "ثلاجه")."""
     out: set[str] = set()
     for tok in _TOKEN.findall(normalize(text)):
         out.add(tok)
@@ -64,7 +65,7 @@ class ProductMatcher:
         self._names: list[set[str]] = []
         for p in products:
             names = list(p.name.values()) + p.aliases
-            self._names.append(set().union(*(_tokens(n) for n in names)) - _GENERIC)
+            self._names.append(set().union(*(tokens(n) for n in names)) - _GENERIC)
         df = Counter(t for toks in self._names for t in toks)
         n = max(len(products), 1)
         self._idf = {t: math.log((n + 1) / c) for t, c in df.items()}
@@ -80,7 +81,7 @@ class ProductMatcher:
         return cls([Product.model_validate(p) for p in raw])
 
     def find(self, text: str) -> Product | None:
-        said = _tokens(text)
+        said = tokens(text)
         best: tuple[float, float, int] | None = None
         for k, name in enumerate(self._names):
             hit = name & said

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
-from agent.dialogue import Dialogue, Task
+from agent.dialogue import Dialogue
 
 Lang = Literal["ar", "en"]
 Mode = Literal["assistant", "waiting_human", "human", "closed"]
