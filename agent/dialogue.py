@@ -205,7 +205,6 @@ INTENT_TIERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "request_refund": (("returned", "return_requested"), ("delivered",)),
     "refund_status": (("returned", "return_requested"), ("refunded", "cancelled")),
 }
-INTENT_STATUSES = {k: tuple(s for tier in v for s in tier) for k, v in INTENT_TIERS.items()}
 
 
 def by_tier(orders: list[dict[str, Any]], intent: str | None,

@@ -21,7 +21,7 @@ from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge import facets
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
-from policies.privacy import find_pii
+from policies.privacy import has_secret, redact_secrets
 from tools.actions import Session
 from tools.backend import new_id, now
 from tools.models import AuditRecord, Handoff, HandoffPacket, Ticket
@@ -33,19 +33,6 @@ _INJECTION = re.compile(
     re.I,
 )
 _SMALL_TALK = {"greeting", "thanks", "goodbye", "affirm", "deny"}
-_SECRETS = {"card", "secret_code"}
-_SECRET_LABELS = {"card": "[card]", "secret_code": "[code]"}
-
-
-def redact_secrets(text: str) -> str:
-    """`text` with card numbers and CVV/OTP codes masked (emails and phones are kept: the
-    customer gives them to be verified)."""
-    out, pos = [], 0
-    for start, end, kind in find_pii(text):
-        if kind in _SECRETS:
-            out += [text[pos:start], _SECRET_LABELS[kind]]
-            pos = end
-    return "".join(out) + text[pos:]
 _KEEP_TEXTS = 10
 _TOPIC_HINT_CONFIDENCE = 0.2
 
@@ -82,8 +69,7 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             lang, switched = "ar", False
         elif not override and not locked:
             lang, switched = current, False
-    if any(kind in _SECRETS for _, _, kind in find_pii(text)) or any(
-            label in text for label in _SECRET_LABELS.values()):
+    if has_secret(text):
         # A card number or one-time code must never be read as an order number, kept or
         # repeated: it is masked before anything reads it, and the customer is warned.
         flags.append("secret")

@@ -28,6 +28,7 @@ from agent.state import Reply, fresh_turn
 from knowledge.embeddings import E5Embeddings, OpenAIEmbeddings
 from knowledge.index import KnowledgeIndex, open_collection
 from policies.engine import Policies
+from policies.privacy import redact_secrets
 from settings import Settings
 from tools.actions import Toolbox
 from tools.backend import SqlCommerceBackend
@@ -237,8 +238,6 @@ class Assistant:
             raise UnknownConversation(conversation_id)
         # The customer's words are stored before anything can fail; a pasted card number or
         # one-time code never is (privacy.yaml, never_ask).
-        from agent.nodes import redact_secrets
-
         text = redact_secrets(text)
         msg = await self.store.append(conversation_id, "customer", text)
         await self.publish(conversation_id, "message", msg.model_dump(mode="json"),

@@ -271,3 +271,24 @@ def redact(text: str, policy: PrivacyPolicy) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+# What must never be kept at all, even in the product's own store (privacy.yaml, never_ask):
+# emails and phones stay, because the customer gives them to be verified.
+_SECRETS: dict[PiiKind, str] = {"card": "[card]", "secret_code": "[code]"}
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with card numbers and CVV/OTP codes masked, everything else as written."""
+    out, pos = [], 0
+    for start, end, kind in find_pii(text):
+        if kind in _SECRETS:
+            out += [text[pos:start], _SECRETS[kind]]
+            pos = end
+    return "".join(out) + text[pos:]
+
+
+def has_secret(text: str) -> bool:
+    """A card number or code in the text, or already masked by `redact_secrets`."""
+    return any(kind in _SECRETS for _, _, kind in find_pii(text)) or any(
+        label in text for label in _SECRETS.values())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent import dialogue
-from agent.nodes import redact_secrets
+from policies.privacy import redact_secrets
 
 WORDS = dialogue.product_words(Path(__file__).resolve().parents[1] / "agent" / "product_words.yaml")
 

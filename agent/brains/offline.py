@@ -33,7 +33,6 @@ _SWITCH_CONFIDENCE = 0.6
 # A ticket is a record a person will act on: only file one when the request is clear.
 _TICKET_CONFIDENCE = 0.5
 _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund"}
-_WRITE_TOOLS = {"cancel_order", "start_return", "request_refund"}
 # Questions about an order's return or refund, and the action that answers them for the order.
 _ABOUT_ORDER = {"refund_status": "request_refund", "return_request": "start_return"}
 _ACTIONS = {"cancel_order", "start_return", "request_refund", "track_order"}
