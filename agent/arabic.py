@@ -23,6 +23,10 @@ _NOUNS: dict[str, tuple[str, str, str, str, str, str]] = {
     "day": ("يوم", "يومين", "أيام", "يوماً", "day", "days"),
     "business_day": ("يوم عمل", "يومي عمل", "أيام عمل", "يوم عمل", "business day", "business days"),
     "attempt": ("محاولة", "محاولتين", "محاولات", "محاولة", "attempt", "attempts"),
+    "unit": ("وحدة", "وحدتين", "وحدات", "وحدة", "unit", "units"),
+    "ac_unit": ("مكيف", "مكيفين", "مكيفات", "مكيفاً", "split AC", "split ACs"),
+    "tv_unit": ("تلفزيون", "تلفزيونين", "تلفزيونات", "تلفزيوناً", "TV", "TVs"),
+    "instalment": ("دفعة", "دفعتين", "دفعات", "دفعة", "instalment", "instalments"),
 }
 
 

@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
+from agent.facts import answer as fact_answers
 from agent.outcomes import outcome_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
@@ -516,6 +517,10 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         # Two independent signals agree (an intent and the passage's topic): trust the
         # answer as much as the more confident of them.
         result.confidence = max(result.confidence, support)
+    result.facts = fact_answers(
+        state["text"], query, state["language"], deps.policies.brand, deps.replies,
+        dialogue.product_words(deps.settings.product_words_file),
+        deps.understanding.products.large_categories)
     return {"retrieval": result.model_dump()}
 
 
@@ -736,7 +741,8 @@ async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, 
     low = state.get("low_retrieval", 0)
     retrieval = state.get("retrieval")
     if retrieval is not None:
-        weak = retrieval["confidence"] < deps.settings.knowledge_min_confidence
+        weak = (retrieval["confidence"] < deps.settings.knowledge_min_confidence
+                and not retrieval.get("facts"))
         low = low + 1 if weak and stuck else 0
     results = state.get("tool_results") or []
     amounts = [r["data"]["amount"] for r in results

@@ -229,13 +229,22 @@ def knowledge_reply(
     # Only passages the customer can read: one without a counterpart in their language is
     # passed over (an Arabic-only paragraph is no answer to an English question).
     readable = [p for p in result.passages if index.counterpart(p.chunk, lang).lang == lang]
+    computed = "\n".join(result.facts)
+    if result.facts and (not readable or result.confidence < answer_at):
+        # The brand's figures answer the question's case even when no passage is sure.
+        return book.reply("knowledge.answer", lang, citations=[],
+                          data={"confidence": round(result.confidence, 3), "facts": True},
+                          answer=computed)
     if not readable or result.confidence < clarify_at:
         return None
     if result.confidence >= answer_at:
         chunk = index.counterpart(readable[0].chunk, lang)
-        answer = chunk.answer if chunk.kind == "faq" and chunk.answer else _trim(chunk.text)
+        # The customer's case ("to Abha: 2-4 days") computed from the figures the cited
+        # passage states; the passage's general rule would only repeat it less precisely.
+        answer = computed or (
+            chunk.answer if chunk.kind == "faq" and chunk.answer else _trim(chunk.text))
         cited = [citation(chunk)]
-        for extra in result.supplements[:2]:
+        for extra in result.supplements[:2] if not computed else []:
             more = index.counterpart(extra.chunk, lang)
             if more.lang != lang or more.group == chunk.group:
                 continue

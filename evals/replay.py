@@ -371,6 +371,9 @@ async def run_scenario(shared: Shared, scenario: Scenario, attempt: int = 1
         before = await _orders(engine)
         conv = await assistant.start(scenario.channel, scenario.page_language, scenario.customer)
         seen = 0
+        # "Escalated by this turn" and its rule are cumulative: a handoff or callback ticket
+        # made at message 1 still answers an expectation written for message 2.
+        rule, called_back = None, False
         for n, turn in enumerate(scenario.turns, 1):
             result = await assistant.turn(conv.id, turn.say)
             trail = await backend.audit_trail(conv.id)
@@ -380,15 +383,15 @@ async def run_scenario(shared: Shared, scenario: Scenario, attempt: int = 1
             routed = [r for r in new if r.action in ("handoff", "handoff_unavailable")]
             decided = [r for r in new if r.action == "escalate"]
             rule = next((r.details.get("rule_id") for r in routed + decided
-                         if (r.details or {}).get("rule_id")), None)
+                         if (r.details or {}).get("rule_id")), rule)
+            called_back = called_back or any(r.action == "handoff_unavailable" for r in new)
             log = TurnLog(
                 say=turn.say, intent=result.intent, frustration=result.frustration,
                 mode=result.mode, replies=[r.get("text", "") for r in result.replies],
                 templates=[t for r in result.replies if (t := (r.get("data") or {}).get(
                     "template"))],
                 tools=calls,
-                escalated=result.mode in ("waiting_human", "human") or any(
-                    r.action == "handoff_unavailable" for r in new),
+                escalated=result.mode in ("waiting_human", "human") or called_back,
                 rule=rule)
             turns.append(log)
             c, f = check_turn(n, turn.expect, log, result.replies, scenario.language)

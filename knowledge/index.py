@@ -53,6 +53,8 @@ class SearchResult(BaseModel):
     confidence: float
     # Passages that state what the best one does not (the fee when it gives the time).
     supplements: list[Passage] = []
+    # Sentences computed from the brand's figures for this question's parameters (agent/facts.py).
+    facts: list[str] = []
 
 
 class IngestReport(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from policies.brand import BrandFacts
 from policies.loader import PolicyError, load_model
 from policies.models import ActionPolicy, Decision, EscalationPolicy, Facts, FiredRule
 from policies.privacy import PrivacyPolicy
@@ -21,6 +22,7 @@ POLICY_FILES: dict[str, tuple[str, type]] = {
     "staffing": ("staffing.yaml", StaffingPolicy),
     "voice": ("voice.yaml", VoicePolicy),
     "privacy": ("privacy.yaml", PrivacyPolicy),
+    "brand": ("brand.yaml", BrandFacts),
 }
 
 
@@ -31,6 +33,7 @@ class Policies:
     staffing: StaffingPolicy
     voice: VoicePolicy
     privacy: PrivacyPolicy
+    brand: BrandFacts
 
     @classmethod
     def load(cls, folder: Path) -> "Policies":

@@ -189,7 +189,7 @@ def test_policies_load_reports_every_file_not_just_the_first(policy_dir):
 def test_the_shipped_policies_load_with_a_version_each():
     policies = Policies.load(POLICIES)
     versions = policies.versions()
-    assert set(versions) == {"actions", "escalation", "staffing", "voice", "privacy"}
+    assert set(versions) == {"actions", "escalation", "staffing", "voice", "privacy", "brand"}
     assert all(versions.values())
     assert policies.voice.brand.assistant_name.ar == "نورة"
     assert policies.privacy.requests.respond_within_days <= 30

@@ -137,6 +137,11 @@ class LlmBrain:
             lines.append("CONTEXT:")
             for n, p in enumerate(passages, 1):
                 lines.append(f"[{n}] {p['title']}: {p['text']}")
+        retrieval = state.get("retrieval") or {}
+        if retrieval.get("facts"):
+            # Computed from the brand's figures for this question's case: state them as given.
+            lines.append("FACTS FOR THIS QUESTION (exact, from the brand's figures):")
+            lines.extend(f"- {fact}" for fact in retrieval["facts"])
         return "\n".join(lines)
 
     async def respond(self, state: ConversationState, deps: "Deps") -> dict[str, Any]:

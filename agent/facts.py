@@ -1,0 +1,263 @@
+"""Answers computed from the brand's figures (policies/brand.yaml) for questions with a parameter.
+
+A help-centre passage states a rule ("1-2 business days to Riyadh, Jeddah, Dammam and Khobar;
+2-4 to Makkah, ..."); the customer asks about one case of it ("how long to Abha?", "how much to
+install 3 ACs?", "is cash on delivery OK for 7,299?", "how much of 1,150 is VAT?"). Reading
+the case out of the question and applying the rule is arithmetic, not retrieval, so it is done
+here, from the same figures the help centre states, and the sentence goes in front of the
+passage it comes from. Nothing here acts on an order; it only reads the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from agent import arabic
+from agent.replies import ReplyBook
+from knowledge import facets
+from knowledge.normalize import normalize
+from policies.brand import BrandFacts, City
+
+Lang = Literal["ar", "en"]
+
+_DELIVERY = re.compile(
+    r"\b(deliver|delivers|delivery|delivering|ship|shipping|shipped|arrive|arrives|courier)\b|"
+    r"(توصيل|التوصيل|يوصل|توصل|توصلون|يوصلني|توصلني|الشحن|شحن|يوصلون|يجيني|يوصلنا)")
+_INSTALL = re.compile(r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
+                      r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
+_VAT = re.compile(r"\b(vat|tax|taxes)\b|(ضريبه|الضريبه|ضريبة|القيمه المضافه)")
+_COD = re.compile(r"\b(cod|cash on delivery|cash)\b|(كاش|نقد|نقدا|عند الاستلام|الدفع عند)")
+_REFUND = re.compile(
+    r"\b(refund|refunds|refunded|money back|get my money|see the money|see it)\b|"
+    r"(استرداد|الاسترداد|يرجع المبلغ|ترجع الفلوس|يرجع|ترجع|رجعت|ارجعت|ارجع|فلوسي|الفلوس|المبلغ)|"
+    r"\b(return|returned)\b")
+_SAME_DAY = re.compile(r"\b(same[- ]day|today)\b|(نفس اليوم|اليوم)")
+_FREE = re.compile(r"\bfree\b|مجان|ببلاش|بلاش")
+# Payment methods, strictly (a bare "مدي" also sits inside "المدينه").
+_METHODS = {
+    "mada": r"\bmada\b|(^| )(ب|و|بال|وب)?مدي( |$)",
+    "visa": r"\b(visa|credit ?card|credit|mastercard)\b|فيزا|ماستر|ائتمان|الائتمانيه|كريدت",
+    "apple_pay": r"apple ?pay|ابل باي|ابل بي",
+    "stc_pay": r"stc ?pay|اس تي سي",
+    "tabby": r"tabby|تابي",
+    "tamara": r"tamara|تمارا",
+    "cod": r"\bcod\b|cash on delivery|\bcash\b|كاش|عند الاستلام|نقدا",
+}
+_ORDER_ID = re.compile(r"(rw-?)?\b10\d{4}\b")
+_PHONE = re.compile(r"\b0?5\d{8}\b|\+?9665\d{8}")
+_NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d])")
+_CURRENCY = r"(sar|sr|riyals?|ريال|ر\.?س)"
+_NOT_AMOUNT = re.compile(r"^\s*(days?|hours?|years?|months?|units?|pcs|am|pm|ص|م|يوم|ايام|ساعه|"
+                         r"ساعات|سنه|سنوات|شهر|اشهر|دقيقه|دقائق|%)")
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2,
+    "اثنين": 2, "ثنتين": 2, "اثنتين": 2, "الاثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
+    "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
+}
+# How many units a count applies to, named by category (singular and dual in Arabic).
+_UNIT_NOUN = {"ac": "ac_unit", "tv": "tv_unit"}
+_DUALS = {"ac": ("مكيفين",), "tv": ("تلفزيونين", "شاشتين", "تلفازين")}
+
+
+@dataclass(frozen=True)
+class Question:
+    """The parameters a question names: places, product kinds, an amount, a count, methods."""
+
+    cities: list[City]
+    remote: bool
+    categories: list[str]
+    amount: float | None
+    units: int | None
+    methods: list[str]
+
+
+def _city_pattern(name: str) -> re.Pattern[str]:
+    if re.match(r"[a-z]", name):
+        return re.compile(rf"\b{re.escape(name)}\b")
+    if name.startswith("ال"):
+        core = re.escape(name[2:])
+        return re.compile(rf"(^| )(و|ف)?(ب|ل|ع)?(ال|ل){core}( |$)")
+    return re.compile(rf"(^| )(و|ف)?(ب|ل|ع)?(ال|لل)?{re.escape(name)}( |$)")
+
+
+def _words(norm: str) -> str:
+    """Letters and digits only, single-spaced (punctuation would hide a city at a boundary)."""
+    return " ".join(re.findall(r"[0-9a-z]+|[\u0621-\u064a]+", norm))
+
+
+def cities_in(text: str, brand: BrandFacts) -> tuple[list[City], bool]:
+    """The cities a text names, in order, and whether it asks about remote areas."""
+    norm = _words(normalize(text))
+    found: list[tuple[int, City]] = []
+    for city in brand.delivery.cities:
+        for name in city.names:
+            m = _city_pattern(normalize(name)).search(norm)
+            if m:
+                found.append((m.start(), city))
+                break
+    remote = any(_city_pattern(normalize(n)).search(norm) for n in brand.delivery.remote_names)
+    return [c for _, c in sorted(found, key=lambda x: x[0])], remote
+
+
+def amount_in(text: str) -> float | None:
+    """A price the text names: with its currency, or a bare figure that is not an order number,
+    a phone, a count of days or a year."""
+    norm = normalize(text)
+    norm = _PHONE.sub(" ", _ORDER_ID.sub(" ", norm))
+    bare: list[float] = []
+    for m in _NUMBER.finditer(norm):
+        value = float(m.group(1).replace(",", "") + ("." + m.group(2) if m.group(2) else ""))
+        after, before = norm[m.end():m.end() + 12], norm[max(0, m.start() - 8):m.start()]
+        if re.match(rf"\s*{_CURRENCY}", after) or re.search(rf"{_CURRENCY}\s*$", before):
+            return value
+        if not _NOT_AMOUNT.match(after) and value >= 50 and not 1900 <= value <= 2100:
+            bare.append(value)
+    return bare[0] if len(bare) == 1 else None
+
+
+def units_in(text: str, category: str) -> int | None:
+    """How many units of a product kind: "3 split ACs", "مكيفين", "two TVs", "both"."""
+    norm = _words(normalize(text))
+    if any(f" {d} " in f" {norm} " or f"{d} " in f"{norm} " for d in _DUALS.get(category, ())):
+        return 2
+    for m in re.finditer(r"\b(\d{1,2})\b", norm):
+        after = norm[m.end():m.end() + 10]
+        if not _NOT_AMOUNT.match(after) and 1 <= int(m.group(1)) <= 20:
+            return int(m.group(1))
+    for word in norm.split():
+        if word in _NUMBER_WORDS:
+            return _NUMBER_WORDS[word]
+    return None
+
+
+def read(text: str, brand: BrandFacts, words: dict[str, tuple[str, ...]]) -> Question:
+    from agent.dialogue import categories_in
+
+    cities, remote = cities_in(text, brand)
+    cats = categories_in(text, words)
+    norm = normalize(text)
+    methods = [m for m, p in _METHODS.items() if re.search(p, norm)]
+    units = next((u for c in cats if c in brand.installation.services
+                  if (u := units_in(text, c)) is not None), None)
+    return Question(cities=cities, remote=remote, categories=cats, amount=amount_in(text),
+                    units=units, methods=methods)
+
+
+def _sar(value: float, lang: Lang) -> str:
+    figure = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return f"{figure} ريال" if lang == "ar" else f"{figure} SAR"
+
+
+def _days(days: tuple[int, int], lang: Lang) -> str:
+    lo, hi = days
+    if lang == "en":
+        return f"{lo}–{hi} business days"
+    first = "يوم" if lo == 1 else str(lo)
+    return f"{first} إلى {arabic.count(hi, 'business_day', lang)}"
+
+
+def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook,
+           words: dict[str, tuple[str, ...]], large: set[str]) -> list[str]:
+    """The sentences the brand's figures give for this question (empty when it has no
+    parameter they answer). `text` is the message; `query` adds, for a follow-up ("and to
+    Jeddah?"), the question it continues, so the facets asked carry over."""
+    q = read(text, brand, words)
+    if query != text and not (q.cities or q.remote or q.categories or q.amount or q.units
+                              or q.methods):
+        # A follow-up that names no new case ("can I pay it in instalments?") is a new
+        # question about the same thing, for the help centre to answer.
+        return []
+    whole = read(query, brand, words) if query != text else q
+    asked = set(facets.asked(query))
+    norm = normalize(query)
+    out: list[str] = []
+    delivery = bool(_DELIVERY.search(norm))
+    cities = q.cities or whole.cities
+    remote = q.remote or (whole.remote and not q.cities)
+    cats = q.categories or whole.categories
+    amount = q.amount if q.amount is not None else whole.amount
+    d = brand.delivery
+
+    install = bool(_INSTALL.search(norm))
+    if install:
+        for cat in cats:
+            service = brand.installation.services.get(cat)
+            if service is None:
+                continue
+            visit = _days(brand.installation.visit_days, lang).replace(
+                "business days", "days").replace("أيام عمل", "أيام").replace("يوم عمل", "يوم")
+            if service.price == 0:
+                out.append(book.text("facts.install_free", lang, visit=visit))
+            else:
+                units = q.units or whole.units or 1
+                out.append(book.text(
+                    "facts.install", lang, units=arabic.count(units, _UNIT_NOUN.get(cat, "unit"), lang),
+                    total=_sar(service.price * units, lang), price=_sar(service.price, lang),
+                    visit=visit))
+        if out:
+            return out
+
+    cost = "cost" in asked or bool(_FREE.search(norm))
+    same_day = bool(_SAME_DAY.search(norm))
+    same_day_city = next(getattr(c, lang) for c in d.cities if c.names[0] == d.same_day_city)
+    if same_day and (cost or not (cities or remote)) and not install:
+        # "is there same-day delivery? how much?": where, until when, and its fee.
+        if not cities or any(c.names[0] == d.same_day_city for c in cities):
+            out.append(book.text("facts.same_day", lang, city=same_day_city,
+                                 fee=_sar(d.same_day_fee, lang), before=d.same_day_before))
+            same_day = False
+    if (cities or remote) and (delivery or same_day or "time" in asked) and (
+            "time" in asked or not cost):
+        for city in cities[:3]:
+            out.append(book.text("facts.delivery_time", lang, place=getattr(city, lang),
+                                 days=_days(brand.zone(city.zone).days, lang)))
+            if city.names[0] == d.same_day_city and (same_day or "time" in asked):
+                out.append(book.text("facts.same_day", lang, city=getattr(city, lang),
+                                     fee=_sar(d.same_day_fee, lang), before=d.same_day_before))
+            elif same_day:
+                out.append(book.text("facts.same_day_only", lang, city=same_day_city))
+        if remote:
+            out.append(book.text("facts.delivery_time_remote", lang,
+                                 days=_days(brand.zone(d.remote_zone).days, lang)))
+
+    if cost and (delivery or cities or remote) and not install and not _VAT.search(norm):
+        is_large = any(c in large for c in cats)
+        if is_large:
+            out.append(book.text("facts.fee_large", lang, fee=_sar(d.large_fee, lang),
+                                 free_from=_sar(d.large_free_from, lang)))
+        else:
+            out.append(book.text("facts.fee_standard", lang, fee=_sar(d.standard_fee, lang),
+                                 free_from=_sar(d.free_from, lang)))
+        if amount is not None:
+            fee, free_from = (d.large_fee, d.large_free_from) if is_large else (
+                d.standard_fee, d.free_from)
+            key = "facts.fee_amount_free" if amount >= free_from else "facts.fee_amount_paid"
+            out.append(book.text(key, lang, amount=_sar(amount, lang), fee=_sar(fee, lang),
+                                 free_from=_sar(free_from, lang)))
+
+    if _VAT.search(norm) and amount is not None and not delivery:
+        vat = round(amount * brand.vat_rate / (1 + brand.vat_rate), 2)
+        out.append(book.text("facts.vat", lang, amount=_sar(amount, lang), vat=_sar(vat, lang),
+                             net=_sar(round(amount - vat, 2), lang),
+                             rate=f"{brand.vat_rate * 100:.0f}%"))
+
+    p = brand.payment
+    if _COD.search(norm) and amount is not None and not _REFUND.search(norm):
+        if amount > p.cod_limit:
+            out.append(book.text("facts.cod_over_limit", lang, amount=_sar(amount, lang),
+                                 limit=_sar(p.cod_limit, lang),
+                                 instalments=arabic.count(p.instalments, "instalment", lang)))
+        else:
+            out.append(book.text("facts.cod_ok", lang, amount=_sar(amount, lang),
+                                 limit=_sar(p.cod_limit, lang), fee=_sar(p.cod_fee, lang)))
+
+    methods = q.methods or whole.methods
+    if _REFUND.search(norm) and len(methods) >= 2:
+        # "mada or visa? and stc pay?": each method's own timing, side by side.
+        for method in methods:
+            label = book.label(f"payment.{'credit' if method == 'visa' else method}", lang)
+            out.append(f"{label[:1].upper() + label[1:]}: "
+                       + book.label(f"refund_timing.{method}", lang))
+    return out
