@@ -260,6 +260,11 @@ def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
     return score
 
 
+def means_last(text: str) -> bool:
+    """"my last order", "آخر طلب": the newest of the orders meant."""
+    return bool(_LAST.search(normalize(text)))
+
+
 def match_orders(
     text: str, orders: list[dict[str, Any]], intent: str | None,
     words: dict[str, tuple[str, ...]], category_of: dict[str, str],
@@ -291,6 +296,8 @@ def match_orders(
     if scored:
         top = max(s for s, _ in scored)
         named = [o for s, o in scored if s == top]
+        if len(named) > 1 and _LAST.search(normalize(text)):
+            return named[:1], True  # "the microwave from my last order": the newest of them
         return (by_tier(named, intent, tiers) or named), True
     if _LAST.search(normalize(text)):
         return pool[:1], False

@@ -81,6 +81,8 @@ def lexicon(path: Path = _LEXICON_FILE) -> _Lexicon:
 # that product names and acronyms (OLED, USB, SAR) are not taken for shouting.
 _SHOUTED_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{5,}(?![A-Za-z])")
 _ELONGATION = re.compile(r"([\u0621-\u064aA-Za-z])\1{2,}")
+# Laughter ("هههه", "خخخ", "hahaha") is stretched too, and means the opposite of anger.
+_LAUGHTER = re.compile(r"^(ه+|خ+|ha(ha)+h?|lo+l)$", re.I)
 _REPEATED_MARKS = re.compile(r"[!?؟]{3,}|(?:[!؟?]\s*){2}[!؟?]|[?؟]!|![?؟]")
 _WAIT = re.compile(
     r"(?:(\d+|a|an|one|two|three|four|five|six|several|few)\s+(minute|hour|day|week|month)s?)"
@@ -142,6 +144,12 @@ def _similar(a: str, b: str) -> bool:
     return a == b or len(wa & wb) / len(wa | wb) >= 0.75
 
 
+def _word_at(text: str, pos: int) -> list[str]:
+    start = max(text.rfind(" ", 0, pos) + 1, 0)
+    end = text.find(" ", pos)
+    return [re.sub(r"[^\w]", "", text[start:end if end >= 0 else None])]
+
+
 def read_message(
     text: str,
     previous_texts: Sequence[str] = (),
@@ -178,7 +186,9 @@ def read_message(
         # Repeated question marks read as impatience; a row of "!!!" is as often excitement.
         weight = 0.25 if set(marks.group(0)) & {"?", "؟"} else 0.2
         signals.append(FrustrationSignal(kind="shouting", evidence=marks.group(0), weight=weight))
-    if stretched := _ELONGATION.search(text):
+    stretched = next((m for m in _ELONGATION.finditer(text)
+                      if not any(_LAUGHTER.match(w) for w in _word_at(text, m.start()))), None)
+    if stretched:
         # "ليييش" is a Gulf way to raise the voice; English stretching ("sooo") is often joy.
         arabic = stretched.group(1) >= "\u0621"
         if arabic or len(stretched.group(0)) >= 4:

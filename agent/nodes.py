@@ -162,6 +162,8 @@ _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
+# Intents that are no question of their own; a question read as one of them may still be one.
+_NOT_A_QUESTION = {"out_of_scope", "affirm", "deny", "goodbye", "thanks", "greeting"}
 # Things a follow-up may ask about: cities, payment methods, kinds of delivery.
 _NAMES_SOMETHING = re.compile(
     r"\b(riyadh|jeddah|dammam|khobar|makkah|mecca|madinah|medina|taif|abha|tabuk|hail|jazan|"
@@ -299,6 +301,15 @@ def _read_in_context(
             return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
                              "followup": True}, d
     injected = "injection" in (state.get("guard_flags") or [])
+    if (intent in _NOT_A_QUESTION and not injected and _QUESTION.search(norm)
+            and len(norm.split()) >= 3 and not state.get("pending")
+            and not sense_.get("slot_only")):
+        # "how many years does it add?", "وش ساعات دوامكم يوم الجمعة؟" read as small talk or
+        # off-topic: a question the help centre answers is answered from it; only when it
+        # has nothing does the intent's own reply stand.
+        leans = bool(topic) and dialogue.leans_on_context(text)
+        query = f"{d.get('topic_text') or ''} {text}".strip() if leans else text
+        return sense_ | {"knowledge_first": True, "query": query}, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
     parts = [] if injected else _parts(text, deps, (intent, conf), plausible)
     if len(parts) > 1:
@@ -478,7 +489,7 @@ async def _facts(
 
 def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
     sense_ = state["sense"]
-    if sense_.get("knowledge_only"):
+    if sense_.get("knowledge_only") or sense_.get("knowledge_first"):
         return True
     if state.get("pending") and (
         sense_["intent"] in {"affirm", "deny"}

@@ -83,6 +83,11 @@ class OfflineBrain:
             key = _ALTERNATIVES[dialogue.of(state).get("last_outcome") or ""]
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
             return {"replies": [book.reply(key, lang, order_id=order_id)]}
+        retrieval = state.get("retrieval")
+        if sense.get("knowledge_first") and retrieval and (
+                retrieval.get("facts")
+                or retrieval["confidence"] >= deps.settings.knowledge_min_confidence):
+            return self._answer_from_knowledge(state, deps, lang, active_flow=None)
         if intent == "refund_timing":
             return {"replies": [refund_timing_reply(dialogue.of(state), lang, book)]}
         # A customer answering our question (an order number, an email) continues that flow,
@@ -250,10 +255,17 @@ class OfflineBrain:
                 # The catalogue knows exactly which product ("the JBL speaker"): only orders
                 # holding it, and none in its place when no order does.
                 holding = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
-                candidates = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
-                named = True
+                if holding:
+                    candidates = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
+                    named = True
+                elif not named:
+                    candidates = []
+                # Otherwise the catalogue's guess ("washing machine" -> one model) is not
+                # what they bought; the kind they named ("my washing machine") still is.
             elif not named and _names_a_product(state, deps):
                 candidates = []
+            if len(candidates) > 1 and dialogue.means_last(state["text"]):
+                candidates = candidates[:1]  # "the microwave from my last order": the newest
         flow = deps.flows.get(want)
         # A change is only made to an order the customer pointed at (by product, "my order",
         # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which.
