@@ -50,6 +50,19 @@ ACTION_WORDS = frozenset(normalize(w) for w in (
 ))
 
 
+# Words a yes may carry that name the pending action itself ("ايه رجعوه ابي استبدال").
+TOOL_WORDS: dict[str, frozenset[str]] = {
+    tool: frozenset(normalize(w) for w in words) for tool, words in {
+        "start_return": ("arrange", "collect", "replacement", "replace", "exchange", "new",
+                         "one", "send", "pick", "up", "رجعوه", "ارجعوه", "رجعه", "رجعيه",
+                         "استبدال", "بدل", "بدال", "بدالها", "بداله", "استبدلوه", "استلموه",
+                         "خذوه", "تعالوا", "يستلمه", "رتبوا", "رتبي", "جديد", "جديده"),
+        "cancel_order": ("الغوه", "الغيه", "الغيها", "كنسل", "كنسله", "cancell", "cancelled"),
+        "request_refund": ("رجعوا", "فلوسي", "المبلغ", "money", "back", "my"),
+    }.items()
+}
+
+
 # Words a yes to our offer of a person may carry ("sure, connect me", "ايه حولني").
 CONNECT = frozenset(normalize(w) for w in (
     "connect", "me", "transfer", "to", "a", "an", "person", "human", "agent", "someone",

@@ -52,6 +52,8 @@ class Dialogue(TypedDict, total=False):
     want: str | None
     # The parts of the current message still to handle, in order.
     open_tasks: list[Task]
+    # Items (SKUs) of the order in focus the customer meant ("only the watch"); empty: all.
+    focus_items: list[str]
     # Payment method of the order in focus (what refund timings apply).
     payment_method: str | None
     # The last action asked about an order (a corrected number repeats it) and its outcome.

@@ -235,7 +235,8 @@ def _read_in_context(
     if intent == "talk_to_human" and _HOURS.search(norm):
         # "when are your staff available?" asks about the team's hours, not for a person now.
         return sense_ | {"intent": "support_info", "knowledge_only": True}, d
-    if d.get("callback") and _CALL_ME.search(norm):
+    if d.get("callback") and (_CALL_ME.search(norm) or (
+            intent == "affirm" and not state.get("pending") and len(norm.split()) <= 5)):
         # "so when will someone call me?" after a callback ticket: when, and the ticket.
         return sense_ | {"intent": "callback_status", "confidence": 0.9}, d
     complaint_words = bool(_COMPLAINS.search(norm))
@@ -244,7 +245,8 @@ def _read_in_context(
         if _PRAISE.search(norm) and level == "calm":
             # "the delivery guy was super nice": praise, not a complaint to file.
             return sense_ | {"intent": "thanks", "confidence": 0.8}, d
-        if d.get("last_outcome") in _REFUSALS and not slots.get("order_id"):
+        if (d.get("last_outcome") in _REFUSALS and not slots.get("order_id")
+                and not mentions_fault(text)):
             # "just make an exception" after a refusal: the options the policy gives.
             return sense_ | {"intent": "alternatives", "confidence": 0.8}, d
     if d.get("last_outcome") in _REFUSALS and _WHAT_NOW.search(norm) and not slots.get("order_id"):
@@ -261,6 +263,12 @@ def _read_in_context(
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
     complains = bool(_COMPLAINS.search(norm))
+    if (d.get("last_outcome") == "outside_window" and focus_order and mentions_fault(text)
+            and not complains and not slots.get("order_id")):
+        # "it's past 15 days; if it is faulty, tell me what's wrong" -> "the screen keeps
+        # turning off": the same order, now a faulty product (30-day window).
+        return sense_ | {"intent": "start_return", "confidence": 0.9, "fault": True,
+                         "slots": {**slots, "order_id": focus_order}}, d
     if not complains and mentions_fault(text) and (
             intent not in {"start_return", "request_refund", "warranty", "talk_to_human"}
             and not slots.get("order_id") or intent in {"complaint", "cancel_order"}):
@@ -341,6 +349,10 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     pieces = dialogue.split_parts(text)
     # "…RW-100251? my mobile 0551112233": a number given with the request is part of it.
     if len(pieces) < 2 or any(words_besides_slots(p) == 0 for p in pieces):
+        return []
+    if whole[0] in {"start_return", "request_refund", "warranty"} and mentions_fault(text):
+        # "it stopped charging, got it 3 weeks ago. I'd like a replacement": what is wrong
+        # and what they want are one request, not two.
         return []
     tasks: list[dialogue.Task] = []
     for n, piece in enumerate(pieces):
@@ -643,7 +655,8 @@ def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
     named_kinds = dialogue.categories_in(text, words)
     sku = (state.get("sense") or {}).get("slots", {}).get("product")
     if not named_kinds and not sku:
-        return confirmation.is_yes(text, confirmation.ACTION_WORDS)
+        return confirmation.is_yes(text, confirmation.ACTION_WORDS | confirmation.TOOL_WORDS.get(
+            pending["tool"], frozenset()))
     return bool(dialogue.items_named(text, order, words,
                                      deps.understanding.products.category_of))
 
@@ -937,6 +950,10 @@ async def _no_one_available(
 
 
 _TOPIC_TEMPLATES = ("knowledge.answer", "knowledge.clarify")
+# A reply that offers a person (in any template or a model's words).
+_OFFERS_PERSON = re.compile(
+    r"connect you (with|to) (a person|someone|our team|one of)|shall i connect you|"
+    r"تحويلك (لأحد|إلى أحد|لاحد)|أحوّلك (إلى|لأحد)|احولك (الى|لاحد)")
 
 
 def _distinct(replies: list[Reply]) -> list[Reply]:
@@ -1016,6 +1033,9 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     }
     if said:
         update["messages"] = said
+    if any(_OFFERS_PERSON.search(r["text"]) for r in replies) and state.get("mode") == "assistant":
+        # "…I can also connect you with a person." -> "yes please": a yes to that offer.
+        update["offered_human"] = True
     handoff_ = state.get("handoff")
     if state.get("route") == "inbox" and handoff_:
         # The person taking over sees the latest words and mood, not the state at handoff.

@@ -279,6 +279,10 @@ class OfflineBrain:
                 picked = dialogue.items_named(state["text"], order, words, category_of)
                 if picked and len(picked) < len(order["items"]):
                     items = sorted({order["items"][k]["sku"] for k in picked})
+                elif not picked and d.get("focus_items") and (
+                        d.get("focus_orders") or [None])[0] == order_id:
+                    # "the screen keeps turning off" about the watch we were discussing.
+                    items = list(d["focus_items"])
                 elif (not picked and order["status"] == "delivered"
                       and dialogue.means_some(state["text"])):
                     # Several things in the order and none named: ask which go back.
@@ -288,7 +292,8 @@ class OfflineBrain:
                                                        awaiting="which_item", choices=[])}
             call = self._flow_call(flow, {**state, "slots": slots}, items)  # type: ignore[typeddict-item]
             return {"tool_calls": [call], "slots": slots, "active_flow": want,
-                    "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[])}
+                    "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[],
+                                               focus_items=items or [])}
         shown = (candidates or orders)[:5]
         reply = order_choice_reply(shown, lang, deps.replies)
         return {"replies": [reply], "active_flow": want,
