@@ -73,6 +73,18 @@ _LEXICON: dict[str, str] = {
     "ma3ad": "ما عاد", "m3ad": "ما عاد", "ab8ah": "ابغاه", "abghah": "ابغاه", "abih": "ابيه",
     "a3rf": "اعرف", "a3ref": "اعرف", "dafa3t": "دفعت", "dfa3t": "دفعت", "tirja3": "ترجع",
     "trja3": "ترجع", "tarja3": "ترجع", "wayed": "وايد", "7ag": "حق", "ha8": "حق",
+    "sa3ti": "ساعتي", "sa3ati": "ساعتي", "sa3a": "ساعه", "el sa3a": "الساعه",
+    "al8eeha": "الغيها", "alghiha": "الغيها", "al8eha": "الغيها", "al8i": "الغي",
+    "al8ih": "الغيه", "al8eeh": "الغيه", "ybarrid": "يبرد", "ybrd": "يبرد", "ybard": "يبرد",
+    "yborrid": "يبرد", "ysa5en": "يسخن", "ysakhin": "يسخن", "yishtaghil": "يشتغل",
+    "yshtghl": "يشتغل", "yshta8l": "يشتغل", "5rban": "خربان", "kharban": "خربان",
+    "mokayef": "مكيف", "mukayif": "مكيف", "mkyf": "مكيف", "mkeef": "مكيف", "mokayyef": "مكيف",
+    "tlaja": "ثلاجه", "thalaja": "ثلاجه", "ghassala": "غساله", "8sala": "غساله", "jawal": "جوال",
+    "jawwal": "جوال", "jwal": "جوال", "shasha": "شاشه", "maknsa": "مكنسه", "maknasa": "مكنسه",
+    "tayb": "طيب", "tyeb": "طيب", "yousal": "يوصل", "youssal": "يوصل", "yoosal": "يوصل",
+    "ywsal": "يوصل", "ywsl": "يوصل", "tnzl": "تنزل", "tinzil": "تنزل", "sawha": "سويها",
+    "sawiha": "سويها", "okhti": "اختي", "o5ti": "اختي", "hnak": "هناك", "hinak": "هناك",
+    "flosi": "فلوسي", "floosi": "فلوسي", "flos": "فلوس", "flous": "فلوس",
     "3shan": "عشان", "3ashan": "عشان", "ghali": "غالي", "shy": "شي", "shay": "شي",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
@@ -118,6 +130,17 @@ def looks_like_arabizi(text: str) -> bool:
     if english > max(1, len(words) // 4):
         return False
     return strong >= 2 or (strong >= 1 and (strong + weak) * 2 >= len(words))
+
+
+def in_arabic_chat(text: str) -> bool:
+    """In a conversation held in Arabic, a Latin message with any Arabizi word and no English
+    word ("tayb mata youssal?", "ee tamam sawha") is Arabizi too."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
+    if not words or re.search(r"[\u0600-\u06ff]", text) or re.search(r"\S+@\S+", text):
+        return False
+    if any(w in _ENGLISH for w in words):
+        return False
+    return any(_is_digit_word(w) or w in _LEXICON or w in _WEAK for w in words)
 
 
 def _spell(word: str) -> str:

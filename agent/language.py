@@ -21,6 +21,10 @@ _ASK_ARABIC = re.compile(
 )
 
 
+# Messages of at most this many words do not change the conversation's language.
+_SHORT = 3
+
+
 def detect(text: str) -> Lang | None:
     """The message's language, or None when it has no letters (digits, emoji, an order id)."""
     # Order ids (RW-100234) and emails carry Latin letters that say nothing about language.
@@ -37,12 +41,13 @@ def requested(text: str) -> Lang | None:
 
 
 def choose(
-    current: Lang, locked: bool, text: str
+    current: Lang, locked: bool, text: str, established: bool = False
 ) -> tuple[Lang, bool, bool]:
     """(language, locked, switched_on_request) after the customer's message.
 
     An explicit request locks the language; otherwise each message with letters decides,
-    so a customer who changes language is answered in the new one.
+    so a customer who changes language is answered in the new one. Once the customer has
+    written (`established`), a message of a few words does not switch it.
     """
     asked = requested(text)
     if asked is not None:
@@ -50,4 +55,9 @@ def choose(
     if locked:
         return current, True, False
     detected = detect(text)
+    words = re.sub(r"\bRW-?\d+|\S+@\S+|\+?\d[\d\s-]{6,}", " ", text, flags=re.I).split()
+    if established and detected and detected != current and len(words) <= _SHORT:
+        # "yes please", "ok", "شكرا" in a conversation held in the other language is a
+        # code-switch, not a change of language.
+        return current, False, False
     return (detected or current), False, False

@@ -57,8 +57,8 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         lang, locked, switched = override, True, False
     else:
         lang, locked, switched = language.choose(
-            current, state.get("language_locked", False), text
-        )
+            current, state.get("language_locked", False), text,
+            established=bool(state.get("customer_texts")))
     flags = ["injection"] if _INJECTION.search(text) else []
     original = text
     if arabizi.looks_like_arabizi(text):
@@ -70,6 +70,12 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             lang, switched = "ar", False
         elif not override and not locked:
             lang, switched = current, False
+    elif (current == "ar" and state.get("customer_texts") and not override and not locked
+          and arabizi.in_arabic_chat(text)):
+        # "tayb mata youssal?" after an Arabic (or Arabizi) exchange: Arabic still.
+        flags.append("arabizi")
+        text = arabizi.to_arabic(text)
+        lang, switched = "ar", False
     if has_secret(text):
         # A card number or one-time code must never be read as an order number, kept or
         # repeated: it is masked before anything reads it, and the customer is warned.
@@ -162,6 +168,12 @@ _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
+# Greetings and pleasantries a message may open with before its request (normalised text).
+_GREETING_LEAD = re.compile(
+    r"^(\W*(السلام عليكم( ورحمه الله( وبركاته)?)?|سلام عليكم|سلام|هلا( والله)?|هلا وغلا|اهلين|اهلا|"
+    r"مرحبا|مرحبتين|هاي|هلو|صباح الخير|صباح النور|مساء الخير|مسا الخير|مساء النور|كيفك|كيف الحال|"
+    r"شلونك|شخبارك|يا|نوره|حبيبي|hi|hello|hey|hiya|salam|slam|assalamu alaikum|good morning|"
+    r"good evening|good afternoon|noura|habibi|there|how are you)\b[\s,.!?؟،]*)+")
 # Intents that are no question of their own; a question read as one of them may still be one.
 _NOT_A_QUESTION = {"out_of_scope", "affirm", "deny", "goodbye", "thanks", "greeting"}
 # Things a follow-up may ask about: cities, payment methods, kinds of delivery.
@@ -202,6 +214,19 @@ def _read_in_context(
     slots = sense_["slots"]
     if _BOT_QUESTION.search(norm):
         return sense_ | {"intent": "bot_question", "confidence": 0.95}, d
+    if intent in {"greeting", "thanks"} and not state.get("pending"):
+        rest = _GREETING_LEAD.sub("", norm).strip(" ,.!?؟،")
+        if len(rest.split()) >= 2:
+            # "السلام عليكم، المايكرويف ما يسخن": the greeting is answered in kind (finalize);
+            # the request after it is the message.
+            guess = deps.understanding.classifier.predict(rest)
+            best = guess.best
+            if best.intent not in _SMALL_TALK and best.confidence >= _PART_CONFIDENCE:
+                sense_ = sense_ | {
+                    "intent": best.intent, "confidence": round(best.confidence, 4),
+                    "alternatives": [a.model_dump() for a in guess.alternatives[:3]]
+                    if hasattr(guess, "alternatives") else sense_["alternatives"]}
+                intent, conf = sense_["intent"], sense_["confidence"]
     if state.get("pending"):
         pieces = dialogue.split_parts(text)
         said = dialogue.act(pieces[0]) if pieces else None
