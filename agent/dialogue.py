@@ -161,6 +161,21 @@ _SPLIT = re.compile(
 _MIN_PART_CHARS = 6
 
 
+# A reply that opens with its answer ("Yes. Also, ...", "لا، وكم ..."): the answer stands alone.
+_LEAD_ANSWER = re.compile(
+    r"^\s*((?:yes|yeah|yep|ok|okay|sure|no|nope|confirm(?:ed)?|go ahead|ايه|اي|ايوه|نعم|لا|"
+    r"اوكي|تمام|اكيد|اكد|موافق)(?:\s+(?:please|pls|thanks|اكد|لو سمحت))?)\s*[.,!،؛;]+\s*(.+)$",
+    re.I | re.S)
+
+
+def answer_and_rest(text: str) -> list[str]:
+    """The message's parts when it may answer our question first: the answer, then the rest."""
+    m = _LEAD_ANSWER.match(text)
+    if m and len(m.group(2).split()) >= 2:
+        return [m.group(1), *split_parts(m.group(2))]
+    return split_parts(text)
+
+
 def split_parts(text: str) -> list[str]:
     """The message's parts, in order ("fee to Riyadh, and how long?" -> two parts)."""
     parts = [p.strip(" ,،;؛") for p in _SPLIT.split(text) if p and p.strip(" ,،;؛")]

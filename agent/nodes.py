@@ -14,12 +14,13 @@ from agent import arabic, arabizi, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.facts import answer as fact_answers
-from agent.outcomes import outcome_reply
+from agent.outcomes import knowledge_reply, outcome_reply, refund_timing_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
 from tools.contact import to_ascii_digits
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge import facets
+from knowledge.index import SearchResult
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
 from policies.privacy import has_secret, redact_secrets
@@ -155,7 +156,7 @@ _CORRECTION = re.compile(
     r"(قصدي|اقصد|اسف|اسف|معليش|عفوا|غلطت|غلط|الصح|الصحيح|لا لا)"
 )
 _MONEY_WHEN = re.compile(
-    r"\b(card|money|refund|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
+    r"\b(card|money|refund|refunds|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
     r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
@@ -173,7 +174,9 @@ _GREETING_LEAD = re.compile(
     r"^(\W*(السلام عليكم( ورحمه الله( وبركاته)?)?|سلام عليكم|سلام|هلا( والله)?|هلا وغلا|اهلين|اهلا|"
     r"مرحبا|مرحبتين|هاي|هلو|صباح الخير|صباح النور|مساء الخير|مسا الخير|مساء النور|كيفك|كيف الحال|"
     r"شلونك|شخبارك|يا|نوره|حبيبي|hi|hello|hey|hiya|salam|slam|assalamu alaikum|good morning|"
-    r"good evening|good afternoon|noura|habibi|there|how are you)\b[\s,.!?؟،]*)+")
+    r"good evening|good afternoon|noura|habibi|there|how are you|ok|okay|thanks|thank you|thx|"
+    r"shukran|tamam|great|perfect|cool|نعم|شكرا|مشكور|مشكوره|تمام|زين|اوكي|طيب|يعطيك العافيه)"
+    r"\b[\s,.!?؟،]*)+")
 # Intents that are no question of their own; a question read as one of them may still be one.
 _NOT_A_QUESTION = {"out_of_scope", "affirm", "deny", "goodbye", "thanks", "greeting"}
 # Things a follow-up may ask about: cities, payment methods, kinds of delivery.
@@ -192,7 +195,9 @@ _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|p
                     r"available|working hours)\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين)")
 _CALL_ME = re.compile(
-    r"\b(call me|contact me|get back to me|reach me|someone (call|contact)|hear back|callback)\b|"
+    r"\b(call me|contact me|get back to me|reach me|someone (call|contact)|hear back|callback|"
+    r"nobody (is )?there|no ?one (is )?there|anyone there|is someone there)\b|"
+    r"(محد موجود|ما فيه احد|ما في احد|مافي احد|ما احد موجود|فيه احد|في حد|محد فيه)|"
     r"(تتواصلون|تتصلون|تكلموني|يكلمني|يتصل|يتواصل|بتتصلون|بتتواصلون|بيكلمني|يرد علي|تردون)")
 _HYPOTHETICAL = re.compile(r"\b(what if|if i|if my|if it|if the|suppose|in case)\b|"
                            r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
@@ -214,8 +219,8 @@ def _read_in_context(
     slots = sense_["slots"]
     if _BOT_QUESTION.search(norm):
         return sense_ | {"intent": "bot_question", "confidence": 0.95}, d
-    if intent in {"greeting", "thanks"} and not state.get("pending"):
-        rest = _GREETING_LEAD.sub("", norm).strip(" ,.!?؟،")
+    if intent in {"greeting", "thanks", "affirm", "goodbye"} and not state.get("pending"):
+        rest = re.sub(r"^(and|also|so|و)\s+", "", _GREETING_LEAD.sub("", norm).strip(" ,.!?؟،"))
         if len(rest.split()) >= 2:
             # "السلام عليكم، المايكرويف ما يسخن": the greeting is answered in kind (finalize);
             # the request after it is the message.
@@ -228,7 +233,7 @@ def _read_in_context(
                     if hasattr(guess, "alternatives") else sense_["alternatives"]}
                 intent, conf = sense_["intent"], sense_["confidence"]
     if state.get("pending"):
-        pieces = dialogue.split_parts(text)
+        pieces = dialogue.answer_and_rest(text)
         said = dialogue.act(pieces[0]) if pieces else None
         if said is not None and len(pieces) > 1:
             # "yes, confirm. and how long until the money is back?": the answer first, then
@@ -306,6 +311,13 @@ def _read_in_context(
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
         # "how long until I see it on my card?" about the order just cancelled or refunded.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+    if (topic in _ORDER_INTENTS and dialogue.CONTINUES.search(norm) and not slots.get("order_id")
+            and intent not in _ORDER_INTENTS and state.get("customer_id")
+            and not (deps.flows.needs_knowledge(intent) and conf >= 0.3)
+            and (slots.get("product") or dialogue.categories_in(
+                text, dialogue.product_words(deps.settings.product_words_file)))):
+        # "where's my vacuum" -> "and the jbl speaker?": the same request about that product.
+        return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only"):
         about = deps.flows.about(topic)
         if (topic == last_action and intent == topic and d.get("last_outcome") == "ok"
@@ -345,6 +357,10 @@ def _read_in_context(
         return sense_ | {"knowledge_first": True, "query": query}, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
     parts = [] if injected else _parts(text, deps, (intent, conf), plausible)
+    if len(parts) == 1 and intent in _SMALL_TALK and parts[0]["intent"] not in _SMALL_TALK:
+        # "ok shukran. and where is my galaxy watch": the thanks is said; the question is it.
+        task = parts[0]
+        return sense_ | {"intent": task["intent"], "confidence": task["confidence"]}, d
     if len(parts) > 1:
         first, rest = parts[0], parts[1:]
         d["open_tasks"] = rest
@@ -407,6 +423,8 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     # complaint to file: the request is the task, the mood is met with empathy.
     if len(tasks) > 1 and any(t["intent"] != "complaint" for t in tasks):
         tasks = [t for t in tasks if t["intent"] != "complaint"]
+    if len(tasks) == 1 and whole[0] in _SMALL_TALK:
+        return tasks
     if len(tasks) < 2:
         return []
     intents = {t["intent"] for t in tasks}
@@ -441,7 +459,10 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             data={"handoff_id": handoff.get("id"), "status": "queued"},
             handoff_id=handoff.get("id"),
         )
-        return {"route": "inbox", "replies": [reply]}
+        # While nobody has picked it up yet, a plain question still gets its answer ("how long
+        # does STC Pay take?"); requests about orders wait for the person.
+        answer = await _answer_while_waiting(state, deps)
+        return {"route": "inbox", "replies": [*answer, reply]}
     requests = state.get("human_requests", 0) + (1 if _asks_for_person(state, deps) else 0)
     profile = await _profile(state, deps)
     facts = await _facts(state, deps, profile, human_requests=requests)
@@ -464,6 +485,24 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
                      rule_id=decision.rule_id, policy_version=decision.policy_version,
                      fired=[f.model_dump() for f in decision.fired], stage="before reply")
     return update
+
+
+async def _answer_while_waiting(state: ConversationState, deps: Deps) -> list[Reply]:
+    sense_ = state["sense"]
+    intent, lang = sense_["intent"], state["language"]
+    if intent == "refund_timing":
+        return [refund_timing_reply(dialogue.of(state), lang, deps.replies)]
+    if not (deps.flows.needs_knowledge(intent) or sense_.get("knowledge_first")) or not (
+            _QUESTION.search(normalize(state["text"]))):
+        return []
+    found = await retrieve(state, Runtime(context=deps))  # type: ignore[call-arg]
+    result = SearchResult.model_validate(found["retrieval"])
+    if not result.facts and result.confidence < deps.settings.knowledge_min_confidence:
+        return []
+    reply = knowledge_reply(result, lang, deps.knowledge, deps.replies,
+                            deps.settings.knowledge_min_confidence,
+                            deps.settings.knowledge_clarify_confidence)
+    return [reply] if reply is not None and reply["data"].get("template") == "knowledge.answer" else []
 
 
 def _asks_for_person(state: ConversationState, deps: Deps) -> bool:

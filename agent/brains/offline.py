@@ -144,6 +144,8 @@ class OfflineBrain:
             and conf - alts[0]["confidence"] < _CLARIFY_MARGIN
             and _has_quick(book, intent)
             and _has_quick(book, alts[0]["intent"])
+            # "where are my two orders": listing them or tracking them answers either way.
+            and {intent, alts[0]["intent"]} != {"track_order", "list_orders"}
         ):
             reply = book.reply("clarify", lang, quick=[intent, alts[0]["intent"]])
             return {"replies": [reply], "failures": state.get("failures", 0) + 1}
@@ -270,6 +272,11 @@ class OfflineBrain:
         # A change is only made to an order the customer pointed at (by product, "my order",
         # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which.
         pointed = named or want not in _WRITE_INTENTS or dialogue.refers_to_order(state["text"])
+        if (want == "request_refund" and len(candidates) == 1
+                and candidates[0]["status"] == "delivered"):
+            # "I want my money back for the charger" on a delivered order: a return (the
+            # item may be one of several), and the refund follows it.
+            want, flow = "start_return", deps.flows.get("start_return")
         if len(candidates) == 1 and flow is not None and flow.tool and pointed:
             order = candidates[0]
             order_id = order["order_id"]
@@ -341,6 +348,13 @@ class OfflineBrain:
             return {"replies": [reply], "slots": slots, "failures": state.get("failures", 0) + 1}
         if result["outcome"] == "handoff":
             return {"route": "handoff", "active_flow": None}
+        if result["tool"] == "request_refund" and result["outcome"] == "needs_return":
+            # Money back for a delivered product goes through a return: book that (it asks
+            # for the customer's yes and states when the refund follows).
+            returns = deps.flows.get("start_return")
+            if returns is not None and returns.tool:
+                return {"tool_calls": [self._flow_call(returns, state)],
+                        "active_flow": "start_return"}
         prefix = (flow.replies if flow else None) or deps.flows.prefix_for_tool(result["tool"])
         reply = outcome_reply(result, prefix, lang, book)
         update: dict[str, Any] = {"replies": [reply], "active_flow": None, "failures": 0}
