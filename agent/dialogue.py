@@ -54,6 +54,9 @@ class Dialogue(TypedDict, total=False):
     open_tasks: list[Task]
     # Items (SKUs) of the order in focus the customer meant ("only the watch"); empty: all.
     focus_items: list[str]
+    # A note to say before the reply to the next tool result (e.g. "one item can't be
+    # cancelled alone" before the whole order's confirmation): template key and values.
+    notice: dict[str, str] | None
     # Payment method of the order in focus (what refund timings apply).
     payment_method: str | None
     # The last action asked about an order (a corrected number repeats it) and its outcome.
@@ -329,8 +332,8 @@ _REFERENCE = re.compile(
 )
 
 
-_ALL = re.compile(r"\b(all|everything|the whole order|whole order|all of them|both)\b|"
-                  r"(كله|كلها|كلهم|الطلب كامل|الطلب كله|جميعها|الكل|الاثنين|الاثنتين)")
+_ALL = re.compile(r"\b(all|everything|the whole order|whole order|whole thing|the whole lot|entire order|all of it|all of them|both)\b|"
+                  r"(كله|كلها|كلهم|الطلب كامل|الطلب كله|كامل الطلب|جميعها|الكل|الاثنين|الاثنتين|بالكامل)")
 
 
 def picks_position(text: str) -> bool:

@@ -161,6 +161,8 @@ _MONEY_WHEN = re.compile(
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
+_OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay|any fees?)\b|"
+                  r"(علي شي|علي مبلغ|ادفع شي|بدفع شي|راح ادفع|مطلوب مني|اخصم|انخصم|خصمتوا)")
 # Intents that act on one of the customer's orders, and those answered from the knowledge base.
 _ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund"}
 _CONTEXT_CONFIDENCE = 0.75
@@ -306,6 +308,10 @@ def _read_in_context(
         # back (actions.yaml); the return flow finds the order and applies the window.
         return sense_ | {"intent": "start_return", "confidence": max(conf, 0.6),
                          "fault": True}, d
+    if (focus_order and d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
+            and _OWE.search(norm) and not slots.get("order_id")):
+        # "do I owe anything? it was cash on delivery" after the cancellation.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if (focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"}
             and d.get("payment_method") and _MONEY_WHEN.search(norm) and _WHEN.search(norm)
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):

@@ -297,10 +297,20 @@ class OfflineBrain:
                     return {"replies": [reply], "slots": slots, "active_flow": want,
                             "dialogue": dialogue.focus(d, order_id, want=want,
                                                        awaiting="which_item", choices=[])}
+            notice = None
+            if flow.tool == "cancel_order" and len({i["sku"] for i in order["items"]}) > 1:
+                picked = dialogue.items_named(state["text"], order, words, category_of)
+                if (picked and len(picked) < len(order["items"])
+                        and not dialogue.means_all(state["text"])):
+                    # "cancel just the air fryer, keep the buds": one item cannot be taken
+                    # out of a placed order; say so before asking about the whole order.
+                    sep = "، " if lang == "ar" else ", "
+                    notice = {"key": "cancel.whole_order", "order_id": order_id,
+                              "items": sep.join(i["name"][lang] for i in order["items"])}
             call = self._flow_call(flow, {**state, "slots": slots}, items)  # type: ignore[typeddict-item]
             return {"tool_calls": [call], "slots": slots, "active_flow": want,
                     "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[],
-                                               focus_items=items or [])}
+                                               focus_items=items or [], notice=notice)}
         shown = (candidates or orders)[:5]
         reply = order_choice_reply(shown, lang, deps.replies)
         return {"replies": [reply], "active_flow": want,
@@ -358,6 +368,12 @@ class OfflineBrain:
         prefix = (flow.replies if flow else None) or deps.flows.prefix_for_tool(result["tool"])
         reply = outcome_reply(result, prefix, lang, book)
         update: dict[str, Any] = {"replies": [reply], "active_flow": None, "failures": 0}
+        d = dialogue.of(state)
+        notice = d.pop("notice", None)
+        if notice:
+            values = {k: v for k, v in notice.items() if k != "key"}
+            update["replies"] = [book.reply(notice["key"], lang, **values), reply]
+            update["dialogue"] = d
         if result["outcome"] == "not_found":
             update["slots"] = {k: v for k, v in (state.get("slots") or {}).items() if k != "order_id"}
         return update
