@@ -261,3 +261,18 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             out.append(f"{label[:1].upper() + label[1:]}: "
                        + book.label(f"refund_timing.{method}", lang))
     return out
+
+
+def fee_rule(data: dict[str, object], lang: Lang, brand: BrandFacts, book: ReplyBook) -> str:
+    """The delivery-fee rule an order's fee came from ("why 99 SAR delivery?")."""
+    d = brand.delivery
+    fee = float(data.get("delivery_fee") or 0.0)  # type: ignore[arg-type]
+    if fee == d.large_fee:
+        return book.text("facts.fee_large", lang, fee=_sar(d.large_fee, lang),
+                         free_from=_sar(d.large_free_from, lang))
+    if fee == d.same_day_fee:
+        city = next(getattr(c, lang) for c in d.cities if c.names[0] == d.same_day_city)
+        return book.text("facts.same_day", lang, city=city, fee=_sar(d.same_day_fee, lang),
+                         before=d.same_day_before)
+    return book.text("facts.fee_standard", lang, fee=_sar(d.standard_fee, lang),
+                     free_from=_sar(d.free_from, lang))

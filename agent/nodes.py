@@ -164,7 +164,8 @@ _MONEY_WHEN = re.compile(
 _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay|any fees?)\b|"
                   r"(علي شي|علي مبلغ|ادفع شي|بدفع شي|راح ادفع|مطلوب مني|اخصم|انخصم|خصمتوا)")
 # Intents that act on one of the customer's orders, and those answered from the knowledge base.
-_ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund"}
+_ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund",
+                  "order_amount"}
 _CONTEXT_CONFIDENCE = 0.75
 _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم ياخذ|كم يوم|كم تاخذ|"
                    r"امتي|ايمتي|امتا|بعد كم|للحين|كم مده|كم المده)")
@@ -404,7 +405,7 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     tasks: list[dialogue.Task] = []
     for n, piece in enumerate(pieces):
         guess = deps.understanding.classifier.predict(piece).best
-        if n == 0 and whole[1] >= _PART_CONFIDENCE and (
+        if n == 0 and whole[1] >= _PART_CONFIDENCE and guess.confidence < 0.8 and (
                 guess.confidence < _PART_CONFIDENCE or guess.intent not in plausible):
             # "fee to jeddah, …": too short to classify alone; the whole message says what.
             guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
@@ -606,7 +607,7 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         result.supplements = await asyncio.to_thread(
             _supplements, deps, query, result, state["language"], topics)
         top_topics = set(result.passages[0].chunk.topics)
-        support = max((c for t, c in plausible if t & top_topics), default=0.0)
+        support = max((c for t, c in plausible if t & top_topics and c >= _SUPPORT_MIN), default=0.0)
         # Two independent signals agree (an intent and the passage's topic): trust the
         # answer as much as the more confident of them.
         result.confidence = max(result.confidence, support)
@@ -618,6 +619,8 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
 
 
 _NEAR_TIE = 0.97
+# An intent lends the passage its confidence only when it is itself fairly sure.
+_SUPPORT_MIN = 0.55
 
 
 def _facet_first(query: str, passages: list[Any], deps: Deps, lang: str) -> list[Any]:

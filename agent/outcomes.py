@@ -161,6 +161,28 @@ def item_choice_reply(order: dict[str, Any], lang: Lang, book: ReplyBook) -> Rep
     return reply
 
 
+def amount_reply(data: dict[str, Any], values: dict[str, Any], lang: Lang,
+                 book: ReplyBook, fee_rule: str = "") -> Reply:
+    """What an order comes to, part by part, and what is still due on delivery."""
+    sep = " + "
+    parts = [book.text("amount.part_items", lang, amount=money(data["subtotal"], lang))]
+    fee = data.get("delivery_fee") or 0.0
+    parts.append(book.text("amount.part_delivery", lang, amount=money(fee, lang)) if fee
+                 else book.label("amount.free_delivery", lang))
+    if data.get("cod_fee"):
+        parts.append(book.text("amount.part_cod", lang, amount=money(data["cod_fee"], lang)))
+    cod = data.get("payment_method") == "cod"
+    open_ = data.get("status") in {"pending", "processing", "shipped", "out_for_delivery"}
+    due = ("amount.due_cod" if cod and open_ else "amount.paid_cod" if cod else "amount.paid")
+    reply = book.reply(
+        "amount.ok", lang, kind="order", data=data, **values,
+        breakdown=sep.join(parts), vat=money(data.get("vat_included") or 0.0, lang),
+        due=book.text(due, lang, total=values["total"], payment_method=values["payment_method"]))
+    if fee_rule:
+        reply["text"] += f" {fee_rule}"
+    return reply
+
+
 def outcome_reply(
     result: dict[str, Any], prefix: str | None, lang: Lang, book: ReplyBook
 ) -> Reply:

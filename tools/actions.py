@@ -196,6 +196,9 @@ def order_view(order: Order) -> dict[str, Any]:
             {"sku": i.sku, "name": i.name.model_dump(), "qty": i.qty, "unit_price": i.unit_price}
             for i in order.items
         ],
+        "subtotal": order.subtotal,
+        "delivery_fee": order.delivery_fee,
+        "cod_fee": order.cod_fee,
         "total": order.total,
         "return_items": list(order.return_items),
         "vat_included": order.vat_included,

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from agent import arabic, dialogue
 from agent.flows import Flow
+from agent.facts import fee_rule
 from agent.outcomes import (
-    item_choice_reply, knowledge_reply, order_choice_reply, outcome_reply, refund_timing_reply,
+    amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
+    outcome_reply, refund_timing_reply,
 )
 from agent.slots import mentions_fault, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
@@ -366,6 +368,13 @@ class OfflineBrain:
                 return {"tool_calls": [self._flow_call(returns, state)],
                         "active_flow": "start_return"}
         prefix = (flow.replies if flow else None) or deps.flows.prefix_for_tool(result["tool"])
+        if result["tool"] == "get_order" and result["outcome"] == "ok" and prefix == "amount":
+            # What the order comes to, and the delivery-fee rule behind its fee.
+            data = result["data"]
+            values = order_values(data, lang, book)
+            rule = fee_rule(data, lang, deps.policies.brand, book)
+            return {"replies": [amount_reply(data, values, lang, book, rule)],
+                    "active_flow": None, "failures": 0}
         reply = outcome_reply(result, prefix, lang, book)
         update: dict[str, Any] = {"replies": [reply], "active_flow": None, "failures": 0}
         d = dialogue.of(state)
