@@ -280,6 +280,16 @@ def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
     return score
 
 
+_THAT_ONE = re.compile(
+    r"\b(it|this one|that one|this order|that order|the same one|same order)\b|"
+    r"(^| )(الغيه|الغيها|الغوه|الغه|ارجعه|ارجعها|رجعه|رجعها|تتبعه|هذا الطلب|نفس الطلب|هذي|هذا)( |$)")
+
+
+def means_that_one(text: str) -> bool:
+    """"ok cancel it", "الغيه": the order we were just talking about."""
+    return bool(_THAT_ONE.search(normalize(text)))
+
+
 def means_last(text: str) -> bool:
     """"my last order", "آخر طلب": the newest of the orders meant."""
     return bool(_LAST.search(normalize(text)))

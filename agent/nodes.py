@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import answer as fact_answers
+from agent.facts import answer as fact_answers, cities_in as facts_cities
 from agent.outcomes import knowledge_reply, outcome_reply, refund_timing_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
@@ -161,6 +161,9 @@ _MONEY_WHEN = re.compile(
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
+_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|come|comes|deliver|delivered|get here|"
+                      r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
+                      r"يخرج|يطلع)")
 _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay|any fees?)\b|"
                   r"(علي شي|علي مبلغ|ادفع شي|بدفع شي|راح ادفع|مطلوب مني|اخصم|انخصم|خصمتوا)")
 # Intents that act on one of the customer's orders, and those answered from the knowledge base.
@@ -202,7 +205,8 @@ _CALL_ME = re.compile(
     r"nobody (is )?there|no ?one (is )?there|anyone there|is someone there)\b|"
     r"(محد موجود|ما فيه احد|ما في احد|مافي احد|ما احد موجود|فيه احد|في حد|محد فيه)|"
     r"(تتواصلون|تتصلون|تكلموني|يكلمني|يتصل|يتواصل|بتتصلون|بتتواصلون|بيكلمني|يرد علي|تردون)")
-_HYPOTHETICAL = re.compile(r"\b(what if|if i|if my|if it|if the|suppose|in case)\b|"
+_HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|the|nobody|no one|noone|we)|suppose|"
+                           r"in case)\b|"
                            r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
 _WHAT_NOW = re.compile(
@@ -309,6 +313,14 @@ def _read_in_context(
         # back (actions.yaml); the return flow finds the order and applies the window.
         return sense_ | {"intent": "start_return", "confidence": max(conf, 0.6),
                          "fault": True}, d
+    if (focus_order and topic in _ORDER_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm)
+            and not slots.get("order_id") and not slots.get("product") and intent not in
+            _ORDER_INTENTS and not facts_cities(text, deps.policies.brand)[0]
+            and not dialogue.categories_in(text, dialogue.product_words(
+                deps.settings.product_words_file))):
+        # "so when does it ship?" about the order we were just discussing: its tracking.
+        return sense_ | {"intent": "track_order", "confidence": 0.8,
+                         "slots": {**slots, "order_id": focus_order}}, d
     if (focus_order and d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
             and _OWE.search(norm) and not slots.get("order_id")):
         # "do I owe anything? it was cash on delivery" after the cancellation.
@@ -353,7 +365,8 @@ def _read_in_context(
             return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
                              "followup": True}, d
     injected = "injection" in (state.get("guard_flags") or [])
-    if (intent in _NOT_A_QUESTION and not injected and _QUESTION.search(norm)
+    if (intent in _NOT_A_QUESTION and not injected
+            and (_QUESTION.search(norm) or _HYPOTHETICAL.search(norm))
             and len(norm.split()) >= 3 and not state.get("pending")
             and not sense_.get("slot_only")):
         # "how many years does it add?", "وش ساعات دوامكم يوم الجمعة؟" read as small talk or

@@ -63,7 +63,8 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
     last_text = None
     if last:
         where = f" ({last['location'][lang]})" if last.get("location") else ""
-        last_text = f"{last['description'][lang]}{where}, {_date(last['at'])}"
+        comma = "، " if lang == "ar" else ", "  # Arabic punctuation inside Arabic text
+        last_text = f"{last['description'][lang]}{where}{comma}{_date(last['at'])}"
     status = data.get("status")
     method = data.get("payment_method")
     return {

@@ -112,8 +112,16 @@ class OfflineBrain:
             want = d["want"]
             return self._resolve_order(want, state, deps)
 
-        if (intent in _WRITE_INTENTS and not state.get("pending")
+        if ((intent in _WRITE_INTENTS or (intent == "deny" and d.get("last_action") in _WRITE_INTENTS))
+                and not state.get("pending")
                 and dialogue.KEEP.search(normalize(state["text"]))):
+            done = d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
+            if done and d.get("focus_orders"):
+                # "wait no, keep it" right after the cancellation went through: say plainly
+                # that it is done, not that nothing changed.
+                return {"replies": [book.reply("cancel.cannot_undo", lang,
+                                               order_id=d["focus_orders"][0])],
+                        "active_flow": None}
             # "no wait, don't cancel it" with nothing waiting: nothing changes, and we say so.
             return {"replies": [book.reply("nothing_changed", lang)], "active_flow": None}
         if sense.get("slot_only") and "order_id" not in sense["slots"]:
@@ -270,6 +278,11 @@ class OfflineBrain:
                 candidates = []
             if len(candidates) > 1 and dialogue.means_last(state["text"]):
                 candidates = candidates[:1]  # "the microwave from my last order": the newest
+            focus = (d.get("focus_orders") or [None])[0]
+            if (len(candidates) > 1 and not named and focus
+                    and dialogue.means_that_one(state["text"])):
+                # "has my laptop shipped? ... ok cancel it": the order in focus.
+                candidates = [o for o in orders if o["order_id"] == focus] or candidates
         flow = deps.flows.get(want)
         # A change is only made to an order the customer pointed at (by product, "my order",
         # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which.
