@@ -38,7 +38,7 @@ _FREE = re.compile(r"\bfree\b|مجان|ببلاش|بلاش")
 # Payment methods, strictly (a bare "مدي" also sits inside "المدينه").
 _METHODS = {
     "mada": r"\bmada\b|(^| )(ب|و|بال|وب)?مدي( |$)",
-    "visa": r"\b(visa|credit ?card|credit|mastercard)\b|فيزا|ماستر|ائتمان|الائتمانيه|كريدت",
+    "visa": r"\b(visa|credit ?card|credit|mastercard)\b|فيزا|ماستر|ايتمان|ائتمان|كريدت",
     "apple_pay": r"apple ?pay|ابل باي|ابل بي",
     "stc_pay": r"stc ?pay|اس تي سي",
     "tabby": r"tabby|تابي",

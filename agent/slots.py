@@ -177,7 +177,7 @@ def extract(
 _FAULT = re.compile(
     r"\b(broken|broke|defective|faulty|damaged|not working|doesn'?t work|won'?t (turn on|work)|"
     r"stopped working|stopped charging|won'?t charge|doesn'?t charge|not charging|not cooling|"
-    r"doesn'?t cool|leaks?|leaking|dead on arrival|cracked|crackling|no sound|screen flickers?|"
+    r"doesn'?t cool|isn'?t (cooling|working|charging|heating)|not heating|won'?t heat|leaks?|leaking|dead on arrival|cracked|crackling|no sound|screen flickers?|"
     r"keeps turning off|turns off by itself|faulty|defect)\b|"
     r"(خربان|خربانه|خربانة|خربت|خرب|عطلان|عطلانه|معطل|معطله|معطلة|تالف|تالفه|تالفة|مكسور|مكسوره|"
     r"مكسورة|ما ?يشتغل|ما ?تشتغل|وقف عن الشغل|فيه عطل|فيها عطل|ما ?يبرد|ما ?تبرد|ما ?يشحن|"

@@ -397,3 +397,124 @@ async def test_after_a_wrong_contact_the_order_number_is_not_asked_again(assista
     assert templates(outs[1]) == ["verify_mismatch"]
     assert "ask_order_id" not in templates(outs[2])
     assert "cancel.needs_confirmation" in templates(outs[2])
+
+
+# --- blind round 4: what it taught (each in both languages) --------------------------------------
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "السلام عليكم، المكيف اللي اشتريته ما يبرد ابد"),
+    ("en", "hi noura, the ac i bought isn't cooling at all"),
+])
+async def test_a_greeting_before_a_request_answers_the_request(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1034", lang)
+    assert "greeting" not in templates(out)
+    assert any(t.startswith(("return.", "which_")) for t in templates(out))
+    if lang == "ar":
+        assert text_of(out).startswith("وعليكم السلام")
+
+
+async def test_a_short_english_reply_or_arabizi_keeps_an_arabic_conversation_in_arabic(assistant):
+    _, outs = await talk(assistant, ["ابي الغي طلب الساعة", "tayb mata youssal?", "ok"], "C1013", "ar")
+    for out in outs:
+        assert out.language == "ar", text_of(out)
+
+
+async def test_a_first_short_english_message_is_answered_in_english(assistant):
+    _, (out,) = await talk(assistant, ["cancel RW-100316"], "C1001", "ar")
+    assert out.language == "en"
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "from my pending order cancel just the airfryer pls, keep the buds"),
+    ("ar", "من طلبي ابي الغي القلاية بس، السماعة خلها"),
+])
+async def test_cancelling_one_item_says_the_whole_order_is_cancelled(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1002", lang)
+    assert templates(out) == ["cancel.whole_order", "cancel.needs_confirmation"]
+    assert "RW-100297" in text_of(out)
+    assert not [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,say,total,fee", [
+    ("ar", "طلبي الكاش كم لازم ادفع للمندوب؟", "209.00", "15.00"),
+    ("en", "how much do i pay the courier for my cash on delivery order", "209.00", "15.00"),
+])
+async def test_the_amount_of_an_order_is_broken_down(assistant, lang, say, total, fee):
+    cid, (out,) = await talk(assistant, [say], "C1022", lang)
+    assert templates(out) == ["amount.ok"]
+    said = text_of(out)
+    assert "RW-100275" in said and total in said and fee in said and "169.00" in said
+    assert [r.action for r in await trail(assistant, cid) if r.action == "get_order"]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "i want my money back for RW-100243"),
+    ("ar", "ابي فلوسي ترجع للطلب RW-100243"),
+])
+async def test_money_back_for_a_delivered_order_proposes_its_return(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1029", lang)
+    assert templates(out) == ["return.needs_confirmation"]
+    calls = await trail(assistant, cid, "start_return")
+    assert calls and not calls[-1].allowed and "awaiting" in calls[-1].reason
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["please cancel the JBL speaker I ordered yesterday",
+            "Yes. Also, how long does a refund to STC Pay take?"]),
+    ("ar", ["ابي الغي السماعة JBL اللي طلبتها امس", "ايه، وكم ياخذ الاسترداد على STC Pay؟"]),
+])
+async def test_a_yes_followed_by_a_question_confirms_and_answers(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1007", lang)
+    assert templates(outs[0]) == ["cancel.needs_confirmation"]
+    assert templates(outs[1])[0] == "cancel.ok" and len(templates(outs[1])) >= 2
+    assert [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs,reply", [
+    ("en", ["want to return my sony headphones RW-100227, just dont like them",
+            "actually the left side has a crackling noise since day one", "yes please arrange it"],
+     "return.ok"),
+    ("ar", ["ابي ارجع سماعات سوني RW-100227، ما عجبتني",
+            "طيب بصراحة فيها مشكلة، الصوت يطفي لحاله", "ايه رجعوه ابي استبدال"], "return.ok"),
+])
+async def test_a_fault_after_the_window_refusal_books_the_defective_return(assistant, lang, msgs,
+                                                                           reply):
+    cid, outs = await talk(assistant, msgs, "C1028", lang)
+    assert templates(outs[0]) == ["return.outside_window"]
+    assert templates(outs[1]) == ["return.needs_confirmation"]
+    assert templates(outs[2]) == [reply]
+    done = [c for c in await trail(assistant, cid, "start_return") if c.allowed]
+    assert done and done[-1].details.get("defective") is True
+
+
+@pytest.mark.parametrize("lang,msgs,fact", [
+    ("en", ["I want to talk to a person", "yes please", "how long does a refund to STC Pay take?"],
+     "1–3"),
+    ("ar", ["ابي اكلم موظف", "ايه حولني", "كم ياخذ الاسترداد على STC Pay؟"], "3"),
+])
+async def test_a_plain_question_is_answered_while_waiting_for_a_person(assistant, lang, msgs, fact):
+    _, outs = await talk(assistant, msgs, "C1007", lang)
+    assert outs[1].mode == "waiting_human"
+    assert templates(outs[2]) == ["knowledge.answer", "handoff.already"]
+    assert fact in text_of(outs[2]) and "STC Pay" in text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["where's my vacuum", "and the jbl speaker? it was supposed to come yesterday"]),
+    ("ar", ["وين المكنسة", "طيب والسماعة JBL؟ كان المفروض توصل امس"]),
+])
+async def test_and_the_other_product_after_tracking_tracks_it(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1023", lang)
+    tracked = [r.details.get("order_id") for r in await trail(assistant, cid, "track_shipment")]
+    assert tracked[:2] == ["RW-100247", "RW-100246"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel RW-100316", "yes", "wait no, keep it"]),
+    ("ar", ["الغي الطلب RW-100316", "نعم", "لا لحظة، خله"]),
+])
+async def test_keep_it_after_the_cancellation_went_through_says_it_cannot_be_undone(
+        assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1]) == ["cancel.ok"]
+    assert templates(outs[2]) == ["cancel.cannot_undo"]

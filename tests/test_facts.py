@@ -1,0 +1,112 @@
+"""Answers computed from the brand's figures (policies/brand.yaml, agent/facts.py), in both
+languages, and the check that the help centre states the same figures (one source of facts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent import dialogue
+from agent.facts import amount_in, answer, cities_in, units_in
+from agent.replies import ReplyBook
+from knowledge.normalize import normalize
+from policies.engine import Policies
+
+ROOT = Path(__file__).resolve().parents[1]
+BRAND = Policies.load(ROOT / "policies").brand
+BOOK = ReplyBook.load(ROOT / "policies" / "replies.yaml")
+WORDS = dialogue.product_words(ROOT / "agent" / "product_words.yaml")
+LARGE = {"fridge", "washer", "ac", "oven"}
+
+
+def facts(text: str, lang: str, query: str | None = None) -> str:
+    return " ".join(answer(text, query or text, lang, BRAND, BOOK, WORDS, LARGE))
+
+
+@pytest.mark.parametrize("text,city", [
+    ("كم ياخذ التوصيل لأبها؟", "Abha"), ("للرياض كم يوم", "Riyadh"), ("عالمدينة المنورة", "Madinah"),
+    ("how long to jeddah", "Jeddah"), ("do you deliver to khamis mushait", "Khamis Mushait"),
+])
+def test_cities_are_found_with_their_clitics(text, city):
+    found, _ = cities_in(text, BRAND)
+    assert [c.en for c in found] == [city]
+
+
+def test_a_word_that_is_also_a_city_needs_its_article():
+    # "خبر" is news; "الخبر" is Khobar.
+    assert cities_in("عندي خبر حلو", BRAND)[0] == []
+    assert [c.en for c in cities_in("التوصيل للخبر", BRAND)[0]] == ["Khobar"]
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("ثلاجة ب 7299 وادفع كاش", 7299.0), ("vat on a 1,150 sar order", 1150.0),
+    ("where is RW-100234", None), ("my number 0501234567", None), ("3 days ago", None),
+])
+def test_amounts_are_prices_not_ids_phones_or_days(text, amount):
+    assert amount_in(text) == amount
+
+
+@pytest.mark.parametrize("text,category,units", [
+    ("install 3 split ACs", "ac", 3), ("تركيب مكيفين", "ac", 2), ("mount two TVs", "tv", 2),
+    ("install my ac", "ac", None),
+])
+def test_units_are_counted_in_digits_words_and_the_arabic_dual(text, category, units):
+    assert units_in(text, category) == units
+
+
+@pytest.mark.parametrize("lang,text,wanted", [
+    ("ar", "كم رسوم توصيل الثلاجة لأبها وكم يوم ياخذ؟", ["2 إلى 4 أيام عمل", "99 ريال", "1,500 ريال"]),
+    ("en", "fee to jeddah and how long does it take?", ["1–2 business days", "25 SAR", "299 SAR"]),
+    ("en", "how much to install 3 split ACs", ["597 SAR", "199 SAR per unit"]),
+    ("ar", "كم تركيب مكيفين سبليت؟", ["تركيب مكيفين", "398 ريال"]),
+    ("en", "how much is the vat on a 1150 sar order", ["150 SAR is VAT", "1,000 SAR"]),
+    ("ar", "ابي اطلب ثلاجة ب 7299 وادفع كاش عند الاستلام", ["3,000 ريال", "تابي", "4 دفعات"]),
+    ("en", "can i pay cash on delivery for 2,500 sar", ["15 SAR"]),
+    ("en", "is delivery free on a 250 sar order?", ["under 299 SAR", "25 SAR"]),
+    ("en", "whats faster for refunds, mada or visa?", ["3-7", "5-14"]),
+    ("ar", "لو رجعت منتج ودفعت بمدى كم ياخذ؟ وبالبطاقة الائتمانية؟", ["3 إلى 7", "5 إلى 14"]),
+    ("en", "can i get it same day in jeddah", ["Riyadh only"]),
+    ("ar", "عندكم توصيل نفس اليوم بالرياض؟ وكم سعره؟", ["49 ريال", "13:00"]),
+    ("en", "do you deliver to villages?", ["4–7 business days"]),
+])
+def test_a_question_with_a_case_gets_the_figure_for_that_case(lang, text, wanted):
+    said = facts(text, lang)
+    for piece in wanted:
+        assert piece in said, (piece, said)
+
+
+def test_a_follow_up_keeps_the_question_and_changes_the_case():
+    # "and to Dammam?" after "how long to Riyadh?": the time, for Dammam.
+    said = facts("and in dammam?", "en", query="and in dammam? how long does delivery take riyadh")
+    assert "Dammam" in said and "1–2 business days" in said and "Riyadh" not in said
+
+
+@pytest.mark.parametrize("text", ["where is my order", "وين طلبي", "how do i reset my password",
+                                  "can i pay it in instalments?"])
+def test_questions_without_a_case_get_no_computed_answer(text):
+    assert facts(text, "en") == ""
+
+
+def test_the_help_centre_states_the_brand_figures():
+    """One source of facts: every figure in brand.yaml appears in the brand document and in
+    the knowledge base, so an answer computed from it never contradicts a cited passage."""
+    d, p = BRAND.delivery, BRAND.payment
+    figures = [d.standard_fee, d.free_from, d.large_fee, d.large_free_from, d.same_day_fee,
+               p.cod_limit, p.cod_fee] + [s.price for s in BRAND.installation.services.values()
+                                          if s.price]
+    brand_doc = (ROOT / "docs" / "demo-brand.md").read_text("utf-8")
+    kb = (ROOT / "knowledge" / "demo_kb" / "faq.yaml").read_text("utf-8") + "".join(
+        f.read_text("utf-8") for f in (ROOT / "knowledge" / "demo_kb" / "articles").rglob("*.md"))
+    for figure in figures:
+        shown = [f"{figure:,.0f}", f"{figure:.0f}"]
+        assert any(s in brand_doc for s in shown), f"{figure} not in docs/demo-brand.md"
+        assert any(s in kb for s in shown), f"{figure} not in the knowledge base"
+    for zone in d.zones:
+        lo, hi = zone.days
+        assert f"{lo}–{hi}" in brand_doc or f"{lo}-{hi}" in brand_doc, zone.id
+    for city in d.cities:
+        assert city.en.split()[0] in brand_doc, city.en
+    assert yaml.safe_load((ROOT / "policies" / "brand.yaml").read_text("utf-8"))["version"]
+    assert normalize("الرياض") in [normalize(c.ar) for c in d.cities]
