@@ -96,8 +96,8 @@ _DENY = re.compile(
 # Said with nothing waiting for a yes: "don't cancel it", "خلاص لا تلغيه", "keep it".
 KEEP = re.compile(
     r"\b(don'?t|dont|do not) (cancel|return|refund)|\bkeep (it|the order|them|my order)\b|"
-    r"\bnever ?mind\b|\bforget (it|that)\b|(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|خله|خلوه|"
-    r"خلها|بلاش|لا تسوي|لا متلغيش|لا تلغيش)( |$)"
+    r"\bnever ?mind\b|\bforget (it|that)\b|(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|بلاش|"
+    r"لا تسوي|لا متلغيش|لا تلغيش)( |$)"
 )
 # A hedge holds the decision: nothing changes until the customer says yes or no.
 _HESITATE = re.compile(

@@ -112,9 +112,10 @@ class OfflineBrain:
             want = d["want"]
             return self._resolve_order(want, state, deps)
 
-        if ((intent in _WRITE_INTENTS or (intent == "deny" and d.get("last_action") in _WRITE_INTENTS))
-                and not state.get("pending")
-                and dialogue.KEEP.search(normalize(state["text"]))):
+        after_write = intent == "deny" and d.get("last_action") in _WRITE_INTENTS
+        if ((intent in _WRITE_INTENTS or after_write) and not state.get("pending") and (
+                dialogue.KEEP.search(normalize(state["text"]))
+                or (after_write and dialogue.act(state["text"]) == "deny"))):
             done = d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
             if done and d.get("focus_orders"):
                 # "wait no, keep it" right after the cancellation went through: say plainly
