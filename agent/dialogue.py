@@ -290,6 +290,14 @@ def means_that_one(text: str) -> bool:
     return bool(_THAT_ONE.search(normalize(text)))
 
 
+_CLOSED = {"cancelled", "refunded"}
+
+
+def still_open(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The orders not cancelled or refunded (the same product bought twice: the live one)."""
+    return [o for o in orders if o["status"] not in _CLOSED]
+
+
 def means_last(text: str) -> bool:
     """"my last order", "آخر طلب": the newest of the orders meant."""
     return bool(_LAST.search(normalize(text)))
@@ -326,6 +334,9 @@ def match_orders(
     if scored:
         top = max(s for s, _ in scored)
         named = [o for s, o in scored if s == top]
+        # The same product bought twice: one order already cancelled or refunded is not the
+        # one meant when the other is still open.
+        named = still_open(named) or named
         if len(named) > 1 and _LAST.search(normalize(text)):
             return named[:1], True  # "the microwave from my last order": the newest of them
         return (by_tier(named, intent, tiers) or named), True

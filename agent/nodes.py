@@ -299,6 +299,11 @@ def _read_in_context(
         query = f"{d.get('topic_text') or ''} {text}".strip() if about == topic else text
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
+    if (hypothetical and intent in {"start_return", "cancel_order", "request_refund"}
+            and _QUESTION.search(norm) and not mentions_fault(text)):
+        # "if I open the buds and don't like them, can I return them?": a question about the
+        # policy, answered from the help centre when it knows.
+        return sense_ | {"knowledge_first": True, "query": text}, d
     complains = bool(_COMPLAINS.search(norm))
     if (d.get("last_outcome") == "outside_window" and focus_order and mentions_fault(text)
             and not complains and not slots.get("order_id")):

@@ -47,6 +47,8 @@ def tokens(text: str) -> set[str]:
     """Normalised words of `text`, each also without an Arabic clitic ("بالثلاجه" -> "ثلاجه")."""
     out: set[str] = set()
     for tok in _TOKEN.findall(normalize(text)):
+        if len(tok) == 1 and not tok.isdigit():
+            continue  # "where's" -> "s" must not match "Magnifica S"
         out.add(tok)
         for prefix in _PREFIXES:
             if tok.startswith(prefix) and len(tok) - len(prefix) >= 3:

@@ -268,6 +268,7 @@ class OfflineBrain:
                 # The catalogue knows exactly which product ("the JBL speaker"): only orders
                 # holding it, and none in its place when no order does.
                 holding = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
+                holding = dialogue.still_open(holding) or holding
                 if holding:
                     candidates = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
                     named = True
