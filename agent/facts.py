@@ -34,6 +34,11 @@ _REFUND = re.compile(
     r"(استرداد|الاسترداد|يرجع المبلغ|ترجع الفلوس|يرجع|ترجع|رجعت|ارجعت|ارجع|فلوسي|الفلوس|المبلغ)|"
     r"\b(return|returned)\b")
 _SAME_DAY = re.compile(r"\b(same[- ]day|today)\b|(نفس اليوم|اليوم)")
+_NOT_SAME_DAY = re.compile(r"\bnot (the )?same[- ]day\b|(مو|مش|مب|غير|بدون) (توصيل )?نفس اليوم")
+# "do you deliver to Hail?", "توصلون لأبها؟": a question about delivering to a place.
+_DELIVER_TO = re.compile(r"\b(deliver|delivers|delivery|ship|shipping)\b|"
+                         r"(توصلون|يوصل|توصل|التوصيل|توصيل|الشحن|شحن)")
+_ADDRESS = re.compile(r"\b(address|addresses)\b|(عنوان|العنوان|عنواني)")
 _FREE = re.compile(r"\bfree\b|مجان|ببلاش|بلاش")
 # Payment methods, strictly (a bare "مدي" also sits inside "المدينه").
 _METHODS = {
@@ -154,8 +159,11 @@ def _days(days: tuple[int, int], lang: Lang) -> str:
     lo, hi = days
     if lang == "en":
         return f"{lo}–{hi} business days"
-    first = "يوم" if lo == 1 else str(lo)
-    return f"{first} إلى {arabic.count(hi, 'business_day', lang)}"
+    # As the help centre writes ranges: "يوم إلى يومي عمل", "2 إلى 4 أيام عمل"; the noun agrees
+    # with the upper bound (dual for 2, plural up to 10, singular from 11).
+    if (lo, hi) == (1, 2):
+        return "يوم إلى يومي عمل"
+    return f"{'يوم' if lo == 1 else lo} إلى {hi} {'أيام عمل' if hi <= 10 else 'يوم عمل'}"
 
 
 def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook,
@@ -187,7 +195,7 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             if service is None:
                 continue
             visit = _days(brand.installation.visit_days, lang).replace(
-                "business days", "days").replace("أيام عمل", "أيام").replace("يوم عمل", "يوم")
+                "business days", "days").replace("أيام عمل", "أيام").replace("يوم عمل", "يوماً")
             if service.price == 0:
                 out.append(book.text("facts.install_free", lang, visit=visit))
             else:
@@ -200,7 +208,7 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             return out
 
     cost = "cost" in asked or bool(_FREE.search(norm))
-    same_day = bool(_SAME_DAY.search(norm))
+    same_day = bool(_SAME_DAY.search(norm)) and not _NOT_SAME_DAY.search(norm)
     same_day_city = next(getattr(c, lang) for c in d.cities if c.names[0] == d.same_day_city)
     if same_day and (cost or not (cities or remote)) and not install:
         # "is there same-day delivery? how much?": where, until when, and its fee.
@@ -208,8 +216,8 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             out.append(book.text("facts.same_day", lang, city=same_day_city,
                                  fee=_sar(d.same_day_fee, lang), before=d.same_day_before))
             same_day = False
-    if (cities or remote) and (delivery or same_day or "time" in asked) and (
-            "time" in asked or not cost):
+    to_place = bool(_DELIVER_TO.search(norm)) and not _ADDRESS.search(norm)
+    if (cities or remote) and ("time" in asked or same_day or (to_place and not cost)):
         for city in cities[:3]:
             out.append(book.text("facts.delivery_time", lang, place=getattr(city, lang),
                                  days=_days(brand.zone(city.zone).days, lang)))

@@ -27,7 +27,7 @@ _GENERIC = set(normalize(
 ).split())
 _TOKEN = re.compile(r"[0-9a-z]+(?:[.][0-9]+)?|[\u0621-\u064a]+")
 # Arabic clitics customers attach to product words ("بالثلاجه", "والايفون").
-_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب")
+_PREFIXES = ("وبال", "بال", "وال", "فال", "لل", "ال", "و", "ب", "ل")
 # Thresholds relative to the rarest possible token (one product in the whole catalogue), so
 # they mean the same for a catalogue of 5 products or 5,000: one rare word, or two fairly
 # rare ones, identify a product.

@@ -19,7 +19,8 @@ Facet = Literal["cost", "time"]
 _ASKS: dict[Facet, re.Pattern[str]] = {
     "cost": re.compile(
         r"\b(how much|cost|costs|price|fee|fees|charge|charges|pay for)\b|"
-        r"(كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل)"),
+        r"(كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل|"
+        r"قديش|بقديش|(^| )كام( |$)|(التوصيل|الشحن|توصيل|شحن)( \S+)? كم|كم (التوصيل|الشحن))"),
     "time": re.compile(
         r"\b(how long|how many days|when will|how soon|how fast|delivery time|takes?)\b|"
         r"(كم يوم|كم ياخذ|كم تاخذ|قد ايه|متي يوصل|متي توصل|مده|المده|كم مده|بياخد|ياخد|ايام|"
