@@ -57,6 +57,8 @@ class Dialogue(TypedDict, total=False):
     # A note to say before the reply to the next tool result (e.g. "one item can't be
     # cancelled alone" before the whole order's confirmation): template key and values.
     notice: dict[str, str] | None
+    # The amount the last action on the order in focus refunds (a return of one item: its price).
+    amount: float | None
     # Payment method of the order in focus (what refund timings apply).
     payment_method: str | None
     # The last action asked about an order (a corrected number repeats it) and its outcome.

@@ -806,7 +806,8 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         d["last_action"] = _INTENT_OF_TOOL[call["name"]]
         d["last_outcome"] = result["outcome"]
         if data.get("order_id"):
-            d = dialogue.focus(d, data["order_id"], payment_method=data.get("payment_method"))
+            d = dialogue.focus(d, data["order_id"], payment_method=data.get("payment_method"),
+                               amount=data.get("amount"))
     update |= {"tool_results": results, "tool_calls": [], "confirmed": None, "dialogue": d}
     if messages:
         update["messages"] = messages

@@ -112,9 +112,14 @@ def refund_timing_reply(d: dict[str, Any], lang: Lang, book: ReplyBook) -> Reply
     method = d.get("payment_method")
     order_id = (d.get("focus_orders") or [None])[0]
     paid = not (method == "cod" and d.get("last_action") == "cancel_order")
-    return book.reply("refund.timing", lang, data={"order_id": order_id, "payment_method": method},
-                      order_id=order_id, payment_method=payment_label(method, lang, book),
-                      refund_timing=refund_timing(method, lang, book, paid=paid))
+    reply = book.reply("refund.timing", lang, data={"order_id": order_id, "payment_method": method},
+                       order_id=order_id, payment_method=payment_label(method, lang, book),
+                       refund_timing=refund_timing(method, lang, book, paid=paid))
+    if paid and d.get("amount") and d.get("last_action") in {"start_return", "request_refund"}:
+        # "how much do I get back and when?" after a return of one item: its amount too.
+        reply["text"] = book.text("refund.amount", lang, amount=money(float(d["amount"]), lang)) \
+            + " " + reply["text"]
+    return reply
 
 
 def order_lines(orders: list[dict[str, Any]], lang: Lang, book: ReplyBook) -> str:
