@@ -39,8 +39,8 @@ class Task(TypedDict):
 class Dialogue(TypedDict, total=False):
     # Orders the conversation is about, most recent first (named, resolved or acted on).
     focus_orders: list[str]
-    # Product category in focus ("fridge"), from the customer's words or the order in focus.
-    focus_product: str | None
+    # Kinds of product in the order in focus ("washer"), for "is installation included?".
+    focus_categories: list[str]
     # The intent of the last question answered and the customer's words that asked it.
     topic: str | None
     topic_text: str | None

@@ -25,7 +25,7 @@ Lang = Literal["ar", "en"]
 _DELIVERY = re.compile(
     r"\b(deliver|delivers|delivery|delivering|ship|shipping|shipped|arrive|arrives|courier)\b|"
     r"(توصيل|التوصيل|يوصل|توصل|توصلون|يوصلني|توصلني|الشحن|شحن|يوصلون|يجيني|يوصلنا)")
-_INSTALL = re.compile(r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
+INSTALL_WORDS = _INSTALL = re.compile(r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
                       r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
 _VAT = re.compile(r"\b(vat|tax|taxes)\b|(ضريبه|الضريبه|ضريبة|القيمه المضافه)")
 _COD = re.compile(r"\b(cod|cash on delivery|cash)\b|(كاش|نقد|نقدا|عند الاستلام|الدفع عند)")
@@ -167,13 +167,16 @@ def _days(days: tuple[int, int], lang: Lang) -> str:
 
 
 def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook,
-           words: dict[str, tuple[str, ...]], large: set[str]) -> list[str]:
+           words: dict[str, tuple[str, ...]], large: set[str],
+           focus: list[str] | None = None) -> list[str]:
     """The sentences the brand's figures give for this question (empty when it has no
     parameter they answer). `text` is the message; `query` adds, for a follow-up ("and to
-    Jeddah?"), the question it continues, so the facets asked carry over."""
+    Jeddah?"), the question it continues, so the facets asked carry over; `focus` the kinds of
+    product in the order being discussed ("is installation included?" about the washer)."""
     q = read(text, brand, words)
+    install_q = bool(_INSTALL.search(normalize(text)))
     if query != text and not (q.cities or q.remote or q.categories or q.amount or q.units
-                              or q.methods):
+                              or q.methods or (install_q and focus)):
         # A follow-up that names no new case ("can I pay it in instalments?") is a new
         # question about the same thing, for the help centre to answer.
         return []
@@ -184,7 +187,7 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     delivery = bool(_DELIVERY.search(norm))
     cities = q.cities or whole.cities
     remote = q.remote or (whole.remote and not q.cities)
-    cats = q.categories or whole.categories
+    cats = q.categories or whole.categories or list(focus or [])
     amount = q.amount if q.amount is not None else whole.amount
     d = brand.delivery
 

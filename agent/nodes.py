@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import answer as fact_answers, cities_in as facts_cities
+from agent.facts import INSTALL_WORDS, answer as fact_answers, cities_in as facts_cities
 from agent.outcomes import knowledge_reply, outcome_reply, refund_timing_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
@@ -299,6 +299,10 @@ def _read_in_context(
         query = f"{d.get('topic_text') or ''} {text}".strip() if about == topic else text
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
+    if (intent != "installation" and conf < 0.6 and INSTALL_WORDS.search(norm)
+            and deps.flows.get("installation") is not None and not slots.get("order_id")):
+        # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
+        return sense_ | {"intent": "installation", "confidence": 0.7}, d
     if (hypothetical and intent in {"start_return", "cancel_order", "request_refund"}
             and _QUESTION.search(norm) and not mentions_fault(text)):
         # "if I open the buds and don't like them, can I return them?": a question about the
@@ -632,7 +636,8 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     result.facts = fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies,
         dialogue.product_words(deps.settings.product_words_file),
-        deps.understanding.products.large_categories)
+        deps.understanding.products.large_categories,
+        focus=(state.get("dialogue") or {}).get("focus_categories") or [])
     return {"retrieval": result.model_dump()}
 
 
@@ -806,8 +811,10 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         d["last_action"] = _INTENT_OF_TOOL[call["name"]]
         d["last_outcome"] = result["outcome"]
         if data.get("order_id"):
+            kinds = deps.understanding.products.category_of
+            cats = [c for i in data.get("items") or [] if (c := kinds.get(i.get("sku", "")))]
             d = dialogue.focus(d, data["order_id"], payment_method=data.get("payment_method"),
-                               amount=data.get("amount"))
+                               amount=data.get("amount"), focus_categories=cats)
     update |= {"tool_results": results, "tool_calls": [], "confirmed": None, "dialogue": d}
     if messages:
         update["messages"] = messages
