@@ -303,8 +303,15 @@ def _read_in_context(
             and deps.flows.get("installation") is not None and not slots.get("order_id")):
         # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
-    if (hypothetical and intent in {"start_return", "cancel_order", "request_refund"}
-            and _QUESTION.search(norm) and not mentions_fault(text)):
+    if (intent == "order_amount" and not slots.get("order_id") and not (
+            state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)))):
+        # "how much does it cost?", "paid cash, how is it refunded?" from someone with no
+        # order in view: a question for the help centre, not one order's total.
+        return sense_ | {"knowledge_first": True, "query": (
+            f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
+    if (hypothetical and intent in {"start_return", "cancel_order", "request_refund",
+                                    "track_order"}
+            and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")):
         # "if I open the buds and don't like them, can I return them?": a question about the
         # policy, answered from the help centre when it knows.
         return sense_ | {"knowledge_first": True, "query": text}, d
