@@ -300,6 +300,7 @@ def _read_in_context(
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
     if (intent != "installation" and conf < 0.6 and INSTALL_WORDS.search(norm)
+            and not deps.flows.needs_knowledge(intent)
             and deps.flows.get("installation") is not None and not slots.get("order_id")):
         # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
