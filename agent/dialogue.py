@@ -355,8 +355,9 @@ _REFERENCE = re.compile(
 )
 
 
-_ALL = re.compile(r"\b(all|everything|the whole order|whole order|whole thing|the whole lot|entire order|all of it|all of them|both)\b|"
-                  r"(كله|كلها|كلهم|الطلب كامل|الطلب كله|كامل الطلب|جميعها|الكل|الاثنين|الاثنتين|بالكامل)")
+_ALL = re.compile(r"\b(all|everything|the whole order|whole order|whole thing|the whole lot|"
+                  r"entire order|all of it|all of them|both)\b|(كله|كلها|كلهم|الطلب كامل|"
+                  r"الطلب كله|كامل الطلب|جميعها|الكل|الاثنين|الاثنتين|بالكامل)")
 
 
 def picks_position(text: str) -> bool:

@@ -25,8 +25,10 @@ Lang = Literal["ar", "en"]
 _DELIVERY = re.compile(
     r"\b(deliver|delivers|delivery|delivering|ship|shipping|shipped|arrive|arrives|courier)\b|"
     r"(توصيل|التوصيل|يوصل|توصل|توصلون|يوصلني|توصلني|الشحن|شحن|يوصلون|يجيني|يوصلنا)")
-INSTALL_WORDS = _INSTALL = re.compile(r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
-                      r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
+# Installation asked about (also read by agent/nodes.py: "والتركيب عليه فلوس؟").
+INSTALL_WORDS = _INSTALL = re.compile(
+    r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
+    r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
 _VAT = re.compile(r"\b(vat|tax|taxes)\b|(ضريبه|الضريبه|ضريبة|القيمه المضافه)")
 _COD = re.compile(r"\b(cod|cash on delivery|cash)\b|(كاش|نقد|نقدا|عند الاستلام|الدفع عند)")
 _REFUND = re.compile(
@@ -203,8 +205,9 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                 out.append(book.text("facts.install_free", lang, visit=visit))
             else:
                 units = q.units or whole.units or 1
+                counted = arabic.count(units, _UNIT_NOUN.get(cat, "unit"), lang)
                 out.append(book.text(
-                    "facts.install", lang, units=arabic.count(units, _UNIT_NOUN.get(cat, "unit"), lang),
+                    "facts.install", lang, units=counted,
                     total=_sar(service.price * units, lang), price=_sar(service.price, lang),
                     visit=visit))
         if out:

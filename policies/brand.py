@@ -51,7 +51,8 @@ class Service(_Strict):
 
 class Installation(_Strict):
     visit_days: tuple[int, int]
-    services: dict[str, Service] = Field(description="by product category (agent/product_words.yaml)")
+    services: dict[str, Service] = Field(
+        description="by product category (agent/product_words.yaml)")
 
 
 class BrandFacts(_Strict):
@@ -66,7 +67,8 @@ class BrandFacts(_Strict):
         ids = {z.id for z in self.delivery.zones}
         unknown = {c.zone for c in self.delivery.cities} - ids
         if unknown or self.delivery.remote_zone not in ids:
-            raise ValueError(f"cities name unknown zones: {sorted(unknown) or [self.delivery.remote_zone]}")
+            missing = sorted(unknown) or [self.delivery.remote_zone]
+            raise ValueError(f"cities name unknown zones: {missing}")
         return self
 
     def zone(self, zone_id: str) -> Zone:
