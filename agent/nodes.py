@@ -785,6 +785,13 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     )
     results = list(state.get("tool_results") or [])
     update: dict[str, Any] = {}
+    if state.get("confirmed"):
+        # The graph read the customer's message as the explicit yes ("ee sawha", "Yes. Also…",
+        # "ايه رجعوه"): recorded, so QA's scorer sees the consent the graph acted on.
+        first = (state.get("tool_calls") or [{}])[0]
+        actor = f"customer:{state['customer_id']}" if state.get("customer_id") else "anonymous"
+        await _audit(deps, state, actor, "confirmed", "the customer's explicit yes",
+                     tool=first.get("name"), order_id=(first.get("args") or {}).get("order_id"))
     llm_ids = _pending_llm_call_ids(state)
     messages = []
     named = _named_orders(state)

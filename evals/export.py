@@ -312,6 +312,10 @@ def _audit_turn(r, owners: dict[str, str], p: _Privacy) -> SystemTurn | None:
                               reason=r["reason"], details=p.details(details))
         return SystemTurn(**base, event="tool_call", name=action, allowed=r["allowed"],
                           reason=p.text(r["reason"]), details=p.details(details))
+    if action == "confirmed":
+        return SystemTurn(**base, event="confirmed", name=details.get("tool"),
+                          reason=p.text(r["reason"]), details=p.details(
+                              {k: details[k] for k in ("order_id",) if details.get(k)}))
     if action == "escalate":
         return SystemTurn(**base, event="escalation", rule_id=details.get("rule_id"),
                           allowed=r["allowed"], reason=p.text(r["reason"]),
