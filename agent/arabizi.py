@@ -83,6 +83,8 @@ _LEXICON: dict[str, str] = {
     "jawwal": "جوال", "shasha": "شاشه", "maknsa": "مكنسه", "maknasa": "مكنسه",
     "yjini": "يجيني", "yjeni": "يجيني", "yjeeni": "يجيني", "lama": "لما", "lamma": "لما",
     "asawi": "اسوي", "asawy": "اسوي", "3ndkum": "عندكم", "3ndkom": "عندكم", "3indkom": "عندكم",
+    "akdi": "اكدي", "akkdi": "اكدي", "ilgha": "الغاء", "elgha": "الغاء", "7awliny": "حولني",
+    "7wlni": "حولني", "7awelni": "حولني", "7awlni": "حولني",
     "tayb": "طيب", "tyeb": "طيب", "yousal": "يوصل", "youssal": "يوصل",
     "ywsal": "يوصل", "tnzl": "تنزل", "tinzil": "تنزل", "sawha": "سويها",
     "sawiha": "سويها", "okhti": "اختي", "o5ti": "اختي", "hnak": "هناك", "hinak": "هناك",

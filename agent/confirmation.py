@@ -68,7 +68,8 @@ TOOL_WORDS: dict[str, frozenset[str]] = {
 CONNECT = frozenset(normalize(w) for w in (
     "connect", "me", "transfer", "to", "a", "an", "person", "human", "agent", "someone",
     "somebody", "talk", "speak", "with", "real", "them", "حولني", "وصلني", "كلمني",
-    "موظف", "للموظف", "إنسان", "أحد", "أكلم", "أبي", "أبغى", "بسرعة",
+    "موظف", "للموظف", "إنسان", "أحد", "أكلم", "أبي", "أبغى", "بسرعة", "call", "on", "pls",
+    "please", "now", "asap", "اتصل", "اتصلوا", "كلموني", "الحين",
 ))
 
 

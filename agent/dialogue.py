@@ -120,6 +120,8 @@ _YES_WORDS = frozenset(normalize(w) for w in (
 def act(text: str) -> Act | None:
     """The dialogue act of a reply to a yes/no question: deny beats hedge beats yes."""
     norm = normalize(text)
+    # "قبل لا أأكد" is "before I confirm": its "لا" says no to nothing.
+    norm = re.sub(r"قبل (لا|ما)|\bbefore (i|we) (confirm|decide|say yes|say no)\b", "قبل", norm)
     plain = " ".join(_WORD.findall(norm))
     if _DENY.search(plain):
         return "deny"
@@ -298,6 +300,15 @@ _CLOSED = {"cancelled", "refunded"}
 def still_open(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The orders not cancelled or refunded (the same product bought twice: the live one)."""
     return [o for o in orders if o["status"] not in _CLOSED]
+
+
+_ONLY = re.compile(r"\b(just|only|keep|remove|without|except)\b|(^| )(بس|فقط|خل|خلي|اشيل|شيل|احذف|"
+                   r"بدون|ما عدا|الا)( |$)")
+
+
+def means_only(text: str) -> bool:
+    """"cancel just the air fryer", "ابي اشيل السماعة بس": part of an order, not all of it."""
+    return bool(_ONLY.search(normalize(text)))
 
 
 def means_last(text: str) -> bool:

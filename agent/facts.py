@@ -244,6 +244,11 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
         else:
             out.append(book.text("facts.fee_standard", lang, fee=_sar(d.standard_fee, lang),
                                  free_from=_sar(d.free_from, lang)))
+        if any(c.names[0] == d.same_day_city for c in cities) and not is_large and not any(
+                "same-day" in o or "نفس اليوم" in o for o in out):
+            # "how much is delivery to Riyadh?": there, same-day delivery is an option too.
+            out.append(book.text("facts.same_day", lang, city=same_day_city,
+                                 fee=_sar(d.same_day_fee, lang), before=d.same_day_before))
         if amount is not None:
             fee, free_from = (d.large_fee, d.large_free_from) if is_large else (
                 d.standard_fee, d.free_from)

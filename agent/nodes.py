@@ -742,8 +742,15 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                 prefix, lang, deps.replies,
             )
             return {"replies": [again], "rounds": rounds + 1}
-        state = {**state, "pending": None}
-        update = await deps.brain.respond(state, deps)
+        question = (deps.flows.needs_knowledge(intent) or intent == "refund_timing"
+                    or state["sense"].get("knowledge_first")) and intent not in _WRITE_INTENTS
+        update = await deps.brain.respond({**state, "pending": None}, deps)
+        if question and update.get("replies") and not update.get("tool_calls"):
+            # "before I confirm, what happens to my Tamara instalments?": answered, and the
+            # change still waits for the yes or no.
+            hold = deps.replies.reply("confirm.hold", lang, order_id=pending["args"].get("order_id"),
+                                      quick=["yes", "no"])
+            return {"rounds": rounds + 1} | update | {"replies": [*update["replies"], hold]}
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
     return update | {"rounds": rounds + 1}

@@ -518,3 +518,40 @@ async def test_keep_it_after_the_cancellation_went_through_says_it_cannot_be_und
     _, outs = await talk(assistant, msgs, "C1001", lang)
     assert templates(outs[1]) == ["cancel.ok"]
     assert templates(outs[2]) == ["cancel.cannot_undo"]
+
+
+# --- blind round 5 --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ابي الغي طلب التلفزيون", "قبل لا أأكد، الفلوس كم ياخذ ترجع على مدى؟", "خلاص تمام، الغه"]),
+    ("en", ["cancel my tv order please", "before i confirm, how long does a refund to mada take?",
+            "ok cancel it"]),
+])
+async def test_a_question_before_confirming_keeps_the_confirmation_open(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[0]) == ["cancel.needs_confirmation"]
+    assert templates(outs[1])[-1] == "confirm.hold" and "cancel.kept" not in templates(outs[1])
+    assert templates(outs[2]) == ["cancel.ok"]
+    assert [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,say,handed", [
+    ("ar", "أنا محامي وأعمل في مكتب محاماة، وأحتاج فاتورة ضريبية باسم المكتب", False),
+    ("ar", "أنا محامي وبرفع عليكم قضية", True),
+    ("en", "I'm a lawyer at a law firm and I need a VAT invoice in the firm's name", False),
+    ("en", "I'm a lawyer and I will sue you", True),
+])
+async def test_a_lawyer_by_job_is_not_a_legal_threat_but_a_threat_is(assistant, lang, say, handed):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert (out.mode == "waiting_human") is handed
+
+
+@pytest.mark.parametrize("msgs", [
+    ["abi al8i talab RW-100307", "eh akdi el ilgha"],
+])
+async def test_an_arabizi_yes_confirms(assistant, msgs):
+    cid, outs = await talk(assistant, msgs, "C1013", "ar")
+    assert templates(outs[0]) == ["cancel.needs_confirmation"]
+    assert templates(outs[1]) == ["cancel.ok"] and outs[1].language == "ar"
+    confirmed = await trail(assistant, cid, "confirmed")
+    assert confirmed and confirmed[-1].details.get("tool") == "cancel_order"

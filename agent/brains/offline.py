@@ -318,6 +318,7 @@ class OfflineBrain:
             if flow.tool == "cancel_order" and len({i["sku"] for i in order["items"]}) > 1:
                 picked = dialogue.items_named(state["text"], order, words, category_of)
                 if (picked and len(picked) < len(order["items"])
+                        and dialogue.means_only(state["text"])
                         and not dialogue.means_all(state["text"])):
                     # "cancel just the air fryer, keep the buds": one item cannot be taken
                     # out of a placed order; say so before asking about the whole order.
