@@ -308,7 +308,7 @@ _ONLY = re.compile(r"\b(just|only|keep|remove|without|except)\b|(^| )(بس|فق�
 
 def means_only(text: str) -> bool:
     """"cancel just the air fryer", "ابي اشيل السماعة بس": part of an order, not all of it."""
-    return bool(_ONLY.search(normalize(text)))
+    return bool(_ONLY.search(" ".join(_WORD.findall(normalize(text)))))
 
 
 def means_last(text: str) -> bool:
