@@ -478,7 +478,10 @@ class Toolbox:
                 f"{', '.join(rule.allowed_statuses)}", **order_view(order),
             )
         delivered = order.delivered_at
-        days = (now() - delivered).days if delivered else None
+        # Calendar days where the order was delivered (the shop's time zone), not hours / 24:
+        # "delivered 15 days ago" must not depend on the hour the customer writes.
+        days = ((now().astimezone(delivered.tzinfo).date() - delivered.date()).days
+                if delivered else None)
         window = rule.defective_window_days if args.defective else rule.window_days
         if days is None or days > window:
             return await self._refuse(

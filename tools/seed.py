@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -18,12 +18,16 @@ _customers = TypeAdapter(list[Customer])
 _orders = TypeAdapter(list[Order])
 
 
-def shift_to_today(orders: list[Order], today: date) -> list[Order]:
+def shift_to_today(orders: list[Order], today: date | None = None) -> list[Order]:
     """Move the demo orders in time so the newest is from yesterday.
 
     The files were written on one day; return windows, "out for delivery today" and recent
-    orders only make sense if the demo keeps that distance from the day it is seeded."""
-    newest = max(o.created_at for o in orders).date()
+    orders only make sense if the demo keeps that distance from the day it is seeded. "Today"
+    is the shop's own date (the orders' time zone), so the demo is the same at any hour."""
+    latest = max(o.created_at for o in orders)
+    newest = latest.date()
+    if today is None:
+        today = datetime.now(latest.tzinfo).date()
     delta = timedelta(days=(today - newest).days - 1) if today > newest else timedelta(0)
     if not delta:
         return orders
@@ -67,7 +71,7 @@ async def seed_demo_crm(
             n_orders = (await conn.execute(select(func.count()).select_from(db.orders))).scalar()
         return existing, n_orders or 0, False
     customers, orders = load_demo_crm(folder)
-    orders = shift_to_today(orders, today or datetime.now(UTC).date())
+    orders = shift_to_today(orders, today)
     async with engine.begin() as conn:
         await conn.execute(delete(db.orders))
         await conn.execute(delete(db.customers))
