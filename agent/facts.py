@@ -215,7 +215,7 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
 
     cost = "cost" in asked or bool(_FREE.search(norm))
     same_day = bool(_SAME_DAY.search(norm)) and not _NOT_SAME_DAY.search(norm)
-    same_day_city = next(getattr(c, lang) for c in d.cities if c.names[0] == d.same_day_city)
+    same_day_city = getattr(brand.same_day_city(), lang)
     if same_day and (cost or not (cities or remote)) and not install:
         # "is there same-day delivery? how much?": where, until when, and its fee.
         if not cities or any(c.names[0] == d.same_day_city for c in cities):
@@ -290,7 +290,7 @@ def fee_rule(data: dict[str, object], lang: Lang, brand: BrandFacts, book: Reply
         return book.text("facts.fee_large", lang, fee=_sar(d.large_fee, lang),
                          free_from=_sar(d.large_free_from, lang))
     if fee == d.same_day_fee:
-        city = next(getattr(c, lang) for c in d.cities if c.names[0] == d.same_day_city)
+        city = getattr(brand.same_day_city(), lang)
         return book.text("facts.same_day", lang, city=city, fee=_sar(d.same_day_fee, lang),
                          before=d.same_day_before)
     return book.text("facts.fee_standard", lang, fee=_sar(d.standard_fee, lang),

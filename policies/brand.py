@@ -71,5 +71,8 @@ class BrandFacts(_Strict):
             raise ValueError(f"cities name unknown zones: {missing}")
         return self
 
+    def same_day_city(self) -> City:
+        return next(c for c in self.delivery.cities if c.names[0] == self.delivery.same_day_city)
+
     def zone(self, zone_id: str) -> Zone:
         return next(z for z in self.delivery.zones if z.id == zone_id)
