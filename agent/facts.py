@@ -19,6 +19,7 @@ from agent.replies import ReplyBook
 from knowledge import facets
 from knowledge.normalize import normalize
 from policies.brand import BrandFacts, City
+from policies.models import ReturnPolicy
 
 Lang = Literal["ar", "en"]
 
@@ -65,6 +66,23 @@ _NUMBER_WORDS = {
 }
 # How many units a count applies to, named by category (singular and dual in Arabic).
 _UNIT_NOUN = {"ac": "ac_unit", "tv": "tv_unit"}
+# "can I send it back?": asking whether something can be returned (normalised text).
+RETURN_ASK = re.compile(
+    r"\b(return|returned|returning|send (it|them|this|these) back|send back|give (it|them) back|"
+    r"take (it|them) back|exchange)\b|"
+    r"(ارجع|ارجاع|ترجيع|ارجعها|ارجعه|ارجعهم|استرجع|استرجاع|اردها|اردهم|ارده|رجعها|رجعه|"
+    r"نرجع|ترجعونها|ترجعونه|تسترجعون|بدل|استبدال)")
+# The item opened or tried, or still sealed: what the return rules turn on.
+OPENED = re.compile(
+    r"\b(open|opened|opening|unbox|unboxed|tried|used|wore|worn)\b|"
+    r"(فتحت|فتحتها|فتحته|فتحتهم|افتح|افتحها|افتحه|فتحها|فتحه|مفتوح|مفتوحه|جربت|جربتها|جربته|"
+    r"استخدمت|استخدمتها|استعملت|استعملتها|لبستها)")
+_SEALED = re.compile(
+    r"\b(unopened|sealed|never opened|not opened|(didn't|didnt|did not|dont|don't|do not|won't|wont)"
+    r" (open|use|unbox)|in (the|its|their) box|unused|brand new|untouched)\b|"
+    r"(مفتحتهاش|مفتحتوش|ما فتحتها|مافتحتها|ما فتحته|مافتحته|ما افتحها|ما افتحه|بدون ما افتح|"
+    r"بكرتونها|بكرتونه|بكرتونته|بكرتونتها|مغلف|مغلفه|مختوم|مختومه|ما استخدمتها|ما استخدمته|"
+    r"ما استعملتها|ما استعملته)")
 _DUALS = {"ac": ("مكيفين",), "tv": ("تلفزيونين", "شاشتين", "تلفازين")}
 
 
@@ -295,3 +313,20 @@ def fee_rule(data: dict[str, object], lang: Lang, brand: BrandFacts, book: Reply
                          before=d.same_day_before)
     return book.text("facts.fee_standard", lang, fee=_sar(d.standard_fee, lang),
                      free_from=_sar(d.free_from, lang))
+
+
+def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook) -> list[str]:
+    """"If I open the buds and don't like them, can I send them back?", "and if it's still
+    sealed?": the return rule for that case, from the action policy's windows. The return
+    flow cannot see whether an item was opened, so the rule is stated, not applied."""
+    norm = normalize(text)
+    if not RETURN_ASK.search(norm):
+        return []
+    sealed = bool(_SEALED.search(norm))
+    opened = bool(OPENED.search(norm)) and not sealed
+    if not (sealed or opened):
+        return []
+    window = arabic.count(policy.window_days, "day", lang)
+    defective = arabic.count(policy.defective_window_days, "day", lang)
+    key = "facts.return_opened" if opened else "facts.return_window"
+    return [book.text(key, lang, window=window, defective=defective)]

@@ -13,7 +13,8 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import INSTALL_WORDS, answer as fact_answers, cities_in as facts_cities
+from agent.facts import INSTALL_WORDS, OPENED, RETURN_ASK, return_rule
+from agent.facts import answer as fact_answers, cities_in as facts_cities
 from agent.outcomes import knowledge_reply, outcome_reply, refund_timing_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
@@ -310,8 +311,10 @@ def _read_in_context(
         # order in view: a question for the help centre, not one order's total.
         return sense_ | {"knowledge_first": True, "query": (
             f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
-    if (hypothetical and intent in {"start_return", "cancel_order", "request_refund",
-                                    "track_order"}
+    in_ear = "audio" in dialogue.categories_in(
+        text, dialogue.product_words(deps.settings.product_words_file))
+    if ((hypothetical or (in_ear and OPENED.search(norm) and RETURN_ASK.search(norm)))
+            and intent in {"start_return", "cancel_order", "request_refund", "track_order"}
             and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")):
         # "if I open the buds and don't like them, can I return them?": a question about the
         # policy, answered from the help centre when it knows.
@@ -641,7 +644,9 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         # Two independent signals agree (an intent and the passage's topic): trust the
         # answer as much as the more confident of them.
         result.confidence = max(result.confidence, support)
-    result.facts = fact_answers(
+    result.facts = return_rule(
+        state["text"], state["language"], deps.policies.actions.start_return, deps.replies
+    ) or fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies,
         dialogue.product_words(deps.settings.product_words_file),
         deps.understanding.products.large_categories,

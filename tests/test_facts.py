@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from agent import dialogue
-from agent.facts import amount_in, answer, cities_in, units_in
+from agent.facts import amount_in, answer, cities_in, return_rule, units_in
 from agent.replies import ReplyBook
 from knowledge.normalize import normalize
 from policies.engine import Policies
@@ -19,6 +19,7 @@ BRAND = Policies.load(ROOT / "policies").brand
 BOOK = ReplyBook.load(ROOT / "policies" / "replies.yaml")
 WORDS = dialogue.product_words(ROOT / "agent" / "product_words.yaml")
 LARGE = {"fridge", "washer", "ac", "oven"}
+RETURNS = Policies.load(ROOT / "policies").actions.start_return
 
 
 def facts(text: str, lang: str, query: str | None = None) -> str:
@@ -110,3 +111,23 @@ def test_the_help_centre_states_the_brand_figures():
         assert city.en.split()[0] in brand_doc, city.en
     assert yaml.safe_load((ROOT / "policies" / "brand.yaml").read_text("utf-8"))["version"]
     assert normalize("الرياض") in [normalize(c.ar) for c in d.cities]
+
+
+@pytest.mark.parametrize("lang,text,wanted,unwanted", [
+    ("en", "and if i open the airpods and dont like them can i send them back", "hygiene", None),
+    ("en", "if theyre still sealed in the box can i return them?", "within 15 days", "hygiene"),
+    ("ar", "طيب لو استلمتها وفتحتها وما عجبتني، اقدر ارجعها؟", "لأسباب صحية", None),
+    ("ar", "طب لو استلمتها ومفتحتهاش ينفع أرجعها؟", "خلال 15 يوماً", "صحية"),
+])
+def test_can_it_go_back_states_the_rule_for_opened_or_sealed(lang, text, wanted, unwanted):
+    said = " ".join(return_rule(text, lang, RETURNS, BOOK))
+    assert wanted in said and "30" in said  # the faulty-item window is always named
+    if unwanted:
+        assert unwanted not in said
+
+
+@pytest.mark.parametrize("text", [
+    "can i return my tv", "متى يرجع المبلغ؟", "i opened the app and cant find my order",
+])
+def test_no_return_rule_without_a_return_question_about_an_opened_or_sealed_item(text):
+    assert return_rule(text, "en", RETURNS, BOOK) == []
