@@ -24,7 +24,7 @@ from knowledge import facets
 from knowledge.index import SearchResult
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
-from policies.privacy import has_secret, redact_secrets
+from policies.privacy import has_secret, redact_code_in_context, redact_secrets
 from tools.actions import Session
 from tools.backend import new_id, now
 from tools.models import AuditRecord, Handoff, HandoffPacket, Ticket
@@ -83,6 +83,10 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         # repeated: it is masked before anything reads it, and the customer is warned.
         flags.append("secret")
         text = redact_secrets(text)
+    elif (masked := redact_code_in_context(text, state.get("customer_texts") or [])) is not None:
+        # "got it, its 482913, should I send it?" while talking about the sign-in code.
+        flags.append("secret")
+        text = masked
     texts = (state.get("customer_texts") or []) + [original if "arabizi" in flags else text]
     mode = state.get("mode") or "assistant"
     return {
@@ -150,7 +154,9 @@ _BOT_QUESTION = re.compile(
     r"(انت|انتي|انتي|هل انت|هل انتي|انتم)\s*(روبوت|بوت|الي|ذكاء اصطناعي|انسان|انسانه|بشر|حقيقي|حقيقيه)|"
     r"(روبوت|بوت|الي|ذكاء اصطناعي) (ولا|او|والا) (انسان|انسانه|بشر|حقيقي)|"
     r"(انسان|انسانه|بشر|موظف|موظفه) (ولا|او|والا) (روبوت|بوت|الي|ذكاء اصطناعي)|"
-    r"اكلم (روبوت|بوت|انسان)\s*(ولا|او)"
+    r"اكلم (روبوت|بوت|انسان)\s*(ولا|او)|"
+    r"(موظف|انسان|شخص|بشر)( حقيقي| حقيقيه)? (ام|ولا|او|والا) (مع )?(برنامج|روبوت|بوت|الي|ذكاء)|"
+    r"(برنامج|روبوت|بوت)( الي)? (ام|ولا|او|والا) (مع )?(موظف|انسان|شخص|بشر)"
 )
 _CORRECTION = re.compile(
     r"\b(sorry|i meant|i mean|meant|actually|wrong (one|number|order)|my bad|typo|not that one)\b|"
@@ -226,7 +232,13 @@ def _read_in_context(
     intent, conf = sense_["intent"], sense_["confidence"]
     slots = sense_["slots"]
     if _BOT_QUESTION.search(norm):
-        return sense_ | {"intent": "bot_question", "confidence": 0.95}, d
+        tasks = _with_bot_question(text, deps)
+        if len(tasks) < 2:
+            return sense_ | {"intent": "bot_question", "confidence": 0.95}, d
+        # "the code never came, and am I talking to a person or a program?": both answered.
+        first, d["open_tasks"] = tasks[0], tasks[1:]
+        return sense_ | {"intent": first["intent"], "confidence": first["confidence"],
+                         "part_text": first["text"], "part_slots": first["slots"]}, d
     if intent in {"greeting", "thanks", "affirm", "goodbye"} and not state.get("pending"):
         rest = re.sub(r"^(and|also|so|و)\s+", "", _GREETING_LEAD.sub("", norm).strip(" ,.!?؟،"))
         if len(rest.split()) >= 2:
@@ -422,6 +434,22 @@ def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> s
     if set(dialogue.categories_in(text, words)) & large:
         extra.append(facets.LARGE_APPLIANCES["ar" if lang == "ar" else "en"])
     return " ".join([text, *extra, facets.topic_words(before)])
+
+
+def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
+    """The parts of a message that asks whether we are a bot and something else, in order."""
+    tasks: list[dialogue.Task] = []
+    for piece in dialogue.split_parts(text):
+        if _BOT_QUESTION.search(normalize(piece)):
+            tasks.append(dialogue.Task(text=piece, intent="bot_question", confidence=0.95,
+                                       slots={}, query=piece))
+            continue
+        guess = deps.understanding.classifier.predict(piece).best
+        if guess.intent not in _SMALL_TALK and guess.confidence >= _PART_CONFIDENCE:
+            tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
+                                       confidence=round(guess.confidence, 4),
+                                       slots=deps.understanding.slots(piece)))
+    return tasks if any(t["intent"] != "bot_question" for t in tasks) else []
 
 
 def _parts(text: str, deps: Deps, whole: tuple[str, float],
@@ -655,6 +683,7 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
 
 
 _NEAR_TIE = 0.97
+_PROBLEM_TIE = 0.8
 # An intent lends the passage its confidence only when it is itself fairly sure.
 _SUPPORT_MIN = 0.55
 
@@ -662,17 +691,24 @@ _SUPPORT_MIN = 0.55
 def _facet_first(query: str, passages: list[Any], deps: Deps, lang: str) -> list[Any]:
     """Of passages scored nearly alike, the one whose own question asks what the customer
     asks ("How much is delivery?" for "how much is shipping?") comes first."""
-    wanted = set(facets.asked(query))
+    def asks(text: str) -> set[str]:
+        return set(facets.asked(text)) | ({"problem"} if facets.problem(text) else set())
+
+    wanted = asks(query)
     if not wanted or len(passages) < 2:
         return passages
     top = passages[0].score
+    # A passage about the very problem told of ("I didn't receive the code") may be further
+    # behind the one about the normal case ("How do I sign in?"): their words are the same.
+    tie = _PROBLEM_TIE if "problem" in wanted else _NEAR_TIE
+    first = deps.knowledge.counterpart(passages[0].chunk, lang)  # type: ignore[arg-type]
+    if wanted <= asks(first.title):
+        return passages
     for k, passage in enumerate(passages[1:4], 1):
-        if passage.score < top * _NEAR_TIE:
+        if passage.score < top * tie:
             break
         chunk = deps.knowledge.counterpart(passage.chunk, lang)  # type: ignore[arg-type]
-        first = deps.knowledge.counterpart(passages[0].chunk, lang)  # type: ignore[arg-type]
-        if wanted <= set(facets.asked(chunk.title)) and not wanted <= set(
-                facets.asked(first.title)):
+        if wanted <= asks(chunk.title):
             return [passage] + passages[:k] + passages[k + 1:]
     return passages
 

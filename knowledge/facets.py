@@ -50,6 +50,23 @@ def topic_words(question: str) -> str:
     return " ".join(_STOP.sub(" ", normalize(question)).split())
 
 
+# Something that does not happen or work ("the code doesn't come", "ما يجيني الكود"): the
+# customer wants the entry about that problem, not the one about the normal case.
+_PROBLEM = re.compile(
+    r"\b(not (coming|arriving|working|received|receiving|getting)|(didn't|didnt|did not|haven't|"
+    r"havent|have not|never) (get|got|receive|received|arrive|arrived|come|came)|"
+    r"(doesn't|doesnt|does not|isn't|isnt|won't|wont|can't|cant|cannot) (work|arrive|come|go through|"
+    r"sign in|log ?in|load)|no (otp|code|sms)|failed|failing|rejected|declined|keeps? failing)\b|"
+    r"(ما يوصل|ما يوصلني|ما وصلني|ما وصل|ما جاني|ما يجيني|ما يجي|ماجاني|مايجيني|مايوصل|ما تجيني|"
+    r"لم يصل|لم يصلني|لا يصل|لا يصلني|ما يشتغل|ما اشتغل|لا يعمل|ما يقبل|مرفوض|يرفض|ترفض|انرفض|"
+    r"فشل|فشلت|ما قدرت|ما اقدر|لا استطيع|لم استطع|معلق|ما يفتح)")
+
+
+def problem(text: str) -> bool:
+    """The text tells of something that does not happen or work."""
+    return bool(_PROBLEM.search(normalize(text)))
+
+
 def asked(question: str) -> list[Facet]:
     norm = normalize(question)
     return [f for f, pattern in _ASKS.items() if pattern.search(norm)]

@@ -292,3 +292,27 @@ def has_secret(text: str) -> bool:
     """A card number or code in the text, or already masked by `redact_secrets`."""
     return any(kind in _SECRETS for _, _, kind in find_pii(text)) or any(
         label in text for label in _SECRETS.values())
+
+
+# A one-time code typed on its own ("got it, its 482913") in a conversation about a code:
+# 4 to 8 digits that are no order number (10xxxx), phone or price.
+_CODE_TALK = re.compile(r"(?i)\b(otp|code|verification|one[- ]time|passcode|pin)\b|"
+                        r"رمز|كود|تحقق|التحقق")
+_BARE_CODE = re.compile(r"(?<![\w-])(?!10\d{4}(?!\d))(?P<value>\d{4,8})(?![\w.,]\d|\w)"
+                        r"(?!\s*(?:sar|sr|riyals?|ريال|ر\.س))")
+
+
+def redact_code_in_context(text: str, earlier: list[str]) -> str | None:
+    """`text` with a bare one-time code masked, when this message or the customer's previous
+    one talks about a code; None when there is no such code."""
+    if not (_CODE_TALK.search(text) or (earlier and _CODE_TALK.search(earlier[-1]))):
+        return None
+    plain = _ascii_digits(text)
+    spans = [m.span("value") for m in _BARE_CODE.finditer(plain)]
+    if not spans:
+        return None
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], _SECRETS["secret_code"]]
+        pos = end
+    return "".join(out) + text[pos:]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent import dialogue
-from policies.privacy import redact_secrets
+from policies.privacy import redact_code_in_context, redact_secrets
 
 WORDS = dialogue.product_words(Path(__file__).resolve().parents[1] / "agent" / "product_words.yaml")
 
@@ -85,6 +85,16 @@ def test_secrets_are_masked_before_anything_reads_them():
     assert "٤٥٥٧" not in redact_secrets("رقم بطاقتي ٤٥٥٧ ٨٨١٢ ٣٤٥٦ ٧٨٩٠ والرمز ٣٢١")
     # Order numbers and phones stay: the customer gives them to be helped.
     assert redact_secrets("order RW-100251, 0501234567") == "order RW-100251, 0501234567"
+
+
+def test_a_bare_code_is_masked_only_when_the_conversation_is_about_a_code():
+    assert redact_code_in_context("got it, its 482913", ["the otp code is not coming"]) == \
+        "got it, its [code]"
+    assert "٤٨٢٩١٣" not in redact_code_in_context("وصلني رمز تحقق ٤٨٢٩١٣ ارسله لك؟", [])
+    # Order numbers, prices and plain numbers elsewhere stay.
+    assert redact_code_in_context("the code is for order 100251", []) is None
+    assert redact_code_in_context("it costs 1649 sar", ["the code did not come"]) is None
+    assert redact_code_in_context("my order 482913", ["where is my order"]) is None
 
 
 # --- end to end ---------------------------------------------------------------------------------
@@ -231,6 +241,30 @@ async def test_pasted_card_data_is_warned_about_and_never_stored(assistant, lang
     _, messages = await assistant.transcript(cid)
     stored = " ".join(m.text for m in messages)
     assert "1111" not in stored and "١١١١" not in stored and "[card]" in stored
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i cant sign in, the code is not coming", "oh it came, its 482913 should i send it to u?"]),
+    ("ar", ["ما يجيني رمز التحقق", "وصل الحين ٤٨٢٩١٣ ارسله لك؟"]),
+])
+async def test_a_one_time_code_typed_alone_is_warned_about_and_never_stored(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert "رمز جديد" in text_of(outs[0]) or "new code" in text_of(outs[0])
+    warning = getattr(assistant.deps.policies.privacy.never_ask.warning, lang)
+    assert outs[1].replies[0]["text"].startswith(warning)
+    _, messages = await assistant.transcript(cid)
+    stored = " ".join(m.text for m in messages)
+    assert "482913" not in stored and "٤٨٢٩١٣" not in stored and "[code]" in stored
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "لم يصلني رمز التحقق، وهل أتحدث مع موظف حقيقي أم مع برنامج آلي؟", "ذكاء اصطناعي"),
+    ("en", "the otp isnt coming. also am i talking to a bot or a real person?", "AI"),
+])
+async def test_a_bot_question_beside_another_question_answers_both(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out)[-1] == "ai_disclosure" and wanted in text_of(out)
+    assert "knowledge.answer" in templates(out) and out.mode == "assistant"
 
 
 @pytest.mark.parametrize("lang,say", [

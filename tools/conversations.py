@@ -135,6 +135,17 @@ class ConversationStore:
         async with self._engine.connect() as conn:
             return (await conn.execute(query)).scalar_one_or_none() or 0
 
+    async def last_customer_text(self, conversation_id: str) -> str | None:
+        """The customer's previous message: what a bare code typed now may answer."""
+        query = (
+            select(db.messages.c.text)
+            .where(db.messages.c.conversation_id == conversation_id,
+                   db.messages.c.role == "customer")
+            .order_by(db.messages.c.id.desc()).limit(1)
+        )
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).scalar_one_or_none()
+
     async def transcript_after(self, conversation_id: str, after: int) -> list[TranscriptMessage]:
         """Messages with an id above `after`: what a reconnecting client has not seen yet."""
         query = (
