@@ -37,7 +37,8 @@ _FILLER = {
     "الاثنين", "كلهم", "all", "يعافيك", "عافيه", "ya", "bro", "habibi", "حبيبي", "اخوي",
     "اختي", "الله", "جزاك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء",
 }
-_MAX_WORDS = 8
+# Every word must still be one of consent's own; a longer yes only says more of the same.
+_MAX_WORDS = 10
 _WORD = re.compile(r"[\w']+", re.U)
 
 
@@ -55,7 +56,7 @@ ACTION_WORDS = frozenset(normalize(w) for w in (
 TOOL_WORDS: dict[str, frozenset[str]] = {
     tool: frozenset(normalize(w) for w in words) for tool, words in {
         "start_return": ("arrange", "collect", "replacement", "replace", "exchange", "new",
-                         "one", "send", "pick", "up", "رجعوه", "ارجعوه", "رجعه", "رجعيه",
+                         "one", "send", "pick", "up", "take", "back", "i", "want", "a", "رجعوه", "ارجعوه", "رجعه", "رجعيه",
                          "استبدال", "بدل", "بدال", "بدالها", "بداله", "استبدلوه", "استلموه",
                          "خذوه", "تعالوا", "يستلمه", "رتبوا", "رتبي", "جديد", "جديده"),
         "cancel_order": ("الغوه", "الغيه", "الغيها", "كنسل", "كنسله", "cancell", "cancelled"),

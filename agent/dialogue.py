@@ -139,15 +139,19 @@ def act(text: str) -> Act | None:
 CONTINUES = _CONTINUES = re.compile(
     r"^(and|also|what about|how about|same for|and what about|and for|and the|plus|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
-    r"و ?ال)\b|^و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا)"
+    r"و ?ال)\b|^و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا)|"
+    # "وطلب الماك بوك نفس الشي", "the tv order, same thing": the question before, again.
+    r"\bsame (thing|for|here|again|question)\b|(نفس الشي|نفس الشيء|نفس الكلام|نفس السؤال|بالمثل)"
 )
 _MAX_FOLLOWUP_WORDS = 6
+_COURTESY = {"pls", "plz", "please", "thanks", "thx", "لوسمحت", "سمحت", "لو", "فضلك", "من"}
 
 
 def leans_on_context(text: str) -> bool:
     """Short or elliptical: only makes sense with the previous answer."""
     norm = normalize(text).strip(" ?؟!.")
-    words = _WORD.findall(norm)
+    # "and same for the macbook order pls": courtesy words add nothing to the question.
+    words = [w for w in _WORD.findall(norm) if w not in _COURTESY]
     if not words or len(words) > _MAX_FOLLOWUP_WORDS:
         return False
     return bool(_CONTINUES.search(norm)) or len(words) <= 3
@@ -309,6 +313,14 @@ _ONLY = re.compile(r"\b(just|only|keep|remove|without|except)\b|(^| )(بس|فق�
 def means_only(text: str) -> bool:
     """"cancel just the air fryer", "ابي اشيل السماعة بس": part of an order, not all of it."""
     return bool(_ONLY.search(" ".join(_WORD.findall(normalize(text)))))
+
+
+def only_clause(text: str) -> str:
+    """Of "I have an order with an iPad, a speaker and a charger, I want to remove just the
+    speaker", the clause that says which part is meant (else the whole text)."""
+    clauses = [c for c in re.split(r"[،,.؛;\n]+", text) if c.strip()]
+    meant = [c for c in clauses if means_only(c)]
+    return meant[-1] if meant and len(clauses) > 1 else text
 
 
 def means_last(text: str) -> bool:

@@ -127,6 +127,7 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     d = dialogue.of(state)
     d["open_tasks"] = []
     sense_, d = _read_in_context(state, deps, sense_, d)
+    sense_ = _about_an_order_invoice(state, deps, sense_, d)
     update: dict[str, Any] = {"sense": sense_, "dialogue": d,
                               "slots": (state.get("slots") or {}) | sense_["slots"]}
     if "part_text" in sense_:
@@ -215,11 +216,33 @@ _CALL_ME = re.compile(
 _HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|the|nobody|no one|noone|we)|suppose|"
                            r"in case)\b|"
                            r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
+_REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
+                          r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|الغي|الغ)")
+_REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
+                                r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
+                                r"(الطلب|طلبي|الاوردر)")
+# An order not placed yet ("will a new order have a delivery fee?"): nothing to look up.
+_NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
 _WHAT_NOW = re.compile(
     r"\bwhat (can|should|do) i do\b|\bwhat are my options\b|\bso what (now|do i do)\b|"
     r"\bwhat now\b|\bany other way\b|(وش|ايش|شو|ايه|ويش) (الحل|اسوي|اعمل|البديل|الخيارات)|"
     r"(طيب|طب) (وش|ايش|ايه) (اسوي|الحل|اعمل)|كيف اتصرف|ما الحل|ماذا افعل")
+
+
+def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[str, Any],
+                            d: dialogue.Dialogue) -> dict[str, Any]:
+    """"a VAT invoice for the TV I ordered yesterday", "and same for the macbook order": an
+    invoice question about one of a signed-in customer's orders, whose status decides."""
+    if (sense_["intent"] != "invoice" or not state.get("customer_id") or state.get("pending")
+            or sense_.get("part_text") or sense_["confidence"] < _CONTEXT_CONFIDENCE):
+        return sense_
+    slots, text = sense_["slots"], state["text"]
+    named = slots.get("order_id") or slots.get("product") or dialogue.categories_in(
+        text, dialogue.product_words(deps.settings.product_words_file))
+    # Only a message that names the order or its product: "is VAT included?" or "what is the
+    # 99 SAR on the invoice?" after an order was discussed are questions for the help centre.
+    return sense_ | {"order_invoice": True} if named else sense_
 
 
 def _read_in_context(
@@ -318,11 +341,19 @@ def _read_in_context(
         # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
     if (intent == "order_amount" and not slots.get("order_id") and not (
-            state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)))):
+            state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)
+                                          or slots.get("product"))
+            and not _NEW_ORDER.search(norm))):
         # "how much does it cost?", "paid cash, how is it refunded?" from someone with no
         # order in view: a question for the help centre, not one order's total.
         return sense_ | {"knowledge_first": True, "query": (
             f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
+    if ((intent == "change_items" or _REMOVE_FROM_ORDER.search(norm)) and _REMOVE_ITEM.search(norm)
+            and (state.get("customer_id") or slots.get("order_id"))):
+        # "remove the air fryer from my order": items cannot be taken out, but the order can
+        # be cancelled whole; the cancellation flow finds the order and says so.
+        return sense_ | {"intent": "cancel_order", "confidence": max(conf, 0.7),
+                         "remove_item": not re.search(r"\bcancel\b|الغ", norm)}, d
     in_ear = "audio" in dialogue.categories_in(
         text, dialogue.product_words(deps.settings.product_words_file))
     if ((hypothetical or (in_ear and OPENED.search(norm) and RETURN_ASK.search(norm)))
@@ -800,7 +831,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
 def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
     """A short yes whose other words name the pending order's own product (or nothing)."""
     text = state["text"]
-    if len(text.split()) > 8 or "?" in text or "؟" in text:
+    if len(text.split()) > 10 or "?" in text or "؟" in text:
         return False
     words = dialogue.product_words(deps.settings.product_words_file)
     order = {"items": pending["data"].get("items") or []}
@@ -809,8 +840,14 @@ def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
     if not named_kinds and not sku:
         return confirmation.is_yes(text, confirmation.ACTION_WORDS | confirmation.TOOL_WORDS.get(
             pending["tool"], frozenset()))
-    return bool(dialogue.items_named(text, order, words,
-                                     deps.understanding.products.category_of))
+    picked = dialogue.items_named(text, order, words, deps.understanding.products.category_of)
+    if pending["tool"] == "start_return" and picked:
+        # "ok, return one charger" while the whole order waits to be booked is another
+        # request: what goes back must be exactly what the summary said.
+        going = set(pending["data"].get("return_items") or
+                    [i.get("sku") for i in order["items"]])
+        return {order["items"][k].get("sku") for k in picked} == going
+    return bool(picked)
 
 
 def _resume_deferred(d: dialogue.Dialogue) -> dialogue.Dialogue:
@@ -1132,7 +1169,8 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
     d = dialogue.of(state)
     sense_ = state.get("sense") or {}
     templates = [r["data"].get("template") or "" for r in replies]
-    if any(t in _TOPIC_TEMPLATES for t in templates):
+    if any(t in _TOPIC_TEMPLATES or t.startswith("invoice.") for t in templates):
+        # An answer about the question asked (from the help centre, or an order's invoice).
         d["topic"] = sense_.get("intent")
         d["topic_text"] = sense_.get("query") or state.get("text")
     elif state.get("tool_results") and d.get("last_action"):

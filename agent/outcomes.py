@@ -216,6 +216,9 @@ def outcome_reply(
     if tool == "verify_identity" and outcome == "ok":
         return book.reply("verify_ok", lang, name=data["name"][lang], **values)
     key = f"{prefix}.{outcome}" if prefix else None
+    if key and data.get("defective") and book.has(f"{key}_defective"):
+        # A faulty product goes back under its own window, for a replacement or a refund.
+        key = f"{key}_defective"
     if key and book.has(key):
         kind = "confirmation" if outcome == "needs_confirmation" else (
             "order" if "order_id" in data and "items" in data else "text"

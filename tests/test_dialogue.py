@@ -506,17 +506,18 @@ async def test_a_yes_followed_by_a_question_confirms_and_answers(assistant, lang
 
 @pytest.mark.parametrize("lang,msgs,reply", [
     ("en", ["want to return my sony headphones RW-100227, just dont like them",
-            "actually the left side has a crackling noise since day one", "yes please arrange it"],
-     "return.ok"),
+            "actually the left side has a crackling noise since day one",
+            "yes please take it back, i want a replacement"], "replacement"),
     ("ar", ["ابي ارجع سماعات سوني RW-100227، ما عجبتني",
-            "طيب بصراحة فيها مشكلة، الصوت يطفي لحاله", "ايه رجعوه ابي استبدال"], "return.ok"),
+            "طيب بصراحة فيها مشكلة، الصوت يطفي لحاله", "ايه رجعوه ابي استبدال"], "بديل"),
 ])
 async def test_a_fault_after_the_window_refusal_books_the_defective_return(assistant, lang, msgs,
                                                                            reply):
     cid, outs = await talk(assistant, msgs, "C1028", lang)
     assert templates(outs[0]) == ["return.outside_window"]
-    assert templates(outs[1]) == ["return.needs_confirmation"]
-    assert templates(outs[2]) == [reply]
+    # Confirmed as a faulty item: its own 30-day window, a replacement or a refund.
+    assert templates(outs[1]) == ["return.needs_confirmation_defective"] and "30" in text_of(outs[1])
+    assert templates(outs[2]) == ["return.ok_defective"] and reply in text_of(outs[2])
     done = [c for c in await trail(assistant, cid, "start_return") if c.allowed]
     assert done and done[-1].details.get("defective") is True
 
@@ -589,3 +590,36 @@ async def test_an_arabizi_yes_confirms(assistant, msgs):
     assert templates(outs[1]) == ["cancel.ok"] and outs[1].language == "ar"
     confirmed = await trail(assistant, cid, "confirmed")
     assert confirmed and confirmed[-1].details.get("tool") == "cancel_order"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i need a VAT invoice with my company name for the jbl speaker i ordered",
+            "and same for the macbook order pls"]),
+    ("ar", ["ابي فاتورة ضريبية باسم الشركة لطلب السماعة جي بي ال", "وطلب الماك بوك نفس الشي"]),
+])
+async def test_an_invoice_for_one_order_follows_that_orders_status(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1007", lang)
+    # The speaker has not shipped (company details can still go on it); the MacBook has.
+    assert templates(outs[0]) == ["invoice.order_open"] and "RW-100312" in text_of(outs[0])
+    # "same for the macbook" asks the company-invoice question again: too late for that one.
+    assert templates(outs[1]) == ["invoice.order_shipped_company"] and "RW-100254" in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["remove the air fryer from my order", "ok cancel the whole thing then", "yes"]),
+    ("ar", ["ابي اشيل القلاية من طلبي", "خلاص الغ الطلب كله", "نعم"]),
+])
+async def test_removing_an_item_explains_first_and_cancels_only_when_asked(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[0]) == ["cancel.whole_order"] and "RW-100297" in text_of(outs[0])
+    assert templates(outs[1]) == ["cancel.needs_confirmation"]
+    assert templates(outs[2]) == ["cancel.ok"]
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("en", "can u add a mouse to my laptop order", "new order"),
+    ("ar", "نسيت اضيف شاحن لطلبي، تقدرين تضيفينه؟", "طلب جديد"),
+])
+async def test_adding_to_a_placed_order_points_to_a_new_order(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], "C1005", lang)
+    assert wanted in text_of(out) and out.mode == "assistant"

@@ -50,6 +50,12 @@ def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
     return ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", name=name, args=args)
 
 
+# A company's invoice (name and VAT number on it), as opposed to any invoice.
+_COMPANY = re.compile(r"\b(company|business|corporate|firm|vat (number|no|registration)|tax number|"
+                      r"cr number)\b|(شركه|الشركه|مؤسسه|مؤسستي|شركتي|المؤسسه|الرقم الضريبي|"
+                      r"رقم ضريبي|رقمها الضريبي|سجل تجاري|مكتب)")
+
+
 class OfflineBrain:
     name = "offline"
 
@@ -90,6 +96,12 @@ class OfflineBrain:
                 retrieval.get("facts")
                 or retrieval["confidence"] >= deps.settings.knowledge_min_confidence):
             return self._answer_from_knowledge(state, deps, lang, active_flow=None)
+        if sense.get("order_invoice") and deps.flows.get("order_amount") is not None:
+            # The invoice of one of their orders: read that order (its status decides).
+            if sense["slots"].get("order_id"):
+                call = self._flow_call(deps.flows.get("order_amount"), state)  # type: ignore[arg-type]
+                return {"tool_calls": [call], "active_flow": "order_amount"}
+            return self._resolve_order("order_amount", state, deps)
         if intent == "refund_timing":
             return {"replies": [refund_timing_reply(dialogue.of(state), lang, book)]}
         # A customer answering our question (an order number, an email) continues that flow,
@@ -316,7 +328,8 @@ class OfflineBrain:
                                                        awaiting="which_item", choices=[])}
             notice = None
             if flow.tool == "cancel_order" and len({i["sku"] for i in order["items"]}) > 1:
-                picked = dialogue.items_named(state["text"], order, words, category_of)
+                picked = dialogue.items_named(dialogue.only_clause(state["text"]), order, words,
+                                              category_of)
                 if (picked and len(picked) < len(order["items"])
                         and dialogue.means_only(state["text"])
                         and not dialogue.means_all(state["text"])):
@@ -325,6 +338,14 @@ class OfflineBrain:
                     sep = "، " if lang == "ar" else ", "
                     notice = {"key": "cancel.whole_order", "order_id": order_id,
                               "items": sep.join(i["name"][lang] for i in order["items"])}
+                    if state["sense"].get("remove_item"):
+                        # "remove the air fryer from my order" asks for no cancellation: what
+                        # can be done is said, and the whole order is cancelled only if asked.
+                        reply = deps.replies.reply(
+                            "cancel.whole_order", lang, order_id=order_id, items=notice["items"])
+                        return {"replies": [reply], "slots": slots, "active_flow": None,
+                                "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None,
+                                                           choices=[])}
             call = self._flow_call(flow, {**state, "slots": slots}, items)  # type: ignore[typeddict-item]
             return {"tool_calls": [call], "slots": slots, "active_flow": want,
                     "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[],
@@ -384,6 +405,19 @@ class OfflineBrain:
                 return {"tool_calls": [self._flow_call(returns, state)],
                         "active_flow": "start_return"}
         prefix = (flow.replies if flow else None) or deps.flows.prefix_for_tool(result["tool"])
+        if (result["tool"] == "get_order" and result["outcome"] == "ok"
+                and state["sense"].get("order_invoice")):
+            # "I need a VAT invoice for my TV order": what that order's status allows.
+            data = result["data"]
+            status = data.get("status")
+            asked = state["sense"].get("query") or state["text"]  # with the question continued
+            company = bool(_COMPANY.search(normalize(asked)))
+            key = ("invoice.order_open" if status in {"pending", "processing"} else
+                   "invoice.order_cancelled" if status == "cancelled" else
+                   "invoice.order_shipped_company" if company else "invoice.order_shipped")
+            return {"replies": [book.reply(key, lang, kind="order", data=data,
+                                           order_id=data["order_id"])],
+                    "active_flow": None, "failures": 0}
         if result["tool"] == "get_order" and result["outcome"] == "ok" and prefix == "amount":
             # What the order comes to, and the delivery-fee rule behind its fee.
             data = result["data"]
