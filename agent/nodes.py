@@ -221,6 +221,13 @@ _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
                                 r"(الطلب|طلبي|الاوردر)")
+# Told to cancel, in so many words ("الغوها", "cancel it"), whatever else the message says.
+_CANCEL_NOW = re.compile(
+    r"(^| )(الغه|الغوه|الغوها|الغيه|الغيها|الغوهم|الغيهم|كنسله|كنسليه|كنسلوه|كنسلوها|كنسلها|"
+    r"الغ الطلب|الغي الطلب|الغوا الطلب)( |$)|\bcancel (it|that|this|them|the order|my order|"
+    r"the whole order)\b|\b(al3'ih|al3'eeh|alghih|alghiha|alghoha|alghooh)\b")
+_NO_CANCEL = re.compile(r"\b(don'?t|do not|dont|no need to|not) cancel\b|(لا تلغ|ما ابي الغي|ما ابغي الغي|"
+                        r"ما ابغى الغي|لا تكنسل|بلاش تلغ|لا تلغي)")
 # An order not placed yet ("will a new order have a delivery fee?"): nothing to look up.
 _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
@@ -348,6 +355,12 @@ def _read_in_context(
         # order in view: a question for the help centre, not one order's total.
         return sense_ | {"knowledge_first": True, "query": (
             f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
+    if (intent != "cancel_order" and not state.get("pending") and _CANCEL_NOW.search(norm)
+            and not _NO_CANCEL.search(norm) and not _QUESTION.search(norm)
+            and (state.get("customer_id") or slots.get("order_id") or focus_order)):
+        # "خلاص ما ابغاها، الغوها", "don't want it anymore, cancel it": the "no" is about the
+        # product; the request is to cancel (and its money follows the cancellation).
+        return sense_ | {"intent": "cancel_order", "confidence": max(conf, 0.85)}, d
     if ((intent == "change_items" or _REMOVE_FROM_ORDER.search(norm)) and _REMOVE_ITEM.search(norm)
             and (state.get("customer_id") or slots.get("order_id"))):
         # "remove the air fryer from my order": items cannot be taken out, but the order can

@@ -178,11 +178,16 @@ _FAULT = re.compile(
     r"\b(broken|broke|defective|faulty|damaged|not working|doesn'?t work|won'?t (turn on|work)|"
     r"stopped working|stopped charging|won'?t charge|doesn'?t charge|not charging|not cooling|"
     r"doesn'?t cool|isn'?t (cooling|working|charging|heating)|not heating|won'?t heat|leaks?|leaking|dead on arrival|cracked|crackling|no sound|screen flickers?|"
-    r"keeps turning off|turns off by itself|faulty|defect)\b|"
+    r"keeps turning off|turns off by itself|faulty|defect|crackles|cuts out|"
+    r"sparks|sparking|smoke|smoking|overheats|overheating|rattles|rattling|loud noise|"
+    r"shakes violently|won'?t (connect|pair|charge|start)|stopped (cooling|heating|connecting))\b|"
     r"(خربان|خربانه|خربانة|خربت|خرب|عطلان|عطلانه|معطل|معطله|معطلة|تالف|تالفه|تالفة|مكسور|مكسوره|"
     r"مكسورة|ما ?يشتغل|ما ?تشتغل|وقف عن الشغل|فيه عطل|فيها عطل|ما ?يبرد|ما ?تبرد|ما ?يشحن|"
     r"ما ?تشحن|ما ?يسخن|ما ?تسخن|ما ?يطبع|ما ?يشغل|ما ?يعمل|ما ?تعمل|ما ?يفتح|ما ?يقلع|يسرب|تسرب|يخر|تخر|ما ?يطلع صوت|لا تعمل|لا يعمل|ما تشتغل|خربت|خرب|فيه مشكله|"
-    r"فيها مشكله|فيه مشكلة|فيها مشكلة|تطفي|يطفي|ينطفي|تنطفي|فيه عيب|فيها عيب|معيوب|معيوبه|عيب مصنعي)",
+    r"فيها مشكله|فيه مشكلة|فيها مشكلة|تطفي|يطفي|ينطفي|تنطفي|فيه عيب|فيها عيب|معيوب|معيوبه|عيب مصنعي|"
+    r"ما ?تطلع صوت|ما فيها صوت|ما فيه صوت|تهز بقوه|تهز بقوة|يهز بقوه|صوت عالي|تشرر|يشرر|شرار|"
+    r"يدخن|تدخن|طلع دخان|يطلع دخان|تقطع الصوت|يقطع الصوت|ما ?تقرا|ما ?يقرا|"
+    r"خطوط في الشاشه|خط في الشاشه|بكسلات|ما ?تسحب|ما ?يسحب|حراره زايده|تسخن بزياده)",
     re.I,
 )
 

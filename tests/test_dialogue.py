@@ -623,3 +623,34 @@ async def test_removing_an_item_explains_first_and_cancels_only_when_asked(assis
 async def test_adding_to_a_placed_order_points_to_a_new_order(assistant, lang, say, wanted):
     _, (out,) = await talk(assistant, [say], "C1005", lang)
     assert wanted in text_of(out) and out.mode == "assistant"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["فين الشاشة؟؟ المفروض وصلت من يومين", "خلاص ما ابغاها، الغوها"]),
+    ("en", ["where is my tv?? it should have come 2 days ago", "forget it i dont want it anymore, cancel it"]),
+])
+async def test_not_wanting_it_anymore_is_a_cancellation_not_a_no(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1037", lang)
+    # The TV has shipped: it cannot be cancelled, and the customer hears what they can do.
+    assert templates(outs[1]) == ["cancel.not_cancellable"] and "RW-100248" in text_of(outs[1])
+    assert ("رفض الاستلام" if lang == "ar" else "refuse the delivery") in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "the vacuum return RW-100213 reached you, i need my refund"),
+    ("ar", "المكنسة رجعت لكم طلب ١٠٠٢١٣، ابي فلوسي"),
+])
+async def test_money_for_a_return_already_back_is_a_refund_request(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1041", lang)
+    assert templates(out) == ["refund.needs_confirmation"] and "RW-100213" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi i want to return the microwave from order 100242, not the macbook", "+966568193319",
+            "yes"]),
+    ("ar", ["ابي ارجع المايكرويف من الطلب 100242 بدون الماك بوك", "0568193319", "نعم"]),
+])
+async def test_items_named_before_verification_are_the_ones_returned(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["return.needs_confirmation"] and "399" in text_of(outs[1])
+    assert templates(outs[2]) == ["return.ok"] and "399" in text_of(outs[2])

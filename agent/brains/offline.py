@@ -50,10 +50,24 @@ def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
     return ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", name=name, args=args)
 
 
+# Asking for the money itself ("I need my refund", "ابي فلوسي").
+_MONEY_BACK = re.compile(r"\b(refund|refunded|money|pay me back|reimburse)\b|"
+                         r"(استرداد|الاسترداد|فلوسي|الفلوس|مبلغي|المبلغ|ترجعون|رجعوا فلوسي)")
 # A company's invoice (name and VAT number on it), as opposed to any invoice.
 _COMPANY = re.compile(r"\b(company|business|corporate|firm|vat (number|no|registration)|tax number|"
                       r"cr number)\b|(شركه|الشركه|مؤسسه|مؤسستي|شركتي|المؤسسه|الرقم الضريبي|"
                       r"رقم ضريبي|رقمها الضريبي|سجل تجاري|مكتب)")
+
+
+def _request_text(state: ConversationState) -> str:
+    """The words of the request being served: this message, or, when it only answers our
+    question (an email, a phone), the last message that asked for something."""
+    if not (state.get("sense") or {}).get("slot_only"):
+        return state["text"]
+    for text in reversed((state.get("customer_texts") or [])[:-1]):
+        if words_besides_slots(text) >= 2:
+            return text
+    return state["text"]
 
 
 class OfflineBrain:
@@ -126,7 +140,9 @@ class OfflineBrain:
 
         after_write = intent == "deny" and d.get("last_action") in _WRITE_INTENTS
         if ((intent in _WRITE_INTENTS or after_write) and not state.get("pending") and (
-                dialogue.KEEP.search(normalize(state["text"]))
+                (dialogue.KEEP.search(normalize(state["text"]))
+                 and not (intent in _WRITE_INTENTS and dialogue.ACTION_ASKED.search(
+                     dialogue.KEEP.sub(" ", normalize(state["text"])))))
                 or (after_write and dialogue.act(state["text"]) == "deny"))):
             done = d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
             if done and d.get("focus_orders"):
@@ -280,7 +296,8 @@ class OfflineBrain:
                 # The catalogue knows exactly which product ("the JBL speaker"): only orders
                 # holding it, and none in its place when no order does.
                 holding = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
-                holding = dialogue.still_open(holding) or holding
+                holding = dialogue.most_named(dialogue.still_open(holding) or holding,
+                                              _request_text(state))
                 if holding:
                     candidates = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
                     named = True
@@ -312,7 +329,7 @@ class OfflineBrain:
             slots = dict(state.get("slots") or {}) | {"order_id": order_id}
             items: list[str] | None = None
             if flow.tool == "start_return" and len({i["sku"] for i in order["items"]}) > 1:
-                picked = dialogue.items_named(state["text"], order, words, category_of)
+                picked = dialogue.items_named(_request_text(state), order, words, category_of)
                 if picked and len(picked) < len(order["items"]):
                     items = sorted({order["items"][k]["sku"] for k in picked})
                 elif not picked and d.get("focus_items") and (
@@ -386,7 +403,12 @@ class OfflineBrain:
             return self._after_orders_listed(state, deps, result, lang)
         if result["tool"] == "verify_identity":
             if result["outcome"] == "ok" and flow is not None and flow.tool:
-                # Verified: carry on with what the customer asked for, in the same turn.
+                # Verified: carry on with what the customer asked for, in the same turn. A
+                # return reads the order first: which of its items go back was said before.
+                if flow.tool == "start_return" and active:
+                    return self._resolve_order(active, {**state, "customer_id": (
+                        result.get("data") or {}).get("customer_id") or state.get("customer_id")},
+                        deps)
                 return {"tool_calls": [self._flow_call(flow, state)]}
             if result["outcome"] == "locked":
                 return {"route": "handoff", "active_flow": None}
@@ -397,6 +419,19 @@ class OfflineBrain:
             return {"replies": [reply], "slots": slots, "failures": state.get("failures", 0) + 1}
         if result["outcome"] == "handoff":
             return {"route": "handoff", "active_flow": None}
+        if (result["tool"] == "start_return" and result["outcome"] == "not_returnable"
+                and (result.get("data") or {}).get("status") == "returned"
+                and deps.flows.get("request_refund") is not None
+                and _MONEY_BACK.search(normalize(state["text"]))
+                and not any(r["tool"] == "request_refund"
+                            for r in state.get("tool_results") or [])):
+            # "my return was picked up, I need my refund": the item is back with us, so the
+            # next step is the refund (its own checks, confirmation and limit apply).
+            refunds = deps.flows.get("request_refund")
+            slots = {**(state.get("slots") or {}),
+                     "order_id": result["data"].get("order_id")}
+            return {"tool_calls": [self._flow_call(refunds, {**state, "slots": slots})],  # type: ignore[arg-type]
+                    "slots": slots, "active_flow": "request_refund"}
         if result["tool"] == "request_refund" and result["outcome"] == "needs_return":
             # Money back for a delivered product goes through a return: book that (it asks
             # for the customer's yes and states when the refund follows).
