@@ -35,7 +35,8 @@ _FILLER = {
     "تاكيد", "التاكيد", "لو", "اذا", "وحده", "واحد", "غلايه", "الحين", "بس", "يا", "نوره", "noura",
     "please", "now", "it", "cancellation", "return", "refund", "booking", "pickup", "go", "of",
     "الاثنين", "كلهم", "all", "يعافيك", "عافيه", "ya", "bro", "habibi", "حبيبي", "اخوي",
-    "اختي", "الله", "جزاك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء",
+    "اختي", "الله", "جزاك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء", "start", "arrange",
+    "begin", "process", "submit", "ابدا", "ابدأ", "رتب", "رتبها",
 }
 # Every word must still be one of consent's own; a longer yes only says more of the same.
 _MAX_WORDS = 10

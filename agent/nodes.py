@@ -221,6 +221,13 @@ _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
                                 r"(الطلب|طلبي|الاوردر)")
+# Asking for a person in so many words (normalised text).
+_ASKS_PERSON = re.compile(
+    r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
+    r"transfer me to|put me through to)\s+(a |an |to a |with a )?(real |actual |live |human )?"
+    r"(person|human|agent|representative|rep|staff member|someone from (your|the) team)\b|"
+    r"(ابي|ابغي|ابغا|ودي|بغيت|عطني|عطوني|حولني|حولوني|وصلني|اكلم|اتكلم مع|ابي اكلم|ابغي اكلم)\s+"
+    r"(ل|مع )?(موظف|موظفه|الموظف|انسان|شخص حقيقي|احد من الفريق|خدمه العملاء|بشري)")
 # Told to cancel, in so many words ("الغوها", "cancel it"), whatever else the message says.
 _CANCEL_NOW = re.compile(
     r"(^| )(الغه|الغوه|الغوها|الغيه|الغيها|الغوهم|الغيهم|كنسله|كنسليه|كنسلوه|كنسلوها|كنسلها|"
@@ -312,6 +319,12 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
+    if (conf < 0.9 or intent != "talk_to_human") and _ASKS_PERSON.search(norm) and not (
+            _HOURS.search(norm)
+            or _BOT_QUESTION.search(norm)):
+        # "id still like a person to check it", "get me a real person now", "عطني موظف":
+        # asked in so many words, whatever else the message says.
+        return sense_ | {"intent": "talk_to_human", "confidence": 0.9}, d
     if intent == "talk_to_human" and _HOURS.search(norm):
         # "when are your staff available?" asks about the team's hours, not for a person now.
         return sense_ | {"intent": "support_info", "knowledge_only": True}, d
@@ -528,8 +541,19 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             continue
         if guess.intent in _SMALL_TALK or guess.confidence < _PART_CONFIDENCE:
             continue
+        earlier = next((t["slots"]["order_id"] for t in reversed(tasks)
+                        if t["slots"].get("order_id")), None)
+        if (earlier and not found.get("order_id") and guess.intent in _ORDER_INTENTS
+                and not found.get("product")):
+            # "RW-100212 reached you. refund me now": the order named before is the one meant.
+            found = {**found, "order_id": earlier}
         tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                    confidence=round(guess.confidence, 4), slots=found))
+    intents_ = {t["intent"] for t in tasks}
+    if "start_return" in intents_ and intents_ & {"request_refund", "refund_status"} and (
+            intents_ <= {"start_return", "request_refund", "refund_status", "return_request"}):
+        # "my return reached you. please refund me now": one request, for the money.
+        return []
     # Several parts asking the same thing ("mada? apple pay too?") are one question.
     # Venting next to a request ("this is ridiculous. how much is delivery?") is not a
     # complaint to file: the request is the task, the mood is met with empathy.

@@ -654,3 +654,25 @@ async def test_items_named_before_verification_are_the_ones_returned(assistant, 
     _, outs = await talk(assistant, msgs, None, lang)
     assert templates(outs[1]) == ["return.needs_confirmation"] and "399" in text_of(outs[1])
     assert templates(outs[2]) == ["return.ok"] and "399" in text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["can i talk to a real person please", "its about order 100266, says arriving today",
+            "ok thanks but yeah id still like a person to check it pls"]),
+    ("ar", ["ابي اكلم موظف لو سمحت", "بخصوص الطلب 100266 يقول يوصل اليوم وما وصل",
+            "طيب مشكورة بس برضو عطني موظف يشيك عليه"]),
+])
+async def test_a_second_request_for_a_person_in_other_words_is_handed_over(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1015", lang)
+    assert templates(outs[0]) == ["handoff.offer"]
+    assert outs[2].mode == "waiting_human"
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "my return for RW-100212 reached your warehouse this week. Please refund me now."),
+    ("ar", "المرتجع حق الطلب RW-100212 وصل مستودعكم هالأسبوع. ابي فلوسي الحين"),
+])
+async def test_a_return_that_arrived_and_a_refund_asked_for_are_one_request(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1007", lang)
+    # Above the auto-approval limit: the refunds team takes it, with no second question first.
+    assert "refund.over_limit" in templates(out) and out.mode == "waiting_human"

@@ -422,7 +422,7 @@ class OfflineBrain:
         if (result["tool"] == "start_return" and result["outcome"] == "not_returnable"
                 and (result.get("data") or {}).get("status") == "returned"
                 and deps.flows.get("request_refund") is not None
-                and _MONEY_BACK.search(normalize(state["text"]))
+                and _MONEY_BACK.search(normalize(state.get("message_text") or state["text"]))
                 and not any(r["tool"] == "request_refund"
                             for r in state.get("tool_results") or [])):
             # "my return was picked up, I need my refund": the item is back with us, so the
