@@ -356,7 +356,7 @@ def _read_in_context(
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
     if (intent != "installation" and conf < 0.6 and INSTALL_WORDS.search(norm)
-            and not deps.flows.needs_knowledge(intent)
+            and (not deps.flows.needs_knowledge(intent) or intent == "delivery_info")
             and deps.flows.get("installation") is not None and not slots.get("order_id")):
         # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
@@ -421,7 +421,8 @@ def _read_in_context(
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if (topic in _ORDER_INTENTS and dialogue.CONTINUES.search(norm) and not slots.get("order_id")
             and intent not in _ORDER_INTENTS and state.get("customer_id")
-            and not (deps.flows.needs_knowledge(intent) and conf >= 0.3)
+            and not (deps.flows.needs_knowledge(intent) and conf >= 0.6)
+            and not _HYPOTHETICAL.search(norm) and not RETURN_ASK.search(norm)
             and (slots.get("product") or dialogue.categories_in(
                 text, dialogue.product_words(deps.settings.product_words_file)))):
         # "where's my vacuum" -> "and the jbl speaker?": the same request about that product.
