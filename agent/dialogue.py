@@ -441,8 +441,16 @@ def paid_with(text: str) -> set[str]:
 
 # "the microwave, not the macbook", "بدون اللابتوب": an item named to be left out.
 _LEFT_OUT = re.compile(
-    r"\b(not|except|without|but not|apart from|other than)\s+(the\s+|my\s+)?[\w-]+(\s+[\w-]+)?|"
-    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي)\s+\S+")
+    r"\b(not|except|without|but not|apart from|other than|keep|keeping|i'?ll keep|im keeping)\s+"
+    r"(the\s+|my\s+)?[\w-]+(\s+[\w-]+)?|"
+    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل)\s+\S+(\s+\S+)?|"
+    # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
+    r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خله|خليه|خليها|خلها|اخليه|بخليه|ابيه|ابيها)\s+(عندي|معي)|"
+    # "washer n watch r fine", "kettles are ok": what stays.
+    r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying)\b|"
+    # "from my order with the 2 kettles", "من طلب الماك بوك": which order, not what goes back.
+    r"\bfrom (my|the|this|that) ([\w-]+ ){0,3}order( with (the )?([\w-]+ ?){1,3})?|"
+    r"(^| )(من|في) (طلب|الطلب|طلبي)( \S+){0,2}")
 # Another change asked in the same breath ("return the microwave, keep the kettles").
 ACTION_ASKED = re.compile(r"\b(return|send (it |them )?back|refund|cancel|exchange)\b|"
                           r"(ارجع|ارجاع|رجع|الغ|الغي|استرجع|استبدال|بدل)")
@@ -453,10 +461,17 @@ def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ..
     """Positions of the order's items the text names (empty when it names none of them)."""
     kept = _LEFT_OUT.sub(" ", normalize(text))
     if kept.strip() != normalize(text).strip() and _tokens(kept):
-        named = items_named(kept, order, words, category_of) if kept != text else []
+        named = _named(kept, order, words, category_of)
         if named:
             return named
+    return _named(text, order, words, category_of)
+
+
+def _named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
+           category_of: dict[str, str]) -> list[int]:
     said = _tokens(text)
+    # "the 2 chargers": a plural names the product as well as its singular does.
+    said |= {t[:-1] for t in said if t.endswith("s") and len(t) > 3}
     cats = categories_in(text, words)
     scores = [_item_score(i, said, cats, category_of) for i in order.get("items") or []]
     top = max(scores, default=0)

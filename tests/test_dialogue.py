@@ -6,9 +6,11 @@ the real assistant (offline brain, demo CRM) through the issue's examples."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agent import dialogue
 from policies.privacy import redact_code_in_context, redact_secrets
@@ -78,6 +80,31 @@ def test_orders_found_by_product_or_status(text, intent, expected):
 def test_items_named_in_an_order():
     assert dialogue.items_named("return the microwave only", ORDERS[2], WORDS, CATEGORY) == [1]
     assert dialogue.items_named("ابي ارجع الماك بوك", ORDERS[2], WORDS, CATEGORY) == [0]
+
+
+_DEMO = Path(__file__).resolve().parents[1] / "tools" / "demo_data"
+_SKU_CATEGORY = {p["sku"]: p["category"] for p in yaml.safe_load(
+    (_DEMO / "products.yaml").read_text(encoding="utf-8"))}
+_DEMO_ORDERS = {o["id"]: {"items": [{"sku": i["sku"], "name": i["name"]} for i in o["items"]]}
+                for o in json.loads((_DEMO / "orders.json").read_text(encoding="utf-8"))}
+
+
+@pytest.mark.parametrize("order_id,text,skus", [
+    ("RW-100239", "want to send back the 2 chargers from my s24 order, still sealed. keeping the phone",
+     ["ACC-ANK-20W-USBC"]),
+    ("RW-100242", "I want to return the microwave from my last order. keeping the macbook",
+     ["SA-SAM-MW-23"]),
+    ("RW-100242", "hi i want to return the microwave from order 100242, not the macbook",
+     ["SA-SAM-MW-23"]),
+    ("RW-100226", "i want to return just the buds, washer n watch r fine", ["AU-SAM-BUDS3P"]),
+    ("RW-100242", "ابي ارجع المايكرويف بس من طلب الماك بوك واللابتوب خله عندي", ["SA-SAM-MW-23"]),
+    ("RW-100242", "ابغى ارجع المايكرويف من طلبي ١٠٠٢٤٢ والماك بوك خلوه عندي", ["SA-SAM-MW-23"]),
+    ("RW-100242", "ابي ارجع الماك بوك", ["LT-APL-MBA13-M3"]),
+])
+def test_what_goes_back_is_what_is_named_not_what_is_kept(order_id, text, skus):
+    order = _DEMO_ORDERS[order_id]
+    picked = dialogue.items_named(text, order, WORDS, _SKU_CATEGORY)
+    assert [order["items"][k]["sku"] for k in picked] == skus
 
 
 def test_secrets_are_masked_before_anything_reads_them():
