@@ -184,7 +184,15 @@ def answer_and_rest(text: str) -> list[str]:
     m = _LEAD_ANSWER.match(text)
     if m and len(m.group(2).split()) >= 2:
         return [m.group(1), *split_parts(m.group(2))]
+    # "ايه اكيد الغيه، والفلوس متى ترجع؟": a short yes or no clause before the first comma.
+    m = _FIRST_CLAUSE.match(text)
+    if (m and len(m.group(1).split()) <= 5 and len(m.group(2).split()) >= 2
+            and act(m.group(1)) is not None):
+        return [m.group(1), *split_parts(m.group(2))]
     return split_parts(text)
+
+
+_FIRST_CLAUSE = re.compile(r"^\s*([^,،.!؟?;؛]{1,60}?)\s*[,،.!;؛]+\s*(.+)$", re.S)
 
 
 def split_parts(text: str) -> list[str]:

@@ -235,6 +235,9 @@ _CANCEL_NOW = re.compile(
     r"the whole order)\b|\b(al3'ih|al3'eeh|alghih|alghiha|alghoha|alghooh)\b")
 _NO_CANCEL = re.compile(r"\b(don'?t|do not|dont|no need to|not) cancel\b|(لا تلغ|ما ابي الغي|ما ابغي الغي|"
                         r"ما ابغى الغي|لا تكنسل|بلاش تلغ|لا تلغي)")
+# The customer's own thing ("my washing machine", "الجوال حقي", "اللي طلبته").
+_OWN = re.compile(r"\b(my|mine|i ordered|i bought|ive ordered|i've ordered)\b|"
+                  r"(حقي|حقتي|حقيه|طلبي|طلبته|طلبتها|اشتريته|اشتريتها|اللي طلبت|عندي)")
 # An order not placed yet ("will a new order have a delivery fee?"): nothing to look up.
 _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
@@ -362,7 +365,7 @@ def _read_in_context(
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
     if (intent == "order_amount" and not slots.get("order_id") and not (
             state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)
-                                          or slots.get("product"))
+                                          or (slots.get("product") and _OWN.search(norm)))
             and not _NEW_ORDER.search(norm))):
         # "how much does it cost?", "paid cash, how is it refunded?" from someone with no
         # order in view: a question for the help centre, not one order's total.
@@ -405,6 +408,7 @@ def _read_in_context(
     if (focus_order and topic in _ORDER_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm)
             and not slots.get("order_id") and not slots.get("product") and intent not in
             _ORDER_INTENTS and not facts_cities(text, deps.policies.brand)[0]
+            and not INSTALL_WORDS.search(norm)
             and not dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file))):
         # "so when does it ship?" about the order we were just discussing: its tracking.
@@ -448,7 +452,8 @@ def _read_in_context(
             return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                              "query": _followup_query(text, d, deps, state["language"]),
                              "followup": True}, d
-        if topic in _ORDER_INTENTS and focus_order and weak and intent not in {
+        if topic in _ORDER_INTENTS and focus_order and weak and not (
+                topic in _WRITE_INTENTS and _QUESTION.search(norm)) and intent not in {
                 "thanks", "goodbye", "greeting", "affirm", "deny"} and not (
                 deps.flows.needs_knowledge(intent) and conf >= 0.3) and not (
                 intent in _ORDER_INTENTS and intent != topic):

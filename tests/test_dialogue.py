@@ -703,3 +703,23 @@ async def test_a_return_that_arrived_and_a_refund_asked_for_are_one_request(assi
     _, (out,) = await talk(assistant, [say], "C1007", lang)
     # Above the auto-approval limit: the refunds team takes it, with no second question first.
     assert "refund.over_limit" in templates(out) and out.mode == "waiting_human"
+
+
+@pytest.mark.parametrize("text,first", [
+    ("ايه اكيد الغيه، والفلوس متى ترجع؟", "ايه اكيد الغيه"),
+    ("yes go ahead, and how long for the refund?", "yes go ahead"),
+])
+def test_a_short_yes_before_a_comma_is_the_answer_and_the_rest_a_question(text, first):
+    assert dialogue.answer_and_rest(text)[0] == first
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["ابي الغي طلب الساعة ١٠٠٣٠٧", "لا لا استني، خلاص لا تلغينه بخليه", "طيب متى يوصلني؟ انا بالرياض"],
+     "يوم إلى يومي عمل"),
+    ("en", ["cancel 100307", "no wait, keep it", "ok so when will it reach me? im in riyadh"], "1–2"),
+])
+async def test_a_question_after_keeping_the_order_is_not_another_cancellation(assistant, lang, msgs,
+                                                                              wanted):
+    _, outs = await talk(assistant, msgs, "C1013", lang)
+    assert templates(outs[1]) == ["cancel.kept"]
+    assert "cancel.needs_confirmation" not in templates(outs[2]) and wanted in text_of(outs[2])
