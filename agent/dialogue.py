@@ -455,8 +455,9 @@ _LEFT_OUT = re.compile(
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خله|خليه|خليها|خلها|اخليه|بخليه|ابيه|ابيها)\s+(عندي|معي)|"
     # "washer n watch r fine", "kettles are ok": what stays.
-    r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying)\b|"
-    # "from my order with the 2 kettles", "من طلب الماك بوك": which order, not what goes back.
+    r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying)\b")
+# "from my order with the 2 kettles", "من طلب الماك بوك": which order, not what goes back.
+_ORDER_DESCRIBED = re.compile(
     r"\bfrom (my|the|this|that) ([\w-]+ ){0,3}order( with (the )?([\w-]+ ?){1,3})?|"
     r"(^| )(من|في) (طلب|الطلب|طلبي)( \S+){0,2}")
 # Another change asked in the same breath ("return the microwave, keep the kettles").
@@ -467,7 +468,8 @@ ACTION_ASKED = re.compile(r"\b(return|send (it |them )?back|refund|cancel|exchan
 def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
                 category_of: dict[str, str]) -> list[int]:
     """Positions of the order's items the text names (empty when it names none of them)."""
-    kept = _LEFT_OUT.sub(" ", normalize(text))
+    # What is kept first ("…100242 بدون الماك بوك"), then the order's own description.
+    kept = _ORDER_DESCRIBED.sub(" ", _LEFT_OUT.sub(" ", normalize(text)))
     if kept.strip() != normalize(text).strip() and _tokens(kept):
         named = _named(kept, order, words, category_of)
         if named:

@@ -221,6 +221,10 @@ _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
                                 r"(الطلب|طلبي|الاوردر)")
+# What a yes may go on to restate about the change it confirms (no new request).
+_SAME_REQUEST = {"start_return": {"start_return", "return_request"},
+                 "cancel_order": {"cancel_order"},
+                 "request_refund": {"request_refund", "refund_status"}}
 # Asking for a person in so many words (normalised text).
 _ASKS_PERSON = re.compile(
     r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
@@ -303,6 +307,9 @@ def _read_in_context(
                 if dialogue.act(piece) is not None:
                     continue  # "no... don't cancel it": still the same answer
                 guess = deps.understanding.classifier.predict(piece).best
+                same = _SAME_REQUEST.get(state["pending"]["tool"], set())
+                if guess.intent in same and not _QUESTION.search(normalize(piece)):
+                    continue  # "yes take it back, i want a replacement": the same request
                 if guess.intent not in _SMALL_TALK:
                     rest.append(dialogue.Task(
                         text=piece, intent=guess.intent, confidence=round(guess.confidence, 4),
