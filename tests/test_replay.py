@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -261,3 +262,16 @@ def test_the_shipped_suite_is_large_bilingual_and_valid():
             "explicit_human_request", "low_retrieval_twice", "no_progress"} <= rules
     tags = {t for s in scenarios for t in s.tags}
     assert {"near_miss", "injection", "do_nothing", "dialect", "code_switching"} <= tags
+
+
+def test_blind_writers_get_the_brand_materials_and_nothing_of_the_assistant(tmp_path):
+    from datetime import date
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from blind_materials import build
+
+    files = {p.relative_to(tmp_path).as_posix() for p in build(tmp_path, date(2026, 12, 5))}
+    assert {"BRIEF.md", "FORMAT.md", "materials/demo-brand.md", "materials/crm/orders.json",
+            "materials/policies/actions.yaml"} <= files
+    # How the assistant words things, its code and its scenarios are not for the writers.
+    assert not any("replies" in f or f.endswith(".py") or "scenarios" in f for f in files)
