@@ -390,9 +390,9 @@ def _read_in_context(
         # be cancelled whole; the cancellation flow finds the order and says so.
         return sense_ | {"intent": "cancel_order", "confidence": max(conf, 0.7),
                          "remove_item": not re.search(r"\bcancel\b|الغ", norm)}, d
-    in_ear = "audio" in dialogue.categories_in(
-        text, dialogue.product_words(deps.settings.product_words_file))
-    if ((hypothetical or (in_ear and OPENED.search(norm) and RETURN_ASK.search(norm)))
+    opened_in_ear = bool(OPENED.search(norm) and RETURN_ASK.search(norm)) and "audio" in (
+        dialogue.categories_in(text, dialogue.product_words(deps.settings.product_words_file)))
+    if ((hypothetical or opened_in_ear)
             and intent in {"start_return", "cancel_order", "request_refund", "track_order"}
             and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")):
         # "if I open the buds and don't like them, can I return them?": a question about the

@@ -28,7 +28,7 @@ from agent.state import Reply, fresh_turn
 from knowledge.embeddings import E5Embeddings, OpenAIEmbeddings
 from knowledge.index import KnowledgeIndex, open_collection
 from policies.engine import Policies
-from policies.privacy import redact_code_in_context, redact_secrets
+from policies.privacy import may_hold_code, redact_code_in_context, redact_secrets
 from settings import Settings
 from tools.actions import Toolbox
 from tools.backend import SqlCommerceBackend
@@ -239,8 +239,10 @@ class Assistant:
         # The customer's words are stored before anything can fail; a pasted card number or
         # one-time code never is (privacy.yaml, never_ask).
         text = redact_secrets(text)
-        earlier = await self.store.last_customer_text(conversation_id)
-        text = redact_code_in_context(text, [earlier] if earlier else []) or text
+        if may_hold_code(text):
+            # Only a message with a bare 4-8 digit number needs the one before it.
+            earlier = await self.store.last_customer_text(conversation_id)
+            text = redact_code_in_context(text, [earlier] if earlier else []) or text
         msg = await self.store.append(conversation_id, "customer", text)
         await self.publish(conversation_id, "message", msg.model_dump(mode="json"),
                            inbox=conv.mode in ("waiting_human", "human"))

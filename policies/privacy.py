@@ -302,6 +302,11 @@ _BARE_CODE = re.compile(r"(?<![\w-])(?!10\d{4}(?!\d))(?P<value>\d{4,8})(?![\w.,]
                         r"(?!\s*(?:sar|sr|riyals?|ريال|ر\.س))")
 
 
+def may_hold_code(text: str) -> bool:
+    """A bare 4-8 digit number that could be a one-time code (cheap check before any lookup)."""
+    return bool(_BARE_CODE.search(_ascii_digits(text)))
+
+
 def redact_code_in_context(text: str, earlier: list[str]) -> str | None:
     """`text` with a bare one-time code masked, when this message or the customer's previous
     one talks about a code; None when there is no such code."""
