@@ -259,6 +259,39 @@ def nlu_train() -> None:
     )
 
 
+@nlu.command("tone-train")
+def nlu_tone_train(
+    goemotions: Annotated[Path, typer.Option(help="GoEmotions folder (train.tsv, labels.txt)")],
+    extra: Annotated[Optional[list[Path]], typer.Option(
+        help="More labelled CSVs (text + label or level); default: the shipped sets")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Where to write the weights")] = None,
+) -> None:
+    """Retrain the learned tone model behind frustration detection (agent/models/tone.npz)."""
+    import time
+
+    from agent import tone
+
+    paths = extra or list(tone.TRAINING_SETS)
+    try:
+        sets = {"goemotions": tone.read_goemotions(goemotions),
+                "catalogue": tone.catalogue_calm_examples(_settings().catalogue_dir)}
+        for path in paths:
+            sets[path.stem] = tone.read_labelled_csv(path)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    t0 = time.perf_counter()
+    model = tone.train(sets)
+    target = out or tone.MODEL_FILE
+    model.save(target)
+    console.print(f"thresholds per language: {model.thresholds}")
+    for name, cv in model.meta["cross_validation"].items():
+        figure = f"out-of-fold F1 {cv['oof_f1']:.3f}" if cv["positives"] else "calm examples"
+        console.print(f"  {name}: {cv['n']} texts, {cv['positives']} frustrated, {figure}")
+    console.print(f"{sum(map(len, sets.values()))} texts in {time.perf_counter() - t0:.0f} s "
+                  f"-> {target}")
+
+
 @nlu.command("eval")
 def nlu_eval(
     file: Annotated[Path, typer.Argument(help="CSV (text,intent) or YAML {intent: {lang: [texts]}}")],

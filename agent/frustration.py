@@ -1,7 +1,8 @@
 """Frustration: a 0..1 score, a level and the signals behind it, so a human can see why.
 
-One message is read for language (the lexicon in frustration.yaml: negative and angry words,
-insults, threats to leave, to go public or to court, in English and Gulf Arabic), shouting
+One message is read for tone (the learned model in agent/tone.py, with the words that raised
+it as evidence), for what stays explicit in the lexicon frustration.yaml (insults, threats to
+leave, to go public or to court, relief, in English and Gulf Arabic), shouting
 (capitals, !!! or ؟؟؟, stretched letters like ليييش), waiting time it mentions, repetition of
 an earlier request and the assistant's own failures. Signals combine as 1 - Π(1 - w), so
 several mild signals add up without ever passing 1.
@@ -22,6 +23,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field
 
+from agent import tone as tone_model
 from knowledge.normalize import normalize
 
 Level = Literal["calm", "annoyed", "frustrated", "angry"]
@@ -32,6 +34,12 @@ _LEXICON_FILE = Path(__file__).with_name("frustration.yaml")
 _CARRY = 0.7  # share of the previous score that carries into the next turn
 _RELIEF_CARRY = 0.15  # ...when the customer says the problem is solved or thanks us
 _TREND_STEP = 0.1
+# Lexicon kinds that the learned tone model replaces when it is loaded: word lists of negative
+# and angry words flag calm problem reports and miss anger phrased any other way.
+_LEARNED_KINDS = frozenset({"negative"})
+_SEEN_BY_TONE = frozenset({"shouting", "elongation", "waiting", "anger"})
+_TONE_ALONE = 0.3  # tone weight (0.25 = the model's threshold) that needs no second witness
+SHIPPED = "shipped"  # read_message(tone=...): the shipped model; None = the lexicon alone
 
 
 class FrustrationSignal(BaseModel):
@@ -155,14 +163,33 @@ def read_message(
     previous_texts: Sequence[str] = (),
     failures: int = 0,
     waited_minutes: float | None = None,
+    tone: tone_model.ToneModel | str | None = SHIPPED,
 ) -> tuple[float, list[FrustrationSignal], bool]:
-    """Score one message: (score, signals, relief) — relief when the customer says it is solved."""
+    """Score one message: (score, signals, relief) — relief when the customer says it is solved.
+
+    `tone`: the learned tone model (default: the shipped one); None reads words with the
+    lexicon alone, as before the model existed (the benchmark's baseline).
+    """
+    model = tone_model.shipped() if tone == SHIPPED else tone
     lex = lexicon()
     norm = normalize(text)
+    said_calm = False
     for calm in lex.calm:
-        norm = calm.sub(" ", norm)
+        norm, n = calm.subn(" ", norm)
+        said_calm = said_calm or n > 0
     signals: list[FrustrationSignal] = []
     relief = False
+    pending: FrustrationSignal | None = None
+    if model is not None:
+        weight = model.weight(text)
+        if said_calm:  # "no problem, take your time": the customer said in so many words
+            weight = round(weight / 2, 3)
+        evidence = model.evidence(text) if weight >= 0.25 else []  # 0.25: its threshold
+        # A tone with no words to show for it (a bare "hello?") is not counted: the level must
+        # come with evidence a person can check.
+        if evidence:
+            pending = FrustrationSignal(kind="tone", evidence=", ".join(evidence), weight=weight)
+    witnesses = 0  # lexicon words the model replaces: they only corroborate it now
     for kind, weight, patterns in lex.signals:
         found: list[str] = []
         for pat in patterns:
@@ -170,6 +197,9 @@ def read_message(
                 evidence = match.group(0).strip()
                 if evidence and evidence not in found:
                     found.append(evidence)
+        if model is not None and kind in _LEARNED_KINDS:
+            witnesses += len(found)
+            continue
         if found and weight == 0:
             relief = True
             continue
@@ -185,7 +215,8 @@ def read_message(
     if marks := _REPEATED_MARKS.search(text):
         # Repeated question marks read as impatience; a row of "!!!" is as often excitement.
         weight = 0.25 if set(marks.group(0)) & {"?", "؟"} else 0.2
-        signals.append(FrustrationSignal(kind="shouting", evidence=marks.group(0), weight=weight))
+        signals.append(FrustrationSignal(kind="shouting", evidence=marks.group(0),
+                                         weight=weight))
     stretched = next((m for m in _ELONGATION.finditer(text)
                       if not any(_LAUGHTER.match(w) for w in _word_at(text, m.start()))), None)
     if stretched:
@@ -210,6 +241,17 @@ def read_message(
     if failures:
         signals.append(FrustrationSignal(kind="assistant_failing", evidence=f"{failures} failed turns",
                                          weight=min(0.4, 0.15 * failures)))
+    if pending is not None and (pending.weight >= _TONE_ALONE or witnesses or signals):
+        # In its uncertain band (just over the threshold) the model needs a second witness:
+        # a word from the lexicon or any explicit signal. Then what it also read in the words
+        # (marks, stretched letters, a wait the text mentions, angry words) counts half beside
+        # it, so one "??" is not counted twice.
+        signals = [s.model_copy(update={"weight": round(s.weight / 2, 3)})
+                   if s.kind in _SEEN_BY_TONE and not s.evidence.endswith("in queue")
+                   and not (s.kind == "shouting" and any(c.isalpha() for c in s.evidence))
+                   else s  # capitals are not seen: the model reads lower-cased text
+                   for s in signals]
+        signals.insert(0, pending)
     return _combine([s.weight for s in signals]), signals, relief
 
 
@@ -219,13 +261,15 @@ def read(
     failures: int = 0,
     previous_score: float | None = None,
     waited_minutes: float | None = None,
+    tone: tone_model.ToneModel | str | None = SHIPPED,
 ) -> FrustrationReading:
     """Read one customer message in the context of the conversation so far.
 
     `failures` counts recent assistant failures (not understood, repeated clarifications);
     `previous_score` is the conversation's score after the last turn (None on the first).
     """
-    message, signals, relief = read_message(text, previous_texts or (), failures, waited_minutes)
+    message, signals, relief = read_message(text, previous_texts or (), failures, waited_minutes,
+                                            tone)
     carried = (previous_score or 0.0) * (_RELIEF_CARRY if relief else _CARRY)
     score = _combine([message, carried])
     if carried >= 0.1:

@@ -43,7 +43,9 @@ def test_frustration_rises_visibly_over_an_escalating_dialogue(lang):
     assert levels == sorted(levels), [r.level for r in readings]
     assert readings[-1].level == "angry"
     assert len(set(levels)) >= 3  # visible steps, not one jump
-    assert readings[1].trend == readings[-1].trend == "rising"
+    # "still not here, any update?" is a calm follow-up: it may stay calm; from the third
+    # message on ("I already told you...") the rise shows.
+    assert readings[2].trend == readings[-1].trend == "rising"
     assert "falling" not in {r.trend for r in readings}
 
 
@@ -57,11 +59,11 @@ def test_frustration_falls_again_when_the_problem_is_solved(lang, thanks):
 
 
 @pytest.mark.parametrize("text,kind", [
-    ("زهقت منكم", "negative"),
-    ("للحين ما وصلني شي", "negative"),
-    ("كل مرة نفس الشي", "negative"),
-    ("ما فيه أحد يرد عليّ", "negative"),
-    ("this is unacceptable", "negative"),
+    ("زهقت منكم", "tone"),
+    ("للحين ما وصلني شي", "tone"),
+    ("كل مرة نفس الشي", "tone"),
+    ("ما فيه أحد يرد عليّ", "tone"),
+    ("this is unacceptable", "tone"),
     ("you're all idiots", "insult"),
     ("يا أغبياء", "insult"),
     ("I will take legal action", "threat_legal"),
@@ -125,20 +127,21 @@ def test_the_conversation_shows_the_frustration_trajectory(api, lang):
     assert ranks == sorted(ranks) and ranks[-1] >= 2, levels
 
 
-@pytest.mark.parametrize("lang,texts,lead", [
-    ("en", ["the thing from before", "the thing from before???"], "I'm sorry for the trouble"),
-    ("ar", ["الشي اللي قبل", "الشي اللي قبل؟؟؟"], "أعتذر لك عن هذا الإزعاج"),
+@pytest.mark.parametrize("lang,texts,leads", [
+    ("en", ["the thing from before", "the thing from before???"],
+     ("I'm sorry for the trouble", "I'm really sorry")),
+    ("ar", ["الشي اللي قبل", "الشي اللي قبل؟؟؟"], ("أعتذر لك عن هذا الإزعاج", "أعتذر لك جداً")),
 ])
-def test_after_two_misses_an_impatient_customer_is_handed_to_a_person(api, lang, texts, lead):
+def test_after_two_misses_an_impatient_customer_is_handed_to_a_person(api, lang, texts, leads):
     cid = start(api, locale=lang)
     first = say(api, cid, texts[0])
     assert first["mode"] == "assistant"
-    assert not first["replies"][0]["text"].startswith(lead)  # the first miss: a plain rephrase
+    assert not first["replies"][0]["text"].startswith(leads)  # the first miss: a plain rephrase
     second = say(api, cid, texts[1])
     # Two weak answers in a row (escalation.yaml, low_retrieval_twice): a person takes over,
     # and the customer hears an apology first and what happens next.
     assert second["mode"] == "waiting_human"
     reply = second["replies"][-1]
     assert reply["data"]["template"] == "handoff.created"
-    assert reply["text"].startswith(lead)
+    assert reply["text"].startswith(leads)  # the apology fits the level (annoyed or more)
     assert second["frustration"] != "calm"
