@@ -97,9 +97,44 @@ def main() -> None:
                         help="CSV: test label, train label (score across label languages)")
     parser.add_argument("--features", choices=["tfidf", "e5", "both"], default="both",
                         help="n-grams, e5 vectors, or one model over both (default)")
+    parser.add_argument("--dialect", choices=["keep", "msa", "both"], default="keep",
+                        help="keep the text, map dialect words to MSA first (agent.dialect), "
+                             "or run both and print each (the baseline in the same run)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.dialect == "both":
+        results = {mode: run(args, parser, mode) for mode in ("keep", "msa")}
+        if args.json:
+            print(json.dumps({"accuracy": results["msa"]["accuracy"], "by_dialect_mode": results},
+                             ensure_ascii=False))
+        else:
+            for mode, r in results.items():
+                print(f"dialect={mode}: accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}")
+            print(f"msa / keep accuracy ratio "
+                  f"{results['msa']['accuracy'] / max(1e-9, results['keep']['accuracy']):.3f}")
+        return
+    result = run(args, parser, args.dialect)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"accuracy {result['accuracy']:.4f}  macro-F1 {result['macro_f1']:.4f}  "
+          f"({result['n']} test texts, {result['labels']} labels, trained on "
+          f"{result['n_train'] if result['n_train'] is not None else 'the demo catalogue'} in "
+          f"{result['train_seconds']:.1f} s)")
+    for c in result["top_confusions"]:
+        print(f"  {c['count']:4d}  {c['gold']} -> {c['predicted']}")
+
+
+def run(args, parser, dialect: str) -> dict:
     use_dense = args.features != "tfidf"
+
+    def prep(rows):
+        if dialect == "keep":
+            return rows
+        from agent.dialect import to_msa
+        from knowledge.normalize import normalize
+
+        return [(to_msa(normalize(t)), lab) for t, lab in rows]
 
     def fit(texts: list[str], labels: list[str]) -> tuple[IntentClassifier, float]:
         dense = embed(texts) if use_dense else None  # cached: not part of the training time
@@ -114,15 +149,17 @@ def main() -> None:
         if not args.test:
             parser.error("--catalogue needs --test")
         mapping = yaml.safe_load(args.map.read_text("utf-8")) if args.map else {}
-        test = [(t, mapping.get(lab, lab)) for t, lab in read_csv(args.test)
-                if not mapping or lab in mapping]
-        model, train_s = fit(*catalogue_examples(load_catalogue(ROOT / "agent" / "catalogue")))
+        test = prep([(t, mapping.get(lab, lab)) for t, lab in read_csv(args.test)
+                     if not mapping or lab in mapping])
+        texts, labels = catalogue_examples(load_catalogue(ROOT / "agent" / "catalogue"))
+        trained = prep(list(zip(texts, labels)))
+        model, train_s = fit([t for t, _ in trained], [lab for _, lab in trained])
         n_train = None
     else:
         if not args.train:
             parser.error("give --train FILE (or --catalogue)")
-        train = read_csv(args.train)
-        test = read_csv(args.test) if args.test else None
+        train = prep(read_csv(args.train))
+        test = prep(read_csv(args.test)) if args.test else None
         if test is None:
             train, test = split(train)
         if args.shots:
@@ -140,18 +177,10 @@ def main() -> None:
     t0 = time.perf_counter()
     pred = model.predict_many(test_texts, dense=test_dense)
     per_ms = (time.perf_counter() - t0) * 1000 / len(test)
-    result = score([lab for _, lab in test], pred).model_dump() | {
-        "features": args.features, "n_train": n_train, "train_seconds": round(train_s, 2),
-        "predict_ms_per_text_batched": round(per_ms, 3),
+    return score([lab for _, lab in test], pred).model_dump() | {
+        "features": args.features, "dialect": dialect, "n_train": n_train,
+        "train_seconds": round(train_s, 2), "predict_ms_per_text_batched": round(per_ms, 3),
     }
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-        return
-    print(f"accuracy {result['accuracy']:.4f}  macro-F1 {result['macro_f1']:.4f}  "
-          f"({result['n']} test texts, {result['labels']} labels, trained on "
-          f"{n_train if n_train is not None else 'the demo catalogue'} in {train_s:.1f} s)")
-    for c in result["top_confusions"]:
-        print(f"  {c['count']:4d}  {c['gold']} -> {c['predicted']}")
 
 
 if __name__ == "__main__":
