@@ -263,7 +263,8 @@ def nlu_train() -> None:
 def nlu_tone_train(
     goemotions: Annotated[Path, typer.Option(help="GoEmotions folder (train.tsv, labels.txt)")],
     extra: Annotated[Optional[list[Path]], typer.Option(
-        help="More labelled CSVs (text + label or level); default: the shipped sets")] = None,
+        help="Labelled CSVs (text + label or level) to train on instead of the shipped "
+        "sets in agent/data")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Where to write the weights")] = None,
 ) -> None:
     """Retrain the learned tone model behind frustration detection (agent/models/tone.npz)."""
