@@ -274,7 +274,7 @@ def nlu_tone_train(
 
     paths = extra or list(tone.TRAINING_SETS)
     try:
-        sets = {"goemotions": tone.read_goemotions(goemotions),
+        sets = {"goemotions": tone.read_goemotions(goemotions / "train.tsv"),
                 "catalogue": tone.catalogue_calm_examples(_settings().catalogue_dir)}
         for path in paths:
             sets[path.stem] = tone.read_labelled_csv(path)

@@ -112,7 +112,9 @@ class ToneModel:
 
     def _features(self, texts: list[str]) -> csr_matrix:
         w, c = self._counts(texts)
-        langs = np.array([[_lang(t) == lang for lang in _LANGS] for t in texts], dtype=np.float32)
+        found = [_lang(t) for t in texts]  # once per text: it runs on every message
+        langs = np.array([[lang == bucket for bucket in _LANGS] for lang in found],
+                         dtype=np.float32)
         return hstack([_sublinear_idf_l2(w, self.word_idf), _sublinear_idf_l2(c, self.char_idf),
                        csr_matrix(langs)]).tocsr()
 
@@ -220,13 +222,13 @@ def shipped(path: Path = MODEL_FILE) -> ToneModel | None:
 
 # --- training --------------------------------------------------------------------------------
 
-def read_goemotions(folder: Path, split: str = "train") -> list[tuple[str, int]]:
-    """GoEmotions TSV (text, label ids, comment id) with labels.txt beside it: 1 when any label
-    is anger, annoyance or disappointment."""
-    names = (folder / "labels.txt").read_text("utf-8").split()
+def read_goemotions(tsv: Path, labels: Path | None = None) -> list[tuple[str, int]]:
+    """A GoEmotions TSV (text, label ids, comment id), its labels.txt beside it unless given:
+    1 when any label is anger, annoyance or disappointment."""
+    names = (labels or tsv.with_name("labels.txt")).read_text("utf-8").split()
     positive = {str(i) for i, n in enumerate(names) if n in NEGATIVE_EMOTIONS}
     rows = []
-    with (folder / f"{split}.tsv").open(encoding="utf-8") as fh:
+    with tsv.open(encoding="utf-8") as fh:
         for line in fh:
             parts = line.rstrip("\n").split("\t")
             if len(parts) >= 2 and parts[0].strip():

@@ -33,9 +33,6 @@ from agent import tone  # noqa: E402
 from agent.frustration import read  # noqa: E402
 from knowledge.normalize import detect_language  # noqa: E402
 
-POSITIVE = set(tone.NEGATIVE_EMOTIONS)
-
-
 def load(path: Path, labels_path: Path | None) -> list[tuple[str, bool, str]]:
     """(text, frustrated, language) rows."""
     if path.suffix == ".csv":
@@ -44,17 +41,8 @@ def load(path: Path, labels_path: Path | None) -> list[tuple[str, bool, str]]:
         rows = tone.read_labelled_csv(path)
         return [(t, bool(y), lang or detect_language(t) or "en")
                 for (t, y), lang in zip(rows, langs)]
-    labels_path = labels_path or path.with_name("labels.txt")
-    names = labels_path.read_text("utf-8").split()
-    positive_ids = {str(i) for i, name in enumerate(names) if name in POSITIVE}
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) >= 2 and parts[0].strip():
-                rows.append((parts[0], bool(positive_ids & set(parts[1].split(","))),
-                             detect_language(parts[0]) or "en"))
-    return rows
+    return [(t, bool(y), detect_language(t) or "en")
+            for t, y in tone.read_goemotions(path, labels_path)]
 
 
 def prf(gold: list[bool], pred: list[bool]) -> dict[str, float]:
