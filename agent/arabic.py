@@ -27,6 +27,7 @@ _NOUNS: dict[str, tuple[str, str, str, str, str, str]] = {
     "ac_unit": ("مكيف", "مكيفين", "مكيفات", "مكيفاً", "split AC", "split ACs"),
     "tv_unit": ("تلفزيون", "تلفزيونين", "تلفزيونات", "تلفزيوناً", "TV", "TVs"),
     "instalment": ("دفعة", "دفعتين", "دفعات", "دفعة", "instalment", "instalments"),
+    "product": ("منتج", "منتجين", "منتجات", "منتجاً", "item", "items"),
 }
 
 

@@ -178,6 +178,9 @@ _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay
 _ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund",
                   "order_amount"}
 _CONTEXT_CONFIDENCE = 0.75
+# A sum of money as customers type it after we gave one ("the 1511", "1,099"): not an order
+# number (RW-… or six digits, which slots take first).
+_BARE_NUMBER = re.compile(r"(?<![\d.,])\d{2,5}(?:,\d{3})?(?:\.\d{1,2})?(?![\d])")
 _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم ياخذ|كم يوم|كم تاخذ|"
                    r"امتي|ايمتي|امتا|بعد كم|للحين|كم مده|كم المده)")
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
@@ -370,6 +373,13 @@ def _read_in_context(
             and deps.flows.get("installation") is not None and not slots.get("order_id")):
         # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
+    if (topic == "order_amount" and focus_order and intent != "order_amount"
+            and not slots.get("order_id") and _QUESTION.search(norm)
+            and _BARE_NUMBER.search(norm) and intent not in _ORDER_INTENTS):
+        # "explain the 1511? the washer is 1099" right after the total: the same order's
+        # amount again, with its breakdown.
+        return sense_ | {"intent": "order_amount", "confidence": _CONTEXT_CONFIDENCE,
+                         "slots": {**slots, "order_id": focus_order}}, d
     if (intent == "order_amount" and not slots.get("order_id") and not (
             state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)
                                           or (slots.get("product") and _OWN.search(norm)))
@@ -753,6 +763,12 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         # Two independent signals agree (an intent and the passage's topic): trust the
         # answer as much as the more confident of them.
         result.confidence = max(result.confidence, support)
+        named = dialogue.paid_with(query)
+        top = deps.knowledge.counterpart(result.passages[0].chunk, state["language"])  # type: ignore[arg-type]
+        if named and named & dialogue.paid_with(top.title) and top_topics & topics:
+            # The passage's question names the payment method the customer named, and its
+            # topic is one the message is plausibly about: two signals agree.
+            result.confidence = max(result.confidence, _NAMED_SUPPORT)
     result.facts = return_rule(
         state["text"], state["language"], deps.policies.actions.start_return, deps.replies
     ) or fact_answers(
@@ -767,6 +783,7 @@ _NEAR_TIE = 0.97
 _PROBLEM_TIE = 0.8
 # An intent lends the passage its confidence only when it is itself fairly sure.
 _SUPPORT_MIN = 0.55
+_NAMED_SUPPORT = 0.6
 
 
 def _facet_first(query: str, passages: list[Any], deps: Deps, lang: str) -> list[Any]:
@@ -775,8 +792,25 @@ def _facet_first(query: str, passages: list[Any], deps: Deps, lang: str) -> list
     def asks(text: str) -> set[str]:
         return set(facets.asked(text)) | ({"problem"} if facets.problem(text) else set())
 
+    if len(passages) < 2:
+        return passages
+    named = dialogue.paid_with(query)
+    if named:
+        # "paid with Tabby, how does it come back?": of passages scored nearly alike, the one
+        # about the payment method named comes before a like one about another method.
+        def names(passage: Any) -> bool:
+            title = deps.knowledge.counterpart(passage.chunk, lang).title  # type: ignore[arg-type]
+            return bool(named & dialogue.paid_with(title))
+
+        if not names(passages[0]):
+            for k, passage in enumerate(passages[1:4], 1):
+                if passage.score < passages[0].score * _NEAR_TIE:
+                    break
+                if names(passage):
+                    passages = [passage] + passages[:k] + passages[k + 1:]
+                    break
     wanted = asks(query)
-    if not wanted or len(passages) < 2:
+    if not wanted:
         return passages
     top = passages[0].score
     # A passage about the very problem told of ("I didn't receive the code") may be further
@@ -1219,8 +1253,9 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
     d = dialogue.of(state)
     sense_ = state.get("sense") or {}
     templates = [r["data"].get("template") or "" for r in replies]
-    if any(t in _TOPIC_TEMPLATES or t.startswith("invoice.") for t in templates):
-        # An answer about the question asked (from the help centre, or an order's invoice).
+    if any(t in _TOPIC_TEMPLATES or t.startswith(("invoice.", "amount.")) for t in templates):
+        # An answer about the question asked (from the help centre, or an order's invoice or
+        # amount).
         d["topic"] = sense_.get("intent")
         d["topic_text"] = sense_.get("query") or state.get("text")
     elif state.get("tool_results") and d.get("last_action"):

@@ -167,11 +167,28 @@ def item_choice_reply(order: dict[str, Any], lang: Lang, book: ReplyBook) -> Rep
     return reply
 
 
+def _item_price(item: dict[str, Any], lang: Lang) -> str:
+    qty = item.get("qty", 1)
+    name = item["name"][lang]
+    return f"{qty} × {name} {money(item['unit_price'] * qty, lang)}" if qty > 1 else (
+        f"{name} {money(item['unit_price'], lang)}")
+
+
 def amount_reply(data: dict[str, Any], values: dict[str, Any], lang: Lang,
                  book: ReplyBook, fee_rule: str = "") -> Reply:
     """What an order comes to, part by part, and what is still due on delivery."""
     sep = " + "
-    parts = [book.text("amount.part_items", lang, amount=money(data["subtotal"], lang))]
+    items = data.get("items") or []
+    if len(items) > 1 or (items and items[0].get("qty", 1) > 1):
+        # "the washer is 1099, so what is the rest?": each item's share of the subtotal.
+        each = "، ".join if lang == "ar" else ", ".join
+        parts = [book.text("amount.part_items_each", lang, amount=money(data["subtotal"], lang),
+                           each=each(_item_price(i, lang) for i in items))]
+        # The names are in the breakdown; the opening only counts them.
+        values = values | {"items": arabic.count(sum(i.get("qty", 1) for i in items),
+                                                 "product", lang)}
+    else:
+        parts = [book.text("amount.part_items", lang, amount=money(data["subtotal"], lang))]
     fee = data.get("delivery_fee") or 0.0
     parts.append(book.text("amount.part_delivery", lang, amount=money(fee, lang)) if fee
                  else book.label("amount.free_delivery", lang))

@@ -81,16 +81,14 @@ def make_embeddings(settings: Settings):
 def open_knowledge(settings: Settings) -> KnowledgeIndex:
     embed = make_embeddings(settings)
     if settings.chroma_mode == "http":
-        collection = open_collection(
-            embed, name=settings.chroma_collection, host=settings.chroma_host,
-            port=settings.chroma_port,
-        )
+        where = {"host": settings.chroma_host, "port": settings.chroma_port}
     else:
-        collection = open_collection(embed, name=settings.chroma_collection,
-                                     path=settings.chroma_path)
+        where = {"path": settings.chroma_path}
+    collection = open_collection(embed, name=settings.chroma_collection, **where)
+    fields = open_collection(embed, name=f"{settings.chroma_collection}-fields", **where)
     # The fixed cosine range and the shipped calibration are e5's; other embedding models
     # are normalised per query instead.
-    index = KnowledgeIndex(collection=collection, embed=embed,
+    index = KnowledgeIndex(collection=collection, embed=embed, fields=fields,
                            dense_norm="range" if isinstance(embed, E5Embeddings) else "minmax")
     index.load()
     return index

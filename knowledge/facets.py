@@ -56,10 +56,12 @@ _PROBLEM = re.compile(
     r"\b(not (coming|arriving|working|received|receiving|getting)|(didn't|didnt|did not|haven't|"
     r"havent|have not|never) (get|got|receive|received|arrive|arrived|come|came)|"
     r"(doesn't|doesnt|does not|isn't|isnt|won't|wont|can't|cant|cannot) (work|arrive|come|go through|"
-    r"sign in|log ?in|load)|no (otp|code|sms)|failed|failing|rejected|declined|keeps? failing)\b|"
+    r"sign in|log ?in|load)|no (otp|code|sms)|failed|failing|rejected|declined|keeps? failing|"
+    r"(charged|deducted|billed|paid) (me )?(twice|two times|double)|double[- ]charged)\b|"
     r"(ما يوصل|ما يوصلني|ما وصلني|ما وصل|ما جاني|ما يجيني|ما يجي|ماجاني|مايجيني|مايوصل|ما تجيني|"
     r"لم يصل|لم يصلني|لا يصل|لا يصلني|ما يشتغل|ما اشتغل|لا يعمل|ما يقبل|مرفوض|يرفض|ترفض|انرفض|"
-    r"فشل|فشلت|ما قدرت|ما اقدر|لا استطيع|لم استطع|معلق|ما يفتح)")
+    r"فشل|فشلت|ما قدرت|ما اقدر|لا استطيع|لم استطع|معلق|ما يفتح|"
+    r"(انخصم|خصم|خصمتوا|خصمتو|انسحب|سحب|اندفع|دفعت)\S*( \S+){0,2} (مرتين|دبل)|تكرر الخصم|خصم مكرر)")
 
 
 def problem(text: str) -> bool:

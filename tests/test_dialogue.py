@@ -723,3 +723,42 @@ async def test_a_question_after_keeping_the_order_is_not_another_cancellation(as
     _, outs = await talk(assistant, msgs, "C1013", lang)
     assert templates(outs[1]) == ["cancel.kept"]
     assert "cancel.needs_confirmation" not in templates(outs[2]) and wanted in text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["وش المبلغ اللي ادفعه للمندوب في طلب الغسالة؟", "بس ابي افهم الـ1511 وش فيها؟ الغسالة سعرها 1099"]),
+    ("en", ["how much do I pay the courier for the washer order?",
+            "why 1511? the washer is 1099"]),
+])
+async def test_a_question_about_the_total_just_given_gets_each_items_price(assistant, lang, msgs):
+    # C1017's RW-100250: washer 1,099 + kettle 129 + buds 169, delivery 99, COD fee 15.
+    cid, outs = await talk(assistant, msgs, "C1017", lang)
+    assert templates(outs[0]) == ["amount.ok"] and "1,511.00" in text_of(outs[0])
+    assert templates(outs[1]) == ["amount.ok"], text_of(outs[1])
+    said = text_of(outs[1])
+    for price in ("1,099.00", "129.00", "169.00", "99.00", "15.00"):
+        assert price in said, said
+    reads = await trail(assistant, cid, "get_order")
+    assert reads and all(r.details.get("order_id") == "RW-100250" for r in reads)
+
+
+@pytest.mark.parametrize("lang,say", [("en", "i was charged twice"),
+                                      ("ar", "انخصم مني المبلغ مرتين")])
+async def test_a_double_charge_is_answered_from_the_payment_problem_entry(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    cited = [c["id"] for r in out.replies for c in r.get("citations") or []]
+    assert cited and "payment-failed" in cited[0], (cited, text_of(out))
+
+
+@pytest.mark.parametrize("lang,say,expect", [
+    ("en", "I paid with Tabby, how does the money come back?", "Tabby"),
+    ("ar", "دفعت بتابي، كيف ترجع الفلوس؟", "تابي"),
+])
+async def test_the_refund_answer_is_for_the_payment_method_named(assistant, lang, say, expect):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    cited = [c["id"] for r in out.replies for c in r.get("citations") or []]
+    # The FAQ entry or the refunds article's section on instalment providers, never the
+    # card-refund answer or the one about a declined instalment plan.
+    assert cited and "refund" in cited[0], (cited, text_of(out))
+    said = text_of(out)
+    assert expect in said and "mada" not in said.lower() and "مدى" not in said, said

@@ -279,3 +279,68 @@ def test_chroma_server_mode(company, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _phrasings(index) -> dict[str, set[str]]:
+    """FAQ chunk id -> the phrasings the index holds a vector for."""
+    got = index.fields.get(include=["documents", "metadatas"])
+    out: dict[str, set[str]] = {}
+    for doc, meta in zip(got["documents"], got["metadatas"]):
+        out.setdefault(meta["parent"], set()).add(doc)
+    return out
+
+
+def test_each_faq_phrasing_gets_its_own_vector_and_follows_edits(company):
+    folder, settings = company
+    index = open_index(settings)
+    ingest_folder(index, folder, settings.model_cache_dir, settings.chunk_tokens)
+    held = _phrasings(index)
+    trade_en = next(cid for cid in held if "trade-in" in cid and cid.endswith(":en"))
+    assert held[trade_en] == {"Do you accept trade-ins of old phones?",
+                              "can I swap my old phone", "trade in program"}
+    assert any(cid.endswith(":ar") and "هل تقبلون استبدال الجوالات القديمة؟" in p
+               for cid, p in held.items())
+    # Articles have no phrasings; only FAQ chunks own vectors here.
+    faq_ids = {c.id for c in index._snap.chunks if c.kind == "faq"}
+    assert set(held) == faq_ids
+
+    # An edited paraphrase replaces its vector; a removed FAQ takes its vectors with it.
+    csv_path = folder / "faq.csv"
+    csv_path.write_text(csv_path.read_text("utf-8").replace("trade in program",
+                                                            "do you buy used phones"), "utf-8")
+    (folder / "more-faq.json").unlink()
+    ingest_folder(index, folder, settings.model_cache_dir, settings.chunk_tokens)
+    held = _phrasings(index)
+    assert "do you buy used phones" in held[trade_en] and "trade in program" not in held[trade_en]
+    assert not any("student" in cid for cid in held)
+    assert len(index._snap.field_parents) == sum(len(p) for p in held.values())
+
+
+def test_an_index_built_before_phrasing_vectors_gains_them_without_reembedding(company):
+    from agent.service import make_embeddings
+    from knowledge.index import KnowledgeIndex, open_collection
+
+    folder, settings = company
+    embed = make_embeddings(settings)
+    old = KnowledgeIndex(collection=open_collection(embed, name=settings.chroma_collection,
+                                                    path=settings.chroma_path), embed=embed)
+    first = ingest_folder(old, folder, settings.model_cache_dir, settings.chunk_tokens)
+    index = open_index(settings)
+    assert not len(index._snap.field_parents)
+    again = ingest_folder(index, folder, settings.model_cache_dir, settings.chunk_tokens)
+    assert again.report.unchanged == first.chunks and again.report.added == 0
+    assert len(index._snap.field_parents) > 0
+
+
+@pytest.mark.parametrize("question", ["do you take my old phone as part payment",
+                                      "ممكن ابدل جوالي القديم عندكم"])
+def test_a_phrasing_lifts_its_faq_and_never_sinks_it(company, question):
+    folder, settings = company
+    index = open_index(settings)
+    ingest_folder(index, folder, settings.model_cache_dir, settings.chunk_tokens)
+    lifted = dict(index.dense(question))
+    index.field_share = 0.0
+    plain = dict(index.dense(question))
+    assert all(lifted[cid] >= plain[cid] - 1e-6 for cid in plain if cid in lifted)
+    trade = [cid for cid in lifted if "trade-in" in cid]
+    assert trade and any(lifted[cid] > plain.get(cid, 0.0) for cid in trade)
