@@ -187,17 +187,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 status.HTTP_413_CONTENT_TOO_LARGE,
                 f"text is {len(text)} characters; the limit is {settings.max_message_chars}",
             )
+        # Behind a proxy this is the proxy's address unless uvicorn trusts its forwarded
+        # headers (FORWARDED_ALLOW_IPS, see README "Actions").
+        client = request.client.host if request.client else None
         if "text/event-stream" in request.headers.get("accept", ""):
             # Checked before the stream starts: afterwards the status is already 200.
             if await assistant.store.get(conversation_id) is None:
                 raise UnknownConversation(conversation_id)
 
             async def events() -> AsyncIterator[dict[str, str]]:
-                async for ev in assistant.stream(conversation_id, text, body.locale):
+                async for ev in assistant.stream(conversation_id, text, body.locale, client):
                     yield {"event": ev.event, "data": json.dumps(ev.data, ensure_ascii=False)}
 
             return EventSourceResponse(events())
-        return await assistant.turn(conversation_id, text, body.locale)
+        return await assistant.turn(conversation_id, text, body.locale, client)
 
     @app.get("/v1/conversations/{conversation_id}")
     async def get_conversation(conversation_id: str, assistant: AssistantDep) -> TranscriptOut:

@@ -951,6 +951,7 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         customer_id=state.get("customer_id"),
         verify_failures=state.get("verify_failures", 0),
         confirmed=state.get("confirmed"),
+        client=state.get("client"),
     )
     results = list(state.get("tool_results") or [])
     update: dict[str, Any] = {}

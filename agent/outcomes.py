@@ -25,6 +25,7 @@ APPROVED_OUTCOMES = {
     ("request_refund", "over_limit"),
     ("verify_identity", "mismatch"),
     ("verify_identity", "locked"),
+    ("verify_identity", "throttled"),
 }
 
 _GENERIC = {
@@ -34,6 +35,7 @@ _GENERIC = {
     "unknown_tool": "tool_error",
     "mismatch": "verify_mismatch",
     "locked": "verify_locked",
+    "throttled": "verify_throttled",
     "changed": "order_changed",
     "not_named": "order_not_named",
 }
@@ -224,6 +226,12 @@ def outcome_reply(
     }
     if outcome == "outside_window":
         values["fault_note"] = _fault_note(data, lang, book)
+    if outcome == "throttled":
+        # Rounded up to what a person would say: "about 3 hours", "about 20 minutes".
+        minutes = max(1, -(-int(data.get("retry_after_seconds") or 60) // 60))
+        values["wait"] = (arabic.count(-(-minutes // 60), "hour", lang) if minutes > 90
+                          else arabic.count(minutes, "minute", lang))
+        return book.reply("verify_throttled", lang, quick=["talk_to_human"], data=data, **values)
     if tool == "request_refund" and outcome == "not_refundable" and data.get("status") == "cancelled":
         # A cancelled order is refunded by the cancellation itself: say when, for its method.
         return book.reply("refund.after_cancel", lang, kind="order", data=data, **values)

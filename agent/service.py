@@ -36,6 +36,7 @@ from tools.conversations import (
     Conversation, ConversationStore, Mode, Role, TranscriptMessage,
 )
 from tools.db import create_schema, make_engine
+from tools.throttle import VerificationThrottle
 from tools.events import INBOX, EventBus, LocalEventBus, conversation_channel
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,8 @@ class Assistant:
                 problems += exc.problems
             if not problems:
                 self.deps = dataclasses.replace(
-                    self.deps, policies=policies, toolbox=Toolbox(self.deps.backend, policies.actions),
+                    self.deps, policies=policies,
+                    toolbox=Toolbox(self.deps.backend, policies.actions, self.deps.toolbox.throttle),
                     replies=replies,
                 )
             after = self.policy_versions()
@@ -229,7 +231,7 @@ class Assistant:
         return self._locks.setdefault(conversation_id, asyncio.Lock())
 
     async def _begin(
-        self, conversation_id: str, text: str, locale: str | None
+        self, conversation_id: str, text: str, locale: str | None, client: str | None = None
     ) -> tuple[Conversation, dict[str, Any]]:
         conv = await self.store.get(conversation_id)
         if conv is None:
@@ -251,6 +253,7 @@ class Assistant:
             "customer_id": conv.customer_id,
             "page_language": conv.locale if conv.locale in ("ar", "en") else None,
             "locale_override": locale,
+            "client": client,
         }
         return conv, turn
 
@@ -300,11 +303,13 @@ class Assistant:
         return {"configurable": {"thread_id": conversation_id}}
 
     async def turn(
-        self, conversation_id: str, text: str, locale: str | None = None
+        self, conversation_id: str, text: str, locale: str | None = None,
+        client: str | None = None,
     ) -> TurnResult:
-        """One customer message; `locale` is the page's language switch, if it was used."""
+        """One customer message; `locale` is the page's language switch, if it was used;
+        `client` names the caller (its address) for limits that span conversations."""
         async with self._lock(conversation_id):
-            conv, turn = await self._begin(conversation_id, text, locale)
+            conv, turn = await self._begin(conversation_id, text, locale, client)
             try:
                 out = await self.graph.ainvoke(
                     turn, self._config(conversation_id), context=self.deps, durability="exit"
@@ -314,11 +319,12 @@ class Assistant:
             return await self._finish(conv, out)
 
     async def stream(
-        self, conversation_id: str, text: str, locale: str | None = None
+        self, conversation_id: str, text: str, locale: str | None = None,
+        client: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """Token deltas while an LLM writes, then each final message, then done."""
         async with self._lock(conversation_id):
-            conv, turn = await self._begin(conversation_id, text, locale)
+            conv, turn = await self._begin(conversation_id, text, locale, client)
             try:
                 async for _, chunk in self.graph.astream(
                     turn, self._config(conversation_id), context=self.deps,
@@ -361,7 +367,8 @@ async def open_assistant(settings: Settings) -> AsyncIterator[Assistant]:
         deps = Deps(
             settings=settings,
             backend=backend,
-            toolbox=Toolbox(backend, policies.actions),
+            toolbox=Toolbox(backend, policies.actions, VerificationThrottle(
+                engine, settings.identity_secret.get_secret_value())),
             knowledge=knowledge,
             understanding=understanding,
             policies=policies,

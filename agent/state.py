@@ -96,6 +96,8 @@ class TurnInput(TypedDict, total=False):
     customer_id: str | None
     page_language: Lang | None
     locale_override: Lang | None
+    # The caller (web: the client's address), for identity-check limits across conversations.
+    client: str | None
     # Per-turn scratch values are reset by the caller with every message.
     replies: list[Reply]
     tool_calls: list[ToolCall]

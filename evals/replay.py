@@ -52,6 +52,7 @@ from tools.contact import to_ascii_digits
 from tools.conversations import ConversationStore
 from tools.db import create_schema, make_engine
 from tools.seed import seed_demo_crm
+from tools.throttle import VerificationThrottle
 
 REPORT_SCHEMA = "cx-replay-report/1"
 WRITES = ("cancel_order", "start_return", "request_refund")
@@ -359,7 +360,8 @@ async def run_scenario(shared: Shared, scenario: Scenario, attempt: int = 1
     backend = SqlCommerceBackend(engine)
     policies = shared.policies[scenario.team]
     deps = Deps(settings=shared.settings, backend=backend,
-                toolbox=Toolbox(backend, policies.actions), knowledge=shared.knowledge,
+                toolbox=Toolbox(backend, policies.actions, VerificationThrottle(engine, "replay")),
+                knowledge=shared.knowledge,
                 understanding=shared.understanding, policies=policies,
                 replies=shared.replies, brain=shared.brain)
     assistant = Assistant(deps, build_graph(InMemorySaver()), ConversationStore(engine))

@@ -17,8 +17,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class AttemptLimit(_Strict):
+    failures: int = Field(ge=1, description="failed checks allowed within the window")
+    window_minutes: int = Field(ge=1)
+
+
 class IdentityPolicy(_Strict):
+    # Within one conversation; after the last one the conversation goes to a person.
     max_verification_attempts: int = Field(3, ge=1)
+    # Across all conversations (tools/throttle.py): while any count is at its limit, no check
+    # runs for that order number, that contact or that client.
+    per_order: AttemptLimit = AttemptLimit(failures=5, window_minutes=1440)
+    per_contact: AttemptLimit = AttemptLimit(failures=5, window_minutes=1440)
+    per_client: AttemptLimit = AttemptLimit(failures=10, window_minutes=60)
 
 
 class CancelPolicy(_Strict):

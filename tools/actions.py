@@ -15,6 +15,7 @@ from policies.models import ActionPolicy
 from tools.backend import CommerceBackend, new_id, now
 from tools.contact import mask_email, mask_phone, normalize_email, normalize_phone, to_ascii_digits
 from tools.models import AuditRecord, Bilingual, Order, OrderStatus, Ticket, TrackingEvent
+from tools.throttle import VerificationThrottle
 
 Tier = Literal["read", "write", "handoff"]
 
@@ -30,6 +31,8 @@ class Session(BaseModel):
     conversation_id: str
     customer_id: str | None = None
     verify_failures: int = 0
+    # Who is calling (the client's address for the web API), for limits across conversations.
+    client: str | None = None
     # "<tool>:<order id>" the customer explicitly confirmed this turn, if any.
     confirmed: str | None = None
     # Orders the customer named or was shown in this conversation. When set (a model chose
@@ -221,9 +224,13 @@ def order_view(order: Order) -> dict[str, Any]:
 
 
 class Toolbox:
-    def __init__(self, backend: CommerceBackend, policy: ActionPolicy) -> None:
+    def __init__(self, backend: CommerceBackend, policy: ActionPolicy,
+                 throttle: VerificationThrottle | None = None) -> None:
         self._backend = backend
         self._policy = policy
+        # Failed identity checks across conversations; None only where one conversation is
+        # all there is (the replay suite's private database per scenario).
+        self.throttle = throttle
 
     async def run(self, name: str, raw_args: dict[str, Any], session: Session) -> ToolOutcome:
         spec = TOOLS.get(name)
@@ -314,8 +321,26 @@ class Toolbox:
         limit = self._policy.identity.max_verification_attempts
         if session.verify_failures >= limit:
             return await self._refuse(
-                "verify_identity", args, session, "locked", f"{limit} failed attempts"
-            )
+                "verify_identity", {"order_id": args.order_id}, session, "locked",
+                f"{limit} failed attempts")
+        keys = self.throttle.keys(args.order_id, args.contact, session.client) if (
+            self.throttle) else {}
+        if self.throttle is not None:
+            pause = await self.throttle.paused(keys, self._policy.identity)
+            if pause is not None:
+                # Not checked at all while paused, or a right guess would still get through.
+                # The customer hears neither which count is full nor whether the pair was
+                # right.
+                await self.throttle.record(keys, "blocked", session.conversation_id)
+                reason = (f"verification paused: {pause.failures} failed checks for this "
+                          f"{pause.scope} within its window (limit {pause.limit})")
+                await self._audit(session, "verify_identity", False, reason,
+                                  args={"order_id": args.order_id}, outcome="throttled",
+                                  scope=pause.scope,
+                                  retry_after_seconds=pause.retry_after_seconds)
+                return ToolOutcome(tool="verify_identity", outcome="throttled", data={
+                    "reason": "verification paused after repeated failures",
+                    "retry_after_seconds": pause.retry_after_seconds})
         order = await self._backend.get_order(args.order_id)
         customer = await self._backend.get_customer(order.customer_id) if order else None
         phone = normalize_phone(args.contact)
@@ -324,6 +349,9 @@ class Toolbox:
             (phone is not None and phone == customer.phone) or email == customer.email
         ):
             # One answer for "no such order" and "wrong contact" so neither can be probed.
+            if self.throttle is not None:
+                await self.throttle.record(keys, "failed", session.conversation_id)
+                await self.throttle.prune(self._policy.identity)
             left = limit - session.verify_failures - 1
             if left <= 0:
                 # The last allowed attempt failed: locked now, not after one more try.

@@ -139,6 +139,21 @@ idempotency = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+# Failed identity checks across all conversations (tools/throttle.py). Keys are HMACs of the
+# order number, contact or client address, never the values themselves.
+verification_attempts = Table(
+    "verification_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(8), nullable=False),  # order, contact or client
+    Column("key", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),  # failed (a wrong pair) or blocked (while locked)
+    Column("conversation_id", String(64)),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_verification_attempts_key", verification_attempts.c.scope,
+      verification_attempts.c.key, verification_attempts.c.at)
+
 conversations = Table(
     "conversations",
     metadata,

@@ -1,0 +1,160 @@
+"""Identity checks that cannot be brute-forced across conversations (issue 15, finding 1).
+
+A guesser who knows a customer's mobile (it is in the README) opens a fresh conversation every
+two tries; before the cross-conversation limits, 10 requests verified the owner. These tests
+play that attacker in both directions and in both languages, and check the customer-facing side:
+the pause is explained in the customer's language, with a way to a person, and audited.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tools.backend import now
+
+PHONE = "0501234567"  # C1001, orders RW-100251 (shipped) and others
+OWN_ORDER = "100251"
+CLIENT = "198.51.100.7"
+
+
+async def attempt(assistant, text: str, client: str | None = CLIENT, lang: str = "en"):
+    conv = await assistant.start("web", lang, None)
+    out = await assistant.turn(conv.id, text, client=client)
+    return conv.id, out
+
+
+def ask(order: str, contact: str, lang: str) -> str:
+    if lang == "ar":
+        return f"وين طلبي {order} جوالي {contact}"
+    return f"where is my order {order}, my phone is {contact}"
+
+
+def wrong_orders(n: int) -> list[str]:
+    # Order numbers that exist but belong to other customers, then ones that do not exist.
+    return [str(100101 + i) for i in range(n) if str(100101 + i) != OWN_ORDER]
+
+
+async def verified(assistant, cid: str) -> bool:
+    conv = await assistant.store.get(cid)
+    return conv.customer_id is not None
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_a_known_phone_and_order_guesses_across_conversations_verify_nobody(assistant, lang):
+    limit = assistant.deps.policies.actions.identity.per_contact.failures
+    for order in wrong_orders(limit):
+        cid, _ = await attempt(assistant, ask(order, PHONE, lang), lang=lang)
+        assert not await verified(assistant, cid)
+    # The right order number now, from a fresh conversation and another client address:
+    # the contact's count is full, so nothing is checked.
+    cid, out = await attempt(assistant, ask(OWN_ORDER, PHONE, lang), client="203.0.113.50",
+                             lang=lang)
+    assert not await verified(assistant, cid)
+    reply = out.replies[-1]
+    assert reply["data"]["template"] == "verify_throttled" and reply["lang"] == lang
+    assert ("try again" in reply["text"]) if lang == "en" else ("حاول مرة أخرى" in reply["text"])
+    # A way to a person, labelled in the customer's language.
+    label = assistant.deps.replies.label("quick.talk_to_human", lang)
+    assert [q["label"] for q in reply["quick_replies"]] == [label]
+    # Nothing about which detail was wrong, or that the pair would have matched.
+    assert "RW-100251" not in reply["text"] and "0501234567" not in reply["text"]
+    trail = await assistant.deps.backend.audit_trail(cid)
+    paused = [r for r in trail if r.action == "verify_identity"]
+    assert paused and not paused[-1].allowed and paused[-1].details["outcome"] == "throttled"
+    assert paused[-1].details["scope"] == "contact"
+
+
+async def test_many_phones_against_one_order_are_stopped_by_the_order_count(assistant):
+    limit = assistant.deps.policies.actions.identity.per_order.failures
+    for n in range(limit):
+        # A different client each time: only the order's own count can stop this.
+        cid, out = await attempt(assistant, ask(OWN_ORDER, f"05000000{n:02d}", "en"),
+                                 client=f"203.0.113.{n}")
+        assert not await verified(assistant, cid)
+    cid, out = await attempt(assistant, ask(OWN_ORDER, PHONE, "en"), client="192.0.2.200")
+    assert not await verified(assistant, cid)
+    assert out.replies[-1]["data"]["template"] == "verify_throttled"
+
+
+async def test_one_client_guessing_many_pairs_is_paused_and_stays_paused(assistant):
+    policy = assistant.deps.policies.actions.identity
+    # Every pair different, so neither an order nor a contact count fills: the client's does.
+    for n in range(policy.per_client.failures):
+        await attempt(assistant, ask(str(100120 + n), f"0511111{n:03d}", "en"))
+    cid, out = await attempt(assistant, ask(OWN_ORDER, PHONE, "en"))
+    assert not await verified(assistant, cid)
+    assert out.replies[-1]["data"]["template"] == "verify_throttled"
+    # The real customer on another client is not affected by this client's pause.
+    cid, _ = await attempt(assistant, ask(OWN_ORDER, PHONE, "en"), client="192.0.2.1")
+    assert await verified(assistant, cid)
+
+
+async def test_the_pause_lifts_when_the_window_slides_past_but_not_while_retrying(assistant):
+    throttle = assistant.deps.toolbox.throttle
+    policy = assistant.deps.policies.actions.identity
+    keys = throttle.keys("RW-100251", PHONE, CLIENT)
+    start = now() - timedelta(minutes=policy.per_client.window_minutes * 2)
+    for n in range(policy.per_contact.failures):
+        await throttle.record(keys, "failed", "c-test", at=start + timedelta(minutes=n))
+    during = await throttle.paused(keys, policy, at=start + timedelta(minutes=10))
+    assert during is not None and during.scope in {"contact", "order"}
+    assert during.retry_after_seconds > 0
+    window = timedelta(minutes=policy.per_contact.window_minutes)
+    assert await throttle.paused(keys, policy, at=start + window + timedelta(minutes=5)) is None
+    # Refusals while paused count against the client only, never the order or contact:
+    # a guesser cannot keep a customer's own order locked for good.
+    client_only = {"client": keys["client"]}
+    for n in range(policy.per_client.failures):
+        await throttle.record(keys, "blocked", "c-test", at=start + timedelta(minutes=20 + n))
+    later = start + window + timedelta(minutes=5)
+    assert await throttle.paused({k: v for k, v in keys.items() if k != "client"}, policy,
+                                 at=later) is None
+    recent = now()
+    for n in range(policy.per_client.failures):
+        await throttle.record(client_only, "blocked", "c-test", at=recent)
+    assert (await throttle.paused(client_only, policy, at=recent)).scope == "client"
+
+
+async def test_no_phone_or_email_is_stored_with_the_attempts(assistant, settings):
+    import sqlite3
+
+    await attempt(assistant, ask("100102", PHONE, "en"))
+    await attempt(assistant, "where is my order 100103, my email is someone@example.com")
+    with sqlite3.connect(settings.data_dir / "cx.db") as db:
+        rows = db.execute("select scope, key from verification_attempts").fetchall()
+    assert {s for s, _ in rows} == {"order", "contact", "client"}
+    blob = " ".join(k for _, k in rows)
+    for secret in ("0501234567", "966501234567", "someone@example.com", CLIENT, "100102"):
+        assert secret not in blob
+
+
+def test_the_web_api_counts_the_callers_address(api, settings):
+    """Over real HTTP: fresh conversations from one address hit the client's limit."""
+    import sqlite3
+
+    for n in range(3):
+        cid = api.post("/v1/conversations", json={"channel": "web"}).json()["id"]
+        r = api.post(f"/v1/conversations/{cid}/messages",
+                     json={"text": f"where is my order {100130 + n}, my phone is 05222220{n:02d}"})
+        assert r.status_code == 200
+    with sqlite3.connect(settings.data_dir / "cx.db") as db:
+        clients = db.execute("select count(distinct key), count(*) from verification_attempts "
+                             "where scope = 'client'").fetchone()
+    assert clients == (1, 3)
+
+
+def test_a_paused_check_is_explained_over_http_in_arabic(api):
+    limit = 5
+    for n in range(limit):
+        cid = api.post("/v1/conversations", json={"channel": "web"}).json()["id"]
+        api.post(f"/v1/conversations/{cid}/messages",
+                 json={"text": f"وين طلبي {100140 + n} جوالي {PHONE}"})
+    cid = api.post("/v1/conversations", json={"channel": "web"}).json()["id"]
+    body = api.post(f"/v1/conversations/{cid}/messages",
+                    json={"text": f"وين طلبي {OWN_ORDER} جوالي {PHONE}"}).json()
+    reply = body["replies"][-1]
+    assert reply["lang"] == "ar" and "حاول مرة أخرى" in reply["text"]
+    assert reply["quick_replies"][0]["label"] == "التحدث مع موظف"
+    assert api.get(f"/v1/conversations/{cid}").json()["verified"] is False
