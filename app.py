@@ -24,6 +24,7 @@ import widget_api
 from agent.service import Assistant, TurnResult, UnknownConversation, open_assistant
 from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
+from tools.wire import UnicodeText
 
 _IDENTITY_SALT = "cx-customer-identity"
 
@@ -33,7 +34,7 @@ class ConversationCreate(BaseModel):
 
     channel: Literal["web", "whatsapp", "api"] = "web"
     locale: Literal["ar", "en"] | None = Field(None, description="The page's language, if known")
-    customer_token: str | None = Field(
+    customer_token: UnicodeText | None = Field(
         None, description="Signed identity of a logged-in customer, minted by the host site"
     )
 
@@ -48,7 +49,7 @@ class ConversationCreated(BaseModel):
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="What the customer wrote")
+    text: UnicodeText = Field(description="What the customer wrote")
     locale: Literal["ar", "en"] | None = Field(
         None, description="The page's language switch: reply in this language from now on"
     )
@@ -168,7 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     status.HTTP_401_UNAUTHORIZED, "customer_token is not valid"
                 ) from None
             customer_id = claims.get("customer_id") if isinstance(claims, dict) else None
-            if not customer_id or await assistant.deps.backend.get_customer(customer_id) is None:
+            if (not isinstance(customer_id, str) or not customer_id
+                    or await assistant.deps.backend.get_customer(customer_id) is None):
                 raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token names no customer")
         conv = await assistant.start(body.channel, body.locale, customer_id)
         return ConversationCreated(

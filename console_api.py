@@ -49,6 +49,7 @@ class ConsoleOptions(BaseModel):
 
 
 router = APIRouter()
+_FIRST_DAY, _LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 @router.get("/v1/supervisor/metrics", tags=["supervisor"])
@@ -60,6 +61,10 @@ async def supervisor_metrics(
     """The queue now (open, waiting, breaching SLA) and one day's containment, escalation
     rate and reasons, CSAT, first-contact resolution and first response time (definitions in
     `tools/metrics.py` and the README)."""
+    if day is not None and not _FIRST_DAY <= day <= _LAST_DAY:
+        # Local midnight of year 1 or 9999 overflows in UTC; nothing here predates 2000.
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid request",
+                       f"day: must be between {_FIRST_DAY} and {_LAST_DAY}")
     staffing = desk.assistant.deps.policies.staffing
     engine = desk.assistant.store.engine
     metrics = await day_metrics(engine, staffing, day or today(staffing))

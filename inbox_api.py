@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from agent.service import Assistant, UnknownConversation
 from tools.agents import USERNAME_PATTERN, AgentAccount, AgentStore, SessionTokens
 from tools.backend import now
 from tools.conversations import Mode, TranscriptMessage
+from tools.wire import UnicodeText
 from tools.events import INBOX, Event, conversation_channel, follow
 from tools.inbox import Conflict, Forbidden, InboxItem, InboxStore, Note, NotFound
 from tools.models import AuditRecord, Handoff, HandoffPacket, HandoffStatus
@@ -53,13 +55,17 @@ def _unauthorized(*detail: str) -> ApiError:
                     headers={"WWW-Authenticate": "Bearer"})
 
 
+# A transcript message id as an SSE client sends it back (fits a signed 64-bit integer).
+_EVENT_ID = re.compile(r"[0-9]{1,18}")
+
+
 # --- what goes over the wire -------------------------------------------------------------
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: UnicodeText = Field(min_length=1, max_length=64)
+    password: UnicodeText = Field(min_length=1, max_length=256)
     cookie: bool = Field(False, description=(
         "Start a browser session instead: the token goes into an HttpOnly, SameSite=Strict "
         "cookie and is left out of the body (the agent console does this)"))
@@ -75,7 +81,7 @@ class LoginOut(BaseModel):
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=4000)
+    text: UnicodeText = Field(min_length=1, max_length=4000)
 
 
 class TransferIn(BaseModel):
@@ -531,7 +537,8 @@ async def handback(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut
 @router.get("/v1/conversations/{conversation_id}/events", tags=["conversations"])
 async def conversation_events(
     conversation_id: str, request: Request,
-    after: Annotated[int | None, Query(ge=0, description="Last transcript message id seen")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1,
+                                       description="Last transcript message id seen")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> EventSourceResponse:
     """What the customer's widget shows, live: `state` first (mode, language), then each
@@ -542,8 +549,10 @@ async def conversation_events(
     if await assistant.store.get(conversation_id) is None:
         raise UnknownConversation(conversation_id)
     start = after
-    if last_event_id is not None:
-        if not last_event_id.strip().isdigit():
+    if last_event_id is not None and last_event_id.strip():
+        # ASCII digits only: str.isdigit() also takes "²" and "١٢", which int() then
+        # rejects or reads as another id; and the id must fit the database's integer.
+        if not _EVENT_ID.fullmatch(last_event_id.strip()):
             raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid request",
                            "Last-Event-ID: must be a transcript message id")
         start = int(last_event_id)

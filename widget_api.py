@@ -33,6 +33,7 @@ from tools.backend import now
 from tools.conversations import Csat
 from tools.events import INBOX
 from tools.models import AuditRecord
+from tools.wire import UnicodeText
 
 WEB = Path(__file__).resolve().parent / "web"
 _CSS_SLOT = '/*CSS*/""'
@@ -343,7 +344,7 @@ class CsatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     score: StrictInt = Field(ge=1, le=5, description="1 (very poor) to 5 (excellent)")
-    comment: str | None = Field(None, max_length=1000)
+    comment: UnicodeText | None = Field(None, max_length=1000)
 
     @field_validator("comment")
     @classmethod

@@ -37,6 +37,8 @@ _FILLER = {
     "الاثنين", "كلهم", "all", "يعافيك", "عافيه", "ya", "bro", "habibi", "حبيبي", "اخوي",
     "اختي", "الله", "جزاك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء", "start", "arrange",
     "begin", "process", "submit", "ابدا", "ابدأ", "رتب", "رتبها",
+    # "yes to both", "ايه للاثنين": the yes covers what is asked (and what waits its turn).
+    "to", "للاثنين", "الثنتين", "للثنتين", "كلها",
 }
 # Every word must still be one of consent's own; a longer yes only says more of the same.
 _MAX_WORDS = 10

@@ -186,7 +186,8 @@ def answer_and_rest(text: str) -> list[str]:
         return [m.group(1), *split_parts(m.group(2))]
     # "ايه اكيد الغيه، والفلوس متى ترجع؟": a short yes or no clause before the first comma.
     m = _FIRST_CLAUSE.match(text)
-    if (m and len(m.group(1).split()) <= 5 and len(m.group(2).split()) >= 2
+    # Up to 7 words: "لا لحظة خل الشاشة لا تلغيها، الغي المكيف بدالها" says no in six.
+    if (m and len(m.group(1).split()) <= 7 and len(m.group(2).split()) >= 2
             and act(m.group(1)) is not None):
         return [m.group(1), *split_parts(m.group(2))]
     return split_parts(text)

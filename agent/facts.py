@@ -126,6 +126,11 @@ def cities_in(text: str, brand: BrandFacts) -> tuple[list[City], bool]:
     return [c for _, c in sorted(found, key=lambda x: x[0])], remote
 
 
+# A bare figure this long is an identifier (a VAT number, an IBAN's digits, a tracking
+# number), not a basket: nothing in a shop's catalogue costs ten million riyals.
+_MAX_BARE_AMOUNT = 10_000_000
+
+
 def amount_in(text: str) -> float | None:
     """A price the text names: with its currency, or a bare figure that is not an order number,
     a phone, a count of days or a year."""
@@ -137,7 +142,8 @@ def amount_in(text: str) -> float | None:
         after, before = norm[m.end():m.end() + 12], norm[max(0, m.start() - 8):m.start()]
         if re.match(rf"\s*{_CURRENCY}", after) or re.search(rf"{_CURRENCY}\s*$", before):
             return value
-        if not _NOT_AMOUNT.match(after) and value >= 50 and not 1900 <= value <= 2100:
+        if (not _NOT_AMOUNT.match(after) and 50 <= value < _MAX_BARE_AMOUNT
+                and not 1900 <= value <= 2100):
             bare.append(value)
     return bare[0] if len(bare) == 1 else None
 
@@ -222,7 +228,8 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             if service.price == 0:
                 out.append(book.text("facts.install_free", lang, visit=visit))
             else:
-                units = q.units or whole.units or 1
+                # "both units" about the order in focus names no product: count it anyway.
+                units = q.units or whole.units or units_in(text, cat) or 1
                 counted = arabic.count(units, _UNIT_NOUN.get(cat, "unit"), lang)
                 out.append(book.text(
                     "facts.install", lang, units=counted,

@@ -178,6 +178,8 @@ _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay
 _ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund",
                   "order_amount"}
 _CONTEXT_CONFIDENCE = 0.75
+# A Saudi VAT registration number (15 digits, first and last 3), as given for an invoice.
+_VAT_NUMBER = re.compile(r"(?<!\d)3[0-3]\d{12}3(?!\d)")
 # A sum of money as customers type it after we gave one ("the 1511", "1,099"): not an order
 # number (RW-… or six digits, which slots take first).
 _BARE_NUMBER = re.compile(r"(?<![\d.,])\d{2,5}(?:,\d{3})?(?:\.\d{1,2})?(?![\d])")
@@ -258,8 +260,18 @@ def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[s
                             d: dialogue.Dialogue) -> dict[str, Any]:
     """"a VAT invoice for the TV I ordered yesterday", "and same for the macbook order": an
     invoice question about one of a signed-in customer's orders, whose status decides."""
-    if (sense_["intent"] != "invoice" or not state.get("customer_id") or state.get("pending")
-            or sense_.get("part_text") or sense_["confidence"] < _CONTEXT_CONFIDENCE):
+    if sense_["intent"] != "invoice" or not state.get("customer_id") or state.get("pending"):
+        return sense_
+    if (d.get("topic") == "invoice" and d.get("focus_orders")
+            and _VAT_NUMBER.search(normalize(state.get("message_text") or state["text"]))):
+        # The company's VAT number given for the invoice just discussed: that order's invoice.
+        # Its other parts about the invoice ("when will I get it?") are the same question.
+        d["open_tasks"] = [t for t in d.get("open_tasks") or [] if t["intent"] != "invoice"]
+        key = "part_slots" if "part_slots" in sense_ else "slots"
+        slots = sense_.get(key) or {}
+        return sense_ | {"order_invoice": True, key: {
+            **slots, "order_id": slots.get("order_id") or d["focus_orders"][0]}}
+    if sense_.get("part_text") or sense_["confidence"] < _CONTEXT_CONFIDENCE:
         return sense_
     slots, text = sense_["slots"], state["text"]
     named = slots.get("order_id") or slots.get("product") or dialogue.categories_in(
@@ -311,8 +323,11 @@ def _read_in_context(
                     continue  # "no... don't cancel it": still the same answer
                 guess = deps.understanding.classifier.predict(piece).best
                 same = _SAME_REQUEST.get(state["pending"]["tool"], set())
-                if guess.intent in same and not _QUESTION.search(normalize(piece)):
+                if (said == "affirm" and guess.intent in same
+                        and not _QUESTION.search(normalize(piece))):
                     continue  # "yes take it back, i want a replacement": the same request
+                # After a no, the same kind of request is a new one ("don't cancel the TV,
+                # cancel the AC instead").
                 if guess.intent not in _SMALL_TALK:
                     rest.append(dialogue.Task(
                         text=piece, intent=guess.intent, confidence=round(guess.confidence, 4),
@@ -1271,11 +1286,19 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
     return d
 
 
+def _missed(reply: Reply) -> bool:
+    return (reply["data"].get("template") or "").startswith("not_understood")
+
+
 async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     lang = state["language"]
     replies: list[Reply] = _distinct(list(state.get("part_replies") or [])
                                      + list(state.get("replies") or []))
+    if any(not _missed(r) for r in replies):
+        # "firm: Al Sahli Law, VAT 3109…. when will I get the invoice?": a part that asks
+        # nothing (details given along) gets no "I didn't understand" beside the answer.
+        replies = [r for r in replies if not _missed(r)]
     sense_ = state.get("sense") or {}
     level = (sense_.get("frustration") or {}).get("level", "calm")
     prefix: list[str] = []

@@ -7,6 +7,7 @@ checkpointer, index, classifier) and closes them on exit.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -40,6 +41,12 @@ from tools.throttle import VerificationThrottle
 from tools.events import INBOX, EventBus, LocalEventBus, conversation_channel
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class _LockEntry:
+    lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class UnknownConversation(LookupError):
@@ -127,7 +134,7 @@ class Assistant:
         self.graph = graph
         self.store = store
         self.bus: EventBus = bus or LocalEventBus()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, _LockEntry] = {}
 
     async def set_mode(self, conversation_id: str, mode: Mode, *, fresh_start: bool = False) -> None:
         """Change who owns the conversation (the inbox calls this on claim, resolve, hand back).
@@ -189,7 +196,6 @@ class Assistant:
         On any problem the policies in force stay in force and PolicyError lists every problem
         of every file. Turns under way finish with the policies they started with (deps are
         passed per turn). Both outcomes are audited (actor "admin", action "policy_reload")."""
-        import dataclasses
 
         from policies.loader import PolicyError
         from tools.backend import now
@@ -227,8 +233,22 @@ class Assistant:
             raise PolicyError(problems)
         return after
 
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(conversation_id, asyncio.Lock())
+    @asynccontextmanager
+    async def _lock(self, conversation_id: str) -> AsyncIterator[None]:
+        """One turn at a time per conversation. The entry lives only while someone holds or
+        waits for it, so the table stays as small as the turns in flight (a flood of
+        messages to made-up ids would otherwise grow it for good)."""
+        entry = self._locks.get(conversation_id)
+        if entry is None:
+            entry = self._locks[conversation_id] = _LockEntry()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                self._locks.pop(conversation_id, None)
 
     async def _begin(
         self, conversation_id: str, text: str, locale: str | None, client: str | None = None

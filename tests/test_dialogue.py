@@ -114,6 +114,20 @@ def test_secrets_are_masked_before_anything_reads_them():
     assert redact_secrets("order RW-100251, 0501234567") == "order RW-100251, 0501234567"
 
 
+@pytest.mark.parametrize("lang,say", [
+    ("en", "I need a VAT invoice for my company, Clarke Trading Est., VAT 310123456700003"),
+    ("ar", "ابي فاتورة ضريبية باسم المؤسسة، الرقم الضريبي ٣١٠١٢٣٤٥٦٧٠٠٠٠٣"),
+])
+async def test_a_company_vat_number_is_not_taken_for_a_card(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1007", lang)
+    warning = getattr(assistant.deps.policies.privacy.never_ask.warning, lang)
+    assert not out.replies[0]["text"].startswith(warning), out.replies[0]["text"]
+    _, messages = await assistant.transcript(cid)
+    assert "[card]" not in " ".join(m.text for m in messages)
+    # An American Express number has 15 digits too, and stays masked.
+    assert redact_secrets("amex 3714 496353 98431") == "amex [card]"
+
+
 def test_a_bare_code_is_masked_only_when_the_conversation_is_about_a_code():
     assert redact_code_in_context("got it, its 482913", ["the otp code is not coming"]) == \
         "got it, its [code]"
@@ -178,6 +192,8 @@ async def test_a_change_of_mind_keeps_the_order(assistant, lang, msgs):
 @pytest.mark.parametrize("lang,msgs", [
     ("ar", ["الغي الطلب RW-100316", "نعم اكد الالغاء"]),
     ("en", ["cancel RW-100316", "yes go ahead and cancel it"]),
+    ("en", ["cancel RW-100316", "Yes to both, thanks"]),
+    ("ar", ["الغي الطلب RW-100316", "ايه للاثنين الله يعافيك"]),
 ])
 async def test_a_natural_yes_confirms(assistant, lang, msgs):
     _, outs = await talk(assistant, msgs, "C1001", lang)
@@ -762,3 +778,33 @@ async def test_the_refund_answer_is_for_the_payment_method_named(assistant, lang
     assert cited and "refund" in cited[0], (cited, text_of(out))
     said = text_of(out)
     assert expect in said and "mada" not in said.lower() and "مدى" not in said, said
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["الغي لي طلب الشاشة", "لا لحظة خل الشاشة لا تلغيها، الغي المكيف بدالها", "نعم"]),
+    ("en", ["cancel my tv order", "no wait keep the tv, cancel the ac order instead", "yes"]),
+])
+async def test_no_to_one_order_and_the_same_request_for_another(assistant, lang, msgs):
+    # C1001: the TV is RW-100316, the split AC RW-100295; both still cancellable.
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1]) == ["cancel.kept", "cancel.needs_confirmation"]
+    assert "RW-100295" in text_of(outs[1])
+    assert templates(outs[2]) == ["cancel.ok"]
+    assert (await assistant.deps.backend.get_order("RW-100316")).status.value == "pending"
+    assert (await assistant.deps.backend.get_order("RW-100295")).status.value == "cancelled"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["I need a VAT invoice with my firm's name for the gaming laptop I ordered",
+            "firm: Al Sahli & Partners Law Firm, VAT 310987654300003. when will i get the invoice?"]),
+    ("ar", ["ابي فاتورة ضريبية باسم المؤسسة لطلب اللابتوب",
+            "المؤسسة: مكتب الساحلي للمحاماة، الرقم الضريبي ٣١٠٩٨٧٦٥٤٣٠٠٠٠٣. متى توصلني الفاتورة؟"]),
+])
+async def test_a_vat_number_given_for_the_invoice_just_discussed_stays_on_that_order(
+        assistant, lang, msgs):
+    # C1053's RW-100286 (gaming laptop) has not shipped: its invoice can still carry a company.
+    _, outs = await talk(assistant, msgs, "C1053", lang)
+    said = text_of(outs[1])
+    assert "RW-100286" in said, said
+    assert not any(t.startswith("not_understood") or t == "which_order" for t in templates(outs[1]))
+    assert all("[card]" not in r["text"] for r in outs[1].replies)

@@ -44,6 +44,8 @@ def test_a_word_that_is_also_a_city_needs_its_article():
 @pytest.mark.parametrize("text,amount", [
     ("ثلاجة ب 7299 وادفع كاش", 7299.0), ("vat on a 1,150 sar order", 1150.0),
     ("where is RW-100234", None), ("my number 0501234567", None), ("3 days ago", None),
+    ("VAT invoice please, our VAT number is 310987654300003", None),
+    ("الرقم الضريبي ٣١٠٩٨٧٦٥٤٣٠٠٠٠٣", None),
 ])
 def test_amounts_are_prices_not_ids_phones_or_days(text, amount):
     assert amount_in(text) == amount
@@ -131,3 +133,14 @@ def test_can_it_go_back_states_the_rule_for_opened_or_sealed(lang, text, wanted,
 ])
 def test_no_return_rule_without_a_return_question_about_an_opened_or_sealed_item(text):
     assert return_rule(text, "en", RETURNS, BOOK) == []
+
+
+@pytest.mark.parametrize("lang,text,wanted", [
+    ("en", "fine. how much to install both units btw", ["398 SAR"]),
+    ("ar", "طيب وكم تركيب الاثنين؟", ["398 ريال"]),
+])
+def test_a_count_about_the_order_in_focus_prices_every_unit(lang, text, wanted):
+    # The order being discussed holds split ACs; the message names only how many.
+    said = " ".join(answer(text, text, lang, BRAND, BOOK, WORDS, LARGE, focus=["ac"]))
+    for piece in wanted:
+        assert piece in said, (piece, said)

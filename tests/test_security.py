@@ -158,3 +158,63 @@ def test_a_paused_check_is_explained_over_http_in_arabic(api):
     assert reply["lang"] == "ar" and "حاول مرة أخرى" in reply["text"]
     assert reply["quick_replies"][0]["label"] == "التحدث مع موظف"
     assert api.get(f"/v1/conversations/{cid}").json()["verified"] is False
+
+
+# --- bad input is a clear 4xx, never a server error (finding 5) ---------------------------------
+
+def _login(api, username: str = "admin") -> dict[str, str]:
+    r = api.post("/v1/agent/login", json={"username": username, "password": f"demo-{username}"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_a_lone_surrogate_in_a_message_is_refused_and_nothing_is_stored(api):
+    cid = api.post("/v1/conversations", json={"channel": "web"}).json()["id"]
+    body = '{"text": "hello \\ud800"}'
+    r = api.post(f"/v1/conversations/{cid}/messages", content=body,
+                 headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "Unicode" in r.text
+    assert api.get(f"/v1/conversations/{cid}").json()["messages"] == []
+
+
+def test_a_signed_token_with_a_non_text_customer_id_is_refused(api, settings):
+    from app import identity_serializer
+
+    for claims in ({"customer_id": ["C1001"]}, {"customer_id": {"id": "C1001"}}, ["C1001"],
+                   {"customer_id": 1001}):
+        token = identity_serializer(settings).dumps(claims)
+        r = api.post("/v1/conversations", json={"channel": "web", "customer_token": token})
+        assert r.status_code == 401, (claims, r.text)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_metrics_for_a_day_outside_any_calendar_we_serve_is_a_422(api, day):
+    r = api.get(f"/v1/supervisor/metrics?day={day}", headers=_login(api))
+    assert r.status_code == 422, r.text
+
+
+@pytest.mark.parametrize("header", ["²", "١٢", "99999999999999999999999", "-1", "12a"])
+def test_a_malformed_last_event_id_is_a_422_not_a_broken_stream(api, header):
+    cid = api.post("/v1/conversations", json={"channel": "web"}).json()["id"]
+    # Sent as raw UTF-8 bytes, as a hostile client would (httpx only sends str as ASCII).
+    r = api.get(f"/v1/conversations/{cid}/events", headers={"Last-Event-ID": header.encode()})
+    assert r.status_code == 422, (header, r.status_code, r.text)
+
+
+def test_an_after_beyond_64_bits_is_a_422(api):
+    cid = api.post("/v1/conversations", json={"channel": "web"}).json()["id"]
+    r = api.get(f"/v1/conversations/{cid}/events?after={2**64}")
+    assert r.status_code == 422, r.text
+
+
+async def test_messages_to_unknown_conversations_leave_no_lock_behind(assistant):
+    from agent.service import UnknownConversation
+
+    for n in range(200):
+        with pytest.raises(UnknownConversation):
+            await assistant.turn(f"cv_nope_{n}", "hello")
+    conv = await assistant.start("web", "en", None)
+    await assistant.turn(conv.id, "hello")
+    # Idle locks go as soon as their turn ends: the table does not grow with traffic.
+    assert len(assistant._locks) == 0
