@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,8 @@ from agent.service import Assistant, TurnResult, UnknownConversation, open_assis
 from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
 from tools.wire import UnicodeText
+
+log = logging.getLogger("cx")
 
 _IDENTITY_SALT = "cx-customer-identity"
 
@@ -73,6 +76,26 @@ def mint_customer_token(settings: Settings, customer_id: str) -> str:
     return identity_serializer(settings).dumps({"customer_id": customer_id})
 
 
+class UnsafeDeployment(RuntimeError):
+    """Production start-up refused: the message says what to change."""
+
+
+async def _check_deployment(settings: Settings, assistant: Assistant) -> None:
+    """Production refuses to start with demo logins; development says what it would refuse."""
+    from tools.agents import published_demo_logins
+
+    if settings.environment == "production":
+        found = await published_demo_logins(assistant.store.engine)
+        if found:
+            raise UnsafeDeployment(
+                f"refusing to start in production: the demo agent account(s) {', '.join(found)} "
+                f"still sign in with the password published in the README; change it with "
+                f"`cx agent passwd NAME` or disable it with `cx agent disable NAME`")
+        return
+    for weakness in settings.weaknesses():
+        log.warning("development setting, refused in production: %s", weakness)
+
+
 def _assistant(request: Request) -> Assistant:
     return request.app.state.assistant
 
@@ -104,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_assistant(settings) as assistant:
+            await _check_deployment(settings, assistant)
             app.state.assistant = assistant
             app.state.settings = settings
             app.state.ingest_lock = asyncio.Lock()

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 _DEV_SECRET = "dev-only-identity-secret-change-me"
+MIN_SECRET_BYTES = 32
 _DEV_AGENT_SECRET = "dev-only-agent-secret-change-me"
 
 
@@ -119,11 +120,33 @@ class Settings(BaseSettings):
             self.agent_secret.get_secret_value() == _DEV_AGENT_SECRET
         ):
             raise ValueError("CX_AGENT_SECRET must be set to a real secret in production")
+        if self.environment == "production":
+            # A short key can be guessed offline from one signed token (a 1-character key was
+            # found by trying them all), and a forged token signs anyone in.
+            for name, secret in (("CX_IDENTITY_SECRET", self.identity_secret),
+                                 ("CX_AGENT_SECRET", self.agent_secret)):
+                size = len(secret.get_secret_value().encode())
+                if size < MIN_SECRET_BYTES:
+                    raise ValueError(f"{name} must be at least {MIN_SECRET_BYTES} bytes in "
+                                     f"production (it is {size}); e.g. `python -c \"import "
+                                     f"secrets; print(secrets.token_urlsafe(48))\"`")
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 16:
             raise ValueError("CX_ADMIN_TOKEN must be at least 16 characters")
         if self.brain == "llm" and self.openai_api_key is None:
             raise ValueError("CX_BRAIN=llm needs OPENAI_API_KEY")
         return self
+
+    def weaknesses(self) -> list[str]:
+        """What would be refused in production, said as warnings in development."""
+        out = []
+        if self.identity_secret.get_secret_value() == _DEV_SECRET:
+            out.append("CX_IDENTITY_SECRET is the development placeholder")
+        if self.agent_secret.get_secret_value() == _DEV_AGENT_SECRET:
+            out.append("CX_AGENT_SECRET is the development placeholder")
+        if self.demo_agents:
+            out.append("demo agent accounts with published passwords are enabled "
+                       "(CX_DEMO_AGENTS)")
+        return out
 
     @property
     def use_llm(self) -> bool:

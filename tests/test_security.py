@@ -218,3 +218,60 @@ async def test_messages_to_unknown_conversations_leave_no_lock_behind(assistant)
     await assistant.turn(conv.id, "hello")
     # Idle locks go as soon as their turn ends: the table does not grow with traffic.
     assert len(assistant._locks) == 0
+
+
+# --- production refuses what development only warns about (finding 4) -------------------------
+
+def test_production_refuses_short_secrets():
+    from pydantic import ValidationError
+
+    from settings import Settings
+
+    with pytest.raises(ValidationError, match="CX_IDENTITY_SECRET must be at least 32 bytes"):
+        Settings(_env_file=None, environment="production", identity_secret="a",
+                 agent_secret="y" * 32)
+    with pytest.raises(ValidationError, match="CX_AGENT_SECRET must be at least 32 bytes"):
+        Settings(_env_file=None, environment="production", identity_secret="x" * 32,
+                 agent_secret="short")
+    Settings(_env_file=None, environment="production", identity_secret="x" * 32,
+             agent_secret="y" * 32)
+
+
+async def test_production_refuses_to_start_while_demo_logins_work(data_dir):
+    from app import UnsafeDeployment, create_app
+    from tests.conftest import make_settings
+    from tools.agents import DEMO_AGENTS, AgentStore
+    from tools.db import make_engine
+
+    settings = make_settings(data_dir, environment="production", identity_secret="x" * 32,
+                             agent_secret="y" * 32)
+    app = create_app(settings)
+    with pytest.raises(UnsafeDeployment, match="admin") as refused:
+        async with app.router.lifespan_context(app):
+            pass
+    assert "cx agent passwd" in str(refused.value)
+    # Every published password changed or the account disabled: it starts.
+    engine = make_engine(settings.db_url)
+    store = AgentStore(engine)
+    for demo in DEMO_AGENTS:
+        if demo.username == "admin":
+            await store.set_active("admin", False)
+        else:
+            await store.set_password(demo.username, f"{demo.username}-a-long-new-password")
+    await engine.dispose()
+    async with app.router.lifespan_context(app):
+        pass
+
+
+async def test_development_says_what_production_would_refuse(data_dir, caplog):
+    import logging
+
+    from app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(data_dir))
+    with caplog.at_level(logging.WARNING, logger="cx"):
+        async with app.router.lifespan_context(app):
+            pass
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "CX_IDENTITY_SECRET" in warned and "demo agent accounts" in warned

@@ -189,6 +189,16 @@ class AgentStore:
         return AgentAccount.model_validate(row)
 
 
+async def published_demo_logins(engine: AsyncEngine) -> list[str]:
+    """Demo accounts that still sign in with the password printed in the README."""
+    store = AgentStore(engine)
+    found = []
+    for demo in DEMO_AGENTS:
+        if await store.authenticate(demo.username, demo.password) is not None:
+            found.append(demo.username)
+    return found
+
+
 async def seed_demo_agents(engine: AsyncEngine) -> list[str]:
     """Create the demo accounts that do not exist yet; existing ones (and passwords) are kept."""
     store = AgentStore(engine)
