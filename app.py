@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -22,7 +22,8 @@ from sse_starlette.sse import EventSourceResponse
 import console_api
 import inbox_api
 import widget_api
-from agent.service import Assistant, TurnResult, UnknownConversation, open_assistant
+from agent.service import (Assistant, MessageIdReused, TurnResult, UnknownConversation,
+                           open_assistant)
 from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
 from tools.wire import UnicodeText
@@ -49,12 +50,20 @@ class ConversationCreated(BaseModel):
     verified: bool
 
 
+MESSAGE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+
+
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: UnicodeText = Field(description="What the customer wrote")
     locale: Literal["ar", "en"] | None = Field(
         None, description="The page's language switch: reply in this language from now on"
+    )
+    client_message_id: str | None = Field(
+        None, pattern=MESSAGE_ID_PATTERN,
+        description="The client's id for this message (or the Idempotency-Key header): a retry "
+                    "with the same id returns the first answer and stores nothing twice",
     )
 
 
@@ -159,6 +168,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             content={"error": "invalid request", "detail": problems},
         )
 
+    @app.exception_handler(MessageIdReused)
+    async def _reused(_: Request, exc: MessageIdReused) -> JSONResponse:
+        return JSONResponse(
+            status_code=status.HTTP_409_CONFLICT,
+            content={"error": "message id reused",
+                     "detail": [f"client_message_id {exc} was already used for another message "
+                                f"in this conversation; send a new id for a new message"]},
+        )
+
     @app.exception_handler(UnknownConversation)
     async def _unknown(_: Request, exc: UnknownConversation) -> JSONResponse:
         return JSONResponse(
@@ -203,8 +221,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/conversations/{conversation_id}/messages", response_model=TurnResult)
     async def post_message(
-        conversation_id: str, body: MessageIn, request: Request, assistant: AssistantDep
+        conversation_id: str, body: MessageIn, request: Request, assistant: AssistantDep,
+        idempotency_key: Annotated[str | None, Header(
+            alias="Idempotency-Key", pattern=MESSAGE_ID_PATTERN,
+            description="Same as `client_message_id` in the body")] = None,
     ):
+        if idempotency_key and body.client_message_id and idempotency_key != body.client_message_id:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                "Idempotency-Key and client_message_id differ")
+        message_id = body.client_message_id or idempotency_key
         text = body.text.strip()
         if not text:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "text must not be empty")
@@ -220,13 +245,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Checked before the stream starts: afterwards the status is already 200.
             if await assistant.store.get(conversation_id) is None:
                 raise UnknownConversation(conversation_id)
+            await assistant.check_message_id(conversation_id, message_id, text)
 
             async def events() -> AsyncIterator[dict[str, str]]:
-                async for ev in assistant.stream(conversation_id, text, body.locale, client):
+                async for ev in assistant.stream(conversation_id, text, body.locale, client,
+                                                 message_id):
                     yield {"event": ev.event, "data": json.dumps(ev.data, ensure_ascii=False)}
 
             return EventSourceResponse(events())
-        return await assistant.turn(conversation_id, text, body.locale, client)
+        return await assistant.turn(conversation_id, text, body.locale, client, message_id)
 
     @app.get("/v1/conversations/{conversation_id}")
     async def get_conversation(conversation_id: str, assistant: AssistantDep) -> TranscriptOut:

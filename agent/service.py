@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -47,6 +48,14 @@ log = logging.getLogger(__name__)
 class _LockEntry:
     lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
     users: int = 0
+
+
+class MessageIdReused(ValueError):
+    """A client message id already used for a different message in this conversation."""
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class UnknownConversation(LookupError):
@@ -251,21 +260,25 @@ class Assistant:
                 self._locks.pop(conversation_id, None)
 
     async def _begin(
-        self, conversation_id: str, text: str, locale: str | None, client: str | None = None
+        self, conversation_id: str, text: str, locale: str | None, client: str | None = None,
+        *, message_id: str | None = None, stored: bool = False,
     ) -> tuple[Conversation, dict[str, Any]]:
         conv = await self.store.get(conversation_id)
         if conv is None:
             raise UnknownConversation(conversation_id)
         # The customer's words are stored before anything can fail; a pasted card number or
         # one-time code never is (privacy.yaml, never_ask).
-        text = redact_secrets(text)
+        raw, text = text, redact_secrets(text)
         if may_hold_code(text):
             # Only a message with a bare 4-8 digit number needs the one before it.
             earlier = await self.store.last_customer_text(conversation_id)
             text = redact_code_in_context(text, [earlier] if earlier else []) or text
-        msg = await self.store.append(conversation_id, "customer", text)
-        await self.publish(conversation_id, "message", msg.model_dump(mode="json"),
-                           inbox=conv.mode in ("waiting_human", "human"))
+        if not stored:
+            msg = await self.store.append(
+                conversation_id, "customer", text,
+                receipt=(message_id, _text_hash(raw)) if message_id is not None else None)
+            await self.publish(conversation_id, "message", msg.model_dump(mode="json"),
+                               inbox=conv.mode in ("waiting_human", "human"))
         turn = fresh_turn(text) | {
             "conversation_id": conversation_id,
             "channel": conv.channel,
@@ -324,27 +337,69 @@ class Assistant:
 
     async def turn(
         self, conversation_id: str, text: str, locale: str | None = None,
-        client: str | None = None,
+        client: str | None = None, message_id: str | None = None,
     ) -> TurnResult:
         """One customer message; `locale` is the page's language switch, if it was used;
-        `client` names the caller (its address) for limits that span conversations."""
+        `client` names the caller (its address) for limits that span conversations;
+        `message_id` is the client's id for the message: a retry returns the first result."""
         async with self._lock(conversation_id):
-            conv, turn = await self._begin(conversation_id, text, locale, client)
+            seen = await self._seen(conversation_id, message_id, text)
+            if isinstance(seen, TurnResult):
+                return seen
+            conv, turn = await self._begin(conversation_id, text, locale, client,
+                                           message_id=message_id, stored=seen)
             try:
                 out = await self.graph.ainvoke(
                     turn, self._config(conversation_id), context=self.deps, durability="exit"
                 )
             except Exception as exc:  # the customer still gets an honest reply
-                return await self._failed(conv, exc)
-            return await self._finish(conv, out)
+                result = await self._failed(conv, exc)
+            else:
+                result = await self._finish(conv, out)
+            return await self._settle(conversation_id, message_id, result)
+
+    async def _seen(self, conversation_id: str, message_id: str | None,
+                    text: str) -> TurnResult | bool:
+        """For a client's message id: the first result when this is a retry; True when the
+        message is stored but its turn never finished (run it, without storing it again);
+        False for a new message."""
+        if message_id is None:
+            return False
+        receipt = await self.store.receipt(conversation_id, message_id)
+        if receipt is None:
+            return False
+        if receipt.text_hash != _text_hash(text):
+            raise MessageIdReused(message_id)
+        if receipt.result is not None:
+            return TurnResult.model_validate(receipt.result)
+        return True
+
+    async def check_message_id(self, conversation_id: str, message_id: str | None,
+                               text: str) -> None:
+        """Raise MessageIdReused before a stream starts (afterwards the status is sent)."""
+        await self._seen(conversation_id, message_id, text)
+
+    async def _settle(self, conversation_id: str, message_id: str | None,
+                      result: TurnResult) -> TurnResult:
+        if message_id is not None:
+            await self.store.settle_receipt(conversation_id, message_id,
+                                            result.model_dump(mode="json"))
+        return result
 
     async def stream(
         self, conversation_id: str, text: str, locale: str | None = None,
-        client: str | None = None,
+        client: str | None = None, message_id: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """Token deltas while an LLM writes, then each final message, then done."""
         async with self._lock(conversation_id):
-            conv, turn = await self._begin(conversation_id, text, locale, client)
+            seen = await self._seen(conversation_id, message_id, text)
+            if isinstance(seen, TurnResult):  # a retry: the first answer again, no new turn
+                for reply in seen.replies:
+                    yield StreamEvent(event="message", data=reply)
+                yield StreamEvent(event="done", data=seen.model_dump(exclude={"replies"}))
+                return
+            conv, turn = await self._begin(conversation_id, text, locale, client,
+                                           message_id=message_id, stored=seen)
             try:
                 async for _, chunk in self.graph.astream(
                     turn, self._config(conversation_id), context=self.deps,
@@ -362,6 +417,7 @@ class Assistant:
                 result = await self._finish(conv, state.values)
             except Exception as exc:
                 result = await self._failed(conv, exc)
+            result = await self._settle(conversation_id, message_id, result)
             for reply in result.replies:
                 yield StreamEvent(event="message", data=reply)
             yield StreamEvent(event="done", data=result.model_dump(exclude={"replies"}))

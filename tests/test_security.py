@@ -275,3 +275,54 @@ async def test_development_says_what_production_would_refuse(data_dir, caplog):
             pass
     warned = " ".join(r.getMessage() for r in caplog.records)
     assert "CX_IDENTITY_SECRET" in warned and "demo agent accounts" in warned
+
+
+# --- a retried message is answered once (finding 7) -------------------------------------------
+
+@pytest.mark.parametrize("lang,text", [("en", "how long does delivery take to jeddah?"),
+                                       ("ar", "كم ياخذ التوصيل لجدة؟")])
+def test_a_retried_message_is_stored_and_answered_once(api, lang, text):
+    cid = api.post("/v1/conversations", json={"channel": "web", "locale": lang}).json()["id"]
+    first = api.post(f"/v1/conversations/{cid}/messages",
+                     json={"text": text, "client_message_id": "m-1"})
+    again = api.post(f"/v1/conversations/{cid}/messages",
+                     json={"text": text, "client_message_id": "m-1"})
+    header = api.post(f"/v1/conversations/{cid}/messages", json={"text": text},
+                      headers={"Idempotency-Key": "m-1"})
+    assert first.status_code == again.status_code == header.status_code == 200
+    assert first.json() == again.json() == header.json()
+    messages = api.get(f"/v1/conversations/{cid}").json()["messages"]
+    assert [m["role"] for m in messages].count("customer") == 1
+    # A new id is a new message; the same id with other words is refused, and stores nothing.
+    api.post(f"/v1/conversations/{cid}/messages", json={"text": text, "client_message_id": "m-2"})
+    clash = api.post(f"/v1/conversations/{cid}/messages",
+                     json={"text": "something else", "client_message_id": "m-1"})
+    assert clash.status_code == 409 and clash.json()["error"] == "message id reused"
+    messages = api.get(f"/v1/conversations/{cid}").json()["messages"]
+    assert [m["role"] for m in messages].count("customer") == 2
+
+
+def test_a_retried_stream_replays_the_first_answer(api):
+    cid = api.post("/v1/conversations", json={"channel": "web"}).json()["id"]
+    headers = {"accept": "text/event-stream"}
+    body = {"text": "can i pay with tabby?", "client_message_id": "s-1"}
+    one = api.post(f"/v1/conversations/{cid}/messages", json=body, headers=headers).text
+    two = api.post(f"/v1/conversations/{cid}/messages", json=body, headers=headers).text
+    pick = lambda raw: [ln for ln in raw.splitlines() if ln.startswith("data:")]  # noqa: E731
+    assert pick(one) and pick(one)[-2:] == pick(two)[-2:]
+    messages = api.get(f"/v1/conversations/{cid}").json()["messages"]
+    assert [m["role"] for m in messages].count("customer") == 1
+
+
+async def test_a_turn_that_died_after_storing_the_message_runs_once_more_without_a_copy(
+        assistant):
+    from agent.service import _text_hash
+
+    conv = await assistant.start("web", "en", None)
+    # What a crash between storing the message and answering it leaves behind.
+    await assistant.store.append(conv.id, "customer", "hello", receipt=("m-9", _text_hash("hello")))
+    out = await assistant.turn(conv.id, "hello", message_id="m-9")
+    assert out.replies
+    _, messages = await assistant.transcript(conv.id)
+    assert [m.role for m in messages].count("customer") == 1
+    assert (await assistant.turn(conv.id, "hello", message_id="m-9")) == out

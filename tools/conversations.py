@@ -47,6 +47,13 @@ class Csat(BaseModel):
     created_at: datetime
 
 
+class Receipt(BaseModel):
+    """A client message id already seen: its text's hash and, once answered, the result."""
+
+    text_hash: str
+    result: dict[str, Any] | None
+
+
 class ConversationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -90,7 +97,10 @@ class ConversationStore:
         text: str,
         language: str | None = None,
         payload: dict[str, Any] | None = None,
+        receipt: tuple[str, str] | None = None,
     ) -> TranscriptMessage:
+        """Store one message; `receipt` (client message id, text hash) is written in the same
+        transaction, so a stored message always has its receipt and a retry finds it."""
         values = dict(
             conversation_id=conversation_id,
             role=role,
@@ -102,7 +112,27 @@ class ConversationStore:
         async with self._engine.begin() as conn:
             result = await conn.execute(insert(db.messages).values(**values))
             msg_id = result.inserted_primary_key[0]
+            if receipt is not None:
+                await conn.execute(insert(db.message_receipts).values(
+                    conversation_id=conversation_id, client_message_id=receipt[0],
+                    text_hash=receipt[1], result=None, created_at=values["created_at"]))
         return TranscriptMessage.model_validate(values | {"id": msg_id})
+
+    async def receipt(self, conversation_id: str, client_message_id: str
+                      ) -> Receipt | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(db.message_receipts).where(
+                db.message_receipts.c.conversation_id == conversation_id,
+                db.message_receipts.c.client_message_id == client_message_id))).mappings().first()
+        return Receipt(text_hash=row["text_hash"], result=row["result"]) if row else None
+
+    async def settle_receipt(self, conversation_id: str, client_message_id: str,
+                             result: dict[str, Any]) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(update(db.message_receipts).where(
+                db.message_receipts.c.conversation_id == conversation_id,
+                db.message_receipts.c.client_message_id == client_message_id,
+            ).values(result=result))
 
     async def record_replies(
         self,

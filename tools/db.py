@@ -180,6 +180,18 @@ messages = Table(
 )
 Index("ix_messages_conversation", messages.c.conversation_id, messages.c.id)
 
+# A client's id for each customer message it sent: a retry of the same message (a dropped
+# connection) returns the first result instead of storing and answering it twice.
+message_receipts = Table(
+    "message_receipts",
+    metadata,
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), primary_key=True),
+    Column("client_message_id", String(64), primary_key=True),
+    Column("text_hash", String(64), nullable=False),
+    Column("result", JSON),  # the turn's result; NULL until the turn has finished
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # Customer satisfaction, given in the chat widget when a conversation ends: one rating per
 # conversation (the primary key makes a second one a conflict, however concurrent).
 csat = Table(

@@ -504,20 +504,24 @@
     send(text);
   }
 
-  async function send(text, isRetry) {
+  // One id per message, kept across a retry: the server answers a retried message once.
+  const newMessageId = () => (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+    : `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+
+  async function send(text, isRetry, messageId) {
     text = String(text).trim();
     if (!text) return;
     clearChips();
     const el = bubble("customer", text, null);
     el.classList.add("pending");
-    const mine = { role: "customer", text, el };
+    const mine = { role: "customer", text, el, id: messageId || newMessageId() };
     S.pending.push(mine);
     S.inflight += 1;
     typing.hidden = false; scrollDown(true);
     let stream = null;
     try {
       if (!S.conv) await startConversation();
-      const body = { text };
+      const body = { text, client_message_id: mine.id };
       if (S.sendLocale) body.locale = PAGE_LANG;
       const r = await fetch(`${API}/v1/conversations/${encodeURIComponent(S.conv.id)}/messages`, {
         method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
@@ -525,7 +529,7 @@
       });
       if (r.status === 404 && !isRetry) { // the conversation is gone (a reset server): start over
         forget(mine); startOver(true);
-        return send(text, true);
+        return send(text, true);  // a new conversation: a new message id too
       }
       if (!r.ok) { // refused: nothing was stored
         const problem = await r.json().catch(() => ({}));
@@ -571,7 +575,7 @@
     p.el.classList.add("failed");
     p.el.append(h("div", { class: "sources alert", role: "alert" }, message + " ",
       canRetry ? h("button", { type: "button", class: "chip retry",
-        onclick: () => { forget(p); send(p.text); } }, t("retry")) : null));
+        onclick: () => { forget(p); send(p.text, false, p.id); } }, t("retry")) : null));
   }
 
   // Server-sent events from a fetch body (the POST): calls on(event, data) for each.
