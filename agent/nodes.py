@@ -664,8 +664,17 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
 async def _answer_while_waiting(state: ConversationState, deps: Deps) -> list[Reply]:
     sense_ = state["sense"]
     intent, lang = sense_["intent"], state["language"]
-    if intent == "refund_timing":
-        return [refund_timing_reply(dialogue.of(state), lang, deps.replies)]
+    d = dialogue.of(state)
+    pending = state.get("pending") or {}
+    method = d.get("payment_method") or (pending.get("data") or {}).get("payment_method")
+    norm = normalize(state["text"])
+    if intent == "refund_timing" or (method and _WHEN.search(norm) and _MONEY_WHEN.search(norm)):
+        # "if I cancel, when do I get the money?" while the cancellation waits for a yes: the
+        # timing for this order's own payment method, not a help-centre page about another.
+        order = (pending.get("args") or {}).get("order_id")
+        about = {**d, "payment_method": method,
+                 "focus_orders": [order] if order else list(d.get("focus_orders") or [])}
+        return [refund_timing_reply(about, lang, deps.replies)]
     if not (deps.flows.needs_knowledge(intent) or sense_.get("knowledge_first")) or not (
             _QUESTION.search(normalize(state["text"]))):
         return []
@@ -1114,6 +1123,21 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,
         "slots": _part_slots(state.get("slots") or {}, task["slots"]),
     }
+    pending = state.get("pending") or {}
+    method = d.get("payment_method") or (pending.get("data") or {}).get("payment_method")
+    norm = normalize(task["text"])
+    if (pending and method and task["intent"] not in _WRITE_INTENTS
+            and _WHEN.search(norm) and _MONEY_WHEN.search(norm)):
+        # "…if i cancel when do i get the money?" beside a confirmation we asked for: the
+        # timing for that order's own payment method, not a help-centre page about another.
+        order = (pending.get("args") or {}).get("order_id")
+        d["payment_method"] = method
+        if order:
+            d["focus_orders"] = [order] + [o for o in d.get("focus_orders") or [] if o != order]
+        sense_ |= {"intent": "refund_timing", "confidence": 0.9}
+        update["sense"] = sense_
+        update["wants_knowledge"] = False
+        return update
     if state.get("pending") and task["intent"] in _WRITE_INTENTS:
         # One change per message: the next one waits until this one is confirmed or not.
         d["deferred"] = task

@@ -808,3 +808,17 @@ async def test_a_vat_number_given_for_the_invoice_just_discussed_stays_on_that_o
     assert "RW-100286" in said, said
     assert not any(t.startswith("not_understood") or t == "which_order" for t in templates(outs[1]))
     assert all("[card]" not in r["text"] for r in outs[1].replies)
+
+
+@pytest.mark.parametrize("lang,msgs,method", [
+    ("en", ["cancel my tv order", "wait, if i cancel when do i get the money back?"], "mada"),
+    ("ar", ["الغي طلب الشاشة", "لحظة، لو الغيته متى ترجع فلوسي؟"], "مدى"),
+])
+async def test_money_timing_asked_beside_a_pending_cancel_is_for_that_orders_method(
+        assistant, lang, msgs, method):
+    # C1001's RW-100316 (TV) was paid with mada: card timings, never the COD/IBAN page.
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    said = text_of(outs[1])
+    assert "refund.timing" in templates(outs[1]), (templates(outs[1]), said)
+    assert method in said and "IBAN" not in said and "آيبان" not in said and "ايبان" not in said
+    assert (await assistant.deps.backend.get_order("RW-100316")).status.value == "pending"
