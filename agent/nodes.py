@@ -24,7 +24,7 @@ from knowledge import facets
 from knowledge.index import SearchResult
 from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
-from policies.privacy import has_secret, redact_code_in_context, redact_secrets
+from policies.privacy import VAT_NUMBER, has_secret, redact_code_in_context, redact_secrets
 from tools.actions import Session
 from tools.backend import new_id, now
 from tools.models import AuditRecord, Handoff, HandoffPacket, Ticket
@@ -178,8 +178,6 @@ _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay
 _ORDER_INTENTS = {"track_order", "cancel_order", "start_return", "request_refund",
                   "order_amount"}
 _CONTEXT_CONFIDENCE = 0.75
-# A Saudi VAT registration number (15 digits, first and last 3), as given for an invoice.
-_VAT_NUMBER = re.compile(r"(?<!\d)3[0-3]\d{12}3(?!\d)")
 # A sum of money as customers type it after we gave one ("the 1511", "1,099"): not an order
 # number (RW-… or six digits, which slots take first).
 _BARE_NUMBER = re.compile(r"(?<![\d.,])\d{2,5}(?:,\d{3})?(?:\.\d{1,2})?(?![\d])")
@@ -263,7 +261,7 @@ def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[s
     if sense_["intent"] != "invoice" or not state.get("customer_id") or state.get("pending"):
         return sense_
     if (d.get("topic") == "invoice" and d.get("focus_orders")
-            and _VAT_NUMBER.search(normalize(state.get("message_text") or state["text"]))):
+            and VAT_NUMBER.search(normalize(state.get("message_text") or state["text"]))):
         # The company's VAT number given for the invoice just discussed: that order's invoice.
         # Its other parts about the invoice ("when will I get it?") are the same question.
         d["open_tasks"] = [t for t in d.get("open_tasks") or [] if t["intent"] != "invoice"]
@@ -661,20 +659,31 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
     return update
 
 
+def _money_timing_beside_pending(state: ConversationState, d: dialogue.Dialogue,
+                                 text: str) -> dict[str, Any] | None:
+    """"if I cancel, when do I get the money?" while a change waits for the customer's yes:
+    the dialogue as refund_timing_reply needs it (that order in focus, its payment method),
+    so the answer is this order's timing, not a help-centre page about another method.
+    None when the text asks no such thing or nothing is pending."""
+    pending = state.get("pending") or {}
+    method = d.get("payment_method") or (pending.get("data") or {}).get("payment_method")
+    norm = normalize(text)
+    if not (pending and method and _WHEN.search(norm) and _MONEY_WHEN.search(norm)):
+        return None
+    order = (pending.get("args") or {}).get("order_id")
+    focus = list(d.get("focus_orders") or [])
+    if order:
+        focus = [order] + [o for o in focus if o != order]
+    return {**d, "payment_method": method, "focus_orders": focus}
+
+
 async def _answer_while_waiting(state: ConversationState, deps: Deps) -> list[Reply]:
     sense_ = state["sense"]
     intent, lang = sense_["intent"], state["language"]
     d = dialogue.of(state)
-    pending = state.get("pending") or {}
-    method = d.get("payment_method") or (pending.get("data") or {}).get("payment_method")
-    norm = normalize(state["text"])
-    if intent == "refund_timing" or (method and _WHEN.search(norm) and _MONEY_WHEN.search(norm)):
-        # "if I cancel, when do I get the money?" while the cancellation waits for a yes: the
-        # timing for this order's own payment method, not a help-centre page about another.
-        order = (pending.get("args") or {}).get("order_id")
-        about = {**d, "payment_method": method,
-                 "focus_orders": [order] if order else list(d.get("focus_orders") or [])}
-        return [refund_timing_reply(about, lang, deps.replies)]
+    about = _money_timing_beside_pending(state, d, state["text"])
+    if intent == "refund_timing" or about is not None:
+        return [refund_timing_reply(about or d, lang, deps.replies)]
     if not (deps.flows.needs_knowledge(intent) or sense_.get("knowledge_first")) or not (
             _QUESTION.search(normalize(state["text"]))):
         return []
@@ -1123,17 +1132,9 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,
         "slots": _part_slots(state.get("slots") or {}, task["slots"]),
     }
-    pending = state.get("pending") or {}
-    method = d.get("payment_method") or (pending.get("data") or {}).get("payment_method")
-    norm = normalize(task["text"])
-    if (pending and method and task["intent"] not in _WRITE_INTENTS
-            and _WHEN.search(norm) and _MONEY_WHEN.search(norm)):
-        # "…if i cancel when do i get the money?" beside a confirmation we asked for: the
-        # timing for that order's own payment method, not a help-centre page about another.
-        order = (pending.get("args") or {}).get("order_id")
-        d["payment_method"] = method
-        if order:
-            d["focus_orders"] = [order] + [o for o in d.get("focus_orders") or [] if o != order]
+    about = _money_timing_beside_pending(state, d, task["text"])
+    if about is not None and task["intent"] not in _WRITE_INTENTS:
+        d.update(about)  # type: ignore[typeddict-item]
         sense_ |= {"intent": "refund_timing", "confidence": 0.9}
         update["sense"] = sense_
         update["wants_knowledge"] = False

@@ -387,11 +387,9 @@ class KnowledgeIndex:
             # in the other language (by ~0.04-0.06 on the demo set). A passage that exists
             # only in the other language gets that back, so it can still win; a passage with
             # a version in the query's language competes through that version instead.
-            cos = {cid: c + (self.cross_lingual_offset if self._only_other_language(
-                       cid, query_lang) else 0.0)
-                   for cid, c in cos.items()}
-            chunk_cos = {cid: c + (self.cross_lingual_offset if self._only_other_language(
-                             cid, query_lang) else 0.0)
+            lifted = {cid for cid in cos if self._only_other_language(cid, query_lang)}
+            cos = {cid: c + self.cross_lingual_offset * (cid in lifted) for cid, c in cos.items()}
+            chunk_cos = {cid: c + self.cross_lingual_offset * (cid in lifted)
                          for cid, c in chunk_cos.items()}
         lex_norm = lex_score if self.lexical_norm == "bound" else _minmax(lex_score)
         # A lexical-only candidate is at least as far as the farthest dense candidate.

@@ -229,7 +229,7 @@ _PATTERNS: list[tuple[PiiKind, re.Pattern[str]]] = [
 
 # A Saudi VAT registration number: 15 digits, first and last "3" (ZATCA). No card number
 # has this shape: 15-digit cards are American Express, which start 34 or 37.
-_VAT_NUMBER = re.compile(r"3[0-3]\d{12}3")
+VAT_NUMBER = re.compile(r"(?<!\d)3[0-3]\d{12}3(?!\d)")
 
 
 def _ascii_digits(text: str) -> str:
@@ -251,7 +251,7 @@ def find_pii(text: str, policy: PrivacyPolicy | None = None) -> list[tuple[int, 
             start, end = m.span("value") if "value" in pattern.groupindex else m.span()
             if plain[start:end].casefold() in keep:
                 continue
-            if kind == "card" and _VAT_NUMBER.fullmatch(re.sub(r"\D", "", plain[start:end])):
+            if kind == "card" and VAT_NUMBER.fullmatch(re.sub(r"\D", "", plain[start:end])):
                 continue  # a company's VAT number on an invoice request, not a card
             overlapping = [s for s in spans if s[0] < end and start < s[1]]
             if overlapping:
