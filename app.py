@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,6 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
+import api_errors
 import console_api
 import inbox_api
 import widget_api
@@ -27,6 +27,8 @@ from agent.service import (Assistant, MessageIdReused, TurnResult, UnknownConver
 from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
 from tools.wire import UnicodeText
+from api_errors import error_response, responses
+from conversation_access import ConversationDep, mint_stream_token, new_secret
 
 log = logging.getLogger("cx")
 
@@ -45,6 +47,9 @@ class ConversationCreate(BaseModel):
 
 class ConversationCreated(BaseModel):
     id: str
+    secret: str = Field(description="The conversation's credential: send it as "
+                                    "`Authorization: Bearer <secret>` on every later call "
+                                    "about this conversation. It is shown only here.")
     mode: str
     language: str | None
     verified: bool
@@ -65,6 +70,11 @@ class MessageIn(BaseModel):
         description="The client's id for this message (or the Idempotency-Key header): a retry "
                     "with the same id returns the first answer and stores nothing twice",
     )
+
+
+class StreamToken(BaseModel):
+    token: str = Field(description="Pass as `?token=` to GET .../events")
+    expires_in: int = Field(description="Seconds left to open the stream with it")
 
 
 class TranscriptOut(BaseModel):
@@ -157,32 +167,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"] if p != "body") or "body"
-            problems.append(f"{where}: {err['msg']}")
-        return JSONResponse(
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            content={"error": "invalid request", "detail": problems},
-        )
+    api_errors.install(app)
 
     @app.exception_handler(MessageIdReused)
     async def _reused(_: Request, exc: MessageIdReused) -> JSONResponse:
-        return JSONResponse(
-            status_code=status.HTTP_409_CONFLICT,
-            content={"error": "message id reused",
-                     "detail": [f"client_message_id {exc} was already used for another message "
-                                f"in this conversation; send a new id for a new message"]},
-        )
+        return error_response(
+            status.HTTP_409_CONFLICT, "message id reused",
+            f"client_message_id {exc} was already used for another message in this "
+            f"conversation; send a new id for a new message")
 
     @app.exception_handler(UnknownConversation)
     async def _unknown(_: Request, exc: UnknownConversation) -> JSONResponse:
-        return JSONResponse(
-            status_code=status.HTTP_404_NOT_FOUND,
-            content={"error": "conversation not found", "detail": [str(exc)]},
-        )
+        return error_response(status.HTTP_404_NOT_FOUND, "conversation not found", str(exc))
 
     @app.get("/healthz")
     async def healthz(assistant: AssistantDep) -> dict[str, Any]:
@@ -214,14 +210,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if (not isinstance(customer_id, str) or not customer_id
                     or await assistant.deps.backend.get_customer(customer_id) is None):
                 raise HTTPException(status.HTTP_401_UNAUTHORIZED, "customer_token names no customer")
-        conv = await assistant.start(body.channel, body.locale, customer_id)
+        secret, secret_hash = new_secret()
+        conv = await assistant.start(body.channel, body.locale, customer_id, secret_hash)
         return ConversationCreated(
-            id=conv.id, mode=conv.mode, language=conv.language, verified=customer_id is not None
+            id=conv.id, secret=secret, mode=conv.mode, language=conv.language,
+            verified=customer_id is not None,
         )
 
     @app.post("/v1/conversations/{conversation_id}/messages", response_model=TurnResult)
     async def post_message(
         conversation_id: str, body: MessageIn, request: Request, assistant: AssistantDep,
+        _: ConversationDep,
         idempotency_key: Annotated[str | None, Header(
             alias="Idempotency-Key", pattern=MESSAGE_ID_PATTERN,
             description="Same as `client_message_id` in the body")] = None,
@@ -243,8 +242,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         client = request.client.host if request.client else None
         if "text/event-stream" in request.headers.get("accept", ""):
             # Checked before the stream starts: afterwards the status is already 200.
-            if await assistant.store.get(conversation_id) is None:
-                raise UnknownConversation(conversation_id)
             await assistant.check_message_id(conversation_id, message_id, text)
 
             async def events() -> AsyncIterator[dict[str, str]]:
@@ -255,9 +252,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return EventSourceResponse(events())
         return await assistant.turn(conversation_id, text, body.locale, client, message_id)
 
-    @app.get("/v1/conversations/{conversation_id}")
-    async def get_conversation(conversation_id: str, assistant: AssistantDep) -> TranscriptOut:
-        conv, messages = await assistant.transcript(conversation_id)
+    @app.post("/v1/conversations/{conversation_id}/stream-token",
+              responses=responses(401, 404))
+    async def stream_token(conv: ConversationDep) -> StreamToken:
+        """A short-lived token that opens this conversation's live stream (`?token=` on
+        GET .../events), for clients such as EventSource that cannot send the secret."""
+        return StreamToken(token=mint_stream_token(settings, conv.id),
+                           expires_in=settings.stream_token_ttl_s)
+
+    @app.get("/v1/conversations/{conversation_id}", responses=responses(401, 404))
+    async def get_conversation(conv: ConversationDep, assistant: AssistantDep) -> TranscriptOut:
+        conv, messages = await assistant.transcript(conv.id)
         return TranscriptOut(
             id=conv.id,
             channel=conv.channel,

@@ -19,14 +19,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from fastapi import (APIRouter, Cookie, Depends, FastAPI, Header, HTTPException, Query, Request,
+from fastapi import (APIRouter, Cookie, Depends, FastAPI, Header, Query, Request,
                      Response, status)
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sse_starlette.sse import AppStatus, EventSourceResponse
 
 from agent.language import detect
+from api_errors import ApiError
+from conversation_access import StreamDep
 from agent.service import Assistant, UnknownConversation
 from tools.agents import USERNAME_PATTERN, AgentAccount, AgentStore, SessionTokens
 from tools.backend import now
@@ -39,15 +40,6 @@ from tools.models import AuditRecord, Handoff, HandoffPacket, HandoffStatus
 SKILL_PATTERN = r"^[a-z][a-z0-9_-]{1,31}$"
 # The console's session: the same signed token, in an HttpOnly, SameSite=Strict cookie.
 SESSION_COOKIE = "cx_agent_session"
-
-
-class ApiError(HTTPException):
-    """An error in the API's shape: `{"error": summary, "detail": [messages]}`."""
-
-    def __init__(self, status_code: int, error: str, *detail: str,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(status_code, list(detail), headers)
-        self.error = error
 
 
 def _unauthorized(*detail: str) -> ApiError:
@@ -536,7 +528,7 @@ async def handback(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut
 
 @router.get("/v1/conversations/{conversation_id}/events", tags=["conversations"])
 async def conversation_events(
-    conversation_id: str, request: Request,
+    conversation_id: str, request: Request, _: StreamDep,
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1,
                                        description="Last transcript message id seen")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
@@ -546,8 +538,6 @@ async def conversation_events(
     id, `mode` changes and `handoff` notices. Reconnecting with `Last-Event-ID` (or `?after=`)
     first replays the messages after that id, so nothing is lost or shown twice."""
     assistant: Assistant = request.app.state.assistant
-    if await assistant.store.get(conversation_id) is None:
-        raise UnknownConversation(conversation_id)
     start = after
     if last_event_id is not None and last_event_id.strip():
         # ASCII digits only: str.isdigit() also takes "²" and "١٢", which int() then
@@ -634,11 +624,5 @@ def _stop_watch() -> Callable[[], bool]:
 
 
 def install(app: FastAPI) -> None:
-    """Add the inbox API to the app (routes, their lifespan and the error shape)."""
-
-    async def _error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, headers=exc.headers,
-                            content={"error": exc.error, "detail": exc.detail})
-
-    app.add_exception_handler(ApiError, _error)
+    """Add the inbox API to the app (its routes and their lifespan)."""
     app.include_router(router)

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # Signed identity of logged-in customers (itsdangerous token minted by the host site)
     identity_secret: SecretStr = SecretStr(_DEV_SECRET)
     identity_max_age_s: int = Field(3600, gt=0)
+    # A conversation's live stream is opened with a short-lived signed token (EventSource
+    # cannot send the conversation secret as a header); it only has to be fresh at connect.
+    stream_token_ttl_s: int = Field(600, gt=0, le=24 * 3600)
 
     # Human agents (the inbox API): signed session tokens and the demo accounts of `cx seed`
     agent_secret: SecretStr = SecretStr(_DEV_AGENT_SECRET)

@@ -28,12 +28,13 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from agent.service import Assistant, UnknownConversation
+from agent.service import Assistant
 from tools.backend import now
 from tools.conversations import Csat
 from tools.events import INBOX
 from tools.models import AuditRecord
 from tools.wire import UnicodeText
+from conversation_access import ConversationDep
 
 WEB = Path(__file__).resolve().parent / "web"
 _CSS_SLOT = '/*CSS*/""'
@@ -370,14 +371,12 @@ async def _audit(assistant: Assistant, conversation_id: str, action: str, reason
 
 
 @router.post("/v1/conversations/{conversation_id}/end", tags=["widget"])
-async def end_conversation(conversation_id: str, request: Request) -> EndOut:
+async def end_conversation(conversation_id: str, request: Request,
+                           conv: ConversationDep) -> EndOut:
     """The customer pressed "End chat": the conversation is closed (the next message starts
     afresh with the assistant). A handoff still open stays in the queue, and the inbox is
     told the customer left."""
     assistant = _assistant(request)
-    conv = await assistant.store.get(conversation_id)
-    if conv is None:
-        raise UnknownConversation(conversation_id)
     if conv.mode != "closed":
         handoff = (await assistant.deps.backend.open_handoff(conversation_id)
                    if conv.mode in ("waiting_human", "human") else None)
@@ -395,12 +394,10 @@ async def end_conversation(conversation_id: str, request: Request) -> EndOut:
 @router.post("/v1/conversations/{conversation_id}/csat", tags=["widget"],
              status_code=status.HTTP_201_CREATED,
              responses={409: {"description": "Rated already, or nothing to rate yet"}})
-async def rate_conversation(conversation_id: str, body: CsatIn, request: Request):
+async def rate_conversation(conversation_id: str, body: CsatIn, request: Request,
+                            _: ConversationDep):
     """The customer's rating (1-5) and optional comment; one per conversation."""
     assistant = _assistant(request)
-    conv = await assistant.store.get(conversation_id)
-    if conv is None:
-        raise UnknownConversation(conversation_id)
     if await assistant.store.last_message_id(conversation_id) == 0:
         return _error(status.HTTP_409_CONFLICT, "conflict",
                       "the conversation has no messages yet: nothing to rate")
@@ -415,11 +412,9 @@ async def rate_conversation(conversation_id: str, body: CsatIn, request: Request
 
 
 @router.get("/v1/conversations/{conversation_id}/csat", tags=["widget"])
-async def get_rating(conversation_id: str, request: Request) -> CsatOut:
+async def get_rating(conversation_id: str, request: Request, _: ConversationDep) -> CsatOut:
     """The conversation's rating, or `rating: null` if it has none yet."""
     assistant = _assistant(request)
-    if await assistant.store.get(conversation_id) is None:
-        raise UnknownConversation(conversation_id)
     return CsatOut(conversation_id=conversation_id,
                    rating=await assistant.store.rating(conversation_id))
 

@@ -184,9 +184,11 @@ class Assistant:
         return msg
 
     async def start(
-        self, channel: str = "web", locale: str | None = None, customer_id: str | None = None
+        self, channel: str = "web", locale: str | None = None, customer_id: str | None = None,
+        secret_hash: str | None = None,
     ) -> Conversation:
-        return await self.store.create(f"cv_{uuid.uuid4().hex}", channel, locale, customer_id)
+        return await self.store.create(f"cv_{uuid.uuid4().hex}", channel, locale, customer_id,
+                                       secret_hash)
 
     async def transcript(self, conversation_id: str) -> tuple[Conversation, list[TranscriptMessage]]:
         conv = await self.store.get(conversation_id)

@@ -9,7 +9,8 @@ was sent in it (as in tools/metrics.py); a widget opened without a word is not a
 By default personal data is redacted: every text (messages, reasons, tool arguments) goes
 through `policies.privacy.redact` with the privacy policy's labels, and customer ids become
 pseudonyms (`cust_` + 16 hex of an HMAC-SHA256 with a secret key), the same for a customer in
-every export made with the same key, so repeat contacts still link up. Before a message is
+every export made with the same key, so repeat contacts still link up. Conversation ids become
+`conv_` pseudonyms the same way: a shared file names no live conversation. Before a message is
 redacted the personal data in it is recorded as marks (`pii`: kind and whether it is the
 conversation's own customer's), so privacy can still be scored on a redacted file.
 `redact=False` keeps everything readable (and lists the customer's own contacts).
@@ -71,13 +72,15 @@ _CHUNK = 500
 _csat = table("csat", column("conversation_id"), column("score"), column("created_at"))
 
 
-def pseudonymizer(key: str | bytes) -> Callable[[str], str]:
-    """A stable pseudonym for a customer id: the same key gives the same pseudonym."""
+def pseudonymizer(key: str | bytes) -> Callable[..., str]:
+    """A stable pseudonym for a customer id (or, with `kind="conv"`, a conversation id): the
+    same key gives the same pseudonym, and the two kinds never share one."""
     secret = key.encode("utf-8") if isinstance(key, str) else key
 
-    def pseudonym(customer_id: str) -> str:
-        digest = hmac.new(secret, customer_id.encode("utf-8"), hashlib.sha256).hexdigest()
-        return f"cust_{digest[:16]}"
+    def pseudonym(value: str, kind: str = "cust") -> str:
+        message = value if kind == "cust" else f"{kind}:{value}"
+        digest = hmac.new(secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"{kind}_{digest[:16]}"
 
     return pseudonym
 
@@ -88,7 +91,7 @@ class _Privacy:
 
     policy: PrivacyPolicy
     redact: bool
-    pseudonym: Callable[[str], str]
+    pseudonym: Callable[..., str]
 
     def text(self, value: str) -> str:
         return redact(value, self.policy) if self.redact else value
@@ -97,6 +100,10 @@ class _Privacy:
         if customer_id is None:
             return None
         return self.pseudonym(customer_id) if self.redact else customer_id
+
+    def conversation(self, conversation_id: str) -> str:
+        # An id in a shared file must not lead back to the live conversation.
+        return self.pseudonym(conversation_id, "conv") if self.redact else conversation_id
 
     def actor(self, actor: str) -> str:
         if actor.startswith("customer:"):
@@ -112,6 +119,8 @@ class _Privacy:
         if isinstance(value, str):
             if key in ("customer_id", "order_owner"):
                 return self.customer(value)
+            if key == "conversation_id":
+                return self.conversation(value)
             return self.text(value)
         return value
 
@@ -243,7 +252,7 @@ def _transcript(conv, messages, audits, handoffs, tickets, csat, customers, owne
     timeline.sort(key=lambda x: (x[0], x[1], x[2]))
     tier = customer["tier"] if customer else None
     return Transcript(
-        id=conv["id"],
+        id=p.conversation(conv["id"]),
         channel=conv["channel"],
         language=conv["locale"] if conv["locale"] in ("ar", "en") else conv["language"],
         customer=Customer(ref=p.customer(conv["customer_id"]), tier=tier,

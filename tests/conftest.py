@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import shutil
 import socket
 import threading
@@ -104,10 +106,51 @@ def serve(app, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=30)
 
 
+_CONVERSATION_PATH = re.compile(r"^/v1/conversations/([^/]+)")
+
+
+class ConversationKeys:
+    """What the widget keeps: each conversation's secret from POST /v1/conversations, sent as
+    the bearer token of later calls about that conversation (unless a test sets its own)."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+
+    def attach(self, client: httpx.Client) -> httpx.Client:
+        client.event_hooks["request"].append(self._on_request)
+        client.event_hooks["response"].append(self._on_response)
+        return client
+
+    def headers(self, conversation_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secrets[conversation_id]}"}
+
+    def _on_request(self, request: httpx.Request) -> None:
+        found = _CONVERSATION_PATH.match(request.url.path)
+        if found and "authorization" not in request.headers and found[1] in self.secrets:
+            request.headers["Authorization"] = f"Bearer {self.secrets[found[1]]}"
+
+    def _on_response(self, response: httpx.Response) -> None:
+        request = response.request
+        if (request.method == "POST" and request.url.path == "/v1/conversations"
+                and response.status_code == 201):
+            body = json.loads(response.read())
+            self.secrets[body["id"]] = body["secret"]
+
+
+def customer_client(base: str, keys: ConversationKeys | None = None,
+                    **options) -> httpx.Client:
+    """An HTTP client that keeps its conversations' secrets, as the widget does."""
+    options.setdefault("timeout", 60)
+    keys = keys or ConversationKeys()
+    client = keys.attach(httpx.Client(base_url=base, **options))
+    client.conversation_keys = keys  # type: ignore[attr-defined]  # for a widget's secrets
+    return client
+
+
 @pytest.fixture
 def api(settings: Settings) -> Iterator[httpx.Client]:
     """A real HTTP client against the real app served by uvicorn."""
     from app import create_app
 
-    with serve(create_app(settings)) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with serve(create_app(settings)) as base, customer_client(base) as client:
         yield client

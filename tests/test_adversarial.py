@@ -8,11 +8,10 @@ blocked it, from the audit log.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from app import mint_customer_token
-from tests.conftest import make_settings, serve
+from tests.conftest import customer_client, make_settings, serve
 from tests.openai_stub import create_stub
 
 
@@ -28,7 +27,7 @@ def adversary(data_dir, settings, monkeypatch):
         llm = make_settings(data_dir, brain="llm", openai_api_key="sk-test",
                             openai_base_url=f"{stub_url}/v1", llm_model="stub-model",
                             policies_dir=settings.policies_dir)
-        with serve(create_app(llm)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        with serve(create_app(llm)) as url, customer_client(url) as client:
             yield client, model, llm
 
 

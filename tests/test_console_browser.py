@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ALWAYS_OPEN, make_settings, policies_copy, serve
+from tests.conftest import ALWAYS_OPEN, customer_client, make_settings, policies_copy, serve
 
 from tests.browser import ARTIFACTS, browser, expect  # noqa: F401  (module fixture)
 ASK = {"ar": ["ممكن اكلم موظف؟", "نعم"], "en": ["can I talk to a real person?", "yes"]}
@@ -42,7 +42,7 @@ def base(settings) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def api(base) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base, timeout=60) as client:
+    with customer_client(base) as client:
         yield client
 
 

@@ -174,7 +174,7 @@ def test_logged_in_customer_is_verified_by_signed_token(api, settings, lang):
     reply = say(api, cid, text)["replies"][-1]
     assert reply["data"]["template"] == "track.status_shipped"
     bad = api.post("/v1/conversations", json={"customer_token": "forged.token"})
-    assert bad.status_code == 401 and "not valid" in bad.json()["detail"]
+    assert bad.status_code == 401 and "not valid" in bad.json()["detail"][0]
 
 
 def test_language_follows_the_customer_and_honours_requests(api):
@@ -195,10 +195,11 @@ def test_bad_input_gets_a_clear_4xx_and_loses_nothing(api, settings):
     before = api.get(f"/v1/conversations/{cid}").json()["messages"]
 
     empty = api.post(f"/v1/conversations/{cid}/messages", json={"text": "   "})
-    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"][0]
     huge = api.post(f"/v1/conversations/{cid}/messages", json={"text": "x" * 5000})
-    assert huge.status_code == 413 and "limit" in huge.json()["detail"]
-    unknown = api.post("/v1/conversations/cv_nope/messages", json={"text": "hi"})
+    assert huge.status_code == 413 and "limit" in huge.json()["detail"][0]
+    unknown = api.post("/v1/conversations/cv_nope/messages", json={"text": "hi"},
+                       headers={"Authorization": "Bearer x"})
     assert unknown.status_code == 404 and unknown.json()["error"] == "conversation not found"
     malformed = api.post(
         f"/v1/conversations/{cid}/messages",
@@ -208,7 +209,7 @@ def test_bad_input_gets_a_clear_4xx_and_loses_nothing(api, settings):
     assert malformed.status_code == 422 and malformed.json()["error"] == "invalid request"
     missing = api.post(f"/v1/conversations/{cid}/messages", json={"txt": "hi"})
     assert missing.status_code == 422 and any("text" in d for d in missing.json()["detail"])
-    assert api.get("/v1/conversations/cv_nope").status_code == 404
+    assert api.get("/v1/conversations/cv_nope", headers={"Authorization": "Bearer x"}).status_code == 404
 
     after = api.get(f"/v1/conversations/{cid}").json()["messages"]
     assert after == before
@@ -235,15 +236,16 @@ def test_replies_stream_as_server_sent_events(api):
 
 def test_conversation_survives_a_restart(settings):
     from app import create_app
-    from tests.conftest import serve
+    from tests.conftest import ConversationKeys, customer_client, serve
 
-    with serve(create_app(settings)) as base, httpx.Client(base_url=base, timeout=60) as api:
+    keys = ConversationKeys()  # the widget keeps the secret across the server's restart
+    with serve(create_app(settings)) as base, customer_client(base, keys) as api:
         cid = start(api)
         assert say(api, cid, "where is my order RW-100280")["replies"][0]["data"]["template"] == (
             "ask_contact"
         )
     # A new process-equivalent: fresh app, same SQLite files.
-    with serve(create_app(settings)) as base, httpx.Client(base_url=base, timeout=60) as api:
+    with serve(create_app(settings)) as base, customer_client(base, keys) as api:
         tracked = say(api, cid, "sarah.aldosari@example.com")["replies"][-1]
         assert tracked["data"]["template"] == "track.status_shipped"
         transcript = api.get(f"/v1/conversations/{cid}").json()["messages"]
@@ -398,5 +400,5 @@ def test_only_configured_origins_may_call_from_a_browser(data_dir):
 
 def test_streaming_to_an_unknown_conversation_is_a_404(api):
     r = api.post("/v1/conversations/cv_nope/messages", json={"text": "hi"},
-                 headers={"accept": "text/event-stream"})
+                 headers={"accept": "text/event-stream", "Authorization": "Bearer x"})
     assert r.status_code == 404 and r.json()["error"] == "conversation not found"

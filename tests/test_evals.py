@@ -205,13 +205,17 @@ async def test_export_from_the_store(assistant, settings, ctx_factory, tmp_path)
     key = pseudonymizer("test-key")
     redacted = await export_store(engine, since, None, privacy, pseudonym=key)
     plain = await export_store(engine, since, None, privacy, redact_pii=False)
-    assert [t.id for t in redacted] == [tracked, faq, handed, cancelled]
+    # Conversation ids are pseudonymised too: a shared export opens no live conversation.
+    assert [t.id for t in redacted] == [key(c, "conv") for c in (tracked, faq, handed, cancelled)]
+    assert [t.id for t in plain] == [tracked, faq, handed, cancelled]
 
     text = "\n".join(dump_line(t) for t in redacted)
     for secret in ("0501234567", "sarah.aldosari@example.com", '"C1001"', '"C1002"'):
         assert secret not in text
     assert "[phone]" in text and "[email]" in text
+    assert not any(c in text for c in (tracked, faq, handed, cancelled))
     by_id = {t.id: t for t in redacted}
+    tracked, faq, handed, cancelled = (key(c, "conv") for c in (tracked, faq, handed, cancelled))
 
     def events(t: Transcript, kind: str):
         return [x for x in t.turns if x.role == "system" and x.event == kind]

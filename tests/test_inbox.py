@@ -16,7 +16,7 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from tests.conftest import serve
+from tests.conftest import customer_client, serve
 
 CASES = {
     "ar": {
@@ -186,7 +186,7 @@ def test_round_trip_with_a_person(api, settings, lang):
     cid = start(api, lang)
     hid = escalate(api, cid, lang)["handoff"]["id"]
 
-    widget = Stream(base, f"/v1/conversations/{cid}/events")
+    widget = widget_stream(api, cid)
     assert widget.next("state")["data"]["mode"] == "waiting_human"
     sara = login(api, "sara")
     console = Stream(base, "/v1/inbox/events",
@@ -316,7 +316,7 @@ def test_transfer_handback_and_conflicts(api, settings):
     assert r.status_code == 422 and r.json()["error"] == "invalid request"
 
     # The owner sends it back to the queue for another team; the customer is told.
-    widget = Stream(base, f"/v1/conversations/{cid}/events")
+    widget = widget_stream(api, cid)
     try:
         widget.next("state")
         r = api.post(f"/v1/inbox/{hid}/transfer", headers=owner, json={"skill": "complaints"})
@@ -421,9 +421,17 @@ def test_authentication_and_roles(api, settings):
     assert r.status_code == 401 and "log in again" in r.json()["detail"][0]
     r = api.post("/v1/agent/login", json={"username": "omar", "password": "a-new-password"})
     assert r.status_code == 200
-    # Unknown conversations have no stream.
-    r = api.get("/v1/conversations/cv_nope/events")
+    # Unknown conversations have no stream (with no secret at all: 401, see test_security).
+    r = api.get("/v1/conversations/cv_nope/events", headers={"Authorization": "Bearer x"})
     assert r.status_code == 404 and r.json()["error"] == "conversation not found"
+
+
+def widget_stream(client, cid: str, params: dict | None = None,
+                  headers: dict | None = None) -> Stream:
+    """The conversation's live stream as the widget opens it: with a fresh stream token."""
+    token = client.post(f"/v1/conversations/{cid}/stream-token").json()["token"]
+    return Stream(str(client.base_url), f"/v1/conversations/{cid}/events",
+                  params={"token": token} | (params or {}), headers=headers)
 
 
 def test_reconnect_replays_only_missed_messages(api):
@@ -433,7 +441,7 @@ def test_reconnect_replays_only_missed_messages(api):
     sara = login(api, "sara")
     assert api.post(f"/v1/inbox/{hid}/claim", headers=sara).status_code == 200
 
-    first = Stream(base, f"/v1/conversations/{cid}/events", params={"after": 0})
+    first = widget_stream(api, cid, params={"after": 0})
     try:
         replayed = [first.next("message") for _ in transcript(api, cid)["messages"]]
         last_seen = int(replayed[-1]["id"])
@@ -446,8 +454,8 @@ def test_reconnect_replays_only_missed_messages(api):
     # While the widget is away, the agent writes twice.
     missed = [api.post(f"/v1/inbox/{hid}/reply", headers=sara, json={"text": t}).json()["message"]
               for t in ("Are you still there?", "I have refunded the delivery fee.")]
-    again = Stream(base, f"/v1/conversations/{cid}/events",
-                   headers={"Last-Event-ID": str(last_seen)}, params={"after": 0})
+    again = widget_stream(api, cid, headers={"Last-Event-ID": str(last_seen)},
+                          params={"after": 0})
     try:
         assert again.next("state")["data"]["mode"] == "human"
         got = [again.next("message"), again.next("message")]
@@ -467,10 +475,10 @@ def test_reconnect_replays_only_missed_messages(api):
 def test_open_streams_end_when_the_server_stops(settings):
     from app import create_app
 
-    with serve(create_app(settings)) as base, httpx.Client(base_url=base) as client:
+    with serve(create_app(settings)) as base, customer_client(base) as client:
         cid = client.post("/v1/conversations", json={"locale": "ar"}).json()["id"]
         r = client.post("/v1/agent/login", json={"username": "huda", "password": "demo-huda"})
-        widget = Stream(base, f"/v1/conversations/{cid}/events")
+        widget = widget_stream(client, cid)
         console = Stream(base, "/v1/inbox/events", params={"token": r.json()["token"]})
         widget.next("state")
         console.next("ready")

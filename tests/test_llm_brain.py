@@ -8,7 +8,7 @@ import sqlite3
 import httpx
 import pytest
 
-from tests.conftest import make_settings, serve
+from tests.conftest import customer_client, make_settings, serve
 from tests.openai_stub import create_stub
 
 
@@ -30,7 +30,7 @@ def llm_api(data_dir, settings, stub, monkeypatch):
         data_dir, brain="llm", openai_api_key="sk-test", openai_base_url=f"{base}/v1",
         llm_model="stub-model", policies_dir=settings.policies_dir,
     )
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with serve(create_app(settings)) as url, customer_client(url) as client:
         yield client, model, settings
 
 
@@ -148,7 +148,7 @@ def test_model_outage_gets_an_honest_reply_and_keeps_the_message(data_dir, monke
     settings = make_settings(data_dir, brain="llm", openai_api_key="sk-test",
                              openai_base_url=f"http://127.0.0.1:{free_port()}/v1",
                              llm_timeout_s=2)
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with serve(create_app(settings)) as url, customer_client(url) as client:
         cid = start(client, "en")
         out = client.post(f"/v1/conversations/{cid}/messages",
                           json={"text": "What payment methods do you accept?"}).json()

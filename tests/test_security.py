@@ -326,3 +326,86 @@ async def test_a_turn_that_died_after_storing_the_message_runs_once_more_without
     _, messages = await assistant.transcript(conv.id)
     assert [m.role for m in messages].count("customer") == 1
     assert (await assistant.turn(conv.id, "hello", message_id="m-9")) == out
+
+
+# --- the conversation secret: an id alone opens nothing (finding 2) ----------------------------
+
+def _customer_calls(cid: str) -> list[tuple[str, str, dict]]:
+    """Every call a customer's client makes about its conversation."""
+    base = f"/v1/conversations/{cid}"
+    return [("GET", base, {}), ("POST", f"{base}/messages", {"json": {"text": "list my orders"}}),
+            ("GET", f"{base}/events", {}), ("POST", f"{base}/stream-token", {}),
+            ("POST", f"{base}/end", {}), ("GET", f"{base}/csat", {}),
+            ("POST", f"{base}/csat", {"json": {"score": 1}})]
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_verified_conversations_id_alone_opens_nothing(api, settings, lang):
+    """Someone who saw the id (an access log, an export, a screenshot) cannot read the
+    transcript, follow the stream or chat as the signed-in customer."""
+    import httpx
+
+    from app import mint_customer_token
+
+    created = api.post("/v1/conversations", json={
+        "locale": lang, "customer_token": mint_customer_token(settings, "C1001")}).json()
+    cid, secret = created["id"], created["secret"]
+    text = "وين طلبي" if lang == "ar" else "where is my order"
+    assert api.post(f"/v1/conversations/{cid}/messages", json={"text": text}).status_code == 200
+    other = api.post("/v1/conversations", json={"locale": lang}).json()["secret"]
+    with httpx.Client(base_url=str(api.base_url), timeout=30) as stranger:
+        for method, path, extra in _customer_calls(cid):
+            for headers in ({}, {"Authorization": "Bearer " + other},
+                            {"Authorization": "Bearer " + secret[:-1] + "x"},
+                            {"Authorization": "Basic " + secret}):
+                r = stranger.request(method, path, headers=headers, **extra)
+                assert r.status_code == 401, (method, path, headers, r.status_code)
+                assert r.json()["error"] == "not authenticated" and r.json()["detail"]
+                assert r.headers["www-authenticate"] == "Bearer"
+        # The owner's secret opens it; nothing the stranger sent was stored or changed.
+        r = stranger.get(f"/v1/conversations/{cid}", headers={"Authorization": "Bearer " + secret})
+    assert r.status_code == 200 and r.json()["verified"] is True
+    assert [m["role"] for m in r.json()["messages"]] == ["customer", "assistant"]
+    assert r.json()["mode"] == "assistant"
+
+
+def test_only_a_hash_of_the_secret_is_stored(api, settings):
+    import sqlite3
+
+    created = api.post("/v1/conversations", json={}).json()
+    assert len(created["secret"]) >= 43  # 32 random bytes
+    with sqlite3.connect(settings.data_dir / "cx.db") as db:
+        (stored,) = db.execute("select secret_hash from conversation_secrets "
+                               "where conversation_id = ?", (created["id"],)).fetchone()
+    assert created["secret"] not in stored and len(stored) == 64
+    assert (settings.data_dir / "cx.db").read_bytes().find(created["secret"].encode()) < 0
+
+
+def test_the_event_stream_opens_with_a_fresh_token_for_its_own_conversation(data_dir):
+    import time
+
+    import httpx
+
+    from app import create_app
+    from tests.conftest import customer_client, make_settings, serve
+
+    settings = make_settings(data_dir, stream_token_ttl_s=1)
+    with serve(create_app(settings)) as base, customer_client(base) as api:
+        mine = api.post("/v1/conversations", json={}).json()["id"]
+        theirs = api.post("/v1/conversations", json={}).json()["id"]
+        token = api.post(f"/v1/conversations/{mine}/stream-token").json()
+        assert token["expires_in"] == 1
+        with httpx.Client(base_url=base, timeout=30) as browser:
+            wrong = browser.get(f"/v1/conversations/{theirs}/events",
+                                params={"token": token["token"]})
+            assert wrong.status_code == 401 and "another conversation" in wrong.json()["detail"][0]
+            forged = browser.get(f"/v1/conversations/{mine}/events", params={"token": "x.y.z"})
+            assert forged.status_code == 401
+            with browser.stream("GET", f"/v1/conversations/{mine}/events",
+                                params={"token": token["token"]}) as live:
+                assert live.status_code == 200
+                first = next(line for line in live.iter_lines() if line.startswith("data:"))
+                assert mine in first
+            time.sleep(2.1)  # past the token's life: it no longer opens the stream
+            late = browser.get(f"/v1/conversations/{mine}/events", params={"token": token["token"]})
+            assert late.status_code == 401 and "expired" in late.json()["detail"][0]

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from settings import Settings
-from tests.conftest import ALWAYS_OPEN, free_port, make_settings, policies_copy, serve
+from tests.conftest import ALWAYS_OPEN, customer_client, free_port, make_settings, policies_copy, serve
 
 from tests.browser import ARTIFACTS, browser, expect  # noqa: F401  (module fixture)
 TIMEOUT_MS = 10_000
@@ -126,7 +126,7 @@ def site(seeded_template, tmp_path_factory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def api(site) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=site.base, timeout=60) as client:
+    with customer_client(site.base) as client:
         yield client
 
 
@@ -192,9 +192,16 @@ def handoff_of(api: httpx.Client, headers: dict, cid: str) -> str:
     return next(i["id"] for i in items if i["conversation_id"] == cid)
 
 
-def conversation_id(page) -> str:
+def conversation_id(page, api: httpx.Client | None = None) -> str:
+    """The widget's conversation; with `api`, that client is given its secret too (the
+    widget keeps it in localStorage), as the id alone opens nothing."""
     cid = page.evaluate("window.RawafChat.conversationId")
     assert cid and cid.startswith("cv_")
+    if api is not None:
+        kept = page.evaluate("Object.values({...localStorage}).map(v => JSON.parse(v))"
+                             ".find(v => v && v.id === window.RawafChat.conversationId)")
+        assert kept and kept["secret"], "the widget keeps its conversation's secret"
+        api.conversation_keys.secrets[cid] = kept["secret"]
     return cid
 
 
@@ -323,7 +330,7 @@ def test_handoff_person_live_reconnect_reload_and_rating(page, api, site, proxy,
     assert re.search(r"\d+", banner.inner_text())
     expect(w.locator(".msg.customer", has_text=case["person"])).to_have_count(1)
     expect(offer.locator(".chips")).to_have_count(0)  # old quick replies go once answered
-    cid = conversation_id(page)
+    cid = conversation_id(page, api)
 
     sara = agent_login(api)
     hid = handoff_of(api, sara, cid)
@@ -359,7 +366,7 @@ def test_handoff_person_live_reconnect_reload_and_rating(page, api, site, proxy,
     w = page.locator("#rawaf-chat")
     expect(w.locator(".log [data-id]")).to_have_count(len(transcript))
     assert ids_shown(w) == [str(m["id"]) for m in transcript]
-    assert conversation_id(page) == cid
+    assert conversation_id(page, api) == cid
     w.locator(".launcher").click()
     expect(w.locator(".banner")).to_contain_text(case["agent"])
     expect(w.locator(".notice")).to_have_count(1)
@@ -405,7 +412,7 @@ def test_server_restart_loses_nothing(browser, seeded_template, tmp_path_factory
             expect(w.locator(".banner")).to_be_visible()
             cid = conversation_id(page)
         with serve(create_app(settings), port=port) as base, \
-                httpx.Client(base_url=base, timeout=30) as api:
+                customer_client(base, timeout=30) as api:
             sara = agent_login(api)
             hid = handoff_of(api, sara, cid)
             api.post(f"/v1/inbox/{hid}/claim", headers=sara)
@@ -439,7 +446,7 @@ def test_goodbye_asks_for_a_rating_in_arabic(page, api, site):
     csat.get_by_role("radio", name=re.compile("^5")).check(force=True)
     csat.get_by_role("button", name="إرسال التقييم").click()
     expect(w.get_by_text("شكرًا لتقييمك")).to_be_visible()
-    cid = conversation_id(page)
+    cid = conversation_id(page, api)
     assert csat_rows(site.settings, cid) == [(5, None, "assistant")]
 
 
@@ -447,7 +454,7 @@ def test_end_chat_rating_by_keyboard_and_its_rules(page, api, site):
     w = open_widget(page, "en")
     say(w, CASES["en"]["faq"])
     last_assistant(w, 1)
-    cid = conversation_id(page)
+    cid = conversation_id(page, api)
     w.get_by_role("button", name="End chat").click()
     expect(w.locator("form.csat")).to_be_visible()
     assert api.get(f"/v1/conversations/{cid}").json()["mode"] == "closed"
@@ -473,8 +480,10 @@ def test_end_chat_rating_by_keyboard_and_its_rules(page, api, site):
         r = api.post(f"/v1/conversations/{other}/csat", json=bad)
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["error"] == "invalid request" and r.json()["detail"]
-    assert api.post("/v1/conversations/cv_nope/csat", json={"score": 4}).status_code == 404
-    assert api.post("/v1/conversations/cv_nope/end").status_code == 404
+    assert api.post("/v1/conversations/cv_nope/csat", json={"score": 4},
+                    headers={"Authorization": "Bearer x"}).status_code == 404
+    assert api.post("/v1/conversations/cv_nope/end",
+                    headers={"Authorization": "Bearer x"}).status_code == 404
     trail = api.get(f"/v1/conversations/{other}/csat").json()
     assert trail == {"conversation_id": other, "rating": None}
     with sqlite3.connect(site.settings.data_dir / "cx.db") as conn:

@@ -64,7 +64,8 @@ class ConversationStore:
         return self._engine
 
     async def create(
-        self, conversation_id: str, channel: str, locale: str | None, customer_id: str | None
+        self, conversation_id: str, channel: str, locale: str | None, customer_id: str | None,
+        secret_hash: str | None = None,
     ) -> Conversation:
         ts = now()
         values = dict(
@@ -79,7 +80,18 @@ class ConversationStore:
         )
         async with self._engine.begin() as conn:
             await conn.execute(insert(db.conversations).values(**values))
+            if secret_hash is not None:
+                await conn.execute(insert(db.conversation_secrets).values(
+                    conversation_id=conversation_id, secret_hash=secret_hash))
         return Conversation.model_validate(values)
+
+    async def secret_hash(self, conversation_id: str) -> str | None:
+        """The hash of the conversation's secret (None: it has none, or does not exist)."""
+        async with self._engine.connect() as conn:
+            return (await conn.execute(
+                select(db.conversation_secrets.c.secret_hash)
+                .where(db.conversation_secrets.c.conversation_id == conversation_id)
+            )).scalar()
 
     async def get(self, conversation_id: str) -> Conversation | None:
         async with self._engine.connect() as conn:

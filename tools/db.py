@@ -167,6 +167,17 @@ conversations = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# Each conversation's credential: the SHA-256 of the secret its client got when it was created
+# (POST /v1/conversations). The id alone opens nothing. A table of its own so a store made
+# before secrets existed gains it with create_all; conversations without a row (made then, or
+# by a channel such as WhatsApp that never hands one out) cannot be opened over HTTP.
+conversation_secrets = Table(
+    "conversation_secrets",
+    metadata,
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), primary_key=True),
+    Column("secret_hash", String(64), nullable=False),
+)
+
 messages = Table(
     "messages",
     metadata,

@@ -168,7 +168,7 @@
   function save() {
     try {
       if (S.conv) localStorage.setItem(STORE_KEY, JSON.stringify(
-        { id: S.conv.id, customer: CUSTOMER, pageLang: PAGE_LANG }));
+        { id: S.conv.id, secret: S.conv.secret, customer: CUSTOMER, pageLang: PAGE_LANG }));
       else localStorage.removeItem(STORE_KEY);
     } catch (e) { /* storage unavailable: the conversation lasts as long as the page */ }
   }
@@ -478,6 +478,15 @@
   }
 
   // --- talking to the API -----------------------------------------------------------------
+  // Every call about the conversation carries its secret: the id alone opens nothing.
+  function call(path, init = {}, conv = S.conv) {
+    const url = `${API}/v1/conversations/${encodeURIComponent(conv.id)}${path ? "/" + path : ""}`;
+    const headers = Object.assign({}, init.headers, { Authorization: `Bearer ${conv.secret}` });
+    return fetch(url, Object.assign({}, init, { headers }));
+  }
+  // 404: the server lost it (a reset); 401: the secret no longer opens it (kept from before).
+  const gone = (r) => r.status === 404 || r.status === 401;
+
   async function startConversation() {
     const body = { channel: "web", locale: PAGE_LANG };
     if (TOKEN) body.customer_token = TOKEN;
@@ -491,7 +500,7 @@
     }
     if (!r.ok) throw new Error(`could not start a conversation (${r.status})`);
     const c = await r.json();
-    S.conv = { id: c.id };
+    S.conv = { id: c.id, secret: c.secret };
     S.mode = c.mode; S.lastId = 0; S.rated = false;
     save(); chrome();
     connectLive();
@@ -523,11 +532,11 @@
       if (!S.conv) await startConversation();
       const body = { text, client_message_id: mine.id };
       if (S.sendLocale) body.locale = PAGE_LANG;
-      const r = await fetch(`${API}/v1/conversations/${encodeURIComponent(S.conv.id)}/messages`, {
+      const r = await call("messages", {
         method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify(body),
       });
-      if (r.status === 404 && !isRetry) { // the conversation is gone (a reset server): start over
+      if (gone(r) && !isRetry) { // the conversation is gone (a reset server): start over
         forget(mine); startOver(true);
         return send(text, true);  // a new conversation: a new message id too
       }
@@ -604,10 +613,20 @@
   }
 
   // The live stream: people's messages, system notices and mode changes, with replay.
-  function connectLive() {
+  // EventSource cannot send the secret, so the stream opens with a short-lived token for it.
+  async function connectLive() {
     if (!S.conv) return;
+    const conv = S.conv;
+    let token = null;
+    try {
+      const r = await call("stream-token", { method: "POST" });
+      if (gone(r)) return startOver(true);
+      if (r.ok) token = (await r.json()).token;
+    } catch (e) { /* down: retried below */ }
+    if (S.conv !== conv) return; // started over meanwhile
+    if (!token) return scheduleReconnect();
     if (S.es) S.es.close();
-    const es = new EventSource(`${API}/v1/conversations/${encodeURIComponent(S.conv.id)}/events?after=${S.lastId}`);
+    const es = new EventSource(`${API}/v1/conversations/${encodeURIComponent(conv.id)}/events?after=${S.lastId}&token=${encodeURIComponent(token)}`);
     S.es = es;
     es.addEventListener("state", (e) => {
       const d = JSON.parse(e.data);
@@ -631,11 +650,7 @@
     const delay = Math.min(30000, 1000 * 2 ** S.retry++);
     S.retryTimer = setTimeout(async () => {
       if (!S.conv) return;
-      try { // a server that lost the conversation answers 404: start over
-        const r = await fetch(`${API}/v1/conversations/${encodeURIComponent(S.conv.id)}`);
-        if (r.status === 404) return startOver(true);
-      } catch (e) { return scheduleReconnect(); }
-      connectLive();
+      connectLive(); // a server that lost the conversation: it starts over
     }, delay);
   }
 
@@ -661,7 +676,7 @@
   async function endChat() {
     if (!S.conv) return;
     try {
-      const r = await fetch(`${API}/v1/conversations/${encodeURIComponent(S.conv.id)}/end`, { method: "POST" });
+      const r = await call("end", { method: "POST" });
       if (!r.ok) throw new Error(String(r.status));
     } catch (e) { return; }
     S.handoff = null; S.agent = null;
@@ -694,7 +709,7 @@
       const chosen = form.querySelector("input[type=radio]:checked");
       if (!chosen) { error.textContent = t("csatPick"); error.hidden = false; return; }
       try {
-        const r = await fetch(`${API}/v1/conversations/${encodeURIComponent(S.conv.id)}/csat`, {
+        const r = await call("csat", {
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ score: Number(chosen.value), comment: comment.value.trim() || null }),
         });
@@ -729,16 +744,17 @@
     const saved = load();
     if (S.conv || !saved || !saved.id) return; // nothing kept, or a new conversation began
     if ((saved.customer || null) !== CUSTOMER) { save(); return; } // someone else's, or signed out
+    if (!saved.secret) { save(); return; } // kept by an older widget: it cannot be opened
     let r = null;
-    try { r = await fetch(`${API}/v1/conversations/${encodeURIComponent(saved.id)}`); } catch (e) { /* down */ }
+    try { r = await call("", {}, saved); } catch (e) { /* down */ }
     if (S.conv) return;
     if (!r || r.status >= 500) { // the server is unreachable for now: try again later
       setTimeout(() => restore(attempt + 1), Math.min(30000, 2000 * 2 ** attempt));
       return;
     }
-    if (!r.ok) { save(); return; } // 404: gone; a new conversation starts with the next message
+    if (!r.ok) { save(); return; } // 404 gone, 401 not ours: a new one starts with the next message
     const conv = await r.json();
-    S.conv = { id: conv.id };
+    S.conv = { id: conv.id, secret: saved.secret };
     S.mode = conv.mode;
     if (saved.pageLang !== PAGE_LANG) S.sendLocale = true; // the page's language changed
     else if (conv.language) S.lang = pick(conv.language);
@@ -751,7 +767,7 @@
     const ended = last && ((last.payload || {}).template === "inbox.resolved" ||
       ((last.payload || {}).data || {}).template === "goodbye");
     if (ended || conv.mode === "closed") {
-      const c = await fetch(`${API}/v1/conversations/${encodeURIComponent(conv.id)}/csat`).then((x) => x.json()).catch(() => null);
+      const c = await call("csat").then((x) => x.json()).catch(() => null);
       S.rated = Boolean(c && c.rating);
       if (ended && !S.rated) showCsat();
     }
