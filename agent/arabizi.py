@@ -90,6 +90,10 @@ _LEXICON: dict[str, str] = {
     "sawiha": "سويها", "okhti": "اختي", "o5ti": "اختي", "hnak": "هناك", "hinak": "هناك",
     "flosi": "فلوسي", "floosi": "فلوسي", "flous": "فلوس",
     "3shan": "عشان", "3ashan": "عشان", "ghali": "غالي", "shy": "شي", "shay": "شي",
+    "slm": "سلام", "law": "لو", "lw": "لو", "awal": "اول", "awwal": "اول", "thani": "ثاني",
+    "sani": "ثاني", "ra8m": "رقم", "ragm": "رقم", "raqam": "رقم", "rqm": "رقم",
+    "ra8am": "رقم", "talabi": "طلبي", "6alabi": "طلبي", "tlbi": "طلبي", "6lbi": "طلبي",
+    "aqsa6": "اقساط", "agsa6": "اقساط", "a8sa6": "اقساط",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
@@ -102,12 +106,17 @@ _ENGLISH = {"the", "is", "my", "i", "you", "your", "where", "what", "when", "how
             "this", "that", "do", "does", "not", "dont", "don't", "are", "was", "be", "have",
             "has", "with", "yes", "no", "thanks", "thank", "why", "still", "just", "so", "but",
             "if", "at", "from", "will", "would", "could", "get", "want", "need", "delivery"}
-_TOKEN = re.compile(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+")
+# An email or a web address is kept whole: it is data, not Arabizi ("w el email omar7@x.com").
+_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|[A-Za-z0-9']+|[^A-Za-z0-9'\s]+")
+_KEPT = re.compile(r"@|^https?://")
 # A digit standing for a letter, inside a word: "3ndi", "ta3ban", "al8i", "osbo3".
 _DIGIT_WORD = re.compile(r"^(?=.*[a-z])(?=.*[235678 9])[a-z235679 8']+$".replace(" ", ""))
 _DIGRAPHS = [("sh", "ش"), ("kh", "خ"), ("gh", "غ"), ("th", "ث"), ("dh", "ذ"), ("ch", "تش"),
              ("ee", "ي"), ("ii", "ي"), ("oo", "و"), ("ou", "و"), ("aa", "ا"), ("ei", "ي"),
              ("ai", "ي"), ("ay", "ي")]
+# A digit with an apostrophe is the same letter with a dot: 3' غ, 7' خ, 6' ظ, 9' ض.
+_DOTTED = {f"{d}'": ar for d, ar in (("3", "غ"), ("7", "خ"), ("6", "ظ"), ("9", "ض"))} | {
+    f"'{d}": ar for d, ar in (("3", "غ"), ("7", "خ"), ("6", "ظ"), ("9", "ض"))}
 _LETTERS = {"2": "ء", "3": "ع", "5": "خ", "6": "ط", "7": "ح", "8": "ق", "9": "ص", "b": "ب",
             "t": "ت", "j": "ج", "d": "د", "r": "ر", "z": "ز", "s": "س", "f": "ف", "q": "ق",
             "k": "ك", "l": "ل", "m": "م", "n": "ن", "h": "ه", "w": "و", "y": "ي", "g": "ق",
@@ -156,6 +165,13 @@ def _spell(word: str) -> str:
         i = 1
     while i < len(w):
         pair = w[i:i + 2]
+        if pair in _DOTTED:  # "3'" or "'3": the dotted letter (al'3i = الغي, 7'las = خلاص)
+            out.append(_DOTTED[pair])
+            i += 2
+            continue
+        if w[i] == "'":
+            i += 1
+            continue
         hit = next((ar for en, ar in _DIGRAPHS if pair == en), None)
         if hit is not None:
             out.append(hit)
@@ -175,6 +191,10 @@ def to_arabic(text: str) -> str:
     out: list[str] = []
     attach = ""
     for tok in _TOKEN.findall(text):
+        if _KEPT.search(tok):
+            out.append(attach + " " + tok if attach else tok)
+            attach = ""
+            continue
         low = tok.lower()
         if low in {"el", "al", "il"} or low in {"w", "wa"}:
             attach += _LEXICON[low]

@@ -78,15 +78,49 @@ CONNECT = frozenset(normalize(w) for w in (
 ))
 
 
-def is_yes(text: str, extra: frozenset[str] = frozenset()) -> bool:
-    """An explicit yes; `extra` words may accompany it (e.g. CONNECT for the human offer)."""
-    words = _words(text)
+# An object pronoun on an imperative ("اعتمده", "سجلي", "نفذوها") keeps the word's meaning.
+_SUFFIXES = ("ها", "يه", "وه", "وا", "ه", "ي")
+# The yes words that carry a last sentence alone ("ok, shame. yes cancel it"): not "ok" or
+# "طيب", which also just acknowledge what was said.
+_STRONG_YES = frozenset(normalize(w) for w in (
+    "yes", "yeah", "yep", "yup", "confirm", "confirmed", "proceed", "نعم", "ايه", "ايوه",
+    "اكيد", "موافق", "اكد", "اؤكد", "اكدي", "اعتمد", "نفذ"))
+_SENTENCE = re.compile(r"[.!\n؛;]+")
+
+
+def _known(word: str, extra: frozenset[str]) -> bool:
+    def ok(w: str) -> bool:
+        return w in _YES or w in _FILLER or w in extra
+    if ok(word) or word.isdigit():
+        return True
+    return any(word.endswith(s) and len(word) - len(s) >= 2 and ok(word[:-len(s)])
+               for s in _SUFFIXES)
+
+
+def _consents(words: list[str], extra: frozenset[str]) -> bool:
     if not words or len(words) > _MAX_WORDS or any(w in _NO for w in words):
         return False
     joined = " ".join(words)
-    if not (any(w in _YES for w in words) or any(p in joined for p in _YES_PHRASES)):
+    stems = {w[:-len(s)] for w in words for s in _SUFFIXES if w.endswith(s)}
+    if not (any(w in _YES for w in words) or stems & _YES
+            or any(p in joined for p in _YES_PHRASES)):
         return False
-    return all(w in _YES or w in _FILLER or w in extra or w.isdigit() for w in words)
+    return all(_known(w, extra) for w in words)
+
+
+def is_yes(text: str, extra: frozenset[str] = frozenset()) -> bool:
+    """An explicit yes; `extra` words may accompany it (e.g. CONNECT for the human offer)."""
+    if _consents(_words(text), extra):
+        return True
+    # "ok shame about the invoice. yes cancel 312": the last sentence answers the question,
+    # when it says yes outright and nothing in the message says no or asks something.
+    sentences = [s for s in _SENTENCE.split(text) if _words(s)]
+    if len(sentences) < 2 or "?" in text or "؟" in text:
+        return False
+    if any(w in _NO for w in _words(text)):
+        return False
+    last = _words(sentences[-1])
+    return any(w in _STRONG_YES for w in last) and _consents(last, extra)
 
 
 def is_no(text: str) -> bool:

@@ -52,6 +52,8 @@ class Dialogue(TypedDict, total=False):
     want: str | None
     # The parts of the current message still to handle, in order.
     open_tasks: list[Task]
+    # The order number and contact that failed the identity check last, not to be retried.
+    failed_pair: list[str] | None
     # Items (SKUs) of the order in focus the customer meant ("only the watch"); empty: all.
     focus_items: list[str]
     # A note to say before the reply to the next tool result (e.g. "one item can't be

@@ -30,6 +30,7 @@ _DELIVERY = re.compile(
 INSTALL_WORDS = _INSTALL = re.compile(
     r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
     r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
+_MOUNT_TYPE = re.compile(r"\b(top|bottom|freezer)[- ]?mount(ed)?\b")
 _VAT = re.compile(r"\b(vat|tax|taxes)\b|(ضريبه|الضريبه|ضريبة|القيمه المضافه)")
 _COD = re.compile(r"\b(cod|cash on delivery|cash)\b|(كاش|نقد|نقدا|عند الاستلام|الدفع عند)")
 _REFUND = re.compile(
@@ -68,8 +69,8 @@ _NUMBER_WORDS = {
 _UNIT_NOUN = {"ac": "ac_unit", "tv": "tv_unit"}
 # "can I send it back?": asking whether something can be returned (normalised text).
 RETURN_ASK = re.compile(
-    r"\b(return|returned|returning|send (it|them|this|these) back|send back|give (it|them) back|"
-    r"take (it|them) back|exchange)\b|"
+    r"\b(return|returned|returning|send (it|them|em|this|these) back|send back|give (it|them|em) back|"
+    r"take (it|them|em) back|exchange)\b|"
     r"(ارجع|ارجاع|ترجيع|ارجعها|ارجعه|ارجعهم|استرجع|استرجاع|اردها|اردهم|ارده|رجعها|رجعه|"
     r"نرجع|ترجعونها|ترجعونه|تسترجعون|بدل|استبدال)")
 # The item opened or tried, or still sealed: what the return rules turn on.
@@ -131,9 +132,10 @@ def cities_in(text: str, brand: BrandFacts) -> tuple[list[City], bool]:
 _MAX_BARE_AMOUNT = 10_000_000
 
 
-def amount_in(text: str) -> float | None:
+def amount_in(text: str, fees: frozenset[float] = frozenset()) -> float | None:
     """A price the text names: with its currency, or a bare figure that is not an order number,
-    a phone, a count of days or a year."""
+    a phone, a count of days or a year. Of several bare figures, one of the brand's own `fees`
+    ("is delivery still 99?") is the fee asked about, not the price."""
     norm = normalize(text)
     norm = _PHONE.sub(" ", _ORDER_ID.sub(" ", norm))
     bare: list[float] = []
@@ -145,6 +147,8 @@ def amount_in(text: str) -> float | None:
         if (not _NOT_AMOUNT.match(after) and 50 <= value < _MAX_BARE_AMOUNT
                 and not 1900 <= value <= 2100):
             bare.append(value)
+    if len(bare) > 1:
+        bare = [v for v in bare if v not in fees]
     return bare[0] if len(bare) == 1 else None
 
 
@@ -172,8 +176,10 @@ def read(text: str, brand: BrandFacts, words: dict[str, tuple[str, ...]]) -> Que
     methods = [m for m, p in _METHODS.items() if re.search(p, norm)]
     units = next((u for c in cats if c in brand.installation.services
                   if (u := units_in(text, c)) is not None), None)
-    return Question(cities=cities, remote=remote, categories=cats, amount=amount_in(text),
-                    units=units, methods=methods)
+    d, p = brand.delivery, brand.payment
+    fees = frozenset({d.standard_fee, d.large_fee, d.same_day_fee, p.cod_fee})
+    return Question(cities=cities, remote=remote, categories=cats,
+                    amount=amount_in(text, fees), units=units, methods=methods)
 
 
 def _sar(value: float, lang: Lang) -> str:
@@ -217,7 +223,8 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     amount = q.amount if q.amount is not None else whole.amount
     d = brand.delivery
 
-    install = bool(_INSTALL.search(norm))
+    # "top-mount fridge" is a kind of fridge, not a question about mounting it.
+    install = bool(_INSTALL.search(_MOUNT_TYPE.sub(" ", norm)))
     if install:
         for cat in cats:
             service = brand.installation.services.get(cat)

@@ -87,7 +87,8 @@ def lexicon(path: Path = _LEXICON_FILE) -> _Lexicon:
 
 # One word in capitals inside a normal sentence ("postponed AGAIN"); five letters or more so
 # that product names and acronyms (OLED, USB, SAR) are not taken for shouting.
-_SHOUTED_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{5,}(?![A-Za-z])")
+# Short words that are emphasis, never acronyms, count too ("I want my money back NOW").
+_SHOUTED_WORD = re.compile(r"(?<![A-Za-z])([A-Z]{5,}|NOW|ASAP|WHY|STOP|EVER|EVEN)(?![A-Za-z])")
 _ELONGATION = re.compile(r"([\u0621-\u064aA-Za-z])\1{2,}")
 # Laughter ("هههه", "خخخ", "hahaha") is stretched too, and means the opposite of anger.
 _LAUGHTER = re.compile(r"^(ه+|خ+|ha(ha)+h?|lo+l)$", re.I)

@@ -330,6 +330,9 @@ def _read_in_context(
                     rest.append(dialogue.Task(
                         text=piece, intent=guess.intent, confidence=round(guess.confidence, 4),
                         slots=deps.understanding.slots(piece), query=piece))
+            if said == "affirm" and not rest and confirmation.is_yes(text):
+                # "ok shame about the invoice. yes cancel 312": the whole message is the yes.
+                return sense_ | {"intent": "affirm", "confidence": 0.9}, d
             d["open_tasks"] = rest
             return sense_ | {"intent": "affirm" if said == "affirm" else "deny",
                              "confidence": 0.9, "part_text": pieces[0],
@@ -430,7 +433,8 @@ def _read_in_context(
                          "slots": {**slots, "order_id": focus_order}}, d
     if not complains and mentions_fault(text) and (
             intent not in {"start_return", "request_refund", "warranty", "talk_to_human"}
-            and not slots.get("order_id") or intent in {"complaint", "cancel_order"}):
+            and (not slots.get("order_id") or (conf < 0.5 and intent not in _ORDER_INTENTS))
+            or intent in {"complaint", "cancel_order", "list_orders"}):
         # "the AC doesn't cool at all": a faulty product. Within 30 days of delivery it can go
         # back (actions.yaml); the return flow finds the order and applies the window.
         return sense_ | {"intent": "start_return", "confidence": max(conf, 0.6),
@@ -785,7 +789,7 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     topics = frozenset().union(*(t for t, _ in plausible)) if plausible else frozenset()
     # Embedding the query is CPU work; keep the event loop free for other conversations.
     # A follow-up ("and the fridge?") is searched together with the question it continues.
-    query = sense_.get("query") or state["text"]
+    query = sense_.get("query") or _with_focus_product(state, deps)
     result = await asyncio.to_thread(deps.knowledge.search, query, 5, topics)
     if result.passages:
         result.passages = _facet_first(query, result.passages, deps, state["language"])
@@ -810,6 +814,28 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         deps.understanding.products.large_categories,
         focus=(state.get("dialogue") or {}).get("focus_categories") or [])
     return {"retrieval": result.model_dump()}
+
+
+# "if I open them and don't like them...", "لو فتحتها": the product is the one in focus.
+_REFERS_BACK = re.compile(r"\b(it|them|em|they|those|these)\b|[\u0621-\u064a]{2,}(ها|هم)\b")
+
+
+def _with_focus_product(state: ConversationState, deps: Deps) -> str:
+    """The customer's words, plus what the product in focus is called when they refer back
+    to it without naming it: a policy that depends on the kind of product (earbuds can't go
+    back once opened) is found for the product the conversation is about."""
+    text = state["text"]
+    focus = (state.get("dialogue") or {}).get("focus_categories") or []
+    words = dialogue.product_words(deps.settings.product_words_file)
+    norm = normalize(text)
+    # Only whether it can go back depends on the kind of product (earbuds, opened software);
+    # other questions find their answer without it, and a product word would only skew them.
+    if (not focus or not RETURN_ASK.search(norm) or not _REFERS_BACK.search(norm)
+            or dialogue.categories_in(text, words)):
+        return text
+    arabic = state["language"] == "ar"
+    names = [w for w in words.get(focus[0], ()) if bool(re.search(r"[\u0600-\u06ff]", w)) == arabic]
+    return f"{text} {' '.join(names[:3])}" if names else text
 
 
 _NEAR_TIE = 0.97

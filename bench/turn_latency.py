@@ -103,10 +103,12 @@ async def over_http(base: str, turns: int, concurrency: int) -> dict[str, float]
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
 
         async def conversation(script: list[str]) -> None:
-            cid = (await client.post("/v1/conversations", json={})).json()["id"]
+            created = (await client.post("/v1/conversations", json={})).json()
+            cid, auth = created["id"], {"Authorization": f"Bearer {created['secret']}"}
             for _, text in script:
                 t0 = time.perf_counter()
-                r = await client.post(f"/v1/conversations/{cid}/messages", json={"text": text})
+                r = await client.post(f"/v1/conversations/{cid}/messages", json={"text": text},
+                                      headers=auth)
                 r.raise_for_status()
                 times.append((time.perf_counter() - t0) * 1000)
 

@@ -19,6 +19,8 @@ Facet = Literal["cost", "time"]
 _ASKS: dict[Facet, re.Pattern[str]] = {
     "cost": re.compile(
         r"\b(how much|cost|costs|price|fee|fees|charge|charges|pay for)\b|"
+        # "is delivery still 99?", "التوصيل ب 99؟": a figure put to the fee is asking it.
+        r"\b(delivery|shipping) (is |still |stays )*\d{2,4}\b|(التوصيل|الشحن) (ب|بـ )?\d{2,4}|"
         r"(كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل|"
         r"قديش|بقديش|(^| )كام( |$)|(التوصيل|الشحن|توصيل|شحن)( \S+)? كم|كم (التوصيل|الشحن|توصيل|شحن))"),
     "time": re.compile(

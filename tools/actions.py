@@ -438,7 +438,7 @@ class Toolbox:
             )
         if rule.requires_confirmation and session.confirmed != key:
             await self._audit(session, "cancel_order", False, "awaiting customer confirmation",
-                              order_id=order.id)
+                              order_id=order.id, args=args.model_dump())
             return ToolOutcome(
                 tool="cancel_order",
                 outcome="needs_confirmation",
@@ -478,13 +478,16 @@ class Toolbox:
         return ToolOutcome.model_validate(previous)
 
     async def _confirm_or_proceed(
-        self, name: str, order: Order, session: Session, required: bool, **data: Any
+        self, name: str, order: Order, session: Session, required: bool, args: BaseModel,
+        **data: Any
     ) -> ToolOutcome | None:
         """The confirmation outcome while the customer has not said yes to this exact change."""
         key = f"{name}:{order.id}"
         if required and session.confirmed != key:
+            # The arguments are recorded too: QA checks that the summary asked about the
+            # change the customer wanted (a faulty item, which items), not only the order.
             await self._audit(session, name, False, "awaiting customer confirmation",
-                              order_id=order.id)
+                              order_id=order.id, args=args.model_dump())
             return ToolOutcome(tool=name, outcome="needs_confirmation", confirmation_key=key,
                                data=order_view(order) | data)
         return None
@@ -534,7 +537,7 @@ class Toolbox:
                 "selected": [{"sku": i.sku, "name": i.name.model_dump(), "qty": i.qty}
                              for i in chosen]}
         waiting = await self._confirm_or_proceed("start_return", order, session,
-                                                 rule.requires_confirmation, **extra)
+                                                 rule.requires_confirmation, args, **extra)
         if waiting:
             return waiting
         names_en = ", ".join(i["name"]["en"] for i in extra.get("selected", []))
@@ -597,7 +600,7 @@ class Toolbox:
                                data=order_view(order) | {"amount": amount,
                                                           "limit": rule.auto_approve_up_to})
         waiting = await self._confirm_or_proceed("request_refund", order, session,
-                                                 rule.requires_confirmation, amount=amount)
+                                                 rule.requires_confirmation, args, amount=amount)
         if waiting:
             return waiting
         updated = await self._backend.set_order_status(

@@ -40,6 +40,15 @@ _ABOUT_ORDER = {"refund_status": "request_refund", "return_request": "start_retu
 _ACTIONS = {"cancel_order", "start_return", "request_refund", "track_order"}
 _WANTS = re.compile(r"\b(i want|i'?d like|i need|please|pls|want to)\b|"
                     r"(ابي|ابغي|ابغا|ودي|بدي|عايز|عاوز|ارغب|اريد|حابب)")
+# "if I open them and don't like them, can I send them back?": a question about the policy,
+# not a request to act, even when the classifier wavers towards the action.
+_HYPOTHETICAL = re.compile(
+    r"\b(if i|what if|if it|if they|if the|in case)\b.*\b(can i|could i|will i|do i|would i|is it)\b|"
+    r"\b(can i|could i|will i|do i)\b.*\b(if i|if it|if they)\b|"
+    r"(^|\s)(لو|اذا|في حال)\s.*(اقدر|اقدرا|يمديني|امداني|ينفع|يمكنني|استطيع|ممكن ا)")
+# "return it as defective for a refund": the refund follows the return, which comes first.
+_RETURN_VERB = re.compile(r"\b(return|send (it|them|em) back)\b|(^|\s)(ارجع|ارجاع|رجع|ارجعه|"
+                          r"ارجعها|رجعه|رجعها)(\s|$)")
 # "What can I do then?" after a refusal: what the policy offers instead.
 _ALTERNATIVES = {"not_cancellable": "cancel.alternatives", "outside_window": "return.alternatives",
                  "not_returnable": "return.alternatives_not_delivered",
@@ -160,6 +169,15 @@ class OfflineBrain:
             return self._fallback(state, deps, lang)
 
         alts = sense["alternatives"]
+        pair = {intent, alts[0]["intent"]} if alts else set()
+        norm_text = normalize(state["text"])
+        if conf < 0.6 and len(pair) == 2 and _HYPOTHETICAL.search(norm_text):
+            info = pair - _ACTIONS
+            if len(info) == 1 and pair & _ACTIONS and info <= set(_ABOUT_ORDER):
+                intent, conf = info.pop(), max(conf, 0.6)
+        elif (conf < 0.6 and pair == {"start_return", "request_refund"}
+              and _RETURN_VERB.search(norm_text)):
+            intent, conf = "start_return", max(conf, 0.6)
         names_own = bool(state.get("customer_id")) and (
             bool(sense["slots"].get("order_id")) or _names_a_product(state, deps))
         if names_own and intent in _ABOUT_ORDER and (
@@ -241,6 +259,11 @@ class OfflineBrain:
             return {"replies": [book.reply("ask_order_id", lang)], "active_flow": name,
                     "dialogue": dialogue.focus(dialogue.of(state), None, awaiting="order_id")}
         if flow.identity and not state.get("customer_id"):
+            failed = dialogue.of(state).get("failed_pair")
+            if failed and [slots.get("order_id"), slots.get("contact")] == failed:
+                # Nothing new since the pair that did not match: ask again, spend nothing.
+                return {"replies": [book.reply("ask_contact", lang, order_id=slots["order_id"])],
+                        "active_flow": name}
             if "order_id" in slots and "contact" in slots:
                 call = tool_call(
                     "verify_identity", {"order_id": slots["order_id"], "contact": slots["contact"]}
@@ -412,11 +435,14 @@ class OfflineBrain:
                 return {"tool_calls": [self._flow_call(flow, state)]}
             if result["outcome"] == "locked":
                 return {"route": "handoff", "active_flow": None}
-            # Keep the order number: "sorry, wrong email, it's …" is tried against it again.
-            slots = {k: v for k, v in (state.get("slots") or {}).items()
-                     if k not in _FLOW_SLOTS - {"order_id"} and k not in {"email", "phone"}}
+            # Keep both: "sorry, wrong email, it's …" is tried against the same order, and
+            # "I meant order 100303" against the same email. The pair that failed is not
+            # tried again (it would only spend an attempt).
+            slots = state.get("slots") or {}
+            d = dialogue.of(state)
+            d["failed_pair"] = [slots.get("order_id") or "", slots.get("contact") or ""]
             reply = outcome_reply(result, None, lang, book)
-            return {"replies": [reply], "slots": slots, "failures": state.get("failures", 0) + 1}
+            return {"replies": [reply], "failures": state.get("failures", 0) + 1, "dialogue": d}
         if result["outcome"] == "handoff":
             return {"route": "handoff", "active_flow": None}
         if (result["tool"] == "start_return" and result["outcome"] == "not_returnable"
