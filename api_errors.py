@@ -30,6 +30,20 @@ class ApiError(HTTPException):
         self.error = error
 
 
+def too_many_requests(retry_after: int, message: str) -> ApiError:
+    """429 with the seconds to wait in `Retry-After` and a sentence in the caller's language."""
+    return ApiError(status.HTTP_429_TOO_MANY_REQUESTS, "too many requests", message,
+                    headers={"Retry-After": str(retry_after)})
+
+
+def caller_language(request: Request, preferred: str | None = None) -> str:
+    """The language to refuse in: the conversation's or page's, else the browser's."""
+    if preferred in ("ar", "en"):
+        return preferred
+    accept = request.headers.get("accept-language", "").strip().lower()
+    return "ar" if accept.startswith("ar") else "en"
+
+
 def error_response(code: int, error: str, *detail: str,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=code, headers=headers,

@@ -26,8 +26,9 @@ from agent.service import (Assistant, MessageIdReused, TurnResult, UnknownConver
                            open_assistant)
 from knowledge.ingest import IngestResult, ingest_folder
 from settings import Settings
+from tools.rate_limits import wait_phrase
 from tools.wire import UnicodeText
-from api_errors import error_response, responses
+from api_errors import caller_language, error_response, responses, too_many_requests
 from conversation_access import ConversationDep, mint_stream_token, new_secret
 
 log = logging.getLogger("cx")
@@ -188,10 +189,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "knowledge_chunks": len(assistant.deps.knowledge),
         }
 
-    @app.post("/v1/conversations", status_code=status.HTTP_201_CREATED)
+    async def _limit(request: Request, assistant: Assistant, limit: str,
+                     lang: str | None) -> None:
+        # Behind a proxy this is the proxy's address unless uvicorn trusts its forwarded
+        # headers (FORWARDED_ALLOW_IPS, see README "Actions").
+        client = request.client.host if request.client else None
+        verdict = await assistant.deps.rate_limits.hit(limit, client)  # type: ignore[union-attr]
+        if not verdict.allowed:
+            said = caller_language(request, lang)
+            raise too_many_requests(verdict.retry_after, assistant.deps.replies.label(
+                "rate_limited", said).format(wait=wait_phrase(verdict.retry_after, said)))
+
+    @app.post("/v1/conversations", status_code=status.HTTP_201_CREATED,
+              responses=responses(401, 422, 429))
     async def create_conversation(
-        body: ConversationCreate, assistant: AssistantDep
+        body: ConversationCreate, request: Request, assistant: AssistantDep
     ) -> ConversationCreated:
+        await _limit(request, assistant, "conversations", body.locale)
         customer_id = None
         if body.customer_token:
             try:
@@ -217,10 +231,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             verified=customer_id is not None,
         )
 
-    @app.post("/v1/conversations/{conversation_id}/messages", response_model=TurnResult)
+    @app.post("/v1/conversations/{conversation_id}/messages", response_model=TurnResult,
+              responses=responses(401, 404, 409, 413, 422, 429))
     async def post_message(
         conversation_id: str, body: MessageIn, request: Request, assistant: AssistantDep,
-        _: ConversationDep,
+        conv: ConversationDep,
         idempotency_key: Annotated[str | None, Header(
             alias="Idempotency-Key", pattern=MESSAGE_ID_PATTERN,
             description="Same as `client_message_id` in the body")] = None,
@@ -229,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                                 "Idempotency-Key and client_message_id differ")
         message_id = body.client_message_id or idempotency_key
+        await _limit(request, assistant, "messages", body.locale or conv.language)
         text = body.text.strip()
         if not text:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "text must not be empty")
@@ -237,8 +253,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 status.HTTP_413_CONTENT_TOO_LARGE,
                 f"text is {len(text)} characters; the limit is {settings.max_message_chars}",
             )
-        # Behind a proxy this is the proxy's address unless uvicorn trusts its forwarded
-        # headers (FORWARDED_ALLOW_IPS, see README "Actions").
         client = request.client.host if request.client else None
         if "text/event-stream" in request.headers.get("accept", ""):
             # Checked before the stream starts: afterwards the status is already 200.

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sse_starlette.sse import AppStatus, EventSourceResponse
 
 from agent.language import detect
-from api_errors import ApiError
+from api_errors import ApiError, caller_language, too_many_requests
 from conversation_access import StreamDep
 from agent.service import Assistant, UnknownConversation
 from tools.agents import USERNAME_PATTERN, AgentAccount, AgentStore, SessionTokens
@@ -35,6 +35,7 @@ from tools.conversations import Mode, TranscriptMessage
 from tools.wire import UnicodeText
 from tools.events import INBOX, Event, conversation_channel, follow
 from tools.inbox import Conflict, Forbidden, InboxItem, InboxStore, Note, NotFound
+from tools.rate_limits import wait_phrase
 from tools.models import AuditRecord, Handoff, HandoffPacket, HandoffStatus
 
 SKILL_PATTERN = r"^[a-z][a-z0-9_-]{1,31}$"
@@ -292,8 +293,23 @@ async def _refused(desk: Desk, agent: AgentAccount, action: str, handoff_id: str
 async def login(body: LoginIn, desk: DeskDep, request: Request, response: Response) -> LoginOut:
     """A session token for the inbox API (`Authorization: Bearer <token>`), or with
     `"cookie": true` a browser session (HttpOnly, SameSite=Strict cookie)."""
+    # Failed sign-ins are counted per address and per account; while either is full even
+    # the right password is refused, so guessing cannot simply continue more slowly.
+    limits = desk.assistant.deps.rate_limits
+    client = request.client.host if request.client else None
+    account = f"agent:{body.username.lower()}"
+    for verdict in (await limits.check("login_client", client),
+                    await limits.check("login_account", account)):
+        if not verdict.allowed:
+            await desk.audit(body.username, "inbox.login", allowed=False,
+                             reason="too many failed sign-ins: paused")
+            lang = caller_language(request)
+            raise too_many_requests(verdict.retry_after, desk.assistant.deps.replies.label(
+                "rate_limited", lang).format(wait=wait_phrase(verdict.retry_after, lang)))
     found = await desk.agents.authenticate(body.username, body.password)
     if found is None:
+        await limits.hit("login_client", client)
+        await limits.hit("login_account", account)
         await desk.audit(body.username, "inbox.login", allowed=False,
                          reason="wrong username or password, or account disabled")
         raise _unauthorized("wrong username or password")

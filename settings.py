@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -114,6 +114,30 @@ class Settings(BaseSettings):
     )
     sse_ping_s: float = Field(15.0, gt=0,
                               description="keep-alive comment interval on event streams")
+
+    # Per-client rate limits (tools/rate_limits.py), in the `limits` notation ("10/minute",
+    # several separated by ";"). Counters live in memory, or in Redis when redis_url is set.
+    redis_url: SecretStr | None = Field(
+        None, description="redis://host:port/db shared by every worker (rate limits); unset: "
+                          "counters in this process's memory")
+    rate_limit_conversations: str = "10/minute;60/hour"
+    rate_limit_messages: str = "30/minute;600/hour"
+    rate_limit_handoffs: str = "3 per 10 minutes;10/day"
+    rate_limit_login_client: str = "10/minute;50/hour"  # failed sign-ins from one address
+    rate_limit_login_account: str = "5 per 15 minutes"  # failed sign-ins to one account
+
+    @field_validator("rate_limit_conversations", "rate_limit_messages", "rate_limit_handoffs",
+                     "rate_limit_login_client", "rate_limit_login_account")
+    @classmethod
+    def _limit_notation(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate limit such as '10/minute;60/hour' "
+                             f"({exc})") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> "Settings":

@@ -13,6 +13,7 @@ from policies.engine import Policies
 from settings import Settings
 from tools.actions import Toolbox
 from tools.backend import CommerceBackend
+from tools.rate_limits import RateLimits
 
 if TYPE_CHECKING:
     from agent.brains.base import Brain
@@ -28,6 +29,8 @@ class Deps:
     policies: Policies
     replies: ReplyBook
     brain: "Brain"
+    # Per-client limits (handoffs here; conversations, messages, sign-ins at the HTTP layer).
+    rate_limits: RateLimits | None = None
 
     @property
     def flows(self) -> Flows:

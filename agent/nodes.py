@@ -18,6 +18,7 @@ from agent.facts import answer as fact_answers, cities_in as facts_cities
 from agent.outcomes import knowledge_reply, outcome_reply, refund_timing_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
+from tools.rate_limits import wait_phrase
 from tools.contact import to_ascii_digits
 from agent.state import ConversationState, Pending, Reply, TurnRecord
 from knowledge import facets
@@ -41,11 +42,12 @@ _TOPIC_HINT_CONFIDENCE = 0.2
 
 
 async def _audit(
-    deps: Deps, state: ConversationState, actor: str, action: str, reason: str, **details: Any
+    deps: Deps, state: ConversationState, actor: str, action: str, reason: str, *,
+    allowed: bool = True, **details: Any
 ) -> None:
     await deps.backend.record_audit(
         AuditRecord(at=now(), conversation_id=state["conversation_id"], actor=actor,
-                    action=action, allowed=True, reason=reason, details=details)
+                    action=action, allowed=allowed, reason=reason, details=details)
     )
 
 
@@ -1207,6 +1209,17 @@ async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     if over is not None and not any(r["data"].get("template") == "refund.over_limit"
                                     for r in replies):
         replies.append(outcome_reply(over, "refund", lang, deps.replies))
+    limits = deps.rate_limits
+    verdict = await limits.hit("handoffs", state.get("client")) if limits else None
+    if verdict is not None and not verdict.allowed:
+        # One connection queueing person after person (a flood) would keep real customers
+        # from the team: refused, said so, and audited; the conversation stays with us.
+        await _audit(deps, state, "assistant", "handoff.refused",
+                     "too many handoff requests from this connection", allowed=False,
+                     retry_after=verdict.retry_after)
+        replies.append(deps.replies.reply("handoff.rate_limited", lang,
+                                          wait=wait_phrase(verdict.retry_after, lang)))
+        return {"replies": replies, "active_flow": None, "pending": None}
     staffing = deps.policies.staffing
     at = now()
     waiting = await deps.backend.count_waiting()

@@ -38,6 +38,7 @@ from tools.conversations import (
     Conversation, ConversationStore, Mode, Role, TranscriptMessage,
 )
 from tools.db import create_schema, make_engine
+from tools.rate_limits import RateLimits
 from tools.throttle import VerificationThrottle
 from tools.events import INBOX, EventBus, LocalEventBus, conversation_channel
 
@@ -452,5 +453,6 @@ async def open_assistant(settings: Settings) -> AsyncIterator[Assistant]:
             policies=policies,
             replies=ReplyBook.load(settings.policies_dir / "replies.yaml"),
             brain=make_brain(settings),
+            rate_limits=RateLimits(settings),
         )
         yield Assistant(deps, build_graph(saver), ConversationStore(engine))

@@ -152,7 +152,11 @@ def main() -> None:
         # does not share its interpreter.
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CX_", "OPENAI_"))}
-        env |= {"CX_DATA_DIR": str(b), "CX_BRAIN": "offline", "PORT": str(port)}
+        env |= {"CX_DATA_DIR": str(b), "CX_BRAIN": "offline", "PORT": str(port),
+                # One load generator is one client: the per-client limits would measure
+                # themselves, not the turn.
+                "CX_RATE_LIMIT_CONVERSATIONS": "1000000/minute",
+                "CX_RATE_LIMIT_MESSAGES": "1000000/minute"}
         log_path = Path(tmp) / "server.log"
         with log_path.open("w") as log:
             server = subprocess.Popen([sys.executable, "-m", "cli", "serve"], env=env,

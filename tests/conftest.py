@@ -21,8 +21,15 @@ import uvicorn
 from settings import Settings
 
 
+# Every test client is 127.0.0.1: the per-client limits would otherwise join unrelated tests.
+# Tests of the limits themselves set their own (tests/test_rate_limits.py).
+UNLIMITED = {f"rate_limit_{name}": "100000/minute" for name in (
+    "conversations", "messages", "handoffs", "login_client", "login_account")}
+
+
 def make_settings(data_dir: Path, **overrides) -> Settings:
-    values = dict(data_dir=data_dir, brain="offline", openai_api_key=None, openai_base_url=None)
+    values = dict(data_dir=data_dir, brain="offline", openai_api_key=None, openai_base_url=None,
+                  **UNLIMITED)
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
