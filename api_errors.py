@@ -50,9 +50,21 @@ def error_response(code: int, error: str, *detail: str,
                         content={"error": error, "detail": list(detail)})
 
 
-def responses(*codes: int) -> dict[int | str, dict]:
-    """OpenAPI entries for the error codes a route may answer, all in the one shape."""
-    return {code: {"model": ErrorOut, "description": HTTPStatus(code).phrase} for code in codes}
+def responses(*codes: int, stream: bool = False,
+              media_type: str | None = None) -> dict[int | str, dict]:
+    """OpenAPI entries for the error codes a route may answer, all in the one shape (a 422 is
+    documented whenever listed, replacing FastAPI's own validation-error schema, which is not
+    what the API sends); `stream`: the 200 is a Server-Sent Events stream."""
+    # A route whose own answer is not JSON (an HTML page) still errs in JSON: say so, or
+    # FastAPI would document the error under the route's media type.
+    shape = ({"content": {media_type: {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+             if media_type else {"model": ErrorOut})
+    out: dict[int | str, dict] = {
+        code: {"description": HTTPStatus(code).phrase} | shape for code in codes}
+    if stream:
+        out[200] = {"description": "Server-Sent Events (`event:`, `id:`, `data:` JSON lines)",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+    return out
 
 
 def _as_list(detail: object) -> list[str]:

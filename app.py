@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -13,12 +12,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
 import api_errors
+import privacy_api
+from admin_access import AdminDep
 import console_api
 import inbox_api
 import widget_api
@@ -121,24 +121,6 @@ def _assistant(request: Request) -> Assistant:
 
 
 AssistantDep = Annotated[Assistant, Depends(_assistant)]
-_bearer = HTTPBearer(auto_error=False)
-
-
-def _require_admin(
-    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> None:
-    token = request.app.state.settings.admin_token
-    if token is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "the admin API is disabled: set CX_ADMIN_TOKEN")
-    if creds is None or not secrets.compare_digest(
-        creds.credentials.encode(), token.get_secret_value().encode()
-    ):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid admin bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
-
-
-AdminDep = Annotated[None, Depends(_require_admin)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -151,7 +133,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.assistant = assistant
             app.state.settings = settings
             app.state.ingest_lock = asyncio.Lock()
-            yield
+            purging = (asyncio.create_task(privacy_api.purge_periodically(
+                assistant, settings.purge_interval_hours))
+                if settings.purge_interval_hours else None)
+            try:
+                yield
+            finally:
+                if purging is not None:
+                    purging.cancel()
 
     app = FastAPI(
         title="Rawaf customer-service assistant",
@@ -267,14 +256,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await assistant.turn(conversation_id, text, body.locale, client, message_id)
 
     @app.post("/v1/conversations/{conversation_id}/stream-token",
-              responses=responses(401, 404))
+              responses=responses(401, 404, 422))
     async def stream_token(conv: ConversationDep) -> StreamToken:
         """A short-lived token that opens this conversation's live stream (`?token=` on
         GET .../events), for clients such as EventSource that cannot send the secret."""
         return StreamToken(token=mint_stream_token(settings, conv.id),
                            expires_in=settings.stream_token_ttl_s)
 
-    @app.get("/v1/conversations/{conversation_id}", responses=responses(401, 404))
+    @app.get("/v1/conversations/{conversation_id}", responses=responses(401, 404, 422))
     async def get_conversation(conv: ConversationDep, assistant: AssistantDep) -> TranscriptOut:
         conv, messages = await assistant.transcript(conv.id)
         return TranscriptOut(
@@ -286,12 +275,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             messages=[m.model_dump(mode="json") for m in messages],
         )
 
-    @app.get("/v1/admin/knowledge", tags=["admin"])
+    @app.get("/v1/admin/knowledge", tags=["admin"], responses=responses(401, 503))
     async def knowledge_stats(_: AdminDep, assistant: AssistantDep) -> dict[str, Any]:
         """What the knowledge index holds."""
         return assistant.deps.knowledge.stats() | {"folder": str(settings.knowledge_dir)}
 
-    @app.post("/v1/admin/knowledge/ingest", tags=["admin"])
+    @app.post("/v1/admin/knowledge/ingest", tags=["admin"], responses=responses(401, 409, 503))
     async def knowledge_ingest(_: AdminDep, request: Request, assistant: AssistantDep) -> IngestResult:
         """Re-ingest the configured knowledge folder (CX_KNOWLEDGE_DIR) and serve the result.
 
@@ -305,13 +294,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.model_cache_dir, settings.chunk_tokens,
             )
 
-    @app.post("/v1/admin/knowledge/reload", tags=["admin"])
+    @app.post("/v1/admin/knowledge/reload", tags=["admin"], responses=responses(401, 503))
     async def knowledge_reload(_: AdminDep, assistant: AssistantDep) -> dict[str, Any]:
         """Serve what `cx kb ingest` wrote to the index since this server started."""
         await asyncio.to_thread(assistant.deps.knowledge.load)
         return assistant.deps.knowledge.stats()
 
-    @app.post("/v1/admin/policies/reload", tags=["admin"])
+    @app.post("/v1/admin/policies/reload", tags=["admin"],
+              responses=responses(401, 422, 503))
     async def policies_reload(_: AdminDep, assistant: AssistantDep) -> dict[str, Any]:
         """Validate the policy folder (CX_POLICIES_DIR) and serve it from the next turn.
 
@@ -332,4 +322,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     inbox_api.install(app)  # human agents: login, the handoff queue, live events
     widget_api.install(app)  # customers: the chat widget, the demo page, CSAT
     console_api.install(app)  # the agent console's pages (/console/) and metrics
+    privacy_api.install(app)  # retention purge and customers' data requests (admin)
     return app

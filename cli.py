@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from settings import PACKAGE_ROOT, Settings
 
@@ -27,6 +28,9 @@ app.add_typer(agent_cli, name="agent")
 evals_cli = typer.Typer(help="QA evaluation over transcripts: export, import, score.",
                         no_args_is_help=True)
 app.add_typer(evals_cli, name="eval")
+privacy_cli = typer.Typer(help="Retention and customers' data requests (policies/privacy.yaml).",
+                          no_args_is_help=True)
+app.add_typer(privacy_cli, name="privacy")
 console = Console()
 
 
@@ -459,6 +463,91 @@ def agent_add(
         raise typer.Exit(2) from None
     console.print(f"Added {account.username} ({account.role}, {', '.join(account.languages)}; "
                   f"skills {', '.join(account.skills)})")
+
+
+async def _with_assistant(settings: Settings, work):
+    from agent.service import open_assistant
+
+    async with open_assistant(settings) as assistant:
+        return await work(assistant)
+
+
+@privacy_cli.command("purge")
+def privacy_purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would go")] = False,
+) -> None:
+    """Delete conversations, checkpoints and audit rows past retention (also run by the
+    server every CX_PURGE_INTERVAL_HOURS). Prints the rows per table before and after."""
+    from privacy_api import purge_now
+
+    report = asyncio.run(_with_assistant(_settings(), lambda a: purge_now(a, "cli", dry_run)))
+    table = Table("table", "before", "after")
+    for name, n in report.before.items():
+        table.add_row(name, str(n), str(report.after[name]))
+    console.print(table)
+    state = "would be deleted (dry run)" if dry_run else "deleted"
+    console.print(f"{report.conversations_purged} conversation(s) last active before "
+                  f"{report.transcripts_before:%Y-%m-%d} {state}; audit rows before "
+                  f"{report.audit_before:%Y-%m-%d} {state}")
+
+
+@privacy_cli.command("export")
+def privacy_export(
+    customer_id: str,
+    out: Annotated[Optional[Path], typer.Option(help="JSON file (default: standard output)")] = None,
+) -> None:
+    """Everything held about one customer (an access or copy request), as JSON. Audited."""
+    import json
+
+    from privacy_api import _audit
+    from tools.retention import export_customer
+
+    async def run(assistant):
+        data = await export_customer(assistant.store.engine, customer_id)
+        if data is not None:
+            await _audit(assistant, "cli", "privacy.export", "customer data request (access/copy)",
+                         customer_id=customer_id, conversations=len(data["conversations"]))
+        return data
+
+    data = asyncio.run(_with_assistant(_settings(), run))
+    if data is None:
+        Console(stderr=True).print(f"[red]No customer {escape(customer_id)}[/red]")
+        raise typer.Exit(1)
+    text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out} ({len(data['conversations'])} conversation(s))")
+
+
+@privacy_cli.command("delete")
+def privacy_delete(
+    customer_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone")] = False,
+) -> None:
+    """Delete a customer's conversations and erase their profile's personal fields (a
+    deletion request); orders stay as tax records. Audited."""
+    from privacy_api import _audit
+    from tools.retention import delete_customer
+
+    if not yes:
+        console.print("[red]Deleting cannot be undone: add --yes to confirm[/red]")
+        raise typer.Exit(2)
+
+    async def run(assistant):
+        done = await delete_customer(assistant.store.engine, customer_id, assistant.forget)
+        if done is not None:
+            await _audit(assistant, "cli", "privacy.delete", "customer data request (deletion)",
+                         customer_id=customer_id, **done)
+        return done
+
+    done = asyncio.run(_with_assistant(_settings(), run))
+    if done is None:
+        console.print(f"[red]No customer {escape(customer_id)}[/red]")
+        raise typer.Exit(1)
+    console.print(f"Customer {customer_id}: {done['conversations']} conversation(s) deleted, "
+                  f"profile erased")
 
 
 @agent_cli.command("passwd")

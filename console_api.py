@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from api_errors import responses
 from inbox_api import SESSION_COOKIE, AgentDep, ApiError, DeskDep, SupervisorDep, session_agent
 from tools.agents import AgentAccount
 from tools.metrics import DayMetrics, LiveCounts, day_metrics, live_counts, today
@@ -52,7 +53,7 @@ router = APIRouter()
 _FIRST_DAY, _LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
-@router.get("/v1/supervisor/metrics", tags=["supervisor"])
+@router.get("/v1/supervisor/metrics", tags=["supervisor"], responses=responses(401, 403, 422))
 async def supervisor_metrics(
     _: SupervisorDep, desk: DeskDep,
     day: Annotated[date | None, Query(description="YYYY-MM-DD, local to the staffing policy's "
@@ -71,7 +72,7 @@ async def supervisor_metrics(
     return SupervisorMetrics(**metrics.model_dump(), live=await live_counts(engine, staffing))
 
 
-@router.get("/v1/console/options", tags=["inbox"])
+@router.get("/v1/console/options", tags=["inbox"], responses=responses(401, 422))
 async def console_options(_: AgentDep, desk: DeskDep) -> ConsoleOptions:
     """What the console's filters and transfer form offer: every team (skill) the escalation
     policy routes to or an agent has, the priorities and their SLA minutes."""

@@ -15,7 +15,6 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -26,13 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sse_starlette.sse import AppStatus, EventSourceResponse
 
 from agent.language import detect
-from api_errors import ApiError, caller_language, too_many_requests
+from api_errors import ApiError, caller_language, responses, too_many_requests
 from conversation_access import StreamDep
 from agent.service import Assistant, UnknownConversation
 from tools.agents import USERNAME_PATTERN, AgentAccount, AgentStore, SessionTokens
 from tools.backend import now
 from tools.conversations import Mode, TranscriptMessage
-from tools.wire import UnicodeText
+from tools.wire import UnicodeText, UtcDateTime
 from tools.events import INBOX, Event, conversation_channel, follow
 from tools.inbox import Conflict, Forbidden, InboxItem, InboxStore, Note, NotFound
 from tools.rate_limits import wait_phrase
@@ -67,7 +66,7 @@ class LoginIn(BaseModel):
 class LoginOut(BaseModel):
     token: str | None = Field(description="None when the session is a cookie")
     token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime
+    expires_at: UtcDateTime
     agent: AgentAccount
 
 
@@ -195,6 +194,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(lifespan=_lifespan)
+# What acting on a handoff may answer besides 200: not signed in, not allowed, no such
+# handoff, someone else holds it (or it is closed), bad input.
+_HANDOFF_ERRORS = responses(401, 403, 404, 409, 422)
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -289,7 +291,7 @@ async def _refused(desk: Desk, agent: AgentAccount, action: str, handoff_id: str
 
 # --- agents --------------------------------------------------------------------------------
 
-@router.post("/v1/agent/login", tags=["inbox"])
+@router.post("/v1/agent/login", tags=["inbox"], responses=responses(401, 422, 429))
 async def login(body: LoginIn, desk: DeskDep, request: Request, response: Response) -> LoginOut:
     """A session token for the inbox API (`Authorization: Bearer <token>`), or with
     `"cookie": true` a browser session (HttpOnly, SameSite=Strict cookie)."""
@@ -342,12 +344,12 @@ async def logout(desk: DeskDep, request: Request) -> Response:
     return response
 
 
-@router.get("/v1/agent/me", tags=["inbox"])
+@router.get("/v1/agent/me", tags=["inbox"], responses=responses(401, 422))
 async def me(agent: AgentDep) -> AgentAccount:
     return agent
 
 
-@router.get("/v1/agents", tags=["inbox"])
+@router.get("/v1/agents", tags=["inbox"], responses=responses(401, 422))
 async def list_agents(_: SupervisorDep, desk: DeskDep) -> list[AgentAccount]:
     """Everyone who can take a transfer (supervisors and admins)."""
     return await desk.agents.list()
@@ -355,7 +357,7 @@ async def list_agents(_: SupervisorDep, desk: DeskDep) -> list[AgentAccount]:
 
 # --- the queue ------------------------------------------------------------------------------
 
-@router.get("/v1/inbox", tags=["inbox"])
+@router.get("/v1/inbox", tags=["inbox"], responses=responses(401, 403, 422))
 async def list_inbox(
     agent: AgentDep, desk: DeskDep,
     status_: Annotated[list[HandoffStatus] | None, Query(alias="status")] = None,
@@ -374,7 +376,7 @@ async def list_inbox(
     ))
 
 
-@router.get("/v1/inbox/events", tags=["inbox"])
+@router.get("/v1/inbox/events", tags=["inbox"], responses=responses(401, 403, 422, stream=True))
 async def inbox_events(
     agent: AgentDep, desk: DeskDep,
     conversation_id: Annotated[str | None,
@@ -404,7 +406,7 @@ async def inbox_events(
     return EventSourceResponse(events(), ping=desk.assistant.deps.settings.sse_ping_s)
 
 
-@router.get("/v1/inbox/{handoff_id}", tags=["inbox"])
+@router.get("/v1/inbox/{handoff_id}", tags=["inbox"], responses=responses(401, 403, 404, 422))
 async def open_handoff(handoff_id: str, agent: AgentDep, desk: DeskDep) -> InboxDetail:
     """The packet, the transcript, the customer and their recent orders, and internal notes."""
     h = await _handoff(desk, handoff_id)
@@ -427,7 +429,7 @@ async def open_handoff(handoff_id: str, agent: AgentDep, desk: DeskDep) -> Inbox
     )
 
 
-@router.post("/v1/inbox/{handoff_id}/claim", tags=["inbox"])
+@router.post("/v1/inbox/{handoff_id}/claim", tags=["inbox"], responses=_HANDOFF_ERRORS)
 async def claim(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut:
     """Take a queued handoff: the conversation becomes yours and the assistant goes quiet."""
     try:
@@ -441,7 +443,7 @@ async def claim(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut:
     return ActionOut(handoff=desk.inbox.item(h, lang=agent.ui_language), mode="human", message=message)
 
 
-@router.post("/v1/inbox/{handoff_id}/reply", tags=["inbox"])
+@router.post("/v1/inbox/{handoff_id}/reply", tags=["inbox"], responses=_HANDOFF_ERRORS)
 async def reply(handoff_id: str, body: TextIn, agent: AgentDep, desk: DeskDep) -> ActionOut:
     """Write to the customer (only the agent who claimed the handoff)."""
     text = body.text.strip()
@@ -467,7 +469,7 @@ async def reply(handoff_id: str, body: TextIn, agent: AgentDep, desk: DeskDep) -
                      message=message)
 
 
-@router.post("/v1/inbox/{handoff_id}/note", tags=["inbox"])
+@router.post("/v1/inbox/{handoff_id}/note", tags=["inbox"], responses=_HANDOFF_ERRORS)
 async def note(handoff_id: str, body: TextIn, agent: AgentDep, desk: DeskDep) -> NoteOut:
     """An internal note for colleagues (never shown to the customer). Allowed on closed
     handoffs too, for follow-ups and reviews."""
@@ -483,7 +485,7 @@ async def note(handoff_id: str, body: TextIn, agent: AgentDep, desk: DeskDep) ->
     return NoteOut(handoff=desk.inbox.item(h, lang=agent.ui_language), note=stored)
 
 
-@router.post("/v1/inbox/{handoff_id}/transfer", tags=["inbox"])
+@router.post("/v1/inbox/{handoff_id}/transfer", tags=["inbox"], responses=_HANDOFF_ERRORS)
 async def transfer(handoff_id: str, body: TransferIn, agent: AgentDep, desk: DeskDep) -> ActionOut:
     """Back to the queue for another team (`skill`) or to a colleague (`agent_username`).
     Agents transfer their own claimed handoffs; supervisors any open one."""
@@ -527,14 +529,14 @@ async def _close(handoff_id: str, agent: AgentAccount, desk: Desk,
     return ActionOut(handoff=desk.inbox.item(h, lang=agent.ui_language), mode=mode, message=message)
 
 
-@router.post("/v1/inbox/{handoff_id}/resolve", tags=["inbox"])
+@router.post("/v1/inbox/{handoff_id}/resolve", tags=["inbox"], responses=_HANDOFF_ERRORS)
 async def resolve(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut:
     """Done: the customer is told and the conversation is closed (a new message reopens it
     with the assistant)."""
     return await _close(handoff_id, agent, desk, "resolved")
 
 
-@router.post("/v1/inbox/{handoff_id}/handback", tags=["inbox"])
+@router.post("/v1/inbox/{handoff_id}/handback", tags=["inbox"], responses=_HANDOFF_ERRORS)
 async def handback(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut:
     """Give the conversation back to the assistant; the customer is told."""
     return await _close(handoff_id, agent, desk, "returned")
@@ -542,7 +544,8 @@ async def handback(handoff_id: str, agent: AgentDep, desk: DeskDep) -> ActionOut
 
 # --- the customer's live stream ----------------------------------------------------------------
 
-@router.get("/v1/conversations/{conversation_id}/events", tags=["conversations"])
+@router.get("/v1/conversations/{conversation_id}/events", tags=["conversations"],
+            responses=responses(401, 404, 422, stream=True))
 async def conversation_events(
     conversation_id: str, request: Request, _: StreamDep,
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1,

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     sse_ping_s: float = Field(15.0, gt=0,
                               description="keep-alive comment interval on event streams")
 
+    # Retention (policies/privacy.yaml): the server purges what is past it at start-up and
+    # then every this many hours; 0 leaves it to `cx privacy purge` (e.g. from cron).
+    purge_interval_hours: float = Field(24.0, ge=0, le=24 * 30)
+
     # Per-client rate limits (tools/rate_limits.py), in the `limits` notation ("10/minute",
     # several separated by ";"). Counters live in memory, or in Redis when redis_url is set.
     redis_url: SecretStr | None = Field(

@@ -25,7 +25,7 @@ from string import Template
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from agent.service import Assistant
@@ -34,6 +34,7 @@ from tools.conversations import Csat
 from tools.events import INBOX
 from tools.models import AuditRecord
 from tools.wire import UnicodeText
+from api_errors import error_response, responses
 from conversation_access import ConversationDep
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -41,11 +42,6 @@ _CSS_SLOT = '/*CSS*/""'
 _CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 router = APIRouter()
-
-
-def _error(code: int, error: str, *detail: str) -> JSONResponse:
-    """The API's error shape: `{"error": summary, "detail": [messages]}`."""
-    return JSONResponse(status_code=code, content={"error": error, "detail": list(detail)})
 
 
 def _assistant(request: Request) -> Assistant:
@@ -275,7 +271,8 @@ $body
 </main></body></html>""")
 
 
-@router.get("/v1/knowledge/source", tags=["widget"], response_class=HTMLResponse)
+@router.get("/v1/knowledge/source", tags=["widget"], response_class=HTMLResponse,
+            responses=responses(404, 422, media_type="application/json"))
 async def knowledge_source(
     request: Request,
     path: Annotated[str, Query(min_length=1, max_length=300,
@@ -297,7 +294,7 @@ async def knowledge_source(
         lang = "ar" if langs == {"ar"} else "en" if "en" in langs else "ar"
     chunks = [c for c in chunks if c[2].get("lang") == lang] or chunks
     if not chunks:
-        return _error(status.HTTP_404_NOT_FOUND, "source not found",
+        return error_response(status.HTTP_404_NOT_FOUND, "source not found",
                       f"no indexed knowledge source {path!r}")
 
     def order(chunk: tuple[str, str, dict]) -> tuple:
@@ -370,7 +367,8 @@ async def _audit(assistant: Assistant, conversation_id: str, action: str, reason
         allowed=True, reason=reason, details=details))
 
 
-@router.post("/v1/conversations/{conversation_id}/end", tags=["widget"])
+@router.post("/v1/conversations/{conversation_id}/end", tags=["widget"],
+             responses=responses(401, 404, 422))
 async def end_conversation(conversation_id: str, request: Request,
                            conv: ConversationDep) -> EndOut:
     """The customer pressed "End chat": the conversation is closed (the next message starts
@@ -393,17 +391,17 @@ async def end_conversation(conversation_id: str, request: Request,
 
 @router.post("/v1/conversations/{conversation_id}/csat", tags=["widget"],
              status_code=status.HTTP_201_CREATED,
-             responses={409: {"description": "Rated already, or nothing to rate yet"}})
+             responses=responses(401, 404, 409, 422))
 async def rate_conversation(conversation_id: str, body: CsatIn, request: Request,
                             _: ConversationDep):
     """The customer's rating (1-5) and optional comment; one per conversation."""
     assistant = _assistant(request)
     if await assistant.store.last_message_id(conversation_id) == 0:
-        return _error(status.HTTP_409_CONFLICT, "conflict",
+        return error_response(status.HTTP_409_CONFLICT, "conflict",
                       "the conversation has no messages yet: nothing to rate")
     stored = await assistant.store.rate(conversation_id, body.score, body.comment)
     if stored is None:
-        return _error(status.HTTP_409_CONFLICT, "conflict",
+        return error_response(status.HTTP_409_CONFLICT, "conflict",
                       f"conversation {conversation_id} has been rated already")
     await _audit(assistant, conversation_id, "csat", "the customer rated the conversation",
                  score=stored.score, resolved_by=stored.resolved_by,
@@ -411,7 +409,8 @@ async def rate_conversation(conversation_id: str, body: CsatIn, request: Request
     return CsatOut(conversation_id=conversation_id, rating=stored)
 
 
-@router.get("/v1/conversations/{conversation_id}/csat", tags=["widget"])
+@router.get("/v1/conversations/{conversation_id}/csat", tags=["widget"],
+            responses=responses(401, 404, 422))
 async def get_rating(conversation_id: str, request: Request, _: ConversationDep) -> CsatOut:
     """The conversation's rating, or `rating: null` if it has none yet."""
     assistant = _assistant(request)

@@ -335,6 +335,10 @@ class Assistant:
         reply = self.deps.replies.reply("tool_error", lang, kind="error")
         return await self._finish(conv, {"replies": [reply], "language": lang, "mode": conv.mode})
 
+    async def forget(self, conversation_id: str) -> None:
+        """Drop the conversation's checkpoints (its dialogue state): retention, deletion."""
+        await self.graph.checkpointer.adelete_thread(conversation_id)
+
     def _config(self, conversation_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": conversation_id}}
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -36,6 +36,8 @@ from pydantic import (
     model_validator,
 )
 
+from tools.wire import as_utc  # noqa: F401  (evals import it from here)
+
 SCHEMA = "cx-transcript/1"
 ROLES = ("customer", "assistant", "agent", "system")
 EVENTS = ("tool_call", "confirmation_request", "confirmed", "escalation", "handoff",
@@ -44,11 +46,6 @@ EVENTS = ("tool_call", "confirmation_request", "confirmed", "escalation", "hando
 Lang = Literal["ar", "en"]
 Event = Literal["tool_call", "confirmation_request", "confirmed", "escalation", "handoff",
                 "handoff_unavailable", "agent_action", "notice"]
-
-
-def as_utc(value: datetime) -> datetime:
-    """Timestamps without a zone are UTC (the product only ever writes UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class _Model(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -10,6 +9,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tools.wire import UtcDateTime
 from tools import db
 from tools.backend import now
 
@@ -24,8 +24,8 @@ class Conversation(BaseModel):
     customer_id: str | None
     mode: Mode
     language: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class TranscriptMessage(BaseModel):
@@ -34,7 +34,7 @@ class TranscriptMessage(BaseModel):
     text: str
     language: str | None
     payload: dict[str, Any] = Field(default_factory=dict)
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class Csat(BaseModel):
@@ -44,7 +44,7 @@ class Csat(BaseModel):
     score: int = Field(ge=1, le=5)
     comment: str | None = None
     resolved_by: Literal["assistant", "human"]
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class Receipt(BaseModel):

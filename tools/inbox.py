@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from policies.staffing import StaffingPolicy
+from tools.wire import UtcDateTime
 from tools import db
 from tools.agents import AgentAccount
 from tools.backend import now
@@ -53,13 +54,13 @@ class InboxItem(BaseModel):
     summary: str
     channel: str
     rule_id: str | None
-    created_at: datetime
+    created_at: UtcDateTime
     assigned_to: str | None
-    claimed_at: datetime | None
-    resolved_at: datetime | None
+    claimed_at: UtcDateTime | None
+    resolved_at: UtcDateTime | None
     waiting_minutes: float
     sla_minutes: int
-    sla_due_at: datetime
+    sla_due_at: UtcDateTime
     sla_minutes_left: float | None
     sla_breached: bool
 
@@ -69,7 +70,7 @@ class Note(BaseModel):
     handoff_id: str
     author: str
     text: str
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.wire import UtcDateTime
+
 Lang = Literal["ar", "en"]
 
 
@@ -73,7 +75,7 @@ class Address(BaseModel):
 
 
 class TrackingEvent(BaseModel):
-    at: datetime
+    at: UtcDateTime
     code: str
     location: Bilingual | None = None
     description: Bilingual
@@ -83,7 +85,7 @@ class Order(BaseModel):
     id: str
     customer_id: str
     status: OrderStatus
-    created_at: datetime
+    created_at: UtcDateTime
     items: list[OrderItem]
     subtotal: float
     delivery_fee: float = 0.0
@@ -115,9 +117,9 @@ class Ticket(BaseModel):
     body: str
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     status: Literal["open", "pending", "solved"] = "open"
-    created_at: datetime
+    created_at: UtcDateTime
     # When a person promised to get back to the customer (no one was available live).
-    callback_by: datetime | None = None
+    callback_by: UtcDateTime | None = None
 
 
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -164,17 +166,17 @@ class Handoff(BaseModel):
     reason: str
     summary: str
     status: HandoffStatus = "queued"
-    created_at: datetime
+    created_at: UtcDateTime
     channel: str = "web"
     rule_id: str | None = None
     packet: HandoffPacket | None = None
     assigned_to: str | None = None
-    claimed_at: datetime | None = None
-    resolved_at: datetime | None = None
+    claimed_at: UtcDateTime | None = None
+    resolved_at: UtcDateTime | None = None
 
 
 class AuditRecord(BaseModel):
-    at: datetime
+    at: UtcDateTime
     conversation_id: str | None
     actor: str
     action: str

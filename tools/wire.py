@@ -7,6 +7,7 @@ half-handled). Refusing it at the boundary keeps the error clear and the store u
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -22,3 +23,13 @@ def _encodable(value: str) -> str:
 
 # Any free text a client sends: the customer's message, an agent's reply or note, a comment.
 UnicodeText = Annotated[str, AfterValidator(_encodable)]
+
+
+def as_utc(value: datetime) -> datetime:
+    """A timestamp in UTC. One without a zone is UTC already: the product only ever writes
+    UTC, and SQLite hands timestamps back without their zone."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Every timestamp a client reads: RFC 3339 with its zone, as OpenAPI's date-time promises.
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
