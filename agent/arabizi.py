@@ -93,6 +93,14 @@ _LEXICON: dict[str, str] = {
     "slm": "سلام", "law": "لو", "lw": "لو", "awal": "اول", "awwal": "اول", "thani": "ثاني",
     "sani": "ثاني", "ra8m": "رقم", "ragm": "رقم", "raqam": "رقم", "rqm": "رقم",
     "ra8am": "رقم", "talabi": "طلبي", "6alabi": "طلبي", "tlbi": "طلبي", "6lbi": "طلبي",
+    "menha": "منها", "minha": "منها", "menh": "منه", "ely": "اللي", "elly": "اللي",
+    "illi": "اللي", "m3": "مع", "ma3": "مع", "kolsh": "كلش", "abd": "ابد", "abad": "ابد",
+    "6lbtha": "طلبتها", "6alabtha": "طلبتها", "6lbt": "طلبت",
+    "laa": "لا", "stanna": "استنى", "istanna": "استنى", "mabi": "ما ابي", "mabee": "ما ابي",
+    "5alas": "خلاص", "khalas": "خلاص", "7'alas": "خلاص", "5allih": "خليه", "khallih": "خليه",
+    "5alleh": "خليه", "mashi": "ماشي", "9ar": "صار", "ba3dain": "بعدين", "ba3deen": "بعدين",
+    "ytla3": "يطلع", "yetla3": "يطلع", "9oot": "صوت", "sot": "صوت", "akked": "اكد",
+    "akkid": "اكد", "yewsalni": "يوصلني", "ywsalni": "يوصلني", "alghaita": "الغيته",
     "aqsa6": "اقساط", "agsa6": "اقساط", "a8sa6": "اقساط",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
@@ -100,7 +108,7 @@ _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi"
          "ly", "eh", "ee", "bs", "bas", "mo", "hal", "lil", "wallah", "walla", "yalla",
          "inshallah", "mada", "tabby", "tamara", "riyadh", "jeddah", "dammam", "salam", "hala",
          "sar", "zen", "yom", "kam", "tmam", "tamam", "esh", "ish", "wen", "mata", "meta", "lah",
-         "meta", "eish", "wsh", "lh", "w"}
+         "meta", "eish", "wsh", "lh", "w", "law", "laa", "abd"}
 _ENGLISH = {"the", "is", "my", "i", "you", "your", "where", "what", "when", "how", "order",
             "please", "pls", "can", "it", "to", "and", "a", "an", "of", "for", "on", "in", "me",
             "this", "that", "do", "does", "not", "dont", "don't", "are", "was", "be", "have",
@@ -158,6 +166,10 @@ def in_arabic_chat(text: str) -> bool:
 
 def _spell(word: str) -> str:
     w = word.lower()
+    # An object pronoun ends many verbs: "arj3ha" is ارجعها, "ab8ahom" ابغاهم.
+    for ending, arabic in (("hom", "هم"), ("ha", "ها")):
+        if w.endswith(ending) and len(w) > len(ending) + 2:
+            return _spell(w[: -len(ending)]) + arabic
     out = []
     i = 0
     if w.startswith(("a", "e", "i", "o", "u")):
@@ -202,7 +214,7 @@ def to_arabic(text: str) -> str:
         if low == "lil":
             attach += "لل"
             continue
-        if low.startswith(("el", "al")) and len(low) > 3 and (
+        if low not in _LEXICON and low.startswith(("el", "al")) and len(low) > 3 and (
                 low[2:] in _LEXICON or _is_digit_word(low[2:])):
             attach += "ال"
             low = low[2:]
@@ -212,6 +224,13 @@ def to_arabic(text: str) -> str:
             word = _spell(low)
         else:
             word = tok
+        if word == tok and attach:
+            # "el airpods", "w el tab": an English word keeps its own form, so products and
+            # brands are still found by name; the article has no place before it.
+            lead = attach.replace("لل", "ل").replace("ال", "")
+            out.extend([lead, word] if lead else [word])
+            attach = ""
+            continue
         if attach.endswith("لل") and word.startswith("ال"):
             word = word[2:]
         elif attach.endswith("ال") and word.startswith("ال"):

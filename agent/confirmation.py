@@ -37,6 +37,8 @@ _FILLER = {
     "الاثنين", "كلهم", "all", "يعافيك", "عافيه", "ya", "bro", "habibi", "حبيبي", "اخوي",
     "اختي", "الله", "جزاك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء", "start", "arrange",
     "begin", "process", "submit", "ابدا", "ابدأ", "رتب", "رتبها",
+    # "تمام اجل الغه" (then cancel it), "كذا خلاص": Gulf words that only carry the yes on.
+    "اجل", "كذا", "زين",
     # "yes to both", "ايه للاثنين": the yes covers what is asked (and what waits its turn).
     "to", "للاثنين", "الثنتين", "للثنتين", "كلها",
 }

@@ -92,7 +92,9 @@ _DENY = re.compile(
     r"^(no|nope|nah|no no)\b|\b(don'?t|dont|do not|pls don'?t|please don'?t) (cancel|return|refund|do it|"
     r"proceed|go ahead|book)|\bkeep (it|the order|them|my order)\b|\bnever ?mind\b|\bnevermind\b|"
     r"\bforget (it|that)\b|\bchanged my mind\b|\bleave it\b|\bi'?ll keep\b|\bstop\b|"
-    r"\b(no|not) (wait|thanks|now)\b|\bactually no\b"
+    r"\b(no|not) (wait|thanks|now)\b|\bactually no\b|"
+    # "wait no sorry not the tv!!": a no after a word of surprise, or the thing named refused.
+    r"\b(wait|oh|oops|sorry|hmm|ah|uh),? no\b|\bno,? sorry\b|\bnot (the|that|this) \w+\b"
     r"|(^| )(لا|لاء|لا|بلاش|خلاص لا|لا خلاص|لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|خلي الطلب|"
     r"غيرت رايي|تراجعت|لا تسوي|لا تكمل|انسي الموضوع|لا متلغيش|لا تلغيش|سيبه|خليها|"
     r"(ما|مو|مش|مب) ?(ابي|ابغي|ابغي|عايز|عاوز|بدي) ?(ا|اني )?(الغي|ارجع|الغيه|ارجعه|استرجع|الغيها))( |$)"

@@ -328,10 +328,18 @@ def _read_in_context(
                     continue  # "yes take it back, i want a replacement": the same request
                 # After a no, the same kind of request is a new one ("don't cancel the TV,
                 # cancel the AC instead").
-                if guess.intent not in _SMALL_TALK:
+                piece_slots = deps.understanding.slots(piece)
+                intent_of, sure = guess.intent, guess.confidence
+                if (said != "affirm" and piece_slots.get("order_id")
+                        and _CORRECTION.search(normalize(piece))):
+                    # "no sorry wrong number!! i meant 100294": the pending request, for
+                    # the order meant, whatever else the words resemble.
+                    intent_of = _INTENT_OF_TOOL.get(state["pending"]["tool"], intent_of)
+                    sure = max(sure, 0.9)
+                if intent_of not in _SMALL_TALK:
                     rest.append(dialogue.Task(
-                        text=piece, intent=guess.intent, confidence=round(guess.confidence, 4),
-                        slots=deps.understanding.slots(piece), query=piece))
+                        text=piece, intent=intent_of, confidence=round(sure, 4),
+                        slots=piece_slots, query=piece))
             if said == "affirm" and not rest and confirmation.is_yes(text):
                 # "ok shame about the invoice. yes cancel 312": the whole message is the yes.
                 return sense_ | {"intent": "affirm", "confidence": 0.9}, d
@@ -350,12 +358,11 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
-    if (conf < 0.9 or intent != "talk_to_human") and _ASKS_PERSON.search(norm) and not (
-            _HOURS.search(norm)
-            or _BOT_QUESTION.search(norm)):
-        # "id still like a person to check it", "get me a real person now", "عطني موظف":
-        # asked in so many words, whatever else the message says.
-        return sense_ | {"intent": "talk_to_human", "confidence": 0.9}, d
+    if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
+        # "id still like a person to check it", "this is a joke. get me a real person NOW",
+        # "عطني موظف": asked in so many words, whatever else the message says (its other
+        # sentences are not separate requests).
+        return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
     if intent == "talk_to_human" and _HOURS.search(norm):
         # "when are your staff available?" asks about the team's hours, not for a person now.
         return sense_ | {"intent": "support_info", "knowledge_only": True}, d

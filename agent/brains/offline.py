@@ -179,7 +179,10 @@ class OfflineBrain:
               and _RETURN_VERB.search(norm_text)):
             intent, conf = "start_return", max(conf, 0.6)
         names_own = bool(state.get("customer_id")) and (
-            bool(sense["slots"].get("order_id")) or _names_a_product(state, deps))
+            bool(sense["slots"].get("order_id")) or _names_a_product(state, deps)) or (
+            # "order 100252 got cancelled, where's my refund?" from a visitor: that order's
+            # refund, once they prove it is theirs (the flow asks), not a help-centre page.
+            intent == "refund_status" and bool(sense["slots"].get("order_id")))
         if names_own and intent in _ABOUT_ORDER and (
                 intent == "refund_status" or _WANTS.search(normalize(state["text"]))):
             # "where's the money for the fryer I sent back?" from a signed-in customer is about
