@@ -224,13 +224,6 @@ def to_arabic(text: str) -> str:
             word = _spell(low)
         else:
             word = tok
-        if word == tok and attach:
-            # "el airpods", "w el tab": an English word keeps its own form, so products and
-            # brands are still found by name; the article has no place before it.
-            lead = attach.replace("لل", "ل").replace("ال", "")
-            out.extend([lead, word] if lead else [word])
-            attach = ""
-            continue
         if attach.endswith("لل") and word.startswith("ال"):
             word = word[2:]
         elif attach.endswith("ال") and word.startswith("ال"):
