@@ -9,7 +9,7 @@ conversation's mode are the caller's business (the inbox API), not the store's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from policies.staffing import StaffingPolicy
-from tools.wire import UtcDateTime
+from tools.wire import UtcDateTime, as_utc
 from tools import db
 from tools.agents import AgentAccount
 from tools.backend import now
@@ -74,10 +74,7 @@ class Note(BaseModel):
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands timestamps back without their zone; we only ever write UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return as_utc(value) if value is not None else None
 
 
 def _handoff(row: Any) -> Handoff:

@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from policies.staffing import StaffingPolicy
 from tools import db
+from tools.wire import as_utc
 
 REOPEN_WINDOW = timedelta(hours=24)
 UNSPECIFIED = "unspecified"
@@ -118,9 +119,6 @@ class DayMetrics(BaseModel):
     hourly: list[HourBucket]
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; we only ever write UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _rate(numerator: int, denominator: int) -> Rate:
@@ -150,7 +148,7 @@ async def live_counts(engine: AsyncEngine, staffing: StaffingPolicy,
     waiting = [r for r in rows if r.status == "queued"]
     breaching = sum(
         1 for r in waiting
-        if _utc(r.created_at) + timedelta(minutes=staffing.sla_minutes[r.priority]) < at)
+        if as_utc(r.created_at) + timedelta(minutes=staffing.sla_minutes[r.priority]) < at)
     return LiveCounts(at=at, open=len(rows), waiting=len(waiting),
                       claimed=len(rows) - len(waiting), breaching=breaching)
 
@@ -196,7 +194,7 @@ async def _first_customer_messages(conn: Any, start: datetime, end: datetime
     query = (select(m.conversation_id, first.label("first"))
              .where(m.role == "customer").group_by(m.conversation_id)
              .having(first >= start).having(first < end))
-    return {r.conversation_id: _utc(r.first) for r in (await conn.execute(query)).all()}
+    return {r.conversation_id: as_utc(r.first) for r in (await conn.execute(query)).all()}
 
 
 async def _escalations(conn: Any, conversations: set[str], start: datetime, end: datetime
@@ -211,7 +209,7 @@ async def _escalations(conn: Any, conversations: set[str], start: datetime, end:
         in_day_or_ours = in_day_or_ours | h.conversation_id.in_(ids)
     rows = (await conn.execute(
         select(h.conversation_id, h.created_at, h.rule_id).where(in_day_or_ours))).all()
-    out += [(r.conversation_id, _utc(r.created_at), r.rule_id or UNSPECIFIED, "handoff")
+    out += [(r.conversation_id, as_utc(r.created_at), r.rule_id or UNSPECIFIED, "handoff")
             for r in rows]
     cond = (a.at >= start) & (a.at < end)
     if ids:
@@ -219,7 +217,7 @@ async def _escalations(conn: Any, conversations: set[str], start: datetime, end:
     rows = (await conn.execute(
         select(a.conversation_id, a.at, a.details)
         .where(a.action == "handoff_unavailable", a.allowed.is_(True), cond))).all()
-    out += [(r.conversation_id, _utc(r.at), (r.details or {}).get("rule_id") or UNSPECIFIED,
+    out += [(r.conversation_id, as_utc(r.at), (r.details or {}).get("rule_id") or UNSPECIFIED,
              "callback") for r in rows]
     return out
 
@@ -229,7 +227,7 @@ async def _handoffs_created(conn: Any, start: datetime, end: datetime) -> list[d
     rows = (await conn.execute(
         select(h.id, h.conversation_id, h.created_at)
         .where(h.created_at >= start, h.created_at < end))).mappings().all()
-    return [dict(r) | {"created_at": _utc(r["created_at"])} for r in rows]
+    return [dict(r) | {"created_at": as_utc(r["created_at"])} for r in rows]
 
 
 async def _fcr(conn: Any, start: datetime, end: datetime, at: datetime
@@ -249,9 +247,9 @@ async def _fcr(conn: Any, start: datetime, end: datetime, at: datetime
         later = (await conn.execute(
             select(h.conversation_id, h.created_at).where(h.conversation_id.in_(ids)))).all()
         for r in resolved:
-            done = _utc(r.resolved_at)
+            done = as_utc(r.resolved_at)
             if any(l.conversation_id == r.conversation_id
-                   and done < _utc(l.created_at) <= done + REOPEN_WINDOW for l in later):
+                   and done < as_utc(l.created_at) <= done + REOPEN_WINDOW for l in later):
                 reopened.add(r.id)
     first = [r for r in resolved if r.id not in transferred and r.id not in reopened]
     return FirstContactResolution(
@@ -274,7 +272,7 @@ async def _first_response(conn: Any, created: list[dict[str, Any]]) -> FirstResp
         by_conversation.setdefault(r.conversation_id, []).append(r)
     minutes = []
     for h in created:
-        replies = [_utc(r.created_at) for r in by_conversation.get(h["conversation_id"], [])
+        replies = [as_utc(r.created_at) for r in by_conversation.get(h["conversation_id"], [])
                    if (r.payload or {}).get("handoff_id") == h["id"]]
         if replies:
             minutes.append((min(replies) - h["created_at"]).total_seconds() / 60)

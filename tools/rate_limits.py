@@ -63,22 +63,19 @@ class RateLimits:
     async def hit(self, limit: Limit, who: str | None) -> Verdict:
         """Count one event for `who`; refused when a window is already full. An unknown
         caller (no address: the CLI, the replay suite) is not limited."""
-        if who is None:
-            return Verdict(True)
-        key = self._id(who)
-        for item in self._rules[limit]:
-            if not await self._limiter.hit(item, limit, key):
-                return Verdict(False, await self._retry_after(item, limit, key))
-        return Verdict(True)
+        return await self._verdict(self._limiter.hit, limit, who)
 
     async def check(self, limit: Limit, who: str | None) -> Verdict:
         """Whether one more event would be allowed, counting nothing (e.g. before a sign-in,
         whose failures alone are counted)."""
+        return await self._verdict(self._limiter.test, limit, who)
+
+    async def _verdict(self, probe, limit: Limit, who: str | None) -> Verdict:
         if who is None:
             return Verdict(True)
         key = self._id(who)
         for item in self._rules[limit]:
-            if not await self._limiter.test(item, limit, key):
+            if not await probe(item, limit, key):
                 return Verdict(False, await self._retry_after(item, limit, key))
         return Verdict(True)
 

@@ -42,11 +42,12 @@ _WANTS = re.compile(r"\b(i want|i'?d like|i need|please|pls|want to)\b|"
                     r"(ابي|ابغي|ابغا|ودي|بدي|عايز|عاوز|ارغب|اريد|حابب)")
 # "if I open them and don't like them, can I send them back?": a question about the policy,
 # not a request to act, even when the classifier wavers towards the action.
-_HYPOTHETICAL = re.compile(
+_POLICY_QUESTION = re.compile(
     r"\b(if i|what if|if it|if they|if the|in case)\b.*\b(can i|could i|will i|do i|would i|is it)\b|"
     r"\b(can i|could i|will i|do i)\b.*\b(if i|if it|if they)\b|"
     r"(^|\s)(لو|اذا|في حال)\s.*(اقدر|اقدرا|يمديني|امداني|ينفع|يمكنني|استطيع|ممكن ا)")
 # "return it as defective for a refund": the refund follows the return, which comes first.
+# Narrower than facts.RETURN_ASK on purpose: "ابي استرجع فلوسي" asks for the money back.
 _RETURN_VERB = re.compile(r"\b(return|send (it|them|em) back)\b|(^|\s)(ارجع|ارجاع|رجع|ارجعه|"
                           r"ارجعها|رجعه|رجعها)(\s|$)")
 # "What can I do then?" after a refusal: what the policy offers instead.
@@ -171,7 +172,7 @@ class OfflineBrain:
         alts = sense["alternatives"]
         pair = {intent, alts[0]["intent"]} if alts else set()
         norm_text = normalize(state["text"])
-        if conf < 0.6 and len(pair) == 2 and _HYPOTHETICAL.search(norm_text):
+        if conf < 0.6 and len(pair) == 2 and _POLICY_QUESTION.search(norm_text):
             info = pair - _ACTIONS
             if len(info) == 1 and pair & _ACTIONS and info <= set(_ABOUT_ORDER):
                 intent, conf = info.pop(), max(conf, 0.6)
