@@ -102,13 +102,24 @@ _LEXICON: dict[str, str] = {
     "ytla3": "يطلع", "yetla3": "يطلع", "9oot": "صوت", "sot": "صوت", "akked": "اكد",
     "akkid": "اكد", "yewsalni": "يوصلني", "ywsalni": "يوصلني", "alghaita": "الغيته",
     "aqsa6": "اقساط", "agsa6": "اقساط", "a8sa6": "اقساط",
+    # Fees and payment ("kam r9oom el tawseel lel thallaja? a9dar adfa3 kash 3nd el estilam?").
+    "3nd": "عند", "3ind": "عند", "3end": "عند", "estilam": "استلام", "estlam": "استلام",
+    "esstilam": "استلام", "istilam": "استلام", "estelam": "استلام", "kash": "كاش",
+    "r9oom": "رسوم", "rsoom": "رسوم", "rusoom": "رسوم", "rosoom": "رسوم", "thallaja": "ثلاجه",
+    "thalaja": "ثلاجه", "thallajah": "ثلاجه", "tallaja": "ثلاجه", "ghassala": "غساله",
+    "ghasala": "غساله", "ghassalah": "غساله", "mukayef": "مكيف", "mkayef": "مكيف",
+    "mokayef": "مكيف", "shasha": "شاشه", "shashah": "شاشه", "a9dar": "اقدر", "agdar": "اقدر",
+    "a8dar": "اقدر", "aqdar": "اقدر", "adfa3": "ادفع", "adfa": "ادفع", "daf3": "دفع",
+    "wla": "ولا", "lel": "لل", "b": "ب", "yakhuth": "ياخذ", "yakhoth": "ياخذ",
+    "yakhudh": "ياخذ", "yakhdh": "ياخذ", "ya5ith": "ياخذ", "ya5th": "ياخذ", "tagseet": "تقسيط", "taqseet": "تقسيط",
+    "ta8seet": "تقسيط", "tarkeeb": "تركيب", "tarkib": "تركيب", "tarkeb": "تركيب",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
          "ly", "eh", "ee", "bs", "bas", "mo", "hal", "lil", "wallah", "walla", "yalla",
          "inshallah", "mada", "tabby", "tamara", "riyadh", "jeddah", "dammam", "salam", "hala",
          "sar", "zen", "yom", "kam", "tmam", "tamam", "esh", "ish", "wen", "mata", "meta", "lah",
-         "meta", "eish", "wsh", "lh", "w", "law", "laa", "abd"}
+         "meta", "eish", "wsh", "lh", "w", "law", "laa", "abd", "b", "lel"}
 _ENGLISH = {"the", "is", "my", "i", "you", "your", "where", "what", "when", "how", "order",
             "please", "pls", "can", "it", "to", "and", "a", "an", "of", "for", "on", "in", "me",
             "this", "that", "do", "does", "not", "dont", "don't", "are", "was", "be", "have",
@@ -211,7 +222,7 @@ def to_arabic(text: str) -> str:
         if low in {"el", "al", "il"} or low in {"w", "wa"}:
             attach += _LEXICON[low]
             continue
-        if low == "lil":
+        if low in {"lil", "lel"}:
             attach += "لل"
             continue
         if low not in _LEXICON and low.startswith(("el", "al")) and len(low) > 3 and (

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypedDict
 
 import yaml
 
+from agent.basket import Item
 from agent.products import tokens as _tokens
 from knowledge.normalize import normalize
 
@@ -68,6 +69,8 @@ class Dialogue(TypedDict, total=False):
     last_outcome: str | None
     # A second change asked for in the same message, waiting for the first to be settled.
     deferred: Task | None
+    # What the customer is thinking of buying, for fees and payment limits (agent/basket.py).
+    basket: list[Item]
 
 
 def of(state: dict[str, Any]) -> Dialogue:

@@ -58,8 +58,12 @@ _ORDER_ID = re.compile(r"(rw-?)?\b10\d{4}\b")
 _PHONE = re.compile(r"\b0?5\d{8}\b|\+?9665\d{8}")
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d])")
 _CURRENCY = r"(sar|sr|riyals?|ريال|ر\.?س)"
+# What a figure counts when it is not money: time, units, and a product's size ("ثلاجة ٢٦٠
+# لتر", "9kg washer", "55 inch").
 _NOT_AMOUNT = re.compile(r"^\s*(days?|hours?|years?|months?|units?|pcs|am|pm|ص|م|يوم|ايام|ساعه|"
-                         r"ساعات|سنه|سنوات|شهر|اشهر|دقيقه|دقائق|%)")
+                         r"ساعات|سنه|سنوات|شهر|اشهر|دقيقه|دقائق|%|l\b|ltr|lt\b|liters?|litres?|"
+                         r"kg|كجم|كيلو|لتر|inch|inches|\"|بوصه|btu|gb|tb|جيجا|تيرا|mm|ملم|cm|سم|"
+                         r"w\b|واط|وحده)")
 _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2,
     "اثنين": 2, "ثنتين": 2, "اثنتين": 2, "الاثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
@@ -191,29 +195,37 @@ def _days(days: tuple[int, int], lang: Lang) -> str:
     lo, hi = days
     if lang == "en":
         return f"{lo}–{hi} business days"
-    # As the help centre writes ranges: "يوم إلى يومي عمل", "2 إلى 4 أيام عمل"; the noun agrees
-    # with the upper bound (dual for 2, plural up to 10, singular from 11).
+    # As the help centre writes ranges: "يوم إلى يومين من أيام العمل", "2 إلى 4 أيام عمل". The
+    # construct dual "يومي عمل" is correct but customers read it as a typo of "يومين", so 1-2 is
+    # spelt out; otherwise the noun agrees with the upper bound (plural up to 10, singular from 11).
     if (lo, hi) == (1, 2):
-        return "يوم إلى يومي عمل"
+        return "يوم إلى يومين من أيام العمل"
     return f"{'يوم' if lo == 1 else lo} إلى {hi} {'أيام عمل' if hi <= 10 else 'يوم عمل'}"
 
 
 def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook,
            words: dict[str, tuple[str, ...]], large: set[str],
-           focus: list[str] | None = None) -> list[str]:
+           focus: list[str] | None = None,
+           basket: tuple[float | None, list[str], bool] | None = None) -> list[str]:
     """The sentences the brand's figures give for this question (empty when it has no
     parameter they answer). `text` is the message; `query` adds, for a follow-up ("and to
     Jeddah?"), the question it continues, so the facets asked carry over; `focus` the kinds of
-    product in the order being discussed ("is installation included?" about the washer)."""
+    product in the order being discussed ("is installation included?" about the washer);
+    `basket` what the customer is thinking of buying: its total, its kinds of product and
+    whether this message changed it ("and if I add the fridge?")."""
     q = read(text, brand, words)
     install_q = bool(_INSTALL.search(normalize(text)))
+    changed = bool(basket and basket[2])
+    own = set(facets.asked(text))
+    # "fee to Abha? and how many days?": the same case, another of its figures.
+    new_facet = query != text and bool(own - set(facets.asked(query.replace(text, " "))))
     if query != text and not (q.cities or q.remote or q.categories or q.amount or q.units
-                              or q.methods or (install_q and focus)):
+                              or q.methods or (install_q and focus) or changed or new_facet):
         # A follow-up that names no new case ("can I pay it in instalments?") is a new
         # question about the same thing, for the help centre to answer.
         return []
     whole = read(query, brand, words) if query != text else q
-    asked = set(facets.asked(query))
+    asked = own if new_facet else set(facets.asked(query))
     norm = normalize(query)
     out: list[str] = []
     delivery = bool(_DELIVERY.search(norm))
@@ -221,6 +233,12 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     remote = q.remote or (whole.remote and not q.cities)
     cats = q.categories or whole.categories or list(focus or [])
     amount = q.amount if q.amount is not None else whole.amount
+    # The VAT in a figure is about that figure; the basket only decides fees and limits.
+    quoted = amount
+    if basket and basket[0] is not None:
+        # The whole basket decides the threshold and the limit, not the last thing named.
+        amount = basket[0]
+        cats = list(dict.fromkeys(cats + basket[1]))
     d = brand.delivery
 
     # "top-mount fridge" is a kind of fridge, not a question about mounting it.
@@ -288,10 +306,10 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             out.append(book.text(key, lang, amount=_sar(amount, lang), fee=_sar(fee, lang),
                                  free_from=_sar(free_from, lang)))
 
-    if _VAT.search(norm) and amount is not None and not delivery:
-        vat = round(amount * brand.vat_rate / (1 + brand.vat_rate), 2)
-        out.append(book.text("facts.vat", lang, amount=_sar(amount, lang), vat=_sar(vat, lang),
-                             net=_sar(round(amount - vat, 2), lang),
+    if _VAT.search(norm) and quoted is not None and not delivery:
+        vat = round(quoted * brand.vat_rate / (1 + brand.vat_rate), 2)
+        out.append(book.text("facts.vat", lang, amount=_sar(quoted, lang), vat=_sar(vat, lang),
+                             net=_sar(round(quoted - vat, 2), lang),
                              rate=f"{brand.vat_rate * 100:.0f}%"))
 
     p = brand.payment

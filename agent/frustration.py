@@ -95,12 +95,18 @@ _LAUGHTER = re.compile(r"^(ه+|خ+|ha(ha)+h?|lo+l)$", re.I)
 _REPEATED_MARKS = re.compile(r"[!?؟]{3,}|(?:[!؟?]\s*){2}[!؟?]|[?؟]!|![?؟]")
 _WAIT = re.compile(
     r"(?:(\d+|a|an|one|two|three|four|five|six|several|few)\s+(minute|hour|day|week|month)s?)"
-    r"|(?:(\d+)?\s*(دقيقه|دقايق|دقائق|ساعه|ساعتين|ساعات|يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين))",
+    r"|(?:(\d+)?\s*(دقيقه|دقايق|دقائق|ساعتين|ساعات|ساعه|يومين|ايام|يوم|اسبوعين|اسابيع|اسبوع|شهرين|شهر))",
     re.I,
 )
+# Words beside a duration that make it a wait, as whole words ("لي" inside "اللي" is not).
 _WAIT_CONTEXT = re.compile(
-    r"wait|waiting|been|since|for|ago|still|انتظر|استنى|انطر|صار|لي|من|قبل|وانا|له", re.I
+    r"(?<![\w])(wait|waiting|waited|been|since|for|ago|still|انتظر|استني|انطر|صار|صارلي|لي|من|"
+    r"قبل|وانا|له)(?![\w])", re.I
 )
+# A duration asked about or promised ("كم يوم توصل؟", "how many days", "within 3 days") is
+# not one the customer has waited.
+_DURATION_ASKED = re.compile(
+    r"(how many|how long|within|in|takes?|كم|خلال|بعد|ياخذ|تاخذ)\s*$", re.I)
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "several": 3, "few": 3}
 _UNIT_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24, "week": 168, "month": 720,
@@ -132,7 +138,7 @@ def _waiting_hours(norm: str) -> float | None:
     for m in _WAIT.finditer(norm):
         before = norm[max(0, m.start() - 25): m.start()]
         after = norm[m.end(): m.end() + 20]
-        if not _WAIT_CONTEXT.search(before + " " + after):
+        if _DURATION_ASKED.search(before) or not _WAIT_CONTEXT.search(before + " " + after):
             continue
         if m[2]:
             n = int(m[1]) if m[1].isdigit() else _WORD_NUMBERS.get(m[1].lower(), 1)

@@ -10,11 +10,11 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent import arabic, arabizi, confirmation, dialogue, language
+from agent import arabic, arabizi, basket, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
 from agent.facts import INSTALL_WORDS, OPENED, RETURN_ASK, return_rule
-from agent.facts import answer as fact_answers, cities_in as facts_cities
+from agent.facts import answer as fact_answers, cities_in as facts_cities, read as read_question
 from agent.outcomes import knowledge_reply, outcome_reply, refund_timing_reply
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
@@ -240,7 +240,7 @@ _ASKS_PERSON = re.compile(
 # Told to cancel, in so many words ("الغوها", "cancel it"), whatever else the message says.
 _CANCEL_NOW = re.compile(
     r"(^| )(الغه|الغوه|الغوها|الغيه|الغيها|الغوهم|الغيهم|كنسله|كنسليه|كنسلوه|كنسلوها|كنسلها|"
-    r"الغ الطلب|الغي الطلب|الغوا الطلب)( |$)|\bcancel (it|that|this|them|the order|my order|"
+    r"الغ الطلب|الغي الطلب|الغوا الطلب)([ ,.!،]|$)|\bcancel (it|that|this|them|the order|my order|"
     r"the whole order)\b|\b(al3'ih|al3'eeh|alghih|alghiha|alghoha|alghooh)\b")
 _NO_CANCEL = re.compile(r"\b(don'?t|do not|dont|no need to|not) cancel\b|(لا تلغ|ما ابي الغي|ما ابغي الغي|"
                         r"ما ابغى الغي|لا تكنسل|بلاش تلغ|لا تلغي)")
@@ -249,6 +249,8 @@ _OWN = re.compile(r"\b(my|mine|i ordered|i bought|ive ordered|i've ordered)\b|"
                   r"(حقي|حقتي|حقيه|طلبي|طلبته|طلبتها|اشتريته|اشتريتها|اللي طلبت|عندي)")
 # An order not placed yet ("will a new order have a delivery fee?"): nothing to look up.
 _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
+# Questions about buying, which a basket ("and if I add the fridge?") changes the answer to.
+_BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
 _WHAT_NOW = re.compile(
     r"\bwhat (can|should|do) i do\b|\bwhat are my options\b|\bso what (now|do i do)\b|"
@@ -383,6 +385,17 @@ def _read_in_context(
     if d.get("last_outcome") in _REFUSALS and _WHAT_NOW.search(norm) and not slots.get("order_id"):
         # "what can I do then?" after "it can't be cancelled": the options the policy gives.
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
+    if (topic in _BUYING_TOPICS and basket.ADDS.search(norm) and not slots.get("order_id")
+            and not state.get("pending") and not mentions_fault(text)
+            and not basket.TO_AN_ORDER.search(norm)
+            and (intent in _BUYING_TOPICS or conf < _CONTEXT_CONFIDENCE)
+            and (deps.understanding.products.find(text) or dialogue.categories_in(
+                text, dialogue.product_words(deps.settings.product_words_file)))):
+        # "and if I throw in the fridge too?" after a fee or payment answer: the same question
+        # about the bigger basket (agent/basket.py keeps what is in it).
+        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
     hypothetical = bool(_HYPOTHETICAL.search(norm)) and not slots.get("order_id")
     if hypothetical and (mentions_fault(text) or (
             deps.flows.needs_knowledge(topic or "") and dialogue.leans_on_context(text))):
@@ -413,7 +426,8 @@ def _read_in_context(
         # order in view: a question for the help centre, not one order's total.
         return sense_ | {"knowledge_first": True, "query": (
             f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
-    if (intent != "cancel_order" and not state.get("pending") and _CANCEL_NOW.search(norm)
+    if ((intent != "cancel_order" or conf < 0.85) and not state.get("pending")
+            and _CANCEL_NOW.search(norm)
             and not _NO_CANCEL.search(norm) and not _QUESTION.search(norm)
             and (state.get("customer_id") or slots.get("order_id") or focus_order)):
         # "خلاص ما ابغاها، الغوها", "don't want it anymore, cancel it": the "no" is about the
@@ -800,6 +814,27 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     # A follow-up ("and the fridge?") is searched together with the question it continues.
     query = sense_.get("query") or _with_focus_product(state, deps)
     result = await asyncio.to_thread(deps.knowledge.search, query, 5, topics)
+    if sense_.get("part") and query != state["text"] and result.passages:
+        # "cash on delivery? or better in instalments?": a part searched with the one before
+        # finds that one's answer again; a part that finds its own answer alone stands alone.
+        text = state["text"]
+        alone = await asyncio.to_thread(deps.knowledge.search, text, 5, topics)
+        before = query[:-len(text)].strip() if query.endswith(text) else ""
+        repeats = False
+        if before:
+            earlier = await asyncio.to_thread(deps.knowledge.search, before, 5, topics)
+            repeats = bool(earlier.passages) and (
+                earlier.passages[0].chunk.group == result.passages[0].chunk.group)
+        if alone.passages and alone.passages[0].chunk.group != result.passages[0].chunk.group and (
+                (alone.confidence >= deps.settings.knowledge_min_confidence
+                 and alone.confidence >= result.confidence - _ALONE_MARGIN)
+                or (repeats and set(alone.passages[0].chunk.topics)
+                    & set(deps.flows.topics(sense_["intent"])))):
+            # Alone it is less sure, but on the part's own topic, and the answer it would
+            # otherwise get is the one the part before it already got. (The figures are
+            # still read from both parts: "fee to Jeddah? and how long?" is about Jeddah.)
+            result = alone
+            result.confidence = max(result.confidence, deps.settings.knowledge_min_confidence)
     if result.passages:
         result.passages = _facet_first(query, result.passages, deps, state["language"])
         result.supplements = await asyncio.to_thread(
@@ -815,14 +850,24 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
             # The passage's question names the payment method the customer named, and its
             # topic is one the message is plausibly about: two signals agree.
             result.confidence = max(result.confidence, _NAMED_SUPPORT)
+    words = dialogue.product_words(deps.settings.product_words_file)
+    d = dialogue.of(state)
+    before = d.get("basket") or []
+    items = basket.update(before, state["text"], deps.understanding.products,
+                          lambda t: dialogue.categories_in(t, words),
+                          read_question(state["text"], deps.policies.brand, words).amount)
     result.facts = return_rule(
         state["text"], state["language"], deps.policies.actions.start_return, deps.replies
     ) or fact_answers(
-        state["text"], query, state["language"], deps.policies.brand, deps.replies,
-        dialogue.product_words(deps.settings.product_words_file),
+        state["text"], query, state["language"], deps.policies.brand, deps.replies, words,
         deps.understanding.products.large_categories,
-        focus=(state.get("dialogue") or {}).get("focus_categories") or [])
-    return {"retrieval": result.model_dump()}
+        focus=d.get("focus_categories") or [],
+        # The basket counts when this message changed it, continues the question before, or
+        # refers to it ("cash OK for all that?"); "what's the COD fee anyway" is general.
+        basket=(basket.total(items), basket.categories(items), items != before) if items and (
+            items != before or query != state["text"]
+            or basket.REFERS.search(normalize(state["text"]))) else None)
+    return {"retrieval": result.model_dump(), "dialogue": d | {"basket": items}}
 
 
 # "if I open them and don't like them...", "لو فتحتها": the product is the one in focus.
@@ -848,6 +893,8 @@ def _with_focus_product(state: ConversationState, deps: Deps) -> str:
 
 
 _NEAR_TIE = 0.97
+# How much less sure a part may be searched alone and still be answered alone.
+_ALONE_MARGIN = 0.1
 _PROBLEM_TIE = 0.8
 # An intent lends the passage its confidence only when it is itself fairly sure.
 _SUPPORT_MIN = 0.55
@@ -1162,6 +1209,7 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
     sense_.pop("query", None)
     if task.get("query") and task["query"] != task["text"]:
         sense_["query"] = task["query"]
+        sense_["part"] = True
     update: dict[str, Any] = {
         "text": task["text"], "sense": sense_, "dialogue": d, "part_replies": done,
         "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,

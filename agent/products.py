@@ -23,7 +23,8 @@ from knowledge.normalize import normalize
 _GENERIC = set(normalize(
     "gb tb l kg cm mm w inch with series gen wireless smart portable electric "
     "by and the of for in on to from a an at or door side top mount front load "
-    "سعه جيجابايت تيرابايت لتر كجم سم ملم واط بوصه مقاس ذاكره مع بدقه الفئه الجيل"
+    "سعه جيجابايت تيرابايت لتر كجم سم ملم واط بوصه مقاس ذاكره مع بدقه الفئه الجيل "
+    "إلى الى من في على عن او أو"
 ).split())
 _TOKEN = re.compile(r"[0-9a-z]+(?:[.][0-9]+)?|[\u0621-\u064a]+")
 # Arabic clitics customers attach to product words ("بالثلاجه", "والايفون").
@@ -41,6 +42,8 @@ class Product(BaseModel):
     category: str | None = None
     large_appliance: bool = False
     aliases: list[str] = []
+    # Shelf price in SAR including VAT; a catalogue without prices leaves it empty.
+    price: float | None = None
 
 
 def tokens(text: str) -> set[str]:
@@ -83,7 +86,27 @@ class ProductMatcher:
         return cls([Product.model_validate(p) for p in raw])
 
     def find(self, text: str) -> Product | None:
-        said = tokens(text)
+        return self._best(tokens(text))
+
+    def find_all(self, text: str, most: int = 3) -> list[Product]:
+        """Every product the text names, in order of how surely ("the washer and the LG
+        fridge"): each match's words are taken out before looking for the next."""
+        said, found = tokens(text), []
+        while len(found) < most and (product := self._best(said)) is not None:
+            found.append(product)
+            said -= self._names[self.products.index(product)]
+        return found
+
+    def named_in(self, sku: str, text: str) -> bool:
+        """Whether the text names this product by one of its distinctive words ("the
+        airpods", "ميديا")."""
+        k = next((i for i, p in enumerate(self.products) if p.sku == sku), None)
+        if k is None:
+            return False
+        return any(self._idf[t] >= self._min_word_idf and not t.replace(".", "").isdigit()
+                   for t in self._names[k] & tokens(text))
+
+    def _best(self, said: set[str]) -> Product | None:
         best: tuple[float, float, int] | None = None
         for k, name in enumerate(self._names):
             hit = name & said

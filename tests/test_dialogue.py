@@ -731,7 +731,7 @@ def test_a_short_yes_before_a_comma_is_the_answer_and_the_rest_a_question(text, 
 
 @pytest.mark.parametrize("lang,msgs,wanted", [
     ("ar", ["ابي الغي طلب الساعة ١٠٠٣٠٧", "لا لا استني، خلاص لا تلغينه بخليه", "طيب متى يوصلني؟ انا بالرياض"],
-     "يوم إلى يومي عمل"),
+     "يوم إلى يومين من أيام العمل"),
     ("en", ["cancel 100307", "no wait, keep it", "ok so when will it reach me? im in riyadh"], "1–2"),
 ])
 async def test_a_question_after_keeping_the_order_is_not_another_cancellation(assistant, lang, msgs,

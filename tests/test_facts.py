@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent import dialogue
+from agent import basket, dialogue
 from agent.facts import amount_in, answer, cities_in, return_rule, units_in
+from agent.products import ProductMatcher
 from agent.replies import ReplyBook
 from knowledge.normalize import normalize
 from policies.engine import Policies
@@ -144,3 +145,75 @@ def test_a_count_about_the_order_in_focus_prices_every_unit(lang, text, wanted):
     said = " ".join(answer(text, text, lang, BRAND, BOOK, WORDS, LARGE, focus=["ac"]))
     for piece in wanted:
         assert piece in said, (piece, said)
+
+
+@pytest.mark.parametrize("text", ["ثلاجة ميديا ٢٦٠ لتر", "LG 65 inch TV", "a 9kg washer",
+                                  "مكيف 18 ألف وحده"])
+def test_a_products_size_is_not_its_price(text):
+    assert amount_in(text) is None
+
+
+def test_another_figure_of_the_same_case_is_answered_for_that_case():
+    # "fee to Abha for a 1,099 washer? and how many days?": the second part is about Abha too,
+    # and says the time without repeating the fee.
+    first = "كم رسوم التوصيل لأبها لو طلبت غسالة سعرها ١٠٩٩"
+    said = facts("وكم يوم توصل", "ar", query=f"{first} وكم يوم توصل")
+    assert "أبها" in said and "2 إلى 4 أيام عمل" in said and "99 ريال" not in said
+
+
+PRODUCTS = ProductMatcher.load(ROOT / "tools" / "demo_data" / "products.yaml")
+
+
+def _basket(messages: list[str]) -> list[list[str]]:
+    items: list[basket.Item] = []
+    seen = []
+    for text in messages:
+        items = basket.update(items, text, PRODUCTS, lambda t: dialogue.categories_in(t, WORDS),
+                              amount_in(text))
+        seen.append([i["sku"] or i["category"] for i in items])
+    return seen
+
+
+def test_a_basket_follows_what_is_added_and_dropped_in_english():
+    seen = _basket(["how much is delivery to jeddah for airpods pro?",
+                    "ok and if i throw in the lg instaview fridge too?",
+                    "nah forget the fridge, just the airpods then. cash ok for that?"])
+    assert seen == [["AU-APL-APP2-USBC"], ["AU-APL-APP2-USBC", "FR-LG-INSTA-674"],
+                    ["AU-APL-APP2-USBC"]]
+
+
+def test_a_basket_follows_what_is_added_and_dropped_in_arabic():
+    seen = _basket(["كم رسوم التوصيل لأبها لو طلبت غسالة ميديا اللي سعرها ١٠٩٩؟",
+                    "طيب ولو ضفت معها ثلاجة ميديا ٢٦٠ لتر؟", "لا خلاص بدون الثلاجة"])
+    assert seen == [["WM-MID-TL-8"], ["WM-MID-TL-8", "FR-MID-TM-260"], ["WM-MID-TL-8"]]
+
+
+def test_a_new_question_about_another_product_replaces_the_basket():
+    seen = _basket(["delivery for airpods pro?", "how much is delivery for the dyson v15?"])
+    assert len(seen[-1]) == 1 and seen[-1][0].startswith("VC-")
+
+
+@pytest.mark.parametrize("lang,total,cats,wanted,unwanted", [
+    # AirPods and the LG fridge: 8,248 SAR with a large appliance is delivered free; too much
+    # for cash on delivery.
+    ("en", 8248.0, ["audio", "fridge"], ["1,500 SAR", "free"], []),
+    ("ar", 2398.0, ["washer", "fridge"], ["1,500 ريال", "مجاني"], ["أقل من"]),
+    ("ar", 1099.0, ["washer"], ["أقل من 1,500 ريال", "99 ريال"], []),
+])
+def test_the_whole_basket_decides_the_delivery_fee(lang, total, cats, wanted, unwanted):
+    q = "and if i add it too, how much is delivery?" if lang == "en" else "وكم التوصيل لو ضفتها؟"
+    said = " ".join(answer(q, q, lang, BRAND, BOOK, WORDS, LARGE, basket=(total, cats, True)))
+    for piece in wanted:
+        assert piece in said, (piece, said)
+    for piece in unwanted:
+        assert piece not in said, (piece, said)
+
+
+@pytest.mark.parametrize("lang,total,wanted", [
+    ("en", 8248.0, "3,000 SAR, so not for 8,248 SAR"), ("en", 949.0, "15 SAR"),
+    ("ar", 2398.0, "2,398 ريال"),
+])
+def test_cash_on_delivery_is_judged_on_the_whole_basket(lang, total, wanted):
+    q = "cash on delivery ok for that?" if lang == "en" else "اقدر ادفع كاش عند الاستلام؟"
+    said = " ".join(answer(q, q, lang, BRAND, BOOK, WORDS, LARGE, basket=(total, [], True)))
+    assert wanted in said, said

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.frustration import LEVELS, read
+from agent.frustration import LEVELS, read, read_message
 from tests.test_conversations import say, start
 
 ESCALATING = {
@@ -145,3 +145,23 @@ def test_after_two_misses_an_impatient_customer_is_handed_to_a_person(api, lang,
     assert reply["data"]["template"] == "handoff.created"
     assert reply["text"].startswith(leads)  # the apology fits the level (annoyed or more)
     assert second["frustration"] != "calm"
+
+
+@pytest.mark.parametrize("text", [
+    "كم رسوم التوصيل لأبها؟ وكم يوم توصل؟", "كم ياخذ التوصيل للرياض؟ ولو طلبت اليوم يوصلني اليوم؟",
+    "how many days does delivery take to abha?", "will it arrive within 2 days?",
+    "الغسالة اللي طلبتها كم يوم تاخذ؟",
+])
+def test_a_duration_asked_about_is_not_a_wait(text):
+    score, signals, _ = read_message(text)
+    assert not [s for s in signals if s.kind == "waiting"] and score < 0.25, signals
+
+
+@pytest.mark.parametrize("text,hours", [
+    ("صار لي اسبوع انتظر الطلب", 168), ("i have been waiting 3 days", 72),
+    ("الطلب متاخر من يومين", 48),
+])
+def test_a_wait_the_customer_describes_is_read_in_hours(text, hours):
+    _, signals, _ = read_message(text)
+    waits = [s for s in signals if s.kind == "waiting"]
+    assert waits and f"{hours} h" in waits[0].evidence
