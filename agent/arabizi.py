@@ -113,6 +113,9 @@ _LEXICON: dict[str, str] = {
     "wla": "ولا", "lel": "لل", "b": "ب", "yakhuth": "ياخذ", "yakhoth": "ياخذ",
     "yakhudh": "ياخذ", "yakhdh": "ياخذ", "ya5ith": "ياخذ", "ya5th": "ياخذ", "tagseet": "تقسيط", "taqseet": "تقسيط",
     "ta8seet": "تقسيط", "tarkeeb": "تركيب", "tarkib": "تركيب", "tarkeb": "تركيب",
+    "sa3a": "ساعه", "sa3ah": "ساعه", "sa3at": "ساعه", "sa3ti": "ساعتي", "sa3ati": "ساعتي",
+    "wslt": "وصلت", "wislat": "وصلت", "wsalat": "وصلت", "wasalat": "وصلت", "wselt": "وصلت",
+    "wsl": "وصل", "wisil": "وصل", "wasal": "وصل", "wsal": "وصل",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
@@ -124,7 +127,10 @@ _ENGLISH = {"the", "is", "my", "i", "you", "your", "where", "what", "when", "how
             "please", "pls", "can", "it", "to", "and", "a", "an", "of", "for", "on", "in", "me",
             "this", "that", "do", "does", "not", "dont", "don't", "are", "was", "be", "have",
             "has", "with", "yes", "no", "thanks", "thank", "why", "still", "just", "so", "but",
-            "if", "at", "from", "will", "would", "could", "get", "want", "need", "delivery"}
+            "if", "at", "from", "will", "would", "could", "get", "want", "need", "delivery",
+            "got", "them", "they", "like", "week", "weeks", "day", "days", "ago", "email",
+            "about", "been", "did", "had", "there", "here", "then", "than", "some", "ur", "im",
+            "its", "hello", "hey", "should", "which", "who", "were", "our", "us", "after"}
 # An email or a web address is kept whole: it is data, not Arabizi ("w el email omar7@x.com").
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|[A-Za-z0-9']+|[^A-Za-z0-9'\s]+")
 _KEPT = re.compile(r"@|^https?://")
@@ -153,6 +159,8 @@ def _is_digit_word(word: str) -> bool:
 
 
 def looks_like_arabizi(text: str) -> bool:
+    # An email address ("lama.alrashidi68@...") is data, not words of either language.
+    text = re.sub(r"\S+@\S+", " ", text)
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
     if not words or re.search(r"[\u0600-\u06ff]", text):
         return False

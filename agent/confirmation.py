@@ -16,7 +16,10 @@ _YES = {
     "طيب", "اكد", "اكدت", "صح", "بلي", "سوها", "سوه", "سويه", "اوكيه", "yea", "absolutely", "definitely", "اوك", "ايوة", "أيوة",
     "اه", "طبعا", "تم", "اكيد", "confirming", "اكدي", "موافقه", "سوي", "سوو", "سويه", "سويها",
     "نفذ", "نفذي", "نفذه", "نفذيه", "كملي", "كمليه", "اعتمد", "اعتمدي", "تمم", "تممي", "ابشر",
-    "اوكيه", "يس", "حاضر", "مشي", "ماشي", "امشي", "اؤكد", "مؤكد", "اكدها", "اكدو",
+    "اوكيه", "يس", "حاضر", "مشي", "ماشي", "امشي", "اؤكد", "مؤكد", "اكدها", "اكدو", "سو",
+    # Arabizi yeses that reach here in Latin letters ("ok akd", "eh tmam akeed").
+    "akd", "aked", "akkid", "akid", "akeed", "akkd", "tmam", "eh", "ee", "aywa", "ewa", "aiwa",
+    "na3am", "n3m", "yb", "yup", "alright", "fine",
 }
 _YES_PHRASES = ("go ahead", "do it", "please do")
 _NO = {
@@ -41,6 +44,10 @@ _FILLER = {
     "اجل", "كذا", "زين",
     # "yes to both", "ايه للاثنين": the yes covers what is asked (and what waits its turn).
     "to", "للاثنين", "الثنتين", "للثنتين", "كلها",
+    # "ايه الغيه كله", "ok cool yes go ahead", "امم.. طيب خلاص تمام، اطلبه": the whole of it,
+    # a pleased word, a hesitation before the yes, and asking us to send the request.
+    "كله", "كامل", "الكل", "cool", "great", "perfect", "nice", "k", "kk", "thx", "امم", "ام",
+    "hmm", "hm", "umm", "um", "uh", "اممم", "ممم", "mmm", "hmmm", "اطلب", "ارسل", "ارسلها", "send", "submit", "raise",
 }
 # Every word must still be one of consent's own; a longer yes only says more of the same.
 _MAX_WORDS = 10
@@ -66,7 +73,8 @@ TOOL_WORDS: dict[str, frozenset[str]] = {
                          "خذوه", "تعالوا", "يستلمه", "رتبوا", "رتبي", "جديد", "جديده"),
         "cancel_order": ("الغوه", "الغيه", "الغيها", "كنسل", "كنسله", "cancell", "cancelled"),
         "request_refund": ("رجعوا", "فلوسي", "المبلغ", "money", "back", "my", "رجعها", "رجعه",
-                           "ارجعها", "رجعوها", "رجعيها", "اصدره", "اصدريه", "refund", "issue"),
+                           "ارجعها", "رجعوها", "رجعيها", "اصدره", "اصدريه", "refund", "issue",
+                           "حولوها", "حولها", "حولوه", "حوله", "حول", "transfer", "send"),
     }.items()
 }
 
@@ -76,6 +84,7 @@ CONNECT = frozenset(normalize(w) for w in (
     "connect", "me", "transfer", "to", "a", "an", "person", "human", "agent", "someone",
     "somebody", "talk", "speak", "with", "real", "them", "حولني", "وصلني", "كلمني",
     "موظف", "للموظف", "إنسان", "أحد", "أكلم", "أبي", "أبغى", "بسرعة", "call", "on", "pls",
+    "حوليني", "حولوني", "وصليني", "وصلوني", "كلميني", "حول", "حولي",
     "please", "now", "asap", "اتصل", "اتصلوا", "كلموني", "الحين",
 ))
 

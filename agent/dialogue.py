@@ -197,7 +197,15 @@ def answer_and_rest(text: str) -> list[str]:
     if (m and len(m.group(1).split()) <= 7 and len(m.group(2).split()) >= 2
             and act(m.group(1)) is not None):
         return [m.group(1), *split_parts(m.group(2))]
+    # "لا لا سوري غلطت قصدي طلب المكيف": a no, then which one was meant.
+    m = _NO_THEN_MEANT.match(text)
+    if m and act(m.group(1)) == "deny":
+        return [m.group(1), *split_parts(m.group(2))]
     return split_parts(text)
+
+
+_NO_THEN_MEANT = re.compile(r"^\s*(.{1,50}?)\s+((?:قصدي|اقصد|أقصد|كنت اقصد|i meant|i mean|meant)\s.+)$",
+                            re.I | re.S)
 
 
 _FIRST_CLAUSE = re.compile(r"^\s*([^,،.!؟?;؛]{1,60}?)\s*[,،.!;؛]+\s*(.+)$", re.S)
@@ -463,7 +471,20 @@ _LEFT_OUT = re.compile(
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خله|خليه|خليها|خلها|اخليه|بخليه|ابيه|ابيها)\s+(عندي|معي)|"
     # "washer n watch r fine", "kettles are ok": what stays.
-    r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying)\b")
+    r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying|working)\b|"
+    # "الغسالة والساعة ما فيها شي", "التاب كلش زين": nothing wrong with those.
+    r"(^| )(\S+\s+){1,3}(ما فيها شي|ما فيه شي|ما فيهم شي|مافيها شي|مافيه شي|ما فيها شيء|"
+    r"ما فيه شيء|كلش زين|كلها زينه|زينه|زين|سليمه|سليم|شغاله|شغال|تمام)( |$)")
+# "the earbuds that came with the washer", "اللي جات مع الغسالة": the other item only locates
+# the one meant.
+_CAME_WITH = re.compile(
+    r"\b(came|come|comes|arrived|ordered|bought|got)\s+(them |it )?with\s+(the |my )?[\w-]+|"
+    r"(^| )(جات|جا|جت|جاء|جاءت|وصلت|وصل|طلبتها|طلبته|طلبتهم|اشتريتها|اشتريته|جاتني|وصلتني)"
+    r"\s+(مع)\s+\S+")
+_RETURN_CLAUSE = re.compile(
+    r"\b(return|send (it |them )?back|refund|exchange|replace|broken|faulty|defective|crackl\w*|"
+    r"doesn'?t work|not working|stopped)\b|(ارجع|ارجاع|رجع|استرجع|استبدال|بدل|معيب|خربان|خربانه|"
+    r"عطلان|عطلانه|مشكله|ما يشتغل|ما تشتغل|ما يطلع|تقطيع)")
 # "from my order with the 2 kettles", "من طلب الماك بوك": which order, not what goes back.
 _ORDER_DESCRIBED = re.compile(
     r"\bfrom (my|the|this|that) ([\w-]+ ){0,3}order( with (the )?([\w-]+ ?){1,3})?|"
@@ -476,13 +497,29 @@ ACTION_ASKED = re.compile(r"\b(return|send (it |them )?back|refund|cancel|exchan
 def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
                 category_of: dict[str, str]) -> list[int]:
     """Positions of the order's items the text names (empty when it names none of them)."""
+    norm = _CAME_WITH.sub(" ", normalize(text))
+    # Items said to stay ("اللابتوب خلوه عندي", "the tab is fine") are never the ones meant.
+    staying = {k for m in _LEFT_OUT.finditer(norm)
+               for k in _named(m.group(0), order, words, category_of)}
     # What is kept first ("…100242 بدون الماك بوك"), then the order's own description.
-    kept = _ORDER_DESCRIBED.sub(" ", _LEFT_OUT.sub(" ", normalize(text)))
-    if kept.strip() != normalize(text).strip() and _tokens(kept):
-        named = _named(kept, order, words, category_of)
+    rest = _ORDER_DESCRIBED.sub(" ", _LEFT_OUT.sub(" ", norm))
+    # The clause that asks for the return or names the fault says which item ("وصلني الماك
+    # بوك والمايكرويف. المايكرويف ابي ارجعه بس").
+    for clause in re.split(r"[،,.؛;!?؟\n]+", rest):
+        if _RETURN_CLAUSE.search(clause):
+            named = [k for k in _named(clause, order, words, category_of) if k not in staying]
+            if named:
+                return named
+    if rest.strip() != norm.strip() and _tokens(rest):
+        named = [k for k in _named(rest, order, words, category_of) if k not in staying]
         if named:
             return named
-    return _named(text, order, words, category_of)
+    named = [k for k in _named(norm, order, words, category_of) if k not in staying]
+    left = [k for k in range(len(order.get("items") or [])) if k not in staying]
+    if not named and staying and len(left) == 1 and means_only(text):
+        # "ابي ارجعها هي بس، الغسالة والساعة ما فيها شي": the one not said to be fine.
+        return left
+    return named
 
 
 def _named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],

@@ -165,6 +165,12 @@ _CORRECTION = re.compile(
     r"\b(sorry|i meant|i mean|meant|actually|wrong (one|number|order)|my bad|typo|not that one)\b|"
     r"(قصدي|اقصد|اسف|اسف|معليش|عفوا|غلطت|غلط|الصح|الصحيح|لا لا)"
 )
+# A return already made: collected by the courier, sent back, received by us.
+_RETURNED_ALREADY = re.compile(
+    r"\b(picked up|collected|took (it|them)|sent (it |them )?back|already returned|returned (it|them|my)|"
+    r"i returned|reached (you|your)|got (my|the) return|received (my|the) return|my return)\b|"
+    r"(رجعت|رجعته|رجعتها|رجعتهم|ارجعت|المندوب اخذ|المندوب خذ|استلموا|استلمتوا|اخذوها|اخذوه|"
+    r"وصلكم|وصلتكم|خذاه|خذاها|اخذه|اخذها)")
 _MONEY_WHEN = re.compile(
     r"\b(card|money|refund|refunds|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
     r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
@@ -185,6 +191,9 @@ _CONTEXT_CONFIDENCE = 0.75
 _BARE_NUMBER = re.compile(r"(?<![\d.,])\d{2,5}(?:,\d{3})?(?:\.\d{1,2})?(?![\d])")
 _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم ياخذ|كم يوم|كم تاخذ|"
                    r"امتي|ايمتي|امتا|بعد كم|للحين|كم مده|كم المده)")
+# "how does the money come back?", "الفلوس كيف ترجع؟": asking by which way it is refunded.
+_MONEY_HOW = re.compile(r"\b(how|where) (will|do|does|would|is|can) (i|it|the money|my money|the refund)\b|"
+                        r"(كيف|وين|شلون|ازاي) (ترجع|يرجع|تنزل|ينزل|استرجع|ارجع|يوصلني|توصلني|برجع)")
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
@@ -342,6 +351,14 @@ def _read_in_context(
                     rest.append(dialogue.Task(
                         text=piece, intent=intent_of, confidence=round(sure, 4),
                         slots=piece_slots, query=piece))
+            after = " ".join(pieces[1:])
+            if said != "affirm" and _CORRECTION.search(normalize(after)) and (
+                    _names_a_product_in(after, deps) and not _NO_CANCEL.search(normalize(after))):
+                # "no sorry, I meant the phone. keep the chargers, return just the phone":
+                # the same request, for the product meant, read whole (its clauses say which).
+                kind = _INTENT_OF_TOOL.get(state["pending"]["tool"], "cancel_order")
+                rest = [dialogue.Task(text=after, intent=kind, confidence=0.9,
+                                      slots=deps.understanding.slots(after), query=after)]
             if said == "affirm" and not rest and confirmation.is_yes(text):
                 # "ok shame about the invoice. yes cancel 312": the whole message is the yes.
                 return sense_ | {"intent": "affirm", "confidence": 0.9}, d
@@ -360,6 +377,11 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
+    if (intent in {"start_return", "return_request"} and _RETURNED_ALREADY.search(norm)
+            and _MONEY_WHEN.search(norm) and not mentions_fault(text)):
+        # "the courier picked up my microwave return last week, can u refund it now": the
+        # return is done; the money for it is asked about.
+        return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
     if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
         # "id still like a person to check it", "this is a joke. get me a real person NOW",
         # "عطني موظف": asked in so many words, whatever else the message says (its other
@@ -541,6 +563,12 @@ def _read_in_context(
     return sense_, d
 
 
+def _names_a_product_in(text: str, deps: Deps) -> bool:
+    """A product from the catalogue, or a kind of product, is named ("the phone", "المكيف")."""
+    return bool(deps.understanding.products.find(text) or dialogue.categories_in(
+        text, dialogue.product_words(deps.settings.product_words_file)))
+
+
 def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> str:
     """What to search for "and the fridge?": the new thing, the facets the earlier question
     asked (cost, time) and, for a large appliance, how the help centre names those."""
@@ -695,7 +723,10 @@ def _money_timing_beside_pending(state: ConversationState, d: dialogue.Dialogue,
     pending = state.get("pending") or {}
     method = d.get("payment_method") or (pending.get("data") or {}).get("payment_method")
     norm = normalize(text)
-    if not (pending and method and _WHEN.search(norm) and _MONEY_WHEN.search(norm)):
+    # "yes cancel it. and how does the money come back?": the change just made counts too.
+    just_done = d.get("last_outcome") == "ok" and d.get("last_action") in _WRITE_INTENTS
+    if not ((pending or just_done) and method and (_WHEN.search(norm) or _MONEY_HOW.search(norm))
+            and _MONEY_WHEN.search(norm)):
         return None
     order = (pending.get("args") or {}).get("order_id")
     focus = list(d.get("focus_orders") or [])
@@ -1000,7 +1031,9 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1}
-        if said == "affirm" and not other_order and _same_thing(state, deps, pending):
+        asks_for_it = confirmation.is_yes(state["text"], confirmation.ACTION_WORDS
+                                          | confirmation.TOOL_WORDS.get(pending["tool"], frozenset()))
+        if (said == "affirm" or asks_for_it) and not other_order and _same_thing(state, deps, pending):
             # "yes cancel headphones only", "ايه الغي سوني": a yes that names the very order
             # (or its product) in the question is the explicit yes.
             call = tool_call(pending["tool"], pending["args"])
@@ -1067,6 +1100,10 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         verify_failures=state.get("verify_failures", 0),
         confirmed=state.get("confirmed"),
         client=state.get("client"),
+        # "when will my money come back?", "كيف ترجع فلوسي؟" ask when or how the refund comes;
+        # they do not ask for it ("what's happening with my refund?" does).
+        asking_only=(state.get("sense") or {}).get("intent") in {"refund_status", "refund_timing"}
+        and bool(_WHEN.search(normalize(state["text"])) or _MONEY_HOW.search(normalize(state["text"]))),
     )
     results = list(state.get("tool_results") or [])
     update: dict[str, Any] = {}
@@ -1168,8 +1205,10 @@ async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, 
                 and not retrieval.get("facts"))
         low = low + 1 if weak and stuck else 0
     results = state.get("tool_results") or []
+    # A refund still waiting for the customer's yes is not one yet: the rule fires on the yes.
     amounts = [r["data"]["amount"] for r in results
-               if r["tool"] == "request_refund" and r["data"].get("amount") is not None]
+               if r["tool"] == "request_refund" and r["outcome"] != "needs_confirmation"
+               and r["data"].get("amount") is not None]
     over_limit = next((r for r in results if r["outcome"] == "over_limit"), None)
     update: dict[str, Any] = {"no_progress": no_progress, "low_retrieval": low}
     facts = await _facts(state, deps, state.get("profile") or {},

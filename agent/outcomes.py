@@ -241,6 +241,10 @@ def outcome_reply(
     if tool == "verify_identity" and outcome == "ok":
         return book.reply("verify_ok", lang, name=data["name"][lang], **values)
     key = f"{prefix}.{outcome}" if prefix else None
+    if key and data.get("over_limit") and book.has(f"{key}_over_limit"):
+        # Above what the assistant may approve: the yes sends the request to the refunds team.
+        key = f"{key}_over_limit"
+        values["limit"] = money(float(data.get("limit") or 0), lang).replace(".00", "")
     if key and data.get("defective") and book.has(f"{key}_defective"):
         # A faulty product goes back under its own window, for a replacement or a refund.
         key = f"{key}_defective"

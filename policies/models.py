@@ -48,6 +48,10 @@ class RefundPolicy(_Strict):
     allowed_statuses: list[str]
     auto_approve_up_to: float = Field(ge=0, description="SAR incl. VAT; above goes to a person")
     requires_confirmation: bool = True
+    # Above the limit: "on_request" sends a refund the customer asks for to the refunds team
+    # at once and asks first when they only asked about their money; "always_confirm" asks
+    # first every time.
+    over_limit: Literal["on_request", "always_confirm"] = "on_request"
 
 
 class ActionPolicy(_Strict):

@@ -39,6 +39,8 @@ class Session(BaseModel):
     # the arguments), a change to any other order is refused: never on an order the customer
     # did not point at.
     named_orders: set[str] | None = None
+    # The customer only asked about their money ("when will my refund come?"), not for it.
+    asking_only: bool = False
 
 
 class _Args(BaseModel):
@@ -591,7 +593,15 @@ class Toolbox:
                 f"{', '.join(rule.allowed_statuses)}", **order_view(order),
             )
         if amount > rule.auto_approve_up_to:
-            # Over-limit tier: never executed by the assistant, a person decides.
+            # Over-limit tier: never executed by the assistant, a person decides. Asked for,
+            # it goes to the refunds team at once; a customer who only asked about the money
+            # is told the timing and says yes before it is sent (actions.yaml).
+            if rule.over_limit == "always_confirm" or session.asking_only:
+                waiting = await self._confirm_or_proceed(
+                    "request_refund", order, session, rule.requires_confirmation, args,
+                    amount=amount, over_limit=True, limit=rule.auto_approve_up_to)
+                if waiting:
+                    return waiting
             await self._audit(session, "request_refund", False,
                               f"{amount} SAR is above the auto-approval limit of "
                               f"{rule.auto_approve_up_to} SAR", order_id=order.id,

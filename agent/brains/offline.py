@@ -260,7 +260,15 @@ class OfflineBrain:
             # order" or "the fridge" is found among their own orders.
             return self._resolve_order(name, state, deps)
         if "order_id" in flow.slots and "order_id" not in slots:
-            return {"replies": [book.reply("ask_order_id", lang)], "active_flow": name,
+            ask = book.reply("ask_order_id", lang)
+            if flow.tool == "start_return" and (state["sense"].get("fault")
+                                                or mentions_fault(state["text"])):
+                # "the left one crackles, can I still return them?": the rule that applies
+                # (a faulty item's window) comes with the question for the order number.
+                days = deps.policies.actions.start_return.defective_window_days
+                ask["text"] = book.text("return.faulty_rule", lang,
+                                        defective=arabic.count(days, "day", lang)) + " " + ask["text"]
+            return {"replies": [ask], "active_flow": name,
                     "dialogue": dialogue.focus(dialogue.of(state), None, awaiting="order_id")}
         if flow.identity and not state.get("customer_id"):
             failed = dialogue.of(state).get("failed_pair")
@@ -357,6 +365,13 @@ class OfflineBrain:
             items: list[str] | None = None
             if flow.tool == "start_return" and len({i["sku"] for i in order["items"]}) > 1:
                 picked = dialogue.items_named(_request_text(state), order, words, category_of)
+                if not picked and state.get("active_flow") == want:
+                    # "i opened my airpods and the left one crackles" -> (order number asked)
+                    # -> "100214, lama@...": the item was named when the return was asked.
+                    for earlier in reversed((state.get("customer_texts") or [])[-3:-1]):
+                        picked = dialogue.items_named(earlier, order, words, category_of)
+                        if picked:
+                            break
                 if picked and len(picked) < len(order["items"]):
                     items = sorted({order["items"][k]["sku"] for k in picked})
                 elif not picked and d.get("focus_items") and (
