@@ -116,6 +116,10 @@ _LEXICON: dict[str, str] = {
     "sa3a": "ساعه", "sa3ah": "ساعه", "sa3at": "ساعه", "sa3ti": "ساعتي", "sa3ati": "ساعتي",
     "wslt": "وصلت", "wislat": "وصلت", "wsalat": "وصلت", "wasalat": "وصلت", "wselt": "وصلت",
     "wsl": "وصل", "wisil": "وصل", "wasal": "وصل", "wsal": "وصل",
+    "ya3tich": "يعطيك", "ya3teek": "يعطيك", "ya3tik": "يعطيك", "y3tik": "يعطيك",
+    "ya3teech": "يعطيك", "3afya": "العافيه", "3afia": "العافيه", "3afyah": "العافيه",
+    "mashkoor": "مشكور", "mashkora": "مشكوره", "mashkoora": "مشكوره", "shukran": "شكرا",
+    "shokran": "شكرا", "7abibti": "حبيبتي", "tislam": "تسلم", "teslam": "تسلم", "tslm": "تسلم",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",

@@ -180,6 +180,13 @@ _MONEY_WHEN = re.compile(
 _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|come|comes|deliver|delivered|get here|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع)")
+# Asking where one's own order is, or saying it is late: tracking, whatever else it resembles.
+_WHERE_IS = re.compile(
+    r"\b(where('?s| is| are)|whats up with|what'?s up with|what is happening with|what'?s happening "
+    r"with|any news (on|about)|supposed to (come|arrive|be here|be delivered)|should have (come|arrived)|"
+    r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of)\b|"
+    r"(وين وصل|وين وصلت|وين طلبي|وين الطلب|متي يوصل|متي توصل|المفروض (كان |كانت )?(يوصل|توصل)|"
+    r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح)")
 _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay|any fees?)\b|"
                   r"(علي شي|علي مبلغ|ادفع شي|بدفع شي|راح ادفع|مطلوب مني|اخصم|انخصم|خصمتوا)")
 # Intents that act on one of the customer's orders, and those answered from the knowledge base.
@@ -219,6 +226,13 @@ _COMPLAINS = re.compile(r"\b(complain|complaint|file a complaint)\b|(شكوي|ا
 _PRAISE = re.compile(r"\b(nice|great|amazing|awesome|excellent|fantastic|kind|helpful|polite|"
                      r"thank|thanks|appreciate|well done|good job)\b|(رائع|ممتاز|كفو|شكرا|مشكور|"
                      r"يعطيك العافيه|محترم|خدوم|ما قصر|ما قصرتوا|الله يعطيه|حلو|جميل)")
+# "same thing?", "does that change anything?": the rule just given, asked about another case.
+_SAME_RULE = re.compile(r"\b(same (thing|rule|policy|for)|does (that|this|it) change|is it different|"
+                        r"any different|what about)\b|(نفس الشي|نفس الشيء|نفس الحكم|نفس الكلام|"
+                        r"يفرق|يختلف|تفرق|تختلف)")
+_TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)( |$)")
+_THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
+                     r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
 _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
                     r"available|working hours)\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين)")
@@ -309,6 +323,10 @@ def _read_in_context(
         first, d["open_tasks"] = tasks[0], tasks[1:]
         return sense_ | {"intent": first["intent"], "confidence": first["confidence"],
                          "part_text": first["text"], "part_slots": first["slots"]}, d
+    if (intent == "affirm" and not state.get("pending") and _THANKS.search(norm)
+            and len(norm.split()) <= 6):
+        # "tmam ya3tich el 3afya 🌹", "تمام مشكورة": thanks, answered in kind.
+        return sense_ | {"intent": "thanks", "confidence": max(conf, 0.8)}, d
     if intent in {"greeting", "thanks", "affirm", "goodbye"} and not state.get("pending"):
         rest = re.sub(r"^(and|also|so|و)\s+", "", _GREETING_LEAD.sub("", norm).strip(" ,.!?؟،"))
         if len(rest.split()) >= 2:
@@ -347,6 +365,18 @@ def _read_in_context(
                     # the order meant, whatever else the words resemble.
                     intent_of = _INTENT_OF_TOOL.get(state["pending"]["tool"], intent_of)
                     sure = max(sure, 0.9)
+                if (said == "affirm" and _TOO.search(normalize(piece))
+                        and _names_a_product_in(piece, deps)
+                        and not _QUESTION.search(normalize(piece))
+                        and (sure < 0.6 or intent_of in {"change_items", "out_of_scope"})):
+                    # "yes. oh and the kettle one too": the same change, for another order.
+                    intent_of = _INTENT_OF_TOOL.get(state["pending"]["tool"], intent_of)
+                    sure = max(sure, 0.85)
+                if (intent_of in _ORDER_INTENTS and not piece_slots.get("order_id")
+                        and not _names_a_product_in(piece, deps)):
+                    # "no, keep it. but when does it arrive?": the order just asked about.
+                    piece_slots = {**piece_slots,
+                                   "order_id": state["pending"]["args"].get("order_id")}
                 if intent_of not in _SMALL_TALK:
                     rest.append(dialogue.Task(
                         text=piece, intent=intent_of, confidence=round(sure, 4),
@@ -377,11 +407,28 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
+    if (_SAME_RULE.search(norm) and not slots.get("order_id") and not state.get("pending")
+            and RETURN_ASK.search(normalize(f"{d.get('topic_text') or ''} {text}"))
+            and not mentions_fault(text) and deps.flows.get("return_request") is not None):
+        # "and the big Sony headphones? same thing?", "they're over-ear, does that change
+        # anything?": the return rule again, for this product.
+        return sense_ | {"intent": "return_request", "knowledge_first": True,
+                         "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
     if (intent in {"start_return", "return_request"} and _RETURNED_ALREADY.search(norm)
             and _MONEY_WHEN.search(norm) and not mentions_fault(text)):
         # "the courier picked up my microwave return last week, can u refund it now": the
         # return is done; the money for it is asked about.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
+    if (_WHERE_IS.search(norm) and not slots.get("order_id") and not state.get("pending")
+            and (intent in _SMALL_TALK | {"out_of_scope", "change_items"} or conf < 0.5)
+            and intent not in _WRITE_INTENTS
+            and (_OWN.search(norm) or re.search(r"\border\b|طلب", norm)
+                 or _names_a_product_in(text, deps))
+            and not mentions_fault(text) and not _ASKS_PERSON.search(norm)):
+        # "my airpods were supposed to come yesterday?? whats going on", "whats up with my
+        # kettle n microwave order": where their order is.
+        return sense_ | {"intent": "track_order", "confidence": max(conf, 0.8)}, d
     if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
         # "id still like a person to check it", "this is a joke. get me a real person NOW",
         # "عطني موظف": asked in so many words, whatever else the message says (its other
@@ -430,7 +477,8 @@ def _read_in_context(
                          "query": query, "followup": True}, d
     if (intent != "installation" and conf < 0.6 and INSTALL_WORDS.search(norm)
             and (not deps.flows.needs_knowledge(intent) or intent == "delivery_info")
-            and deps.flows.get("installation") is not None and not slots.get("order_id")):
+            and deps.flows.get("installation") is not None and not slots.get("order_id")
+            and len(dialogue.split_parts(text)) < 2):
         # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
     if (topic == "order_amount" and focus_order and intent != "order_amount"
@@ -631,6 +679,12 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 query=f"{prev['text']} {piece}"))
             continue
         if guess.intent in _SMALL_TALK or guess.confidence < _PART_CONFIDENCE:
+            continue
+        if (prev and prev["intent"] == "track_order" and guess.intent in {
+                "delivery_info", "complaint", "track_order"} and not found.get("order_id")
+                and not found.get("product") and _ARRIVES.search(normalize(piece))
+                and not facts_cities(piece, deps.policies.brand)[0]):
+            # "where is my washer? it should have come yesterday": the same tracking request.
             continue
         earlier = next((t["slots"]["order_id"] for t in reversed(tasks)
                         if t["slots"].get("order_id")), None)
@@ -888,7 +942,8 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
                           lambda t: dialogue.categories_in(t, words),
                           read_question(state["text"], deps.policies.brand, words).amount)
     result.facts = return_rule(
-        state["text"], state["language"], deps.policies.actions.start_return, deps.replies
+        state["text"] if not sense_.get("knowledge_first") else query, state["language"],
+        deps.policies.actions.start_return, deps.replies
     ) or fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies, words,
         deps.understanding.products.large_categories,

@@ -211,9 +211,10 @@ def words_besides_slots(text: str) -> int:
 def _slot_labels() -> frozenset[str]:
     """Words that only name the value they precede ("رقمي 05…", "my email is …", "طلبي RW-…"):
     they do not make an answer a new request."""
-    words = ("number phone mobile email mail order contact whatsapp no num "
-             "رقم رقمي جوال جوالي ايميل ايميلي بريد بريدي طلب طلبي الطلب هاتف هاتفي تلفون "
-             "موبايل واتساب")
+    words = ("number phone mobile email mail order contact whatsapp no num is its it's my the "
+             "here this raqam ra8m rqm el "
+             "رقم رقمي الرقم جوال جوالي الجوال ايميل ايميلي الايميل بريد بريدي طلب طلبي الطلب "
+             "هاتف هاتفي تلفون موبايل واتساب هذا هذي هو")
     return frozenset(tokenize(words))
 
 
