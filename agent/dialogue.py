@@ -237,8 +237,9 @@ def split_parts(text: str) -> list[str]:
 # --- which of the customer's orders --------------------------------------------------------------
 
 _LAST = re.compile(
-    r"\b(last|latest|recent|newest|most recent)\b|(اخر|اخر|احدث)\s*(طلب|طلبيه|اوردر)|طلبي الاخير|"
-    r"الطلب الاخير"
+    r"\b(last|latest|recent|newest|most recent|the new one|new order|newer one)\b|"
+    r"(اخر|اخر|احدث)\s*(طلب|طلبيه|اوردر)|طلبي الاخير|الطلب الاخير|الطلب الجديد|طلبي الجديد|"
+    r"الجديد|الجديده"
 )
 _ORDINALS = {
     0: re.compile(r"\b(first|1st)\b|(الاول|الاول|اول واحد|الاولي)"),

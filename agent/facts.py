@@ -263,7 +263,11 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
         if out:
             return out
 
-    cost = "cost" in asked or bool(_FREE.search(norm))
+    # "so I'd still pay the 99, right?": one of the delivery fees, named, asks about the fee.
+    fee_named = any(re.search(rf"(?<![\d,.]){int(f)}(?![\d,])", normalize(text))
+                    for f in (d.standard_fee, d.large_fee, d.same_day_fee))
+    cost = "cost" in asked or bool(_FREE.search(norm)) or fee_named
+    delivery = delivery or fee_named
     same_day = bool(_SAME_DAY.search(norm)) and not _NOT_SAME_DAY.search(norm)
     same_day_city = getattr(brand.same_day_city(), lang)
     if same_day and (cost or not (cities or remote)) and not install:
@@ -313,7 +317,9 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                              rate=f"{brand.vat_rate * 100:.0f}%"))
 
     p = brand.payment
-    if _COD.search(norm) and amount is not None and not _REFUND.search(norm):
+    # "and tabby?" after a cash-on-delivery answer asks about Tabby, not cash again.
+    other_method = bool(q.methods) and "cod" not in q.methods
+    if _COD.search(norm) and amount is not None and not _REFUND.search(norm) and not other_method:
         if amount > p.cod_limit:
             out.append(book.text("facts.cod_over_limit", lang, amount=_sar(amount, lang),
                                  limit=_sar(p.cod_limit, lang),

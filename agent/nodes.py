@@ -159,7 +159,11 @@ _BOT_QUESTION = re.compile(
     r"(انسان|انسانه|بشر|موظف|موظفه) (ولا|او|والا) (روبوت|بوت|الي|ذكاء اصطناعي)|"
     r"اكلم (روبوت|بوت|انسان)\s*(ولا|او)|"
     r"(موظف|انسان|شخص|بشر)( حقيقي| حقيقيه)? (ام|ولا|او|والا) (مع )?(برنامج|روبوت|بوت|الي|ذكاء)|"
-    r"(برنامج|روبوت|بوت)( الي)? (ام|ولا|او|والا) (مع )?(موظف|انسان|شخص|بشر)"
+    r"(برنامج|روبوت|بوت)( الي)? (ام|ولا|او|والا) (مع )?(موظف|انسان|شخص|بشر)|"
+    # "say you're human", "قولي انك انسانة": told to claim to be a person.
+    r"\b(say|tell me|admit|pretend) (that )?(you'?re|you are|ur|to be) (a )?(human|real person|person)\b|"
+    r"(قول|قولي|قل) (لي )?(انك|انكي) (انسان|انسانه|بشر|بشريه|موظف|موظفه)|"
+    r"(انتي|انت) (الحين |الان )?(موظفه|موظف) (بشريه|بشري|حقيقيه|حقيقي)"
 )
 _CORRECTION = re.compile(
     r"\b(sorry|i meant|i mean|meant|actually|wrong (one|number|order)|my bad|typo|not that one)\b|"
@@ -185,7 +189,7 @@ _WHERE_IS = re.compile(
     r"\b(where('?s| is| are)|whats up with|what'?s up with|what is happening with|what'?s happening "
     r"with|any news (on|about)|supposed to (come|arrive|be here|be delivered)|should have (come|arrived)|"
     r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of)\b|"
-    r"(وين وصل|وين وصلت|وين طلبي|وين الطلب|متي يوصل|متي توصل|المفروض (كان |كانت )?(يوصل|توصل)|"
+    r"(وين وصل|وين وصلت|وين طلبي|وين الطلب|متي يوصل|متي توصل|متي يصل|متي تصل|المفروض (كان |كانت )?(يوصل|توصل)|"
     r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح)")
 _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay|any fees?)\b|"
                   r"(علي شي|علي مبلغ|ادفع شي|بدفع شي|راح ادفع|مطلوب مني|اخصم|انخصم|خصمتوا)")
@@ -277,7 +281,8 @@ _BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
 _WHAT_NOW = re.compile(
     r"\bwhat (can|should|do) i do\b|\bwhat are my options\b|\bso what (now|do i do)\b|"
-    r"\bwhat now\b|\bany other way\b|(وش|ايش|شو|ايه|ويش) (الحل|اسوي|اعمل|البديل|الخيارات)|"
+    r"\bwhat now\b|\bany other way\b|\bhow does (that|it|this) work\b|\bwhat'?s the process\b|"
+    r"\bdo i (have|need) to (take|bring|send) it\b|(وش|ايش|شو|ايه|ويش) (الحل|اسوي|اعمل|البديل|الخيارات)|"
     r"(طيب|طب) (وش|ايش|ايه) (اسوي|الحل|اعمل)|كيف اتصرف|ما الحل|ماذا افعل")
 
 
@@ -558,6 +563,15 @@ def _read_in_context(
                 text, dialogue.product_words(deps.settings.product_words_file)))):
         # "where's my vacuum" -> "and the jbl speaker?": the same request about that product.
         return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE}, d
+    if (topic and deps.flows.follows_up(topic) and intent == "track_order"
+            and dialogue.CONTINUES.search(norm) and not _WHERE_IS.search(norm)
+            and not _ARRIVES.search(norm) and not _OWN.search(norm)
+            and not slots.get("order_id") and _names_a_product_in(text, deps)):
+        # "and the laptop I got last week?" after the warranty answer: the same question
+        # about that product, not where it is.
+        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only"):
         about = deps.flows.about(topic)
         if (topic == last_action and intent == topic and d.get("last_outcome") == "ok"
@@ -566,7 +580,11 @@ def _read_in_context(
             return sense_ | {"intent": about, "query": text, "followup": True}, d
         continues = bool(dialogue.CONTINUES.search(norm)) and not slots.get("order_id")
         weak = (conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
-                or (continues and intent not in _ORDER_INTENTS and conf < 0.9))
+                or (continues and intent not in _ORDER_INTENTS and conf < 0.9)
+                # "and the laptop I got last week?" after the warranty: the same question.
+                or (continues and deps.flows.needs_knowledge(topic) and intent == "track_order"
+                    and not _WHERE_IS.search(norm) and not _ARRIVES.search(norm)
+                    and not _OWN.search(norm)))
         closing = intent in {"thanks", "goodbye", "affirm", "deny", "greeting"} and not continues
         # Only a message that brings something new to the same question ("and the fridge?",
         # "والكاش؟", "in dammam?") carries the topic; "the thing from before???" does not.
@@ -621,6 +639,9 @@ def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> s
     """What to search for "and the fridge?": the new thing, the facets the earlier question
     asked (cost, time) and, for a large appliance, how the help centre names those."""
     before = d.get("topic_text") or ""
+    if dialogue.paid_with(text) - dialogue.paid_with(before) and not facets.asked(text):
+        # "what about stc pay?" after Tabby and cash: whether and how one pays with it.
+        return f"{text} {'هل يمكنني الدفع عبر' if lang == 'ar' else 'can I pay with'}"
     asked = facets.asked(before)
     if not asked:
         return f"{before} {text}".strip()
@@ -1094,6 +1115,12 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
                     "rounds": rounds + 1, "dialogue": settled}
+        if (intent in _SAME_REQUEST.get(pending["tool"], set()) and not other_order
+                and not _QUESTION.search(normalize(state["text"])) and said is None):
+            # "a replacement pls" while the faulty return waits: the same request, restated;
+            # the summary is asked again (and audited again), nothing is done without a yes.
+            call = tool_call(pending["tool"], pending["args"])
+            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1}
         if (intent == "affirm" or said == "affirm") and not other_order:
             # Sounds like consent but is not an explicit yes: ask again rather than act.
             again = outcome_reply(
