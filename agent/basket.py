@@ -28,21 +28,21 @@ class Item(TypedDict):
 ADDS = re.compile(
     r"\b(add|adding|added|throw in|throw|plus|too|as well|along with|together with|"
     r"with it|with them|on top)\b|(^| )(ضفت|اضيف|اضفت|نضيف|ضيف|زود|معها|معاها|معه|معاه|وياها|"
-    r"وياه|كمان|بعد|زياده|مع)( |$)")
+    r"وياه|كمان|بعد|زياده|مع)(?=[\s?!.,،؟]|$)")
 # Adding to an order already placed is a change to that order, not to a basket.
 TO_AN_ORDER = re.compile(r"\b(to|in|into|on) (the|my|this|that|same|an|one) (same |existing )?order\b|"
                          r"(نفس الطلب|على الطلب|للطلب|على طلبي|لطلبي|في طلبي|بالطلب)")
 # "cash OK for all that?", "اقدر اقسطها؟": a question about the basket already discussed.
 REFERS = re.compile(
     r"\b(that|this|it|them|those|these|all|everything|both|total|the lot)\b|"
-    r"(^| )(ذلك|هذا|هذي|هاذي|كلها|كله|الكل|المجموع|الاثنين|كلهم|كذا)( |$)|"
-    r"[\u0621-\u064a]{2,}(ها|هم)( |$)")
+    r"(^| )(ذلك|هذا|هذي|هاذي|كلها|كله|الكل|المجموع|الاثنين|كلهم|كذا)(?=[\s?!.,،؟]|$)|"
+    r"[\u0621-\u064a]{2,}(ها|هم)(?=[\s?!.,،؟]|$)")
 # "forget the fridge", "بدون الثلاجة": something taken out.
 _DROPS = re.compile(
     r"\b(forget|without|remove|minus|drop|skip|except|not the|no)\b|"
-    r"(^| )(بدون|شيل|انس|انسي|خل عنك|بلاش|الا|غير|لا)( |$)")
+    r"(^| )(بدون|شيل|انس|انسي|خل عنك|بلاش|الا|غير|لا)(?=[\s?!.,،؟]|$)")
 # "just the airpods", "بس السماعات": only that.
-_ONLY = re.compile(r"\b(just|only)\b|(^| )(بس|فقط|بروحها|لحالها|بروحه|لحاله)( |$)")
+_ONLY = re.compile(r"\b(just|only)\b|(^| )(بس|فقط|بروحها|لحالها|بروحه|لحاله)(?=[\s?!.,،؟]|$)")
 
 
 def _matches(item: Item, text: str, products: ProductMatcher, cats: list[str]) -> bool:

@@ -495,6 +495,12 @@ ACTION_ASKED = re.compile(r"\b(return|send (it |them )?back|refund|cancel|exchan
                           r"(ارجع|ارجاع|رجع|الغ|الغي|استرجع|استبدال|بدل)")
 
 
+def without_kept(text: str) -> str:
+    """The text without what it says stays ("keep the tv", "الشاشة خلها", "not the tv")."""
+    rest = _LEFT_OUT.sub(" ", normalize(text))
+    return rest if _tokens(rest) else text
+
+
 def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
                 category_of: dict[str, str]) -> list[int]:
     """Positions of the order's items the text names (empty when it names none of them)."""

@@ -387,13 +387,19 @@ def _read_in_context(
                         text=piece, intent=intent_of, confidence=round(sure, 4),
                         slots=piece_slots, query=piece))
             after = " ".join(pieces[1:])
+            if said != "affirm" and _CORRECTION.search(normalize(pieces[0])) and not (
+                    _CORRECTION.search(normalize(after))):
+                # "no sorry i meant the AC order, keep the tv": the correction is in the no.
+                after = text
             if said != "affirm" and _CORRECTION.search(normalize(after)) and (
                     _names_a_product_in(after, deps) and not _NO_CANCEL.search(normalize(after))):
                 # "no sorry, I meant the phone. keep the chargers, return just the phone":
                 # the same request, for the product meant, read whole (its clauses say which).
                 kind = _INTENT_OF_TOOL.get(state["pending"]["tool"], "cancel_order")
-                rest = [dialogue.Task(text=after, intent=kind, confidence=0.9,
-                                      slots=deps.understanding.slots(after), query=after)]
+                # What they keep ("keep the tv", "الشاشة خلها") is not what they mean.
+                meant = dialogue.without_kept(after)
+                rest = [dialogue.Task(text=meant, intent=kind, confidence=0.9,
+                                      slots=deps.understanding.slots(meant), query=meant)]
             if said == "affirm" and not rest and confirmation.is_yes(text):
                 # "ok shame about the invoice. yes cancel 312": the whole message is the yes.
                 return sense_ | {"intent": "affirm", "confidence": 0.9}, d

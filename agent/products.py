@@ -22,7 +22,8 @@ from knowledge.normalize import normalize
 # Words that describe any product and so never identify one (normalised forms).
 _GENERIC = set(normalize(
     "gb tb l kg cm mm w inch with series gen wireless smart portable electric "
-    "by and the of for in on to from a an at or door side top mount front load "
+    "by and the of for in on to from a an at or door side top mount front load next easy dual "
+    "new fast "
     "سعه جيجابايت تيرابايت لتر كجم سم ملم واط بوصه مقاس ذاكره مع بدقه الفئه الجيل "
     "إلى الى من في على عن او أو"
 ).split())
