@@ -70,3 +70,16 @@ _APOLOGY = re.compile(r"^\W*(sorry|i'?m sorry|i apologi[sz]e|we apologi[sz]e|"
 def apologises(text: str) -> bool:
     """The reply already opens with an apology (so no second one goes in front of it)."""
     return bool(_APOLOGY.search(text))
+
+
+# Day and month names, for dates a customer reads ("الاثنين 7 ديسمبر", "Monday 7 December").
+DAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "ar": ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
+}
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+           "أكتوبر", "نوفمبر", "ديسمبر"],
+}

@@ -88,6 +88,13 @@ _SEALED = re.compile(
     r"(مفتحتهاش|مفتحتوش|ما فتحتها|مافتحتها|ما فتحته|مافتحته|ما افتحها|ما افتحه|بدون ما افتح|"
     r"بكرتونها|بكرتونه|بكرتونته|بكرتونتها|مغلف|مغلفه|مختوم|مختومه|ما استخدمتها|ما استخدمته|"
     r"ما استعملتها|ما استعملته)")
+# The return rules themselves asked about: the window, or what cannot go back.
+_RULES_ASKED = re.compile(
+    r"\b(return (window|policy|period)|how (long|many days) (do i have|to return)|"
+    r"(can'?t|cannot|can not|cant) be returned|non-?returnable|not returnable|"
+    r"which (items|stuff|things|products) (can'?t|cannot|cant))\b|"
+    r"(مده الارجاع|مهله الارجاع|سياسه الارجاع|كم يوم (الارجاع|للارجاع|ارجع)|ما ينرجع|ما يترجع|"
+    r"ما يمديني ارجع|لا يمكن ارجاع|وش اللي ما ينرجع|ايش اللي ما ينرجع)")
 _DUALS = {"ac": ("مكيفين",), "tv": ("تلفزيونين", "شاشتين", "تلفازين")}
 
 
@@ -362,9 +369,10 @@ def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook) ->
         return []
     sealed = bool(_SEALED.search(norm))
     opened = bool(OPENED.search(norm)) and not sealed
-    if not (sealed or opened):
+    if not (sealed or opened or _RULES_ASKED.search(norm)):
         return []
     window = arabic.count(policy.window_days, "day", lang)
     defective = arabic.count(policy.defective_window_days, "day", lang)
-    key = "facts.return_opened" if opened else "facts.return_window"
+    # "what's your return window and what can't be returned?": the window and the exceptions.
+    key = "facts.return_opened" if opened or not sealed else "facts.return_window"
     return [book.text(key, lang, window=window, defective=defective)]

@@ -42,13 +42,15 @@ _GENERIC = {
 _MAX_PASSAGE_CHARS = 700
 
 
-def _date(value: str | None) -> str | None:
+def _date(value: str | None, lang: Lang = "en") -> str | None:
+    """A date as a customer reads it: "Monday 7 December", "الاثنين 7 ديسمبر"."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).date().isoformat()
+        day = datetime.fromisoformat(value).date()
     except ValueError:
         return value
+    return f"{arabic.DAYS[lang][day.weekday()]} {day.day} {arabic.MONTHS[lang][day.month - 1]}"
 
 
 def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str, Any]:
@@ -66,7 +68,7 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
     if last:
         where = f" ({last['location'][lang]})" if last.get("location") else ""
         comma = "، " if lang == "ar" else ", "  # Arabic punctuation inside Arabic text
-        last_text = f"{last['description'][lang]}{where}{comma}{_date(last['at'])}"
+        last_text = f"{last['description'][lang]}{where}{comma}{_date(last['at'], lang)}"
     status = data.get("status")
     method = data.get("payment_method")
     return {
@@ -77,7 +79,7 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
         "items": items,
         "total": money(data["amount"] if data.get("selected") and data.get("amount") is not None
                        else data["total"], lang),
-        "expected_delivery": _date(data.get("expected_delivery")),
+        "expected_delivery": _date(data.get("expected_delivery"), lang),
         "carrier": data.get("carrier"),
         "tracking_number": data.get("tracking_number"),
         "last_event": last_text,

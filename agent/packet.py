@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from agent import confirmation
+from agent import arabic, confirmation
 from knowledge.normalize import normalize
 from agent.state import ConversationState
 from tools.actions import order_view
@@ -17,16 +17,8 @@ if TYPE_CHECKING:
     from agent.deps import Deps
     from policies.staffing import StaffingPolicy
 
-_DAYS = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "ar": ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
-}
-_MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
-           "أكتوبر", "نوفمبر", "ديسمبر"],
-}
+_DAYS = arabic.DAYS
+_MONTHS = arabic.MONTHS
 _TOOL_DONE = {
     "verify_identity": ("verified the customer by order number and contact",
                         "تحقق من هوية العميل برقم الطلب ووسيلة التواصل"),

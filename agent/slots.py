@@ -214,7 +214,10 @@ def _slot_labels() -> frozenset[str]:
     words = ("number phone mobile email mail order contact whatsapp no num is its it's my the "
              "here this raqam ra8m rqm el "
              "رقم رقمي الرقم جوال جوالي الجوال ايميل ايميلي الايميل بريد بريدي طلب طلبي الطلب "
-             "هاتف هاتفي تلفون موبايل واتساب هذا هذي هو")
+             "هاتف هاتفي تلفون موبايل واتساب هذا هذي هو "
+             # "طيب جرب 05…", "ok try 05…", "خلاص هذا الصح 05…": another try at the same answer.
+             "ok okay try again sorry correct right one طيب اوكي جرب جربي خلاص الصح الصحيح اسف "
+             "معليش")
     return frozenset(tokenize(words))
 
 
