@@ -60,10 +60,11 @@ _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d]
 _CURRENCY = r"(sar|sr|riyals?|ريال|ر\.?س)"
 # What a figure counts when it is not money: time, units, and a product's size ("ثلاجة ٢٦٠
 # لتر", "9kg washer", "55 inch").
-_NOT_AMOUNT = re.compile(r"^\s*(days?|hours?|years?|months?|units?|pcs|am|pm|ص|م|يوم|ايام|ساعه|"
-                         r"ساعات|سنه|سنوات|شهر|اشهر|دقيقه|دقائق|%|l\b|ltr|lt\b|liters?|litres?|"
-                         r"kg|كجم|كيلو|لتر|inch|inches|\"|بوصه|btu|gb|tb|جيجا|تيرا|mm|ملم|cm|سم|"
-                         r"w\b|واط|وحده)")
+_NOT_AMOUNT = re.compile(
+    r"^\s*(?:(?:days?|hours?|years?|months?|units?|pcs|am|pm|l|ltr|lt|liters?|litres?|kg|inch|"
+    r"inches|btu|gb|tb|mm|cm|w)\b|%|\"|"
+    r"(?:ص|م|يوم|ايام|ساعه|ساعات|سنه|سنوات|شهر|اشهر|دقيقه|دقائق|كجم|كيلو|لتر|بوصه|جيجا|تيرا|ملم|سم|"
+    r"واط|وحده)(?![\u0621-\u064a]))")
 _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2,
     "اثنين": 2, "ثنتين": 2, "اثنتين": 2, "الاثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
@@ -269,6 +270,11 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                     visit=visit))
         if out:
             return out
+        if not cats and ("time" in asked or _SAME_DAY.search(norm)):
+            # "can the technician come the day it's delivered?": when the visit is.
+            visit = _days(brand.installation.visit_days, lang).replace(
+                "business days", "days").replace("أيام عمل", "أيام").replace("يوم عمل", "يوماً")
+            return [book.text("facts.install_visit", lang, visit=visit)]
 
     # "so I'd still pay the 99, right?": one of the delivery fees, named, asks about the fee.
     fee_named = any(re.search(rf"(?<![\d,.]){int(f)}(?![\d,])", normalize(text))
@@ -277,7 +283,7 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     delivery = delivery or fee_named
     same_day = bool(_SAME_DAY.search(norm)) and not _NOT_SAME_DAY.search(norm)
     same_day_city = getattr(brand.same_day_city(), lang)
-    if same_day and (cost or not (cities or remote)) and not install:
+    if same_day and delivery and (cost or not (cities or remote)) and not install:
         # "is there same-day delivery? how much?": where, until when, and its fee.
         if not cities or any(c.names[0] == d.same_day_city for c in cities):
             out.append(book.text("facts.same_day", lang, city=same_day_city,
@@ -336,9 +342,12 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                                  limit=_sar(p.cod_limit, lang), fee=_sar(p.cod_fee, lang)))
 
     methods = q.methods or whole.methods
+    if _REFUND.search(norm) and query != text and q.methods and len(methods) < 2:
+        # "and mada?" after a refund-timing answer: that method's timing.
+        methods = q.methods + ["_"]
     if _REFUND.search(norm) and len(methods) >= 2:
         # "mada or visa? and stc pay?": each method's own timing, side by side.
-        for method in methods:
+        for method in [m for m in methods if m != "_"]:
             label = book.label(f"payment.{'credit' if method == 'visa' else method}", lang)
             out.append(f"{label[:1].upper() + label[1:]}: "
                        + book.label(f"refund_timing.{method}", lang))

@@ -235,6 +235,8 @@ _SAME_RULE = re.compile(r"\b(same (thing|rule|policy|for)|does (that|this|it) ch
                         r"any different|what about)\b|(نفس الشي|نفس الشيء|نفس الحكم|نفس الكلام|"
                         r"يفرق|يختلف|تفرق|تختلف)")
 _WARRANTY = re.compile(r"\b(warranty|guarantee|rawaf care)\b|(ضمان|الضمان|ضمانه|رواف كير)")
+_NAMES_METHOD = re.compile(r"\b(mada|visa|mastercard|apple ?pay|stc ?pay|tabby|tamara|cod|cash)\b|"
+                           r"(مدي|فيزا|ماستر|ابل باي|تابي|تمارا|كاش)")
 _TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)( |$)")
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
@@ -246,7 +248,8 @@ _CALL_ME = re.compile(
     r"nobody (is )?there|no ?one (is )?there|anyone there|is someone there)\b|"
     r"(محد موجود|ما فيه احد|ما في احد|مافي احد|ما احد موجود|فيه احد|في حد|محد فيه)|"
     r"(تتواصلون|تتصلون|تكلموني|يكلمني|يتصل|يتواصل|بتتصلون|بتتواصلون|بيكلمني|يرد علي|تردون)")
-_HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|the|nobody|no one|noone|we)|suppose|"
+_HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|its|it's|the|nobody|no one|noone|we|"
+                           r"they|theyre|they're|they are|he|she|you)|suppose|"
                            r"in case)\b|"
                            r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
 _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
@@ -568,6 +571,7 @@ def _read_in_context(
         return sense_ | {"intent": "start_return", "confidence": max(conf, 0.6),
                          "fault": True}, d
     if (focus_order and topic in _ORDER_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm)
+            and not _MONEY_WHEN.search(norm)
             and not slots.get("order_id") and not slots.get("product") and intent not in
             _ORDER_INTENTS and not facts_cities(text, deps.policies.brand)[0]
             and not INSTALL_WORDS.search(norm)
@@ -602,6 +606,15 @@ def _read_in_context(
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
+    if (topic and topic != "delivery_info" and dialogue.leans_on_context(text)
+            and not slots.get("order_id") and intent not in _ORDER_INTENTS
+            and facts_cities(text, deps.policies.brand)[0] and not _NAMES_METHOD.search(norm)
+            and deps.flows.get("delivery_info") is not None):
+        # "and to Abha?", "n jazan city itself?" after another answer: a place is asked about
+        # for delivery.
+        hint = "كم يوم ياخذ التوصيل" if state["language"] == "ar" else "how long does delivery take"
+        return sense_ | {"intent": "delivery_info", "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": f"{text} {hint}", "followup": True}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only"):
         about = deps.flows.about(topic)
         if (topic == last_action and intent == topic and d.get("last_outcome") == "ok"
@@ -669,7 +682,8 @@ def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> s
     """What to search for "and the fridge?": the new thing, the facets the earlier question
     asked (cost, time) and, for a large appliance, how the help centre names those."""
     before = d.get("topic_text") or ""
-    if dialogue.paid_with(text) - dialogue.paid_with(before) and not facets.asked(text):
+    if (d.get("topic") == "payment_methods" and dialogue.paid_with(text) - dialogue.paid_with(before)
+            and not facets.asked(text)):
         # "what about stc pay?" after Tabby and cash: whether and how one pays with it.
         return f"{text} {'هل يمكنني الدفع عبر' if lang == 'ar' else 'can I pay with'}"
     asked = facets.asked(before)
