@@ -384,11 +384,14 @@ def match_orders(
     paid = paid_with(text)
     if paid:
         # "the one I paid with Tabby": the payment method tells two like orders apart.
-        pool = [o for o in pool if o.get("payment_method") in paid] or pool
+        by_method = [o for o in pool if o.get("payment_method") in paid]
+        if len(by_method) == 1 and (choices or len(pool) > 1):
+            return by_method, True  # pointed at as surely as by name
+        pool = by_method or pool
     if choices:
         for pos, pattern in _ORDINALS.items():
             if pattern.search(normalize(text)) and pos < len(pool):
-                return [pool[pos]], False
+                return [pool[pos]], True
     said = _tokens(text)
     cats = categories_in(text, words)
     scored = []

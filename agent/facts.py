@@ -92,9 +92,10 @@ _SEALED = re.compile(
 # The return rules themselves asked about: the window, or what cannot go back.
 _RULES_ASKED = re.compile(
     r"\b(return (window|policy|period)|how (long|many days) (do i have|to return)|"
+    r"how (long|many days) i have|"
     r"(can'?t|cannot|can not|cant) be returned|non-?returnable|not returnable|"
     r"which (items|stuff|things|products) (can'?t|cannot|cant))\b|"
-    r"(مده الارجاع|مهله الارجاع|سياسه الارجاع|كم يوم (الارجاع|للارجاع|ارجع)|ما ينرجع|ما يترجع|"
+    r"(مده الارجاع|مهله الارجاع|سياسه الارجاع|كم يوم (الارجاع|للارجاع|ارجع|عندي|معي)|ما ينرجع|ما يترجع|"
     r"ما يمديني ارجع|لا يمكن ارجاع|وش اللي ما ينرجع|ايش اللي ما ينرجع)")
 _DUALS = {"ac": ("مكيفين",), "tv": ("تلفزيونين", "شاشتين", "تلفازين")}
 

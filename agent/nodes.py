@@ -340,6 +340,19 @@ def _read_in_context(
             and len(norm.split()) <= 6):
         # "tmam ya3tich el 3afya 🌹", "تمام مشكورة": thanks, answered in kind.
         return sense_ | {"intent": "thanks", "confidence": max(conf, 0.8)}, d
+    if intent == "deny" and not state.get("pending") and _QUESTION.search(norm):
+        # "لا خلاص خله، بستلمه وارجعه بعدين. كم يوم عندي؟": nothing waits for a no; the
+        # question after it is the message.
+        pieces = dialogue.answer_and_rest(text)
+        if len(pieces) > 1 and dialogue.act(pieces[0]) == "deny":
+            rest_text = " ".join(pieces[1:])
+            guess = _likeliest_request(deps, rest_text)
+            if guess.intent not in _SMALL_TALK and guess.confidence >= _PART_CONFIDENCE:
+                sense_ = sense_ | {"intent": guess.intent,
+                                   "confidence": round(guess.confidence, 4),
+                                   "query": f"{d.get('topic_text') or ''} {rest_text}".strip()
+                                   if deps.flows.needs_knowledge(guess.intent) else rest_text}
+                intent, conf = sense_["intent"], sense_["confidence"]
     if intent in {"greeting", "thanks", "affirm", "goodbye"} and not state.get("pending"):
         rest = re.sub(r"^(and|also|so|و)\s+", "", _GREETING_LEAD.sub("", norm).strip(" ,.!?؟،"))
         if len(rest.split()) >= 2:
@@ -363,15 +376,7 @@ def _read_in_context(
             for piece in pieces[1:]:
                 if dialogue.act(piece) is not None:
                     continue  # "no... don't cancel it": still the same answer
-                prediction = deps.understanding.classifier.predict(piece)
-                guess = prediction.best
-                if (guess.intent in _SMALL_TALK and _QUESTION.search(normalize(piece))
-                        and len(piece.split()) >= 4):
-                    # "also the jbl speaker going to najran, how long does that take" read as
-                    # a goodbye: a question is never small talk; the likeliest request it is.
-                    guess = next((a for a in prediction.alternatives
-                                  if a.intent not in _SMALL_TALK), guess)
-                    guess = guess.model_copy(update={"confidence": max(guess.confidence, 0.5)})
+                guess = _likeliest_request(deps, piece)
                 same = _SAME_REQUEST.get(state["pending"]["tool"], set())
                 if (said == "affirm" and guess.intent in same
                         and not _QUESTION.search(normalize(piece))):
@@ -670,6 +675,18 @@ def _read_in_context(
         return sense_ | {"intent": first["intent"], "confidence": first["confidence"],
                          "part_text": first["text"], "part_slots": first["slots"]}, d
     return sense_, d
+
+
+def _likeliest_request(deps: Deps, text: str) -> Any:
+    """The classifier's best guess, except that a question of a few words is never small
+    talk ("also the jbl speaker going to najran, how long does that take" read as a goodbye):
+    then the likeliest request it is."""
+    prediction = deps.understanding.classifier.predict(text)
+    guess = prediction.best
+    if guess.intent in _SMALL_TALK and _QUESTION.search(normalize(text)) and len(text.split()) >= 3:
+        guess = next((a for a in prediction.alternatives if a.intent not in _SMALL_TALK), guess)
+        guess = guess.model_copy(update={"confidence": max(guess.confidence, 0.5)})
+    return guess
 
 
 def _names_a_product_in(text: str, deps: Deps) -> bool:

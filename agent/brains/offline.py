@@ -9,9 +9,9 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from agent import arabic, dialogue
+from agent import arabic, confirmation, dialogue
 from agent.flows import Flow
-from agent.facts import fee_rule
+from agent.facts import answer as facts_answer, cities_in, fee_rule
 from agent.outcomes import (
     amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
     outcome_reply, refund_timing_reply,
@@ -326,6 +326,11 @@ class OfflineBrain:
                 choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
                 tiers=deps.flows.tiers(want),
             )
+            offered = d.get("choices") if d.get("awaiting") == "which_order" else None
+            if offered and len(offered) == 1 and confirmation.is_yes(state["text"]):
+                # "أي طلب تقصد؟ • RW-100303" -> "تمام أكّد": the one order offered.
+                candidates = [o for o in orders if o["order_id"] == offered[0]] or candidates
+                named = bool(candidates)
             sku = (state.get("sense") or {}).get("slots", {}).get("product")
             if sku:
                 # The catalogue knows exactly which product ("the JBL speaker"): only orders
@@ -506,6 +511,17 @@ class OfflineBrain:
             return {"replies": [amount_reply(data, values, lang, book, rule)],
                     "active_flow": None, "failures": 0}
         reply = outcome_reply(result, prefix, lang, book)
+        if (result["tool"] == "track_shipment"
+                and result["outcome"] in {"status_pending", "status_processing", "status_shipped"}):
+            # "when does it reach Makkah?": the zone's delivery time for the city named.
+            times = facts_answer(state.get("message_text") or state["text"],
+                                 "how long does delivery take", lang, deps.policies.brand, book,
+                                 dialogue.product_words(deps.settings.product_words_file),
+                                 deps.understanding.products.large_categories)
+            times = [t for t in times if t]
+            if times and cities_in(state.get("message_text") or state["text"],
+                                   deps.policies.brand)[0]:
+                reply = {**reply, "text": f"{reply['text']} {' '.join(times)}"}
         update: dict[str, Any] = {"replies": [reply], "active_flow": None, "failures": 0}
         d = dialogue.of(state)
         notice = d.pop("notice", None)
