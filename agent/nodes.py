@@ -569,7 +569,9 @@ def _read_in_context(
                          "slots": {**slots, "order_id": focus_order}}, d
     if not complains and mentions_fault(text) and (
             intent not in {"start_return", "request_refund", "warranty", "talk_to_human"}
-            and (not slots.get("order_id") or (conf < 0.5 and intent not in _ORDER_INTENTS))
+            and (not slots.get("order_id") or (conf < 0.5 and intent not in _ORDER_INTENTS)
+                 # "the microwave from order 100220 doesn't heat": that order's faulty product.
+                 or (intent == "track_order" and not _WHERE_IS.search(norm)))
             or intent in {"complaint", "cancel_order", "list_orders"}):
         # "the AC doesn't cool at all": a faulty product. Within 30 days of delivery it can go
         # back (actions.yaml); the return flow finds the order and applies the window.

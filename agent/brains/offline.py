@@ -259,15 +259,18 @@ class OfflineBrain:
             # A signed-in customer is never asked for an order number: "my order", "my last
             # order" or "the fridge" is found among their own orders.
             return self._resolve_order(name, state, deps)
-        if "order_id" in flow.slots and "order_id" not in slots:
-            ask = book.reply("ask_order_id", lang)
+        def asking(reply: Reply) -> Reply:
             if flow.tool == "start_return" and (state["sense"].get("fault")
                                                 or mentions_fault(state["text"])):
                 # "the left one crackles, can I still return them?": the rule that applies
-                # (a faulty item's window) comes with the question for the order number.
+                # (a faulty item's window) comes with the question for what we need.
                 days = deps.policies.actions.start_return.defective_window_days
-                ask["text"] = book.text("return.faulty_rule", lang,
-                                        defective=arabic.count(days, "day", lang)) + " " + ask["text"]
+                reply["text"] = book.text("return.faulty_rule", lang, defective=arabic.count(
+                    days, "day", lang)) + " " + reply["text"]
+            return reply
+
+        if "order_id" in flow.slots and "order_id" not in slots:
+            ask = asking(book.reply("ask_order_id", lang))
             return {"replies": [ask], "active_flow": name,
                     "dialogue": dialogue.focus(dialogue.of(state), None, awaiting="order_id")}
         if flow.identity and not state.get("customer_id"):
@@ -283,7 +286,7 @@ class OfflineBrain:
                 return {"tool_calls": [call], "active_flow": name}
             if "order_id" in slots:
                 return {
-                    "replies": [book.reply("ask_contact", lang, order_id=slots["order_id"])],
+                    "replies": [asking(book.reply("ask_contact", lang, order_id=slots["order_id"]))],
                     "active_flow": name,
                 }
             return {"replies": [book.reply("ask_verification", lang)], "active_flow": name}
@@ -519,9 +522,17 @@ class OfflineBrain:
                                  dialogue.product_words(deps.settings.product_words_file),
                                  deps.understanding.products.large_categories)
             times = [t for t in times if t]
-            if times and cities_in(state.get("message_text") or state["text"],
-                                   deps.policies.brand)[0]:
-                reply = {**reply, "text": f"{reply['text']} {' '.join(times)}"}
+            named = cities_in(state.get("message_text") or state["text"], deps.policies.brand)[0]
+            city = ((result.get("data") or {}).get("city") or {}).get("en") or ""
+            if not named and city and result["outcome"] != "status_shipped":
+                # Not shipped yet: how long it takes from shipping, to the order's own city.
+                times = facts_answer(f"how long does delivery take to {city}",
+                                     "how long does delivery take", lang, deps.policies.brand,
+                                     book, {}, set())
+                named = cities_in(city, deps.policies.brand)[0]
+            if times and named:
+                # Only the zone's time: same-day options are for new orders.
+                reply = {**reply, "text": f"{reply['text']} {times[0]}"}
         update: dict[str, Any] = {"replies": [reply], "active_flow": None, "failures": 0}
         d = dialogue.of(state)
         notice = d.pop("notice", None)
