@@ -48,7 +48,7 @@ _FILLER = {
     # "ايه الغيه كله", "ok cool yes go ahead", "امم.. طيب خلاص تمام، اطلبه": the whole of it,
     # a pleased word, a hesitation before the yes, and asking us to send the request.
     "كله", "كامل", "الكل", "cool", "great", "perfect", "nice", "k", "kk", "thx", "امم", "ام",
-    "one", "too", "also", "well", "as", "كمان", "برضو",
+    "one", "too", "also", "well", "as", "كمان", "برضو", "لهم", "له", "يخليك", "يخليكم",
     "hmm", "hm", "umm", "um", "uh", "اممم", "ممم", "mmm", "hmmm", "اطلب", "ارسل", "ارسلها", "send", "submit", "raise",
 }
 # Every word must still be one of consent's own; a longer yes only says more of the same.

@@ -322,7 +322,7 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                 d.standard_fee, d.free_from)
             key = "facts.fee_amount_free" if amount >= free_from else "facts.fee_amount_paid"
             out.append(book.text(key, lang, amount=_sar(amount, lang), fee=_sar(fee, lang),
-                                 free_from=_sar(free_from, lang)))
+                                 free_from=_sar(free_from, lang), total=_sar(amount + fee, lang)))
 
     if _VAT.search(norm) and quoted is not None and not delivery:
         vat = round(quoted * brand.vat_rate / (1 + brand.vat_rate), 2)

@@ -237,6 +237,9 @@ _SAME_RULE = re.compile(r"\b(same (thing|rule|policy|for)|does (that|this|it) ch
 _WARRANTY = re.compile(r"\b(warranty|guarantee|rawaf care)\b|(ضمان|الضمان|ضمانه|رواف كير)")
 _NAMES_METHOD = re.compile(r"\b(mada|visa|mastercard|apple ?pay|stc ?pay|tabby|tamara|cod|cash)\b|"
                            r"(مدي|فيزا|ماستر|ابل باي|تابي|تمارا|كاش)")
+# "can u just do the refund now": a request, phrased as a question.
+_DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|issue|process|send|make|"
+                        r"book|start|release)\b")
 _TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)( |$)")
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
@@ -533,7 +536,8 @@ def _read_in_context(
                          "slots": {**slots, "order_id": focus_order}}, d
     if (intent == "order_amount" and not slots.get("order_id") and not (
             state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)
-                                          or (slots.get("product") and _OWN.search(norm)))
+                                          or (_names_a_product_in(text, deps)
+                                              and _OWN.search(norm)))
             and not _NEW_ORDER.search(norm))):
         # "how much does it cost?", "paid cash, how is it refunded?" from someone with no
         # order in view: a question for the help centre, not one order's total.
@@ -754,7 +758,10 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         prev = tasks[-1] if tasks else None
         if (prev and deps.flows.needs_knowledge(prev["intent"]) and not found.get("order_id")
                 and (dialogue.leans_on_context(piece) or guess.confidence < 0.6
-                     or deps.flows.needs_knowledge(guess.intent))):
+                     or deps.flows.needs_knowledge(guess.intent)
+                     # "how long to tabuk and how much is it": "it" is the same thing.
+                     or (_REFERS_BACK.search(normalize(piece)) and len(piece.split()) <= 5
+                         and not found.get("product")))):
             # "…, and how long?" asks about the same thing as the part before it.
             own = guess.confidence >= 0.6 and deps.flows.needs_knowledge(guess.intent)
             tasks.append(dialogue.Task(
@@ -1187,7 +1194,9 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
                     "rounds": rounds + 1, "dialogue": settled}
         if (intent in _SAME_REQUEST.get(pending["tool"], set()) and not other_order
-                and not _QUESTION.search(normalize(state["text"])) and said is None):
+                and (not _QUESTION.search(normalize(state["text"]))
+                     or _DO_IT_ASK.search(normalize(state["text"])))
+                and said in {None, "hesitate"}):
             # "a replacement pls" while the faulty return waits: the same request, restated;
             # the summary is asked again (and audited again), nothing is done without a yes.
             call = tool_call(pending["tool"], pending["args"])

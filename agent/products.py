@@ -54,6 +54,10 @@ def tokens(text: str) -> set[str]:
         if len(tok) == 1 and not tok.isdigit():
             continue  # "where's" -> "s" must not match "Magnifica S"
         out.add(tok)
+        # "Buds3", "Watch7": the model word is said without its number too ("galaxy buds").
+        glued = re.fullmatch(r"([a-z]{3,})(\d+)", tok)
+        if glued:
+            out.add(glued.group(1))
         for prefix in _PREFIXES:
             if tok.startswith(prefix) and len(tok) - len(prefix) >= 3:
                 out.add(tok[len(prefix):])
@@ -122,4 +126,11 @@ class ProductMatcher:
             key = (score, coverage, -k)
             if score >= self._min_score and (best is None or key > best):
                 best = key
-        return self.products[-best[2]] if best else None
+        if best is None:
+            return None
+        k = -best[2]
+        hit = self._names[k] & said
+        if any(j != k and hit <= name for j, name in enumerate(self._names)):
+            # "a washing machine" is said of three models alike: none of them is meant.
+            return None
+        return self.products[k]
