@@ -46,7 +46,7 @@ _ADDRESS = re.compile(r"\b(address|addresses)\b|(عنوان|العنوان|عن�
 _FREE = re.compile(r"\bfree\b|مجان|ببلاش|بلاش")
 # Payment methods, strictly (a bare "مدي" also sits inside "المدينه").
 _METHODS = {
-    "mada": r"\bmada\b|(^| )(ب|و|بال|وب)?مدي( |$)",
+    "mada": r"\bmada\b|(^| )(ب|و|بال|وب)?مدي(?=[\s?!.,،؟]|$)",
     "visa": r"\b(visa|credit ?card|credit|mastercard)\b|فيزا|ماستر|ايتمان|ائتمان|كريدت",
     "apple_pay": r"apple ?pay|ابل باي|ابل بي",
     "stc_pay": r"stc ?pay|اس تي سي",

@@ -933,3 +933,77 @@ async def test_yes_and_another_order_too(assistant, lang, msgs):
 async def test_told_to_claim_to_be_human_gets_the_ai_disclosure(assistant, lang, say):
     _, (out,) = await talk(assistant, [say], None, lang)
     assert ("AI" in text_of(out)) if lang == "en" else ("ذكاء اصطناعي" in text_of(out))
+
+
+# --- blind round 13 classes ------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("en", "and the jbl speaker i sent to my parents in najran, when does it get there?",
+     "2–4 business days"),
+    ("ar", "طيب وسماعة جي بي ال اللي ارسلتها لاهلي في نجران متى توصل؟", "2 إلى 4 أيام عمل"),
+])
+async def test_tracking_a_city_says_how_long_delivery_takes_there(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], "C1050", lang)
+    assert any(t.startswith("track.") for t in templates(out)) and wanted in text_of(out)
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("en", "where is my apple watch order", "1–2 business days"),
+    ("ar", "وين طلب ساعة ابل؟", "يوم إلى يومين من أيام العمل"),
+])
+async def test_an_order_not_shipped_says_how_long_to_its_city(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], "C1013", lang)  # RW-100307: pending, Riyadh
+    assert templates(out) == ["track.status_pending"] and wanted in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["whats the refund time on a visa card?", "and mada?"], "3-7"),
+    ("ar", ["كم ياخذ الاسترداد على البطاقة الائتمانية؟", "ومدى؟"], "3 إلى 7"),
+])
+async def test_another_method_after_refund_timings_gets_its_timing(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["can i pay with apple pay?", "and to Abha?"], "2–4 business days"),
+    ("ar", ["تقبلون ابل باي؟", "وللدمام؟"], "يوم إلى يومين"),
+])
+async def test_a_city_after_another_answer_asks_about_delivery_there(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("en", "the microwave from order 100220 doesnt heat at all", "30 days"),
+    ("ar", "المايكرويف اللي جاني من طلب 100220 ما يسخن ابد", "30 يوماً"),
+])
+async def test_a_faulty_product_with_its_order_asks_for_the_contact_with_the_rule(
+        assistant, lang, say, wanted):
+    cid, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["ask_contact"] and wanted in text_of(out)
+    assert not await trail(assistant, cid, "start_return")  # nothing before the identity check
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["طلبت مكينة القهوة ديلونجي مرتين بالغلط ابي الغي وحدة منهم", "الغي اللي دفعتها بتابي"]),
+    ("en", ["i ordered the delonghi coffee machine twice by mistake, cancel one of them",
+            "the one i paid with tabby"]),
+])
+async def test_the_order_paid_with_a_method_is_the_one_meant(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1024", lang)
+    assert templates(outs[1]) == ["cancel.needs_confirmation"] and "RW-100303" in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["how long does delivery take to tabuk and how much is it", "and for a washing machine?"],
+     ["2–4 business days", "25 SAR", "99 SAR"]),
+    ("ar", ["كم ياخذ التوصيل لتبوك وكم سعره؟", "وللغسالة؟"], ["2 إلى 4", "25 ريال", "99 ريال"]),
+])
+async def test_how_much_is_it_and_a_product_kind_follow_the_delivery_question(
+        assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    said = text_of(outs[0]) + " " + text_of(outs[1])
+    assert "ask_order_id" not in templates(outs[0])
+    for piece in wanted:
+        assert piece in said, (piece, said)

@@ -217,3 +217,19 @@ def test_cash_on_delivery_is_judged_on_the_whole_basket(lang, total, wanted):
     q = "cash on delivery ok for that?" if lang == "en" else "اقدر ادفع كاش عند الاستلام؟"
     said = " ".join(answer(q, q, lang, BRAND, BOOK, WORDS, LARGE, basket=(total, [], True)))
     assert wanted in said, said
+
+
+
+@pytest.mark.parametrize("text,sku", [
+    ("and for a washing machine?", None), ("galaxy buds", "AU-SAM-BUDS3P"),
+    ("samsung watch", "WR-SAM-GW7-44"), ("the lg instaview fridge", "FR-LG-INSTA-674"),
+    ("ثلاجة ميديا ٢٦٠ لتر", "FR-MID-TM-260"), ("actually wait, next week", None),
+])
+def test_a_product_is_named_only_when_one_model_fits(text, sku):
+    found = PRODUCTS.find(text)
+    assert (found.sku if found else None) == sku
+
+
+def test_a_fee_answer_gives_the_total():
+    said = facts("fee for a midea washer at 1099 sar to jeddah?", "en")
+    assert "1,198 SAR in all" in said, said
