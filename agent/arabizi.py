@@ -120,6 +120,9 @@ _LEXICON: dict[str, str] = {
     "ya3teech": "يعطيك", "3afya": "العافيه", "3afia": "العافيه", "3afyah": "العافيه",
     "mashkoor": "مشكور", "mashkora": "مشكوره", "mashkoora": "مشكوره", "shukran": "شكرا",
     "shokran": "شكرا", "7abibti": "حبيبتي", "tislam": "تسلم", "teslam": "تسلم", "tslm": "تسلم",
+    "nus5a": "نسخه", "nuskha": "نسخه", "nos5a": "نسخه", "nos5ah": "نسخه", "nuskhah": "نسخه",
+    "bayanati": "بياناتي", "bayanaty": "بياناتي", "byanati": "بياناتي", "7sabi": "حسابي",
+    "hsabi": "حسابي", "a7thf": "احذف", "a7thef": "احذف", "7thf": "حذف", "ta7thfoon": "تحذفون",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",

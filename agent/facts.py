@@ -269,6 +269,12 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                     "facts.install", lang, units=counted,
                     total=_sar(service.price * units, lang), price=_sar(service.price, lang),
                     visit=visit))
+        paid = [service.price * (q.units or whole.units or units_in(text, cat) or 1)
+                for cat in cats if (service := brand.installation.services.get(cat)) is not None
+                and service.price]
+        if len(paid) >= 2:
+            # "install the 3 ACs and mount the TV, how much in all?": the sum too.
+            out.append(book.text("facts.install_total", lang, total=_sar(sum(paid), lang)))
         if out:
             return out
         if not cats and ("time" in asked or _SAME_DAY.search(norm)):

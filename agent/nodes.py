@@ -234,12 +234,21 @@ _PRAISE = re.compile(r"\b(nice|great|amazing|awesome|excellent|fantastic|kind|he
 _SAME_RULE = re.compile(r"\b(same (thing|rule|policy|for)|does (that|this|it) change|is it different|"
                         r"any different|what about)\b|(نفس الشي|نفس الشيء|نفس الحكم|نفس الكلام|"
                         r"يفرق|يختلف|تفرق|تختلف)")
+_VAT_ASKED = re.compile(r"\b(how much (vat|tax)|vat (on|in|amount)|the vat)\b|"
+                        r"(كم (فيه |فيها |عليه |عليها )?(ضريبه|الضريبه|ضريبة|الضريبة)|قيمه الضريبه)")
 _WARRANTY = re.compile(r"\b(warranty|guarantee|rawaf care)\b|(ضمان|الضمان|ضمانه|رواف كير)")
 _NAMES_METHOD = re.compile(r"\b(mada|visa|mastercard|apple ?pay|stc ?pay|tabby|tamara|cod|cash)\b|"
                            r"(مدي|فيزا|ماستر|ابل باي|تابي|تمارا|كاش)")
 # "can u just do the refund now": a request, phrased as a question.
 _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|issue|process|send|make|"
                         r"book|start|release)\b")
+# Asking for the refund itself ("refund it", "process the refund", "ابي فلوسي ترجع", "سو لي
+# الاسترداد"), not only about it.
+_REFUND_ASKED_FOR = re.compile(
+    r"\b(refund (it|me|them|this|that|my)|process|issue|release|give me|i want|i'?d like|"
+    r"please refund|(can|could) (you|u) (just |please )?refund|send (it|me))\b|"
+    r"(^| )(ابي|ابغي|ابغا|بغيت|ودي|سو|سوي|سوو|حول|حولوا|حولو|رجعوا|ارجعوا|رجعو|اصدر|اصدروا|"
+    r"اعطوني|عطوني|ابيها|ابيه|ارجعولي|رجعولي)( |$)")
 _TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)( |$)")
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
@@ -453,6 +462,10 @@ def _read_in_context(
             and not _ARRIVES.search(norm) and deps.flows.get("warranty") is not None):
         # "كم باقي على ضمان المكنسة؟ طلب 100131": the warranty of that order's product.
         return sense_ | {"intent": "warranty", "confidence": max(conf, 0.8)}, d
+    if (slots.get("order_id") and _VAT_ASKED.search(norm) and intent != "invoice"
+            and not state.get("pending") and deps.flows.get("order_amount") is not None):
+        # "طلبي ١٠٠٣١١ كم فيه ضريبة بالضبط؟": that order's amount, with its VAT.
+        return sense_ | {"intent": "order_amount", "confidence": max(conf, 0.8)}, d
     if (_SAME_RULE.search(norm) and not slots.get("order_id") and not state.get("pending")
             and RETURN_ASK.search(normalize(f"{d.get('topic_text') or ''} {text}"))
             and not mentions_fault(text) and deps.flows.get("return_request") is not None):
@@ -1265,6 +1278,7 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         # "when will my money come back?", "كيف ترجع فلوسي؟" ask when or how the refund comes;
         # they do not ask for it ("what's happening with my refund?" does).
         asking_only=(state.get("sense") or {}).get("intent") in {"refund_status", "refund_timing"}
+        and not _REFUND_ASKED_FOR.search(normalize(state["text"]))
         and bool(_WHEN.search(normalize(state["text"])) or _MONEY_HOW.search(normalize(state["text"]))),
     )
     results = list(state.get("tool_results") or [])
