@@ -204,14 +204,15 @@ def test_admin_api_needs_the_token_and_serves_new_content_live(company):
         assert stats["sources"] == 7 and set(stats["by_language"]) == {"ar", "en"}
         (folder / "en" / "returns.md").write_text(
             "---\ntitle: Returning a purchase\nslug: returns\n---\n# Returning a purchase\n\n"
-            "## Return window\nFrom 1 December you can return unused items within 45 days of "
-            "delivery for a full refund.\n", encoding="utf-8")
+            "## Return labels\nFrom 1 December the printable return label is sent by SMS "
+            "within 45 minutes of booking the return.\n", encoding="utf-8")
         again = api.post("/v1/admin/knowledge/ingest", headers=auth).json()
         assert again["report"]["updated"] >= 1 and again["report"]["removed"] >= 1
         cid = api.post("/v1/conversations", json={}).json()["id"]
         reply = api.post(f"/v1/conversations/{cid}/messages",
-                         json={"text": "how many days do I have to return an item?"}).json()
-        assert "45 days" in reply["replies"][0]["text"]
+                         json={"text": "how soon do I get the return label?"}).json()
+        # (The return window itself is computed from the action policy, not the article.)
+        assert "45 minutes" in reply["replies"][0]["text"]
 
 
 def test_admin_api_is_off_without_a_token(data_dir):
