@@ -1190,7 +1190,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
                     "rounds": rounds + 1, "dialogue": settled}
         if said == "hesitate" and not other_order:
-            reply = deps.replies.reply(f"confirm.hold", lang,
+            reply = deps.replies.reply("confirm.hold", lang,
                                        order_id=pending["args"].get("order_id"), quick=["yes", "no"])
             return {"replies": [reply], "rounds": rounds + 1}
         if intent == "deny":

@@ -6,7 +6,6 @@ import string
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
 from agent.state import Citation, Lang, QuickReply, Reply
