@@ -349,12 +349,11 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                                  limit=_sar(p.cod_limit, lang), fee=_sar(p.cod_fee, lang)))
 
     methods = q.methods or whole.methods
-    if _REFUND.search(norm) and query != text and q.methods and len(methods) < 2:
-        # "and mada?" after a refund-timing answer: that method's timing.
-        methods = q.methods + ["_"]
-    if _REFUND.search(norm) and len(methods) >= 2:
-        # "mada or visa? and stc pay?": each method's own timing, side by side.
-        for method in [m for m in methods if m != "_"]:
+    # "mada or visa? and stc pay?": each method's own timing, side by side; "and mada?" after
+    # a refund-timing answer: that method's.
+    follow_up = query != text and bool(q.methods)
+    if _REFUND.search(norm) and (len(methods) >= 2 or follow_up):
+        for method in methods:
             label = book.label(f"payment.{'credit' if method == 'visa' else method}", lang)
             out.append(f"{label[:1].upper() + label[1:]}: "
                        + book.label(f"refund_timing.{method}", lang))

@@ -237,8 +237,6 @@ _SAME_RULE = re.compile(r"\b(same (thing|rule|policy|for)|does (that|this|it) ch
 _VAT_ASKED = re.compile(r"\b(how much (vat|tax)|vat (on|in|amount)|the vat)\b|"
                         r"(كم (فيه |فيها |عليه |عليها )?(ضريبه|الضريبه|ضريبة|الضريبة)|قيمه الضريبه)")
 _WARRANTY = re.compile(r"\b(warranty|guarantee|rawaf care)\b|(ضمان|الضمان|ضمانه|رواف كير)")
-_NAMES_METHOD = re.compile(r"\b(mada|visa|mastercard|apple ?pay|stc ?pay|tabby|tamara|cod|cash)\b|"
-                           r"(مدي|فيزا|ماستر|ابل باي|تابي|تمارا|كاش)")
 # "can u just do the refund now": a request, phrased as a question.
 _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|issue|process|send|make|"
                         r"book|start|release)\b")
@@ -248,8 +246,8 @@ _REFUND_ASKED_FOR = re.compile(
     r"\b(refund (it|me|them|this|that|my)|process|issue|release|give me|i want|i'?d like|"
     r"please refund|(can|could) (you|u) (just |please )?refund|send (it|me))\b|"
     r"(^| )(ابي|ابغي|ابغا|بغيت|ودي|سو|سوي|سوو|حول|حولوا|حولو|رجعوا|ارجعوا|رجعو|اصدر|اصدروا|"
-    r"اعطوني|عطوني|ابيها|ابيه|ارجعولي|رجعولي)( |$)")
-_TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)( |$)")
+    r"اعطوني|عطوني|ابيها|ابيه|ارجعولي|رجعولي)(?=[\s?!.,،؟]|$)")
+_TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)(?=[\s?!.,،؟]|$)")
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
 _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
@@ -632,7 +630,8 @@ def _read_in_context(
                          "followup": True}, d
     if (topic and topic != "delivery_info" and dialogue.leans_on_context(text)
             and not slots.get("order_id") and intent not in _ORDER_INTENTS
-            and facts_cities(text, deps.policies.brand)[0] and not _NAMES_METHOD.search(norm)
+            and facts_cities(text, deps.policies.brand)[0]
+            and not read_question(text, deps.policies.brand, {}).methods
             and deps.flows.get("delivery_info") is not None):
         # "and to Abha?", "n jazan city itself?" after another answer: a place is asked about
         # for delivery.

@@ -968,6 +968,8 @@ async def test_another_method_after_refund_timings_gets_its_timing(assistant, la
 @pytest.mark.parametrize("lang,msgs,wanted", [
     ("en", ["can i pay with apple pay?", "and to Abha?"], "2–4 business days"),
     ("ar", ["تقبلون ابل باي؟", "وللدمام؟"], "يوم إلى يومين"),
+    # "المدينة" holds the letters of "مدى": it is a city here, not a payment method.
+    ("ar", ["تقبلون ابل باي؟", "وللمدينة؟"], "2 إلى 4 أيام عمل"),
 ])
 async def test_a_city_after_another_answer_asks_about_delivery_there(assistant, lang, msgs, wanted):
     _, outs = await talk(assistant, msgs, None, lang)
