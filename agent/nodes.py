@@ -205,6 +205,12 @@ _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم
 # "how does the money come back?", "الفلوس كيف ترجع؟": asking by which way it is refunded.
 _MONEY_HOW = re.compile(r"\b(how|where) (will|do|does|would|is|can) (i|it|the money|my money|the refund)\b|"
                         r"(كيف|وين|شلون|ازاي) (ترجع|يرجع|تنزل|ينزل|استرجع|ارجع|يوصلني|توصلني|برجع)")
+# "did my return reach you?", "المكيف اللي رجعته وصلكم ولا لا؟": where the returned item is.
+_RETURN_ARRIVED = re.compile(
+    r"\b(did|has|have) (it|they|you|the return|my return|the item)\b.*\b(arrive|arrived|reach|reached|"
+    r"get|got|receive|received)\b|\b(reach(ed)?|arrived at) (you|your warehouse|the warehouse)\b|"
+    r"(وصلكم|وصلتكم|وصلكو|وصل لكم|وصلت لكم|استلمتوه|استلمتوها|استلمتو|استلمتم|وصل المستودع|وصلت المستودع)"
+    r"(?=[\s?!.,،؟]|$)")
 _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
@@ -1266,6 +1272,20 @@ def _resume_deferred(d: dialogue.Dialogue) -> dialogue.Dialogue:
     return d
 
 
+def _asks_about_refund_only(state: ConversationState) -> bool:
+    """"When will my money come back?", "كيف ترجع فلوسي؟", "did my return reach you?" ask when
+    or how the refund comes; they do not ask for it ("what's happening with my refund?" does).
+    The question may sit in another part of the message than the order ("I sent back order
+    100232. When do I get my money?")."""
+    if (state.get("sense") or {}).get("intent") not in {"refund_status", "refund_timing"}:
+        return False
+    part = normalize(state["text"])
+    whole = normalize(state.get("message_text") or state["text"])
+    if _REFUND_ASKED_FOR.search(part):
+        return False
+    return bool(_WHEN.search(whole) or _MONEY_HOW.search(whole) or _RETURN_ARRIVED.search(whole))
+
+
 async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     session = Session(
@@ -1276,9 +1296,7 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         client=state.get("client"),
         # "when will my money come back?", "كيف ترجع فلوسي؟" ask when or how the refund comes;
         # they do not ask for it ("what's happening with my refund?" does).
-        asking_only=(state.get("sense") or {}).get("intent") in {"refund_status", "refund_timing"}
-        and not _REFUND_ASKED_FOR.search(normalize(state["text"]))
-        and bool(_WHEN.search(normalize(state["text"])) or _MONEY_HOW.search(normalize(state["text"]))),
+        asking_only=_asks_about_refund_only(state),
     )
     results = list(state.get("tool_results") or [])
     update: dict[str, Any] = {}
@@ -1478,6 +1496,14 @@ async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     if over is not None and not any(r["data"].get("template") == "refund.over_limit"
                                     for r in replies):
         replies.append(outcome_reply(over, "refund", lang, deps.replies))
+    if (state.get("decision") or {}).get("rule_id") == "privacy_request":
+        # A request about the customer's data goes to the privacy team, who must answer
+        # within the days privacy.yaml allows: said, so the customer knows what to expect.
+        requests = deps.policies.privacy.requests
+        replies.append(deps.replies.reply(
+            "privacy.request_passed", lang,
+            team=getattr(requests.handled_by.team, lang),
+            days=arabic.count(requests.respond_within_days, "day", lang)))
     limits = deps.rate_limits
     verdict = await limits.hit("handoffs", state.get("client")) if limits else None
     if verdict is not None and not verdict.allowed:
@@ -1588,12 +1614,41 @@ _OFFERS_PERSON = re.compile(
     r"تحويلك (لأحد|إلى أحد|لاحد)|أحوّلك (إلى|لأحد)|احولك (الى|لاحد)")
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
+_FIGURE = re.compile(r"\d[\d,.]*|RW-\d+")
+
+
+def _said_already(reply: Reply, earlier: str) -> bool:
+    """Every sentence of the reply is already in an earlier one of the same turn: the part
+    it answered ("…متى ترجع فلوسي؟ دفعت STC Pay") was answered with the rest. A sentence
+    counts as said when its words after a lead-in ("STC Pay: …") appear, or when it is a
+    short one whose figures were all given ("The refund is 2,547.00 SAR.")."""
+    if reply["kind"] in {"confirmation", "handoff", "order", "orders"} or reply.get("quick_replies"):
+        return False
+    for sentence in filter(None, (x.strip() for x in _SENTENCE_END.split(reply["text"]))):
+        tail = sentence.rsplit(": ", 1)[-1].strip(" .")
+        if len(tail) >= 12 and tail in earlier:
+            continue
+        figures = _FIGURE.findall(sentence)
+        if figures and len(sentence.split()) <= 6 and all(f in earlier for f in figures):
+            continue
+        return False
+    return True
+
+
 def _distinct(replies: list[Reply]) -> list[Reply]:
-    """Two parts answered by the same passage or template are said once."""
+    """Two parts answered by the same passage or template are said once; a part whose whole
+    answer was already given adds only its sources."""
     out: list[Reply] = []
     for reply in replies:
-        if not any(r["text"] == reply["text"] for r in out):
-            out.append(reply)
+        if any(r["text"] == reply["text"] for r in out):
+            continue
+        if out and _said_already(reply, " ".join(r["text"] for r in out)):
+            known = {c["id"] for r in out for c in r["citations"]}
+            out[-1] = {**out[-1], "citations": [*out[-1]["citations"], *(
+                c for c in reply["citations"] if c["id"] not in known)]}
+            continue
+        out.append(reply)
     return out
 
 

@@ -247,6 +247,11 @@ def outcome_reply(
         # Above what the assistant may approve: the yes sends the request to the refunds team.
         key = f"{key}_over_limit"
         values["limit"] = money(float(data.get("limit") or 0), lang).replace(".00", "")
+    if tool == "request_refund" and outcome in {"needs_confirmation", "over_limit"} \
+            and data.get("over_limit", outcome == "over_limit") and data.get("status") == "returned":
+        # A person issues this refund after inspection: say where the item is and when.
+        values["refund_timing"] = book.label("refund_issue.returned", lang) + " " \
+            + values["refund_timing"]
     if key and data.get("defective") and book.has(f"{key}_defective"):
         # A faulty product goes back under its own window, for a replacement or a refund.
         key = f"{key}_defective"
