@@ -121,6 +121,20 @@ _LEXICON: dict[str, str] = {
     "nus5a": "نسخه", "nuskha": "نسخه", "nos5a": "نسخه", "nos5ah": "نسخه", "nuskhah": "نسخه",
     "bayanati": "بياناتي", "bayanaty": "بياناتي", "byanati": "بياناتي", "7sabi": "حسابي",
     "hsabi": "حسابي", "a7thf": "احذف", "a7thef": "احذف", "7thf": "حذف", "ta7thfoon": "تحذفون",
+    # "sama3at el galaxy buds elli jatni m3 el ghassala": headphones that came with the washer.
+    "sama3at": "سماعات", "sma3at": "سماعات", "sama3a": "سماعه", "sama3ah": "سماعه",
+    "jatni": "جاتني", "jatny": "جاتني", "jani": "جاني", "jany": "جاني", "wslatni": "وصلتني",
+    "wslni": "وصلني", "3eeb": "عيب", "3aib": "عيب", "3ayb": "عيب", "5arban": "خربان",
+    "5arbana": "خربانه", "5arbanah": "خربانه", "5irbat": "خربت", "5erbat": "خربت",
+    # "kam sana el daman 3ala el thallaja? w a8dar amaded el daman?"
+    "daman": "ضمان", "dhaman": "ضمان", "6aman": "ضمان", "sana": "سنه", "sanah": "سنه",
+    "sanawat": "سنوات", "sanatain": "سنتين", "sanateen": "سنتين", "amaded": "امدد",
+    "amadid": "امدد", "amdid": "امدد", "atmdd": "اتمدد", "tamdeed": "تمديد", "tamdid": "تمديد",
+    # "tayib sawi el esterdad law sama7t": ok, do the refund please.
+    "tayib": "طيب", "tayeb": "طيب", "tayb": "طيب", "6ayib": "طيب", "6ayeb": "طيب", "sawi": "سوي",
+    "sawwi": "سوي", "sawy": "سوي", "esterdad": "استرداد", "isterdad": "استرداد",
+    "estirdad": "استرداد", "istirdad": "استرداد", "esterjaa": "استرجاع", "ilgha": "الغاء",
+    "elgha": "الغاء", "ilgha2": "الغاء", "elgha2": "الغاء",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
@@ -252,6 +266,11 @@ def to_arabic(text: str) -> str:
             word = word[2:]
         elif attach.endswith("ال") and word.startswith("ال"):
             word = word[2:]
+        if word is tok and attach:
+            # "el galaxy buds": a word left in Latin letters (a product, a brand) keeps its
+            # own form, so it is still found as itself.
+            out.append(attach)
+            attach = ""
         out.append(attach + word)
         attach = ""
     if attach:

@@ -20,7 +20,10 @@ _YES = {
     "سو",
     # Arabizi yeses that reach here in Latin letters ("ok akd", "eh tmam akeed").
     "akd", "aked", "akkid", "akid", "akeed", "akkd", "tmam", "eh", "ee", "aywa", "ewa", "aiwa",
-    "na3am", "n3m", "yb", "yup", "alright", "fine",
+    "na3am", "n3m", "yb", "yup", "alright", "fine", "yh", "yeh", "yess", "yesss", "yas",
+    # "ee tamam sawwha", "eh tamam kanselah": do it / cancel it, in Latin letters.
+    "sawwha", "sawha", "sawiha", "sawweha", "sawih", "sawwih", "sawiih", "kanselah", "kanselha",
+    "kansilah", "kanslah", "kansel", "kansil", "alghih", "alghiha", "al3'ih", "akkedh", "akidha",
 }
 _YES_PHRASES = ("go ahead", "do it", "please do")
 _NO = {

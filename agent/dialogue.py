@@ -143,10 +143,13 @@ def act(text: str) -> Act | None:
 # --- follow-ups ----------------------------------------------------------------------------------
 
 # A message that leans on what came before: "and …", "what about …", "طيب و…", "وش عن …".
+# "ok and the other one?", "تمام وطلب المكيف؟": an acknowledgement may come first.
+_ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm|tamam|"
+        r"تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه)[\s,.!،]+)?")
 CONTINUES = _CONTINUES = re.compile(
-    r"^(and|also|what about|how about|same for|and what about|and for|and the|plus|"
+    _ACK + r"(and|also|what about|how about|same for|and what about|and for|and the|plus|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
-    r"و ?ال)\b|^و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا)|"
+    r"و ?ال)\b|" + _ACK + r"و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا)|"
     # "وطلب الماك بوك نفس الشي", "the tv order, same thing": the question before, again.
     r"\bsame (thing|for|here|again|question)\b|(نفس الشي|نفس الشيء|نفس الكلام|نفس السؤال|بالمثل)"
 )
@@ -211,14 +214,27 @@ _NO_THEN_MEANT = re.compile(r"^\s*(.{1,50}?)\s+((?:قصدي|اقصد|أقصد|ك
 _FIRST_CLAUSE = re.compile(r"^\s*([^,،.!؟?;؛]{1,60}?)\s*[,،.!;؛]+\s*(.+)$", re.S)
 
 
+_ASKS = re.compile(r"\b(when|where|how long|how much|why)\b|(متي|وين|كم|ليش|امتي|ايمتي)")
+
+
+def _own_question(part: str, text: str) -> bool:
+    """A two-word part that is a whole question: a question word, and a question mark after
+    it in the message ("ومتى يوصل؟")."""
+    at = text.find(part)
+    after = text[at + len(part):].lstrip() if at >= 0 else ""
+    return after[:1] in {"?", "؟"} and bool(_ASKS.search(normalize(part)))
+
+
 def split_parts(text: str) -> list[str]:
     """The message's parts, in order ("fee to Riyadh, and how long?" -> two parts)."""
     parts = [p.strip(" ,،;؛") for p in _SPLIT.split(text) if p and p.strip(" ,،;؛")]
     merged: list[str] = []
     carry = ""
     for part in parts:
-        # "ok, and how long…": a word or two is not a request of its own; it joins the next.
-        if len(part) < _MIN_PART_CHARS or (len(part.split()) <= 2 and not re.search(r"\d{6}", part)):
+        # "ok, and how long…": a word or two is not a request of its own; it joins the next,
+        # unless it is a question of its own ("ومتى يوصل؟ وكم اجهز للمندوب؟").
+        if (len(part) < _MIN_PART_CHARS or (len(part.split()) <= 2 and not re.search(r"\d{6}", part))) \
+                and not (len(part.split()) == 2 and _own_question(part, text)):
             if merged and not carry and len(part.split()) <= 2 and part is parts[-1]:
                 merged[-1] = f"{merged[-1]} {part}"
             else:
@@ -275,11 +291,26 @@ def product_words(path: Path) -> dict[str, tuple[str, ...]]:
     return {cat: tuple(normalize(str(w)) for w in words) for cat, words in raw.items()}
 
 
+def _singulars(toks: set[str]) -> set[str]:
+    """The tokens with the singulars of English plurals and Arabic duals added."""
+    out = set(toks)
+    out |= {t[:-1] for t in toks if t.endswith("s") and len(t) > 3 and t.isascii()}
+    out |= {t[:-3] + "ه" for t in toks if t.endswith("تين") and len(t) >= 6}
+    out |= {t[:-2] for t in toks if t.endswith("ين") and len(t) >= 5 and not t.isascii()}
+    return out
+
+
 def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
     """Product categories the text names, longest phrase first ("غساله صحون" is a dishwasher,
     not a washer)."""
     norm = " " + " ".join(re.findall(r"[0-9a-z/]+|[\u0621-\u064a]+", normalize(text))) + " "
     toks = _tokens(text)
+    # "2 kettles", "the ACs", "both watches": a plural names the kind as its singular does.
+    toks |= {t[:-1] for t in toks if t.endswith("s") and len(t) >= 3 and t.isascii()}
+    toks |= {t[:-2] for t in toks if t.endswith("es") and len(t) >= 5 and t.isascii()}
+    # Arabic duals: "غلايتين" is two of "غلايه", "مكيفين" two of "مكيف".
+    toks |= {t[:-3] + "ه" for t in toks if t.endswith("تين") and len(t) >= 6}
+    toks |= {t[:-2] for t in toks if t.endswith("ين") and len(t) >= 5 and not t.isascii()}
     found: list[str] = []
     phrases = sorted(((w, c) for c, ws in words.items() for w in ws), key=lambda x: -len(x[0]))
     for phrase, cat in phrases:
@@ -297,8 +328,14 @@ def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
 # customer's orders "the samsung" is a good way to say which.
 _GENERIC_NAME_WORDS = frozenset(normalize(
     "with and the gb tb pro max plus series inch kg l w mm cm smart wireless portable electric "
-    "new مع سعه جيجابايت تيرابايت بوصه مقاس لتر كجم سم ملم واط الفئه الجيل برو ذاكره"
+    "new مع سعه جيجابايت تيرابايت بوصه مقاس لتر كجم سم ملم واط الفئه فئه فيه الجيل برو ذاكره "
+    # "24 ألف وحدة" (BTU) is no "one" ("ابي ارجع وحده").
+    "وحده حده الف"
 ).split())
+
+
+# Brands short enough to pass for noise ("cancel the LG").
+_SHORT_BRANDS = frozenset({"lg", "hp"})
 
 
 def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
@@ -308,7 +345,8 @@ def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
         score += 2
     names = item.get("name") or {}
     name_toks = set().union(*(_tokens(n) for n in names.values())) if names else set()
-    distinctive = {t for t in name_toks if len(t) >= 3 and not t.isdigit()} - _GENERIC_NAME_WORDS
+    distinctive = {t for t in name_toks if (len(t) >= 3 or t in _SHORT_BRANDS)
+                   and not t.isdigit()} - _GENERIC_NAME_WORDS
     score += len(distinctive & said)
     return score
 
@@ -392,7 +430,7 @@ def match_orders(
         for pos, pattern in _ORDINALS.items():
             if pattern.search(normalize(text)) and pos < len(pool):
                 return [pool[pos]], True
-    said = _tokens(text)
+    said = _singulars(_tokens(text))
     cats = categories_in(text, words)
     scored = []
     for order in pool:
@@ -471,7 +509,7 @@ def paid_with(text: str) -> set[str]:
 _LEFT_OUT = re.compile(
     r"\b(not|except|without|but not|apart from|other than|keep|keeping|i'?ll keep|im keeping)\s+"
     r"(the\s+|my\s+)?[\w-]+(\s+[\w-]+)?|"
-    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل)\s+\S+(\s+\S+)?|"
+    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي)\s+\S+(\s+\S+)?|"
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خله|خليه|خليها|خلها|اخليه|بخليه|ابيه|ابيها)\s+(عندي|معي)|"
     # "washer n watch r fine", "kettles are ok": what stays.
@@ -534,10 +572,38 @@ def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ..
 
 def _named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
            category_of: dict[str, str]) -> list[int]:
-    said = _tokens(text)
-    # "the 2 chargers": a plural names the product as well as its singular does.
-    said |= {t[:-1] for t in said if t.endswith("s") and len(t) > 3}
+    # "the 2 chargers", "غلايتين": a plural or dual names the product as its singular does.
+    said = _singulars(_tokens(text))
     cats = categories_in(text, words)
     scores = [_item_score(i, said, cats, category_of) for i in order.get("items") or []]
     top = max(scores, default=0)
     return [k for k, s in enumerate(scores) if s == top and s > 0]
+
+
+# --- units of one item -----------------------------------------------------------------------
+
+# "send one back", "return 1 of them", "ابي ارجع وحده": one unit goes back.
+_ONE_BACK = re.compile(
+    r"\b((send|return|give|take) (back )?(one|1|a single)|(one|1) back)\b|"
+    r"(ارجع|ارجاع|ترجيع|رجع|ابي ارجع) (وحده|واحد|واحده|حبه|حبه وحده|قطعه)")
+# "one of them", "just one": one unit, unless what is kept is the one ("only need one").
+_ONE_OF = re.compile(r"\b((one|1) of (them|the|my)|just one|only one)\b|(وحده|واحد|حبه) منهم")
+# "I only need one", "keep one": the rest go back.
+_KEEP_ONE = re.compile(r"\b((only|just) (need|want) one|keep one|need only one|want only one)\b|"
+                       r"(احتاج وحده|احتاج واحد|ابي وحده بس|ابي واحد بس|اخلي وحده|اخلي واحد|"
+                       r"يكفيني وحده|يكفيني واحد)")
+
+
+def units_back(text: str, ordered: int) -> int | None:
+    """How many of an item ordered `ordered` times go back, when the text says fewer than
+    all ("I got 2 kettles, only need one, can I send one back?" -> 1); None: all of them."""
+    if ordered < 2:
+        return None
+    norm = normalize(text)
+    if _ONE_BACK.search(norm):
+        return 1
+    if _KEEP_ONE.search(norm):
+        return ordered - 1
+    if _ONE_OF.search(norm):
+        return 1
+    return None

@@ -26,6 +26,17 @@ Lang = Literal["ar", "en"]
 _DELIVERY = re.compile(
     r"\b(deliver|delivers|delivery|delivering|ship|shipping|shipped|arrive|arrives|courier)\b|"
     r"(توصيل|التوصيل|يوصل|توصل|توصلون|يوصلني|توصلني|الشحن|شحن|يوصلون|يجيني|يوصلنا)")
+# "what else can I use?", "وش طرق الدفع؟": which payment methods there are (with a basket
+# over the cash-on-delivery limit, which of them apply).
+METHODS_ASKED = re.compile(
+    r"\b(what else can i (use|pay with)|what (else )?can i pay with|other (ways|options|methods) to pay|"
+    r"(other|which) payment (methods|options)|payment (methods|options)|how (else )?(can|do) i pay)\b|"
+    r"(طرق الدفع|وسائل الدفع|خيارات الدفع|وش اقدر ادفع|ايش اقدر ادفع|كيف اقدر ادفع|وش البدائل للدفع|"
+    r"بايش ادفع|بوش ادفع)")
+IF_CANCELLED = re.compile(r"\bif i (cancel|return|refuse)\b|\bwhat happens (to|with) (the|my) "
+                           r"(instal+ments|payments)\b|((لو|اذا|ولو|واذا) (الغيت|الغيته|الغيتها|كنسلت|رجعت|"
+                           r"ارجعت)|وش يصير (بالاقساط|للاقساط|بالدفعات))")
+_CASH_ON_DELIVERY = re.compile(r"\bcash on delivery\b|\bpay(ing)? on delivery\b")
 # Installation asked about (also read by agent/nodes.py: "والتركيب عليه فلوس؟").
 INSTALL_WORDS = _INSTALL = re.compile(
     r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
@@ -43,6 +54,10 @@ _NOT_SAME_DAY = re.compile(r"\bnot (the )?same[- ]day\b|(مو|مش|مب|غير|�
 _DELIVER_TO = re.compile(r"\b(deliver|delivers|delivery|ship|shipping)\b|"
                          r"(توصلون|يوصل|توصل|التوصيل|توصيل|الشحن|شحن)")
 _ADDRESS = re.compile(r"\b(address|addresses)\b|(عنوان|العنوان|عنواني)")
+# "what's the total", "كم المجموع", "with all the fees": the sum asked for.
+_TOTAL = re.compile(r"\b(total|in all|altogether|all (the|in)|all fees|with (all )?the fees|"
+                    r"how much (do|will|would) i (pay|give|hand))\b|(المجموع|الاجمالي|اجمالي|كامل|"
+                    r"كامله|كم ادفع|كم راح ادفع|كم بدفع|كم اجهز|مع الرسوم|total|el total)")
 _FREE = re.compile(r"\bfree\b|مجان|ببلاش|بلاش")
 # Payment methods, strictly (a bare "مدي" also sits inside "المدينه").
 _METHODS = {
@@ -237,7 +252,8 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     asked = own if new_facet else set(facets.asked(query))
     norm = normalize(query)
     out: list[str] = []
-    delivery = bool(_DELIVERY.search(norm))
+    # "the COD fee" asks about paying cash, not about the delivery fee.
+    delivery = bool(_DELIVERY.search(_CASH_ON_DELIVERY.sub(" ", norm)))
     cities = q.cities or whole.cities
     remote = q.remote or (whole.remote and not q.cities)
     cats = q.categories or whole.categories or list(focus or [])
@@ -339,7 +355,9 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     p = brand.payment
     # "and tabby?" after a cash-on-delivery answer asks about Tabby, not cash again.
     other_method = bool(q.methods) and "cod" not in q.methods
-    if _COD.search(norm) and amount is not None and not _REFUND.search(norm) and not other_method:
+    methods_asked = bool(METHODS_ASKED.search(norm))
+    if ((_COD.search(norm) or (methods_asked and amount is not None and amount > p.cod_limit))
+            and amount is not None and not _REFUND.search(norm) and not other_method):
         if amount > p.cod_limit:
             out.append(book.text("facts.cod_over_limit", lang, amount=_sar(amount, lang),
                                  limit=_sar(p.cod_limit, lang),
@@ -347,12 +365,26 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
         else:
             out.append(book.text("facts.cod_ok", lang, amount=_sar(amount, lang),
                                  limit=_sar(p.cod_limit, lang), fee=_sar(p.cod_fee, lang)))
+            if _TOTAL.search(norm) and cats:
+                # "the fridge is 1299, what's the total I pay the driver?": its delivery fee
+                # (free above the threshold for its size) and the cash fee added up.
+                is_large = any(c in large for c in cats)
+                fee, free_from = (d.large_fee, d.large_free_from) if is_large else (
+                    d.standard_fee, d.free_from)
+                fee = 0.0 if amount >= free_from else fee
+                delivery_text = _sar(fee, lang) if fee else book.label("amount.free_delivery", lang)
+                out.append(book.text("facts.cod_total", lang, delivery=delivery_text,
+                                     fee=_sar(p.cod_fee, lang),
+                                     total=_sar(amount + fee + p.cod_fee, lang)))
 
     methods = q.methods or whole.methods
     # "mada or visa? and stc pay?": each method's own timing, side by side; "and mada?" after
     # a refund-timing answer: that method's.
     follow_up = query != text and bool(q.methods)
-    if _REFUND.search(norm) and (len(methods) >= 2 or follow_up):
+    # "the one I paid with Tamara, if I cancel it what happens to the instalments?": that
+    # method's refund rule.
+    if_cancelled = bool(IF_CANCELLED.search(normalize(text))) and bool(q.methods)
+    if (_REFUND.search(norm) or if_cancelled) and (len(methods) >= 2 or follow_up or if_cancelled):
         for method in methods:
             label = book.label(f"payment.{'credit' if method == 'visa' else method}", lang)
             out.append(f"{label[:1].upper() + label[1:]}: "

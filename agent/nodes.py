@@ -13,9 +13,10 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, basket, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import INSTALL_WORDS, OPENED, RETURN_ASK, return_rule
+from agent.facts import IF_CANCELLED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, return_rule
 from agent.facts import answer as fact_answers, cities_in as facts_cities, read as read_question
-from agent.outcomes import knowledge_reply, outcome_reply, refund_timing_reply
+from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
+                            refund_timing_reply)
 from agent.packet import build_packet, hours_text, local_time
 from agent.slots import mentions_fault, words_besides_slots
 from tools.rate_limits import wait_phrase
@@ -128,6 +129,9 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     }
     d = dialogue.of(state)
     d["open_tasks"] = []
+    if state.get("customer_id") and not (state.get("profile") or {}).get("tier"):
+        # Who the customer is (a VIP's complaint reads differently) from their first message.
+        state = {**state, "profile": await _profile(state, deps)}  # type: ignore[assignment]
     sense_, d = _read_in_context(state, deps, sense_, d)
     sense_ = _about_an_order_invoice(state, deps, sense_, d)
     update: dict[str, Any] = {"sense": sense_, "dialogue": d,
@@ -204,7 +208,8 @@ _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم
                    r"امتي|ايمتي|امتا|بعد كم|للحين|كم مده|كم المده)")
 # "how does the money come back?", "الفلوس كيف ترجع؟": asking by which way it is refunded.
 _MONEY_HOW = re.compile(r"\b(how|where) (will|do|does|would|is|can) (i|it|the money|my money|the refund)\b|"
-                        r"(كيف|وين|شلون|ازاي) (ترجع|يرجع|تنزل|ينزل|استرجع|ارجع|يوصلني|توصلني|برجع)")
+                        r"(كيف|وين|شلون|ازاي|كيفية) (راح |رح |ح )?(ترجع|يرجع|تنزل|ينزل|استرجع|ارجع|يوصلني|توصلني|برجع|"
+                        r"بترجع|بيرجع|بتنزل|بينزل|تترجع|يترجع|تسترد|يسترد|استرد|برد|ترد)")
 # "did my return reach you?", "المكيف اللي رجعته وصلكم ولا لا؟": where the returned item is.
 _RETURN_ARRIVED = re.compile(
     r"\b(did|has|have) (it|they|you|the return|my return|the item)\b.*\b(arrive|arrived|reach|reached|"
@@ -232,7 +237,11 @@ _NAMES_SOMETHING = re.compile(
     r"(الرياض|جده|الدمام|الخبر|مكه|المدينه|الطائف|ابها|تبوك|حائل|جازان|نجران|القصيم|بريده|"
     r"القري|قريه|مدي|فيزا|ماستر|البطاقه|ابل باي|تابي|تمارا|الكاش|كاش|نقد|الاستلام|نفس اليوم)")
 # Asking to complain, in so many words: the complaint (and its escalation rules) comes first.
-_COMPLAINS = re.compile(r"\b(complain|complaint|file a complaint)\b|(شكوي|اشتكي|بشتكي|اقدم شكوي)")
+_COMPLAINS = re.compile(
+    r"\b(complain|complaint|file a complaint|not the first time|(terrible|awful|horrible|worst|"
+    r"poor|bad|pathetic) service|service (is|has been|was) (terrible|awful|horrible|so bad|bad|"
+    r"poor|a joke|pathetic))\b|(شكوي|اشتكي|بشتكي|اقدم شكوي|مو اول مره|مب اول مره|"
+    r"(خدمتكم|الخدمه|خدمه) (صايره |صارت |جدا )?(سيئه|زفت|خايسه|تعبانه|مو زينه|ما تنفع))")
 _PRAISE = re.compile(r"\b(nice|great|amazing|awesome|excellent|fantastic|kind|helpful|polite|"
                      r"thank|thanks|appreciate|well done|good job)\b|(رائع|ممتاز|كفو|شكرا|مشكور|"
                      r"يعطيك العافيه|محترم|خدوم|ما قصر|ما قصرتوا|الله يعطيه|حلو|جميل)")
@@ -245,7 +254,7 @@ _VAT_ASKED = re.compile(r"\b(how much (vat|tax)|vat (on|in|amount)|the vat)\b|"
 _WARRANTY = re.compile(r"\b(warranty|guarantee|rawaf care)\b|(ضمان|الضمان|ضمانه|رواف كير)")
 # "can u just do the refund now": a request, phrased as a question.
 _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|issue|process|send|make|"
-                        r"book|start|release)\b")
+                        r"book|start|release|push|put|get)\b")
 # Asking for the refund itself ("refund it", "process the refund", "ابي فلوسي ترجع", "سو لي
 # الاسترداد"), not only about it.
 _REFUND_ASKED_FOR = re.compile(
@@ -268,11 +277,32 @@ _HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|its|it's|the|nob
                            r"they|theyre|they're|they are|he|she|you)|suppose|"
                            r"in case)\b|"
                            r"(^| )(لو|اذا|وماذا لو|ولو|واذا|افرض|فرضا)( |$)")
+# Asking for a change in so many words, before any "if" ("I want to cancel…, and if I do…").
+_ASKS_TO_CHANGE = re.compile(r"\b(i want to|i need to|i'?d like to|please|pls|plz) (cancel|return)\b|"
+                             r"(^| )(ابي|ابغي|ابغا|بغيت|ودي) (الغي|ارجع|اكنسل|استرجع)")
 _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
                           r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|الغي|الغ)")
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
                                 r"(الطلب|طلبي|الاوردر)")
+# "how much cash do I have ready for the courier?": money paid at the door, not refunded.
+_PAY_COURIER = re.compile(r"\b(the (driver|courier|delivery guy|delivery man)|on delivery|at the door)\b|"
+                          r"(للمندوب|المندوب|للسواق|اجهز|جهز|عند الباب)")
+# Disappointed with the brand, not only with a product.
+_DISSATISFIED = re.compile(
+    r"\b(expected better|(very|so|really) disappointed|disappointed (with|in) (you|rawaf)|"
+    r"not acceptable|unacceptable|i (buy|spend|order) (a lot|everything|always)|loyal customer)\b|"
+    r"(مو مقبول|غير مقبول|ما يصير كذا|توقعت افضل|خيبتوا ظني|خيبه امل|عميل(ه)? (عندكم )?من سنين|"
+    r"دايم اشتري منكم|كل مشترياتي منكم)")
+# "the phone I got last month": their own product.
+_GOT_IT = re.compile(r"\b(i|we) (got|received|bought|purchased)\b|(جاني|جاتني|وصلني|وصلتني|استلمته|"
+                     r"استلمتها|اخذته|اخذتها)")
+# Asking what the warranty covers or how long it is, not reporting a fault.
+_WARRANTY_TERMS = re.compile(r"\b(how long is|does the warranty|what does|is it covered|covered by|"
+                             r"warranty cover|how many years)\b|(كم مده|كم سنه|كم الضمان|يغطي|يشمل)")
+# "ok start the return for the charger": an acknowledgement, then the request in full.
+_OK_THEN_REQUEST = re.compile(r"^(ok|okay|alright|k|kk)[ ,.!]+(please |pls )?(start|book|begin|"
+                              r"process|do|make|open|arrange) (the|a|my) (return|refund|cancellation)\b")
 # What a yes may go on to restate about the change it confirms (no new request).
 _SAME_REQUEST = {"start_return": {"start_return", "return_request"},
                  "cancel_order": {"cancel_order"},
@@ -299,6 +329,14 @@ _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اور
 # Questions about buying, which a basket ("and if I add the fridge?") changes the answer to.
 _BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
+# "I just want it cancelled", "ابي الغاء وبس": the cancellation asked for again.
+_WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just cancel|cancel it|"
+                                r"want to cancel|need it cancel+ed)\b|(ابي الغاء|ابغي الغاء|ابي الغيه|"
+                                r"ابغي الغيه|الغوه|الغوها|الغيه|بس الغوه)")
+_CANCEL_WORD = re.compile(r"\b(cancel|cancell?ed|cancelling|refuse)\b|(الغي|الغيت|كنسل|الغاء)")
+# "the same for order 100225", "و طلب 100225 بعد نفس الشي": the request before, again.
+_SAME_FOR = re.compile(r"\b(same (thing|for|here|again|please|pls)|the same|too|as well|also)\b|"
+                       r"(نفس الشي|نفس الشيء|نفسه|نفس الكلام|بعد|كمان|برضو|برضه|ايضا)(?=[\s?!.,،؟]|$)")
 _WHAT_NOW = re.compile(
     r"\bwhat (can|should|do) i do\b|\bwhat are my options\b|\bso what (now|do i do)\b|"
     r"\bwhat now\b|\bany other way\b|\bhow does (that|it|this) work\b|\bwhat'?s the process\b|"
@@ -415,10 +453,21 @@ def _read_in_context(
                     intent_of = _INTENT_OF_TOOL.get(state["pending"]["tool"], intent_of)
                     sure = max(sure, 0.85)
                 if (intent_of in _ORDER_INTENTS and not piece_slots.get("order_id")
-                        and not _names_a_product_in(piece, deps)):
+                        and not _names_a_product_in(piece, deps)
+                        and not deps.understanding.products.names_any(piece)
+                        # After "no", a change asked for is about another order than the
+                        # one just kept.
+                        and not (said == "deny" and intent_of in _WRITE_INTENTS)):
                     # "no, keep it. but when does it arrive?": the order just asked about.
                     piece_slots = {**piece_slots,
                                    "order_id": state["pending"]["args"].get("order_id")}
+                if intent_of in _WRITE_INTENTS and said == "deny":
+                    # "no wait, cancel the LG and keep the Sony": what stays is not what is meant.
+                    meant = dialogue.without_kept(piece)
+                    if meant.strip() != normalize(piece).strip():
+                        piece = meant
+                        piece_slots = {**deps.understanding.slots(piece),
+                                       **{k: v for k, v in piece_slots.items() if k == "order_id"}}
                 if intent_of not in _SMALL_TALK:
                     rest.append(dialogue.Task(
                         text=piece, intent=intent_of, confidence=round(sure, 4),
@@ -479,7 +528,7 @@ def _read_in_context(
                          "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
     if (intent in {"start_return", "return_request"} and _RETURNED_ALREADY.search(norm)
-            and _MONEY_WHEN.search(norm) and not mentions_fault(text)):
+            and (_MONEY_WHEN.search(norm) or _RETURN_ARRIVED.search(norm)) and not mentions_fault(text)):
         # "the courier picked up my microwave return last week, can u refund it now": the
         # return is done; the money for it is asked about.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
@@ -492,6 +541,20 @@ def _read_in_context(
         # "my airpods were supposed to come yesterday?? whats going on", "whats up with my
         # kettle n microwave order": where their order is.
         return sense_ | {"intent": "track_order", "confidence": max(conf, 0.8)}, d
+    if (IF_CANCELLED.search(norm) and _CANCEL_WORD.search(norm)
+            and read_question(text, deps.policies.brand, {}).methods
+            and not state.get("pending") and not slots.get("order_id")
+            and not _ASKS_TO_CHANGE.search(norm)):
+        # "the vacuum I paid with Tabby, if I cancel it what happens to the instalments?": a
+        # question about that method's refund rule; nothing is cancelled.
+        return sense_ | {"intent": "payment_methods", "knowledge_first": True,
+                         "confidence": max(conf, 0.8), "query": text}, d
+    if (METHODS_ASKED.search(norm) and intent not in _ORDER_INTENTS | {"payment_methods"}
+            and not state.get("pending") and not slots.get("order_id")
+            and deps.flows.get("payment_methods") is not None):
+        # "ok sorry. so what else can i use? the basket is around 3,400": which ways to pay.
+        return sense_ | {"intent": "payment_methods", "knowledge_first": True,
+                         "confidence": max(conf, 0.8), "query": text}, d
     if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
         # "id still like a person to check it", "this is a joke. get me a real person NOW",
         # "عطني موظف": asked in so many words, whatever else the message says (its other
@@ -514,6 +577,21 @@ def _read_in_context(
                 and not mentions_fault(text)):
             # "just make an exception" after a refusal: the options the policy gives.
             return sense_ | {"intent": "alternatives", "confidence": 0.8}, d
+    if (d.get("last_action") == "cancel_order" and d.get("last_outcome") == "not_cancellable"
+            and focus_order and not slots.get("order_id") and _WANT_IT_CANCELLED.search(norm)
+            and not _NO_CANCEL.search(norm) and not state.get("pending")
+            # "and the other order, the phone one? cancel it": another order, not this one.
+            and not _names_a_product_in(text, deps) and not deps.understanding.products.names_any(text)
+            and not re.search(r"\b(other|another|second)\b|(الثاني|الثانيه|ثاني|الاخر|الاخري)", norm)):
+        # "I don't want to refuse anything, I just want it cancelled": the same order, which
+        # still cannot be cancelled; what can be done instead.
+        return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
+    if (slots.get("order_id") and last_action and slots["order_id"] != focus_order
+            and _SAME_FOR.search(norm) and not state.get("pending")
+            and (intent not in _ORDER_INTENTS or conf < 0.6)
+            and words_besides_slots(text) <= 8):
+        # "و طلب 100225 بعد نفس الشي", "same for 100225 pls": the last request, for that order.
+        return sense_ | {"intent": last_action, "confidence": 0.9}, d
     if d.get("last_outcome") in _REFUSALS and _WHAT_NOW.search(norm) and not slots.get("order_id"):
         # "what can I do then?" after "it can't be cancelled": the options the policy gives.
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
@@ -528,7 +606,11 @@ def _read_in_context(
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
-    hypothetical = bool(_HYPOTHETICAL.search(norm)) and not slots.get("order_id")
+    supposed = _HYPOTHETICAL.search(norm)
+    # "ابي الغي طلب الشاشة، ولو الغيته متى ترجع الفلوس؟": the request comes first; only what
+    # follows the "if" is a question about it.
+    hypothetical = bool(supposed) and not slots.get("order_id") and not (
+        supposed and _ASKS_TO_CHANGE.search(norm[:supposed.start()]))
     if hypothetical and (mentions_fault(text) or (
             deps.flows.needs_knowledge(topic or "") and dialogue.leans_on_context(text))):
         # "what if one bud doesn't work?", "ولو طلبي فوق 1500؟": a question about the policy,
@@ -581,7 +663,10 @@ def _read_in_context(
         # "if I open the buds and don't like them, can I return them?": a question about the
         # policy, answered from the help centre when it knows.
         return sense_ | {"knowledge_first": True, "query": text}, d
-    complains = bool(_COMPLAINS.search(norm))
+    # A VIP's disappointment ("I spend a lot with you, I expected better") is a complaint for
+    # a person (escalation.yaml vip_complaint), whatever product fault comes with it.
+    vip = (state.get("profile") or {}).get("tier") == "vip"
+    complains = bool(_COMPLAINS.search(norm)) or (vip and bool(_DISSATISFIED.search(norm)))
     if (d.get("last_outcome") == "outside_window" and focus_order and mentions_fault(text)
             and not complains and not slots.get("order_id")):
         # "it's past 15 days; if it is faulty, tell me what's wrong" -> "the screen keeps
@@ -596,8 +681,17 @@ def _read_in_context(
             or intent in {"complaint", "cancel_order", "list_orders"}):
         # "the AC doesn't cool at all": a faulty product. Within 30 days of delivery it can go
         # back (actions.yaml); the return flow finds the order and applies the window.
-        return sense_ | {"intent": "start_return", "confidence": max(conf, 0.6),
-                         "fault": True}, d
+        return _fault_then_rest(text, deps, sense_ | {"intent": "start_return",
+                                                      "confidence": max(conf, 0.6),
+                                                      "fault": True}, d)
+    if (not complains and mentions_fault(text) and intent == "warranty" and not slots.get("order_id")
+            and (_OWN.search(norm) or _GOT_IT.search(norm)) and state.get("customer_id")
+            and not _WARRANTY_TERMS.search(norm)):
+        # "the Huawei phone I got last month has dead pixels, what can I do?": their own
+        # faulty product; the return flow applies the 30-day window, then the warranty.
+        return _fault_then_rest(text, deps, sense_ | {"intent": "start_return",
+                                                      "confidence": max(conf, 0.6),
+                                                      "fault": True}, d)
     if (focus_order and topic in _ORDER_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm)
             and not _MONEY_WHEN.search(norm)
             and not slots.get("order_id") and not slots.get("product") and intent not in
@@ -606,19 +700,24 @@ def _read_in_context(
             and not dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file))):
         # "so when does it ship?" about the order we were just discussing: its tracking.
-        return sense_ | {"intent": "track_order", "confidence": 0.8,
-                         "slots": {**slots, "order_id": focus_order}}, d
+        return _first_then_rest(
+            text, deps, sense_ | {"intent": "track_order", "confidence": 0.8,
+                                  "slots": {**slots, "order_id": focus_order}}, d,
+            lambda p: bool(_WHEN.search(normalize(p)) and _ARRIVES.search(normalize(p))),
+            {"track_order", "delivery_info"})
     if (focus_order and d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
             and _OWE.search(norm) and not slots.get("order_id")):
         # "do I owe anything? it was cash on delivery" after the cancellation.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if (focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"}
             and d.get("payment_method") and _MONEY_WHEN.search(norm) and _WHEN.search(norm)
+            and not _PAY_COURIER.search(norm)
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
         # "how long until I see it on my card?" about the order just cancelled or refunded.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if (topic in _ORDER_INTENTS and dialogue.CONTINUES.search(norm) and not slots.get("order_id")
             and intent not in _ORDER_INTENTS and state.get("customer_id")
+            and not mentions_fault(text) and not complains
             and not (deps.flows.needs_knowledge(intent) and conf >= 0.6)
             and not _HYPOTHETICAL.search(norm) and not RETURN_ASK.search(norm)
             and (slots.get("product") or dialogue.categories_in(
@@ -644,7 +743,10 @@ def _read_in_context(
         hint = "كم يوم ياخذ التوصيل" if state["language"] == "ar" else "how long does delivery take"
         return sense_ | {"intent": "delivery_info", "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": f"{text} {hint}", "followup": True}, d
-    if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only"):
+    if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only") and not (
+            len(dialogue.split_parts(text)) > 1 and len(_parts(text, deps, (intent, conf), {
+                intent, *(a["intent"] for a in sense_["alternatives"])})) > 1):
+        # (Two questions of their own, "ومتى يوصل؟ وكم اجهز للمندوب؟", are read as parts below.)
         about = deps.flows.about(topic)
         if (topic == last_action and intent == topic and d.get("last_outcome") == "ok"
                 and _QUESTION.search(norm) and about and not slots.get("order_id")):
@@ -688,8 +790,16 @@ def _read_in_context(
         query = f"{d.get('topic_text') or ''} {text}".strip() if leans else text
         return sense_ | {"knowledge_first": True, "query": query}, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
-    parts = [] if injected else _parts(text, deps, (intent, conf), plausible)
-    if len(parts) == 1 and intent in _SMALL_TALK and parts[0]["intent"] not in _SMALL_TALK:
+    parts = [] if injected else _parts(text, deps, (intent, conf), plausible, topic,
+                                       focus_order if state.get("customer_id") else None)
+    if len(parts) == 1 and intent in _SMALL_TALK | {"complaint"} and parts[0]["intent"] not in _SMALL_TALK:
+        # "this is ridiculous, 5 days in your hub. and what about the vacuum?": the mood is met
+        # with empathy; the request is the task (a VIP's complaint still goes to a person).
+        if intent == "complaint" and vip:
+            return sense_, d
+        if intent == "complaint":
+            return sense_ | {"intent": parts[0]["intent"], "confidence": parts[0]["confidence"],
+                             "part_text": parts[0]["text"], "part_slots": parts[0]["slots"]}, d
         # "ok shukran. and where is my galaxy watch": the thanks is said; the question is it.
         task = parts[0]
         return sense_ | {"intent": task["intent"], "confidence": task["confidence"]}, d
@@ -738,6 +848,49 @@ def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> s
     return " ".join([text, *extra, facets.topic_words(before)])
 
 
+def _fault_then_rest(text: str, deps: Deps, sense_: dict[str, Any],
+                     d: dialogue.Dialogue) -> tuple[dict[str, Any], dialogue.Dialogue]:
+    """A faulty product first, and a separate request after it ("the buds stopped charging,
+    I want to return them. and when does the new phone arrive?") kept for its turn."""
+    return _first_then_rest(text, deps, sense_, d, mentions_fault,
+                            {"start_return", "return_request", "warranty", "complaint"})
+
+
+def _money_at_door(piece: str, guess: Any) -> Any:
+    """"وكم اجهز فلوس للمندوب؟": money to have ready for the courier is the order's amount,
+    whatever "فلوس" suggests about refunds."""
+    if (guess.intent in {"request_refund", "refund_status", "refund_timing", "payment_methods"}
+            and _PAY_COURIER.search(normalize(piece)) and re.search(r"\b(how much|what)\b|كم",
+                                                                    normalize(piece))):
+        return guess.model_copy(update={"intent": "order_amount",
+                                        "confidence": max(guess.confidence, 0.8)})
+    return guess
+
+
+def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue,
+                     first_is: Any, same: set[str]) -> tuple[dict[str, Any], dialogue.Dialogue]:
+    """The first part is the request read from context; a confident, different request after
+    it ("…when does it arrive? and how much cash for the courier?") is kept for its turn."""
+    pieces = dialogue.split_parts(text)
+    if len(pieces) < 2 or not first_is(pieces[0]):
+        return sense_, d
+    rest: list[dialogue.Task] = []
+    for piece in pieces[1:]:
+        if first_is(piece) or words_besides_slots(piece) == 0:
+            continue
+        guess = _money_at_door(piece, deps.understanding.classifier.predict(piece).best)
+        if guess.intent in _SMALL_TALK | same or guess.confidence < 0.6:
+            continue
+        rest.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
+                                  confidence=round(guess.confidence, 4),
+                                  slots=deps.understanding.slots(piece)))
+    if not rest:
+        return sense_, d
+    first = pieces[0]
+    d["open_tasks"] = rest
+    return sense_ | {"part_text": first, "part_slots": deps.understanding.slots(first)}, d
+
+
 def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
     """The parts of a message that asks whether we are a bot and something else, in order."""
     tasks: list[dialogue.Task] = []
@@ -755,7 +908,8 @@ def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
 
 
 def _parts(text: str, deps: Deps, whole: tuple[str, float],
-           plausible: set[str]) -> list[dialogue.Task]:
+           plausible: set[str], topic: str | None = None,
+           focus: str | None = None) -> list[dialogue.Task]:
     """The requests of a multi-part message, when it has several that differ."""
     pieces = dialogue.split_parts(text)
     # "…RW-100251? my mobile 0551112233": a number given with the request is part of it.
@@ -767,7 +921,11 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         return []
     tasks: list[dialogue.Task] = []
     for n, piece in enumerate(pieces):
-        guess = deps.understanding.classifier.predict(piece).best
+        guess = _money_at_door(piece, deps.understanding.classifier.predict(piece).best)
+        if (n and topic in _ORDER_INTENTS - _WRITE_INTENTS and guess.confidence < 0.6
+                and dialogue.CONTINUES.search(normalize(piece)) and _names_a_product_in(piece, deps)):
+            # "…and what about the vacuum?" after tracking: the same request for that product.
+            guess = guess.model_copy(update={"intent": topic, "confidence": 0.7})
         if n == 0 and whole[1] >= _PART_CONFIDENCE and guess.confidence < 0.8 and (
                 guess.confidence < _PART_CONFIDENCE or guess.intent not in plausible):
             # "fee to jeddah, …": too short to classify alone; the whole message says what.
@@ -799,12 +957,36 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 and not facts_cities(piece, deps.policies.brand)[0]):
             # "where is my washer? it should have come yesterday": the same tracking request.
             continue
+        before = pieces[n - 1] if n else ""
+        if (n and guess.intent in _WRITE_INTENTS and not found.get("order_id")
+                and not found.get("product") and _names_a_product_in(before, deps)
+                and not _names_a_product_in(piece, deps)):
+            asked = "?" in before or "؟" in before or (
+                bool(tasks) and tasks[-1]["text"] == before and tasks[-1]["intent"] != "change_items"
+                and _QUESTION.search(normalize(before)))
+            if not asked:
+                # "I got 2 kettles in my last order by mistake, I only need one. can I send
+                # one back?": the part before says what and from which order; one request.
+                if tasks and tasks[-1]["text"] == before:
+                    tasks.pop()
+                piece = f"{before}. {piece}"
+                found = deps.understanding.slots(piece)
+            elif _REFERS_BACK.search(normalize(piece)):
+                # "where are my airpods?? and can i still cancel them": both asked, and "them"
+                # is the product the question before named.
+                piece = f"{before}. {piece}"
+                found = deps.understanding.slots(piece)
         earlier = next((t["slots"]["order_id"] for t in reversed(tasks)
                         if t["slots"].get("order_id")), None)
         if (earlier and not found.get("order_id") and guess.intent in _ORDER_INTENTS
                 and not found.get("product")):
             # "RW-100212 reached you. refund me now": the order named before is the one meant.
             found = {**found, "order_id": earlier}
+        elif (focus and not earlier and not found.get("order_id") and guess.intent in _ORDER_INTENTS
+              and not found.get("product") and not _names_a_product_in(piece, deps)
+              and (dialogue.leans_on_context(piece) or _REFERS_BACK.search(normalize(piece)))):
+            # "ومتى يوصل؟ وكم اجهز للمندوب؟" about the order just tracked: that order.
+            found = {**found, "order_id": focus}
         tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                    confidence=round(guess.confidence, 4), slots=found))
     intents_ = {t["intent"] for t in tasks}
@@ -815,10 +997,22 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     # Several parts asking the same thing ("mada? apple pay too?") are one question.
     # Venting next to a request ("this is ridiculous. how much is delivery?") is not a
     # complaint to file: the request is the task, the mood is met with empathy.
+    vented = len(tasks) > 1 and any(t["intent"] == "complaint" for t in tasks)
     if len(tasks) > 1 and any(t["intent"] != "complaint" for t in tasks):
         tasks = [t for t in tasks if t["intent"] != "complaint"]
-    if len(tasks) == 1 and whole[0] in _SMALL_TALK:
+    if len(tasks) == 1 and (whole[0] in _SMALL_TALK or (vented and whole[0] == "complaint")):
         return tasks
+    left = [p for p in pieces if all(p not in t["text"] for t in tasks)]
+    if (len(tasks) == 1 and left and whole[0] not in _SMALL_TALK | {tasks[0]["intent"]}
+            and deps.flows.needs_knowledge(whole[0]) and deps.flows.needs_knowledge(tasks[0]["intent"])
+            and whole[0] in plausible and pieces.index(left[0]) < pieces.index(
+                next(p for p in pieces if p in tasks[0]["text"]))):
+        # "ur prices are on fire 🔥 how much is delivery for the fridge? and can i split it
+        # with tamara": the part too noisy to classify alone is what the whole message asks.
+        rest = " ".join(left)
+        tasks.insert(0, dialogue.Task(text=rest, intent=whole[0], query=rest,
+                                      confidence=round(whole[1], 4),
+                                      slots=deps.understanding.slots(rest)))
     if len(tasks) < 2:
         return []
     intents = {t["intent"] for t in tasks}
@@ -908,7 +1102,9 @@ async def _answer_while_waiting(state: ConversationState, deps: Deps) -> list[Re
     d = dialogue.of(state)
     about = _money_timing_beside_pending(state, d, state["text"])
     if intent == "refund_timing" or about is not None:
-        return [refund_timing_reply(about or d, lang, deps.replies)]
+        asked = read_question(state["text"], deps.policies.brand, {}).methods
+        return [cite_refund_timings(refund_timing_reply(about or d, lang, deps.replies, asked),
+                                    deps.knowledge, lang)]
     if not (deps.flows.needs_knowledge(intent) or sense_.get("knowledge_first")) or not (
             _QUESTION.search(normalize(state["text"]))):
         return []
@@ -1203,6 +1399,14 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1}
+        restated = _OK_THEN_REQUEST.match(normalize(state["text"]))
+        if restated and not other_order and {"return": "start_return", "refund": "request_refund",
+                                             "cancellation": "cancel_order"}[
+                restated.group(5)] == pending["tool"]:
+            # "ok start the return for one charger": an acknowledgement and the request said
+            # again, not the yes; the summary is asked again (nothing is done without a yes).
+            call = tool_call(pending["tool"], pending["args"])
+            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1}
         asks_for_it = confirmation.is_yes(state["text"], confirmation.ACTION_WORDS
                                           | confirmation.TOOL_WORDS.get(pending["tool"], frozenset()))
         if (said == "affirm" or asks_for_it) and not other_order and _same_thing(state, deps, pending):
@@ -1250,8 +1454,11 @@ def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
     named_kinds = dialogue.categories_in(text, words)
     sku = (state.get("sense") or {}).get("slots", {}).get("product")
     if not named_kinds and not sku:
+        # "ايه الغ ال LG" while the LG's order waits: its own name's words go with the yes.
+        own = frozenset(t for i in order["items"] for n in (i.get("name") or {}).values()
+                        for t in dialogue._tokens(n)) | {"ال", "the"}
         return confirmation.is_yes(text, confirmation.ACTION_WORDS | confirmation.TOOL_WORDS.get(
-            pending["tool"], frozenset()))
+            pending["tool"], frozenset()) | own)
     picked = dialogue.items_named(text, order, words, deps.understanding.products.category_of)
     if pending["tool"] == "start_return" and picked:
         # "ok, return one charger" while the whole order waits to be booked is another
@@ -1615,7 +1822,7 @@ _OFFERS_PERSON = re.compile(
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
-_FIGURE = re.compile(r"\d[\d,.]*|RW-\d+")
+_FIGURE = re.compile(r"RW-\d+|\d(?:[\d,.]*\d)?")
 
 
 def _said_already(reply: Reply, earlier: str) -> bool:

@@ -111,9 +111,29 @@ def refund_timing(method: str | None, lang: Lang, book: ReplyBook, paid: bool = 
         return book.label("refund_timing.unknown", lang)
 
 
-def refund_timing_reply(d: dict[str, Any], lang: Lang, book: ReplyBook) -> Reply:
-    """"How long until I see it on my card?" about the order in focus."""
+def cite_refund_timings(reply: Reply, index: KnowledgeIndex, lang: Lang) -> Reply:
+    """A refund timing for the order's method is the help centre's figure: cite where it
+    says so (the refunds guide)."""
+    found = index.search("how long does a refund take to appear mada credit card stc pay", 3)
+    # The guide's section on every method before one method's FAQ entry.
+    for passage in sorted(found.passages, key=lambda p: p.chunk.kind != "article"):
+        chunk = index.counterpart(passage.chunk, lang)
+        if chunk.lang == lang:
+            return {**reply, "citations": [citation(chunk)]}
+    return reply
+
+
+def refund_timing_reply(d: dict[str, Any], lang: Lang, book: ReplyBook,
+                        asked: list[str] | None = None) -> Reply:
+    """"How long until I see it on my card?" about the order in focus. A method named in the
+    question that the order was not paid with ("how long does a refund to STC Pay take?" about
+    a cash order) is answered for that method."""
     method = d.get("payment_method")
+    cards = {"visa", "mastercard"}
+    if asked and len(asked) == 1 and asked[0] != method and not {asked[0], method} <= cards:
+        label = book.label(f"payment.{'credit' if asked[0] == 'visa' else asked[0]}", lang)
+        text = f"{label[:1].upper() + label[1:]}: " + refund_timing(asked[0], lang, book)
+        return book.reply("refund.timing_method", lang, text=text)
     order_id = (d.get("focus_orders") or [None])[0]
     paid = not (method == "cod" and d.get("last_action") == "cancel_order")
     reply = book.reply("refund.timing", lang, data={"order_id": order_id, "payment_method": method},
@@ -260,7 +280,14 @@ def outcome_reply(
             "order" if "order_id" in data and "items" in data else "text"
         )
         quick = ["yes", "no"] if outcome == "needs_confirmation" else None
-        return book.reply(key, lang, kind=kind, quick=quick, data=data, **values)
+        reply = book.reply(key, lang, kind=kind, quick=quick, data=data, **values)
+        failed = data.get("failed_attempt")
+        if tool == "track_shipment" and failed and failed["at"] != (data.get("last_event") or {}).get("at"):
+            # "it was supposed to come yesterday": the attempt that failed, and why.
+            reply["text"] += " " + book.text("track.failed_attempt", lang,
+                                             date=_date(failed["at"], lang),
+                                             reason=failed["description"][lang].rstrip(" ."))
+        return reply
     if outcome == "invalid_args" and "order_id" in str(data.get("reason", "")):
         return book.reply("invalid_order_id", lang)
     return book.reply(_GENERIC.get(outcome, "tool_error"), lang, **values)
@@ -298,8 +325,11 @@ def knowledge_reply(
     readable = [p for p in result.passages if index.counterpart(p.chunk, lang).lang == lang]
     computed = "\n".join(result.facts)
     if result.facts and (not readable or result.confidence < answer_at):
-        # The brand's figures answer the question's case even when no passage is sure.
-        return book.reply("knowledge.answer", lang, citations=[],
+        # The brand's figures answer the question's case even when no passage is sure; a
+        # passage close enough to offer as a choice is where the help centre states them.
+        cited = [citation(index.counterpart(readable[0].chunk, lang))] if (
+            readable and result.confidence >= clarify_at) else []
+        return book.reply("knowledge.answer", lang, citations=cited,
                           data={"confidence": round(result.confidence, 3), "facts": True},
                           answer=computed)
     if not readable or result.confidence < clarify_at:

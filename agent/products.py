@@ -25,7 +25,7 @@ _GENERIC = set(normalize(
     "by and the of for in on to from a an at or door side top mount front load next easy dual "
     "new fast "
     "سعه جيجابايت تيرابايت لتر كجم سم ملم واط بوصه مقاس ذاكره مع بدقه الفئه الجيل "
-    "إلى الى من في على عن او أو"
+    "إلى الى من في على عن او أو وحده وحدة حده الف ألف فيه فئه"
 ).split())
 _TOKEN = re.compile(r"[0-9a-z]+(?:[.][0-9]+)?|[\u0621-\u064a]+")
 # Arabic clitics customers attach to product words ("بالثلاجه", "والايفون").
@@ -89,6 +89,13 @@ class ProductMatcher:
             return cls([])
         raw = yaml.safe_load(path.read_text("utf-8")) or []
         return cls([Product.model_validate(p) for p in raw])
+
+    def names_any(self, text: str) -> bool:
+        """A word of some product's own name is said ("cancel the LG"), even when it does not
+        say which product: it may still pick one of the customer's orders."""
+        # Words, not figures ("4 days" is no "Watch GT 4"); "LG" is a name though short.
+        said = {t for t in tokens(text) if not t.isdigit() and (len(t) >= 3 or t in {"lg", "hp"})}
+        return any(said & names for names in self._names)
 
     def find(self, text: str) -> Product | None:
         return self._best(tokens(text))

@@ -36,6 +36,8 @@ def test_dialogue_acts(text, act):
     ("where is my watch 100244, and cancel the tablet 100294", 2),
     ("ابي الغي طلب المايكرويف، وكم ياخذ المبلغ يرجع على ابل باي؟", 2),
     ("where is my order", 1), ("وين طلبي ١٠٠٢٥١", 1),
+    # A two-word question of its own ("ومتى يوصل؟") is a part; "where is it cancel it" is not.
+    ("ومتى يوصل؟ وكم اجهز فلوس للمندوب؟", 2), ("when?? and how much for the courier?", 1),
 ])
 def test_split_parts(text, parts):
     assert len(dialogue.split_parts(text)) == parts
@@ -44,6 +46,7 @@ def test_split_parts(text, parts):
 @pytest.mark.parametrize("text,cats", [
     ("ابغى ارجع الماك بوك", ["laptop"]), ("my fridge", ["fridge"]), ("غسالة الصحون", ["dishwasher"]),
     ("الغسالة", ["washer"]), ("cancel the tablet", ["tablet"]), ("where is my order", []),
+    ("I got 2 kettles by mistake", ["small_appliance"]), ("both watches and the ACs", ["wearable", "ac"]),
 ])
 def test_product_kinds(text, cats):
     assert dialogue.categories_in(text, WORDS) == cats
@@ -217,13 +220,16 @@ async def test_two_requests_in_one_message_touch_only_the_orders_named(assistant
     assert [c.details.get("order_id") for c in cancels] == ["RW-100316"]
 
 
-@pytest.mark.parametrize("lang,msgs", [
-    ("ar", ["ابي الغي طلب التلفزيون، وكم ياخذ المبلغ يرجع؟", "اوكي اكد"]),
-    ("en", ["cancel my tv order and how long does the refund take?", "ok confirm"]),
+@pytest.mark.parametrize("lang,msgs,timing", [
+    ("ar", ["ابي الغي طلب التلفزيون، وكم ياخذ المبلغ يرجع؟", "اوكي اكد"], "3 إلى 7"),
+    ("en", ["cancel my tv order and how long does the refund take?", "ok confirm"], "3-7"),
 ])
-async def test_a_question_after_an_action_does_not_drop_the_confirmation(assistant, lang, msgs):
+async def test_a_question_after_an_action_does_not_drop_the_confirmation(
+        assistant, lang, msgs, timing):
     _, outs = await talk(assistant, msgs, "C1001", lang)
-    assert "cancel.needs_confirmation" in templates(outs[0]) and len(outs[0].replies) == 2
+    assert "cancel.needs_confirmation" in templates(outs[0])
+    # The question is answered by the summary's own timing, said once, not twice.
+    assert text_of(outs[0]).count(timing) == 1, text_of(outs[0])
     assert templates(outs[1]) == ["cancel.ok"]
 
 
@@ -543,7 +549,8 @@ async def test_money_back_for_a_delivered_order_proposes_its_return(assistant, l
 async def test_a_yes_followed_by_a_question_confirms_and_answers(assistant, lang, msgs):
     cid, outs = await talk(assistant, msgs, "C1007", lang)
     assert templates(outs[0]) == ["cancel.needs_confirmation"]
-    assert templates(outs[1])[0] == "cancel.ok" and len(templates(outs[1])) >= 2
+    timing = "1-3" if lang == "en" else "يوم إلى 3"
+    assert templates(outs[1])[0] == "cancel.ok" and timing in text_of(outs[1]), text_of(outs[1])
     assert [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
 
 
@@ -1009,3 +1016,197 @@ async def test_how_much_is_it_and_a_product_kind_follow_the_delivery_question(
     assert "ask_order_id" not in templates(outs[0])
     for piece in wanted:
         assert piece in said, (piece, said)
+
+
+# --- round 15: what a fresh blind round found --------------------------------------------------
+
+@pytest.mark.parametrize("text,ordered,back", [
+    ("I got 2 kettles, I only need one. can I send one back?", 2, 1),
+    ("i only need one of them", 3, 2), ("جاني غلايتين ابي ارجع وحده", 2, 1),
+    ("احتاج وحده بس والباقي ارجعه", 3, 2), ("return them", 2, None), ("send one back", 1, None),
+])
+def test_units_going_back(text, ordered, back):
+    assert dialogue.units_back(text, ordered) == back
+
+
+@pytest.mark.parametrize("text,follows", [
+    ("ok and the other one? the iphone", True), ("تمام والجوال؟", True), ("and the fridge?", True),
+    ("okay let me check my email", False), ("the macbook has dead pixels", False),
+])
+def test_an_acknowledgement_may_come_before_and(text, follows):
+    from knowledge.normalize import normalize
+    assert bool(dialogue.CONTINUES.search(normalize(text))) == follows
+
+
+@pytest.mark.parametrize("text,faulty", [
+    ("my redmi note 13 has dead pixels on the screen", True),
+    ("the buds died after three weeks", True),
+    ("صار فيها خلل بالشحن", True), ("فيه عطل", True),
+    ("the phone is dead cheap on your site", False), ("where is my order", False),
+])
+def test_faults_said_in_other_words(text, faulty):
+    from agent.slots import mentions_fault
+    assert mentions_fault(text) == faulty
+
+
+@pytest.mark.parametrize("text,yes", [
+    ("ee tamam sawwha", True), ("eh tamam kanselah", True), ("yh do it", True),
+    ("ya noura cancel it?", False), ("no wait", False),
+])
+def test_chat_yes_words(text, yes):
+    from agent import confirmation
+    assert confirmation.is_yes(text) == yes
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "هلا نورة، رجعت الطلب 100232 وقالوا وصل المستودع. متى ترجع فلوسي؟", "3 أيام عمل"),
+    ("en", "hi, I sent back order 100232 and it reached your warehouse. when do I get my money?",
+     "3 business days"),
+])
+async def test_a_question_about_money_above_the_limit_is_answered_before_any_handover(
+        assistant, lang, say, wanted):
+    # The question sits in another sentence than the order: still only a question.
+    cid, (out,) = await talk(assistant, [say], "C1001", lang)
+    assert templates(out) == ["refund.needs_confirmation_over_limit"], templates(out)
+    assert wanted in text_of(out) and out.mode == "assistant"
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "السلام عليكم، المكيف اللي رجعته وصلكم ولا لا؟", "مستودعنا"),
+    ("en", "did the AC I returned reach you?", "warehouse"),
+])
+async def test_asking_whether_a_return_arrived_is_not_asking_for_the_refund(
+        assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], "C1008", lang)  # RW-100225, 2,099 SAR, returned
+    assert out.mode == "assistant" and wanted in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["اوكي، احذفوا حسابي وكل بياناتي لو سمحتوا"], "30 يوماً"),
+    ("en", ["please delete my account and all my data"], "30 days"),
+])
+async def test_a_data_request_says_who_answers_it_and_within_how_long(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert "privacy.request_passed" in templates(outs[-1]) and wanted in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi where are my airpods??", "ok and the other one? the iphone"]),
+    ("ar", ["وين السماعات حقتي؟", "تمام والجوال؟"]),
+])
+async def test_an_acknowledged_follow_up_naming_a_product_tracks_that_order(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1002", lang)
+    assert "RW-100280" in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["abi alghi talabi 100316 plz", "ee tamam sawwha"]),
+    ("en", ["cancel RW-100316", "yh do it"]),
+])
+async def test_chat_spellings_of_yes_confirm(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[-1]) == ["cancel.ok"], templates(outs[-1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "Hey, I got 2 kettles in my last order by mistake, I only need one. can I send one back?"),
+    ("ar", "جاني غلايتين في طلبي الاخير بالغلط، ابي ارجع وحده منهم"),
+])
+async def test_one_of_two_units_goes_back_with_its_own_amount(assistant, lang, say):
+    cid, outs = await talk(assistant, [say, "yes" if lang == "en" else "نعم"], "C1029", lang)
+    assert templates(outs[0]) == ["return.needs_confirmation"], templates(outs[0])
+    assert "129" in text_of(outs[0]) and "258" not in text_of(outs[0])
+    order = await assistant.deps.backend.get_order("RW-100243")
+    assert order.status.value == "return_requested" and order.return_qty == {"SA-PHI-KETTLE-17": 1}
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["can i pay cash on delivery?",
+            "It would be the Midea fridge, 1299. So what's the total I pay the driver?"], "1,413"),
+    ("ar", ["اقدر ادفع كاش عند الاستلام؟", "الثلاجة ميديا سعرها 1299، كم المجموع اللي ادفعه للمندوب؟"],
+     "1,413"),
+])
+async def test_the_cash_total_adds_the_delivery_and_cash_fees(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted,unwanted", [
+    ("en", ["payment keeps failing at checkout", "ok sorry. so what else can i use? the basket is around 3,400"],
+     "3,000", None),
+    ("ar", ["الدفع ما يمشي معي", "طيب وش طرق الدفع اللي اقدر استخدمها؟ السلة تقريبا 3400"], "3,000", None),
+    ("en", ["what's the COD fee again?"], "15", "25 SAR"),
+])
+async def test_payment_questions_answer_the_basket_and_the_fee_asked(
+        assistant, lang, msgs, wanted, unwanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    said = text_of(outs[-1])
+    assert wanted in said and (unwanted is None or unwanted not in said), said
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("en", "hi where is my airpods order?? it was supposed to arrive yesterday", "did not go through"),
+    ("ar", "وين طلب السماعات؟ كان المفروض يوصل امس", "لم تنجح محاولة توصيل"),
+])
+async def test_tracking_says_why_an_earlier_delivery_failed(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], "C1002", lang)  # RW-100260: attempt failed yesterday
+    assert wanted in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ابي استرجع فلوس طلب 100209 رجعت الجوال", "تمام موافق", "و طلب 100225 بعد نفس الشي"]),
+    ("en", ["refund order 100209 please, i sent the phone back", "yes", "same for 100225 pls"]),
+])
+async def test_the_same_request_for_another_order_repeats_the_last_action(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1008", lang)
+    assert templates(outs[1]) == ["refund.ok"]
+    # RW-100225 is above the limit: the refunds team takes it, nothing is issued here.
+    assert outs[2].mode == "waiting_human", templates(outs[2])
+    refunds = await trail(assistant, cid, "request_refund")
+    assert refunds[-1].details.get("order_id") == "RW-100225" and not refunds[-1].allowed
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["طلبت تلفزيونين بالغلط ابي الغي واحد منهم", "الغي السوني", "لا لا لحظة غلطت! الغي ال LG وخل السوني",
+            "ايه الغ ال LG"]),
+    ("en", ["i ordered two tvs by mistake, cancel one of them", "cancel the sony",
+            "no wait sorry, cancel the LG and keep the sony", "yes cancel the LG"]),
+])
+async def test_a_correction_cancels_the_one_meant_not_the_one_kept(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1018", lang)
+    assert "RW-100311" in text_of(outs[2]), text_of(outs[2])
+    assert templates(outs[3]) == ["cancel.ok"]
+    assert (await assistant.deps.backend.get_order("RW-100311")).status.value == "cancelled"
+    assert (await assistant.deps.backend.get_order("RW-100309")).status.value == "pending"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["وين الغسالة؟", "ومتى يوصل؟ وكم اجهز فلوس للمندوب؟"]),
+    ("en", ["where is my washing machine?", "when will it arrive? and how much cash do i need for the courier?"]),
+])
+async def test_two_short_questions_are_both_answered(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1017", lang)  # RW-100250: COD, out for delivery
+    assert "amount.ok" in templates(outs[1]) and "1,511" in text_of(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["salam noura, is my rog laptop out for delivery today?",
+            "ok. and the macbook air i got last sunday has dead pixels. very disappointed, "
+            "i buy everything from rawaf"]),
+    ("ar", ["السلام عليكم، لابتوب روغ طلع للتوصيل اليوم؟",
+            "طيب والماك بوك اللي استلمته الاحد فيه خلل بالشاشة، والله مو مقبول وانا دايم اشتري منكم"]),
+])
+async def test_a_vips_disappointment_with_a_fault_goes_to_a_person(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1003", lang)  # C1003 is VIP
+    assert outs[1].mode == "waiting_human" or any(
+        t.startswith("handoff.unavailable") for t in templates(outs[1])), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["and the vacuum i paid with tabby, if i cancel it what happens to the installments?"],
+     "Tabby"),
+    ("ar", ["طلب المكيف اللي دفعته بتمارا لو الغيته وش يصير بالاقساط؟ لا تلغيه بس اسأل"], "تمارا"),
+])
+async def test_a_what_if_about_a_methods_instalments_cancels_nothing(assistant, lang, msgs, wanted):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert wanted in text_of(outs[-1]) and not await trail(assistant, cid, "cancel_order")

@@ -81,6 +81,17 @@ class StartReturnArgs(OrderArgs):
     items: list[str] | None = Field(
         None, max_length=20,
         description="SKUs of the items going back when only part of the order is returned")
+    quantities: dict[str, int] | None = Field(
+        None, max_length=20,
+        description="Units of an item going back when fewer than were ordered, by SKU "
+                    "(e.g. one of two kettles)")
+
+    @field_validator("quantities")
+    @classmethod
+    def _whole_units(cls, v: dict[str, int] | None) -> dict[str, int] | None:
+        if v and any(n < 1 or n > 99 for n in v.values()):
+            raise ValueError("quantities are whole units from 1 to 99")
+        return v
 
 
 class RequestRefundArgs(OrderArgs):
@@ -222,6 +233,12 @@ def order_view(order: Order) -> dict[str, Any]:
             if last
             else None
         ),
+        # A delivery attempt that failed since the order last left the hub: the reason the
+        # customer is still waiting ("address could not be located").
+        "failed_attempt": next((
+            {"at": e.at.isoformat(), "description": e.description.model_dump()}
+            for e in reversed(order.tracking_events) if e.code == "delivery_failed"), None)
+        if order.status.value in {"shipped", "in_transit", "out_for_delivery"} else None,
     }
 
 
@@ -530,14 +547,24 @@ class Toolbox:
             if unknown:
                 return await self._refuse("start_return", args, session, "invalid_args",
                                           f"items not in the order: {', '.join(unknown)}")
-        part = sorted(set(args.items or [])) if args.items and set(args.items) != set(skus) else []
+        unknown = sorted(set(args.quantities or {}) - set(skus))
+        if unknown:
+            return await self._refuse("start_return", args, session, "invalid_args",
+                                      f"items not in the order: {', '.join(unknown)}")
+        # Fewer units than were ordered ("one of the 2 kettles"): only those go back.
+        fewer = {i.sku: (args.quantities or {})[i.sku] for i in order.items
+                 if i.sku in (args.quantities or {}) and (args.quantities or {})[i.sku] < i.qty}
+        named = set(args.items or []) | set(fewer)
+        part = sorted(named) if named and (named != set(skus) or fewer) else []
         if part:
             # Only these items go back: the summary and the refund are theirs alone.
             chosen = [i for i in order.items if i.sku in part]
             extra |= {"return_items": part, "amount": round(
-                sum(i.unit_price * i.qty for i in chosen), 2),
-                "selected": [{"sku": i.sku, "name": i.name.model_dump(), "qty": i.qty}
-                             for i in chosen]}
+                sum(i.unit_price * fewer.get(i.sku, i.qty) for i in chosen), 2),
+                "selected": [{"sku": i.sku, "name": i.name.model_dump(),
+                              "qty": fewer.get(i.sku, i.qty)} for i in chosen]}
+            if fewer:
+                extra["return_qty"] = fewer
         waiting = await self._confirm_or_proceed("start_return", order, session,
                                                  rule.requires_confirmation, args, **extra)
         if waiting:
@@ -552,7 +579,7 @@ class Toolbox:
                 ar=f"تم تسجيل إرجاع {names_ar}؛ سيستلمه المندوب" if part else
                 "تم تسجيل الإرجاع؛ سيستلم المندوب المنتج",
             )),
-            expected=order.status, return_items=part,
+            expected=order.status, return_items=part, return_qty=fewer if part else None,
         )
         if updated is None:
             return await self._refuse("start_return", args, session, "changed",
@@ -578,8 +605,9 @@ class Toolbox:
         rule = self._policy.request_refund
         if order.return_items:
             # Part of the order came back: the refund is for those items only.
-            amount = round(sum(i.unit_price * i.qty for i in order.items
-                               if i.sku in order.return_items) - order.refunded_amount, 2)
+            amount = round(sum(i.unit_price * order.return_qty.get(i.sku, i.qty)
+                               for i in order.items if i.sku in order.return_items)
+                           - order.refunded_amount, 2)
         else:
             amount = round(order.total - order.refunded_amount, 2)
         if order.status == OrderStatus.refunded or amount <= 0:

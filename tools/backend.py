@@ -37,7 +37,7 @@ class CommerceBackend(Protocol):
     async def set_order_status(
         self, order_id: str, status: OrderStatus, event: TrackingEvent,
         expected: OrderStatus | None = None, refunded: float = 0.0,
-        return_items: list[str] | None = None,
+        return_items: list[str] | None = None, return_qty: dict[str, int] | None = None,
     ) -> Order | None: ...
     async def create_ticket(self, ticket: Ticket) -> Ticket: ...
     async def open_tickets(self, conversation_id: str) -> list[Ticket]: ...
@@ -99,7 +99,7 @@ class SqlCommerceBackend:
     async def set_order_status(
         self, order_id: str, status: OrderStatus, event: TrackingEvent,
         expected: OrderStatus | None = None, refunded: float = 0.0,
-        return_items: list[str] | None = None,
+        return_items: list[str] | None = None, return_qty: dict[str, int] | None = None,
     ) -> Order | None:
         """Move an order to `status`. With `expected`, only from that status (None otherwise):
         two concurrent requests cannot both refund or both cancel."""
@@ -116,6 +116,7 @@ class SqlCommerceBackend:
             order.refunded_amount += refunded
             if return_items is not None:
                 order.return_items = return_items
+                order.return_qty = dict(return_qty or {})
             order.tracking_events.append(event)
             if status == OrderStatus.cancelled:
                 order.expected_delivery = None

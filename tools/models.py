@@ -102,6 +102,8 @@ class Order(BaseModel):
     refunded_amount: float = 0.0
     # SKUs booked for return when only part of the order goes back (empty: the whole order).
     return_items: list[str] = Field(default_factory=list)
+    # Units of a returned SKU when fewer than were ordered ("2 kettles, one goes back").
+    return_qty: dict[str, int] = Field(default_factory=dict)
 
     @property
     def delivered_at(self) -> datetime | None:

@@ -9,12 +9,12 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from agent import arabic, confirmation, dialogue
+from agent import arabic, arabizi, confirmation, dialogue
 from agent.flows import Flow
-from agent.facts import answer as facts_answer, cities_in, fee_rule
+from agent.facts import answer as facts_answer, cities_in, fee_rule, read as facts_read
 from agent.outcomes import (
     amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
-    outcome_reply, refund_timing_reply,
+    cite_refund_timings, outcome_reply, refund_timing_reply,
 )
 from agent.slots import mentions_fault, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
@@ -80,6 +80,36 @@ def _request_text(state: ConversationState) -> str:
     return state["text"]
 
 
+# "all my orders", "both orders", "my 2 orders": every order the message describes.
+_ALL_ORDERS = re.compile(r"\b(all (of )?my orders|both (of )?my orders|both orders|my (2|two|3|three) orders)\b|"
+                         r"(كل طلباتي|جميع طلباتي|الطلبين|طلبيني|الاثنين|كلها)")
+
+
+def _other_product(state: ConversationState, deps: "Deps") -> bool:
+    """A kind of product is named that the order in focus does not hold."""
+    words = dialogue.product_words(deps.settings.product_words_file)
+    kinds = dialogue.categories_in(state["text"], words)
+    held = set(dialogue.of(state).get("focus_categories") or [])
+    return bool(kinds) and bool(held) and not (set(kinds) & held)
+
+
+def _earlier_product_text(state: ConversationState, deps: "Deps") -> str | None:
+    """The customer's previous message, in Arabic script if it was Arabizi, when this one
+    names no product and that one did."""
+    if _names_a_product(state, deps):
+        return None
+    texts = (state.get("customer_texts") or [])[:-1]
+    if not texts:
+        return None
+    text = texts[-1]
+    if arabizi.looks_like_arabizi(text):
+        text = arabizi.to_arabic(text)
+    words = dialogue.product_words(deps.settings.product_words_file)
+    if deps.understanding.products.find(text) or dialogue.categories_in(text, words):
+        return text
+    return None
+
+
 class OfflineBrain:
     name = "offline"
 
@@ -126,8 +156,17 @@ class OfflineBrain:
                 call = self._flow_call(deps.flows.get("order_amount"), state)  # type: ignore[arg-type]
                 return {"tool_calls": [call], "active_flow": "order_amount"}
             return self._resolve_order("order_amount", state, deps)
+        if (intent == "refund_timing" and state.get("customer_id")
+                and deps.flows.get("order_amount") is not None and _other_product(state, deps)):
+            # "and the washer's money, when does it come back?" while another order is in
+            # focus: that product's order, and its own payment method.
+            return self._resolve_order("order_amount", {
+                **state, "sense": {**state["sense"], "money_timing": True}}, deps) | {
+                "sense": {**state["sense"], "money_timing": True}}
         if intent == "refund_timing":
-            return {"replies": [refund_timing_reply(dialogue.of(state), lang, book)]}
+            asked = facts_read(state["text"], deps.policies.brand, {}).methods
+            return {"replies": [cite_refund_timings(refund_timing_reply(
+                dialogue.of(state), lang, book, asked), deps.knowledge, lang)]}
         # A customer answering our question (an order number, an email) continues that flow,
         # whatever the classifier makes of a bare "RW-100234".
         target = deps.flows.get(intent)
@@ -350,8 +389,29 @@ class OfflineBrain:
                 # what they bought; the kind they named ("my washing machine") still is.
             elif not named and _names_a_product(state, deps):
                 candidates = []
+            if not named and len(candidates) > 1 and want in {"start_return", "request_refund"}:
+                # "I opened the buds that came with the washer…" -> "it crackles, it's faulty":
+                # the product was named a message ago.
+                earlier = _earlier_product_text(state, deps)
+                if earlier:
+                    again, named = dialogue.match_orders(earlier, orders, want, words,
+                                                         category_of, tiers=deps.flows.tiers(want))
+                    candidates = again if named and again else candidates
             if len(candidates) > 1 and dialogue.means_last(state["text"]):
                 candidates = candidates[:1]  # "the microwave from my last order": the newest
+            kinds = dialogue.categories_in(state["text"], words)
+            if (len(candidates) > 1 and want not in _WRITE_INTENTS and named
+                    and (dialogue.means_all(state["text"]) or _ALL_ORDERS.search(
+                        normalize(state["text"])) or len(kinds) >= 2)):
+                # "VAT invoices for all my orders, the AC and the 2 tvs", "where are my 2
+                # orders? the speaker and the vacuum": each order in turn, in one reply.
+                sense = state.get("sense") or {}
+                d["open_tasks"] = [dialogue.Task(
+                    text=state["text"], intent=sense.get("intent") or want,
+                    confidence=sense.get("confidence") or 0.9,
+                    slots={**(sense.get("slots") or {}), "order_id": o["order_id"]},
+                    query=state["text"]) for o in candidates[1:4]] + list(d.get("open_tasks") or [])
+                candidates = candidates[:1]
             focus = (d.get("focus_orders") or [None])[0]
             if (len(candidates) > 1 and not named and focus
                     and dialogue.means_that_one(state["text"])):
@@ -373,7 +433,8 @@ class OfflineBrain:
             items: list[str] | None = None
             if flow.tool == "start_return" and len({i["sku"] for i in order["items"]}) > 1:
                 picked = dialogue.items_named(_request_text(state), order, words, category_of)
-                if not picked and state.get("active_flow") == want:
+                if not picked and (state.get("active_flow") == want
+                                   or _earlier_product_text(state, deps)):
                     # "i opened my airpods and the left one crackles" -> (order number asked)
                     # -> "100214, lama@...": the item was named when the return was asked.
                     for earlier in reversed((state.get("customer_texts") or [])[-3:-1]):
@@ -413,7 +474,19 @@ class OfflineBrain:
                         return {"replies": [reply], "slots": slots, "active_flow": None,
                                 "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None,
                                                            choices=[])}
-            call = self._flow_call(flow, {**state, "slots": slots}, items)  # type: ignore[typeddict-item]
+            quantities = None
+            if flow.tool == "start_return":
+                one = items[0] if items and len(items) == 1 else (
+                    order["items"][0]["sku"] if len({i["sku"] for i in order["items"]}) == 1
+                    else None)
+                ordered = next((i["qty"] for i in order["items"] if i["sku"] == one), 1)
+                back = dialogue.units_back(_request_text(state), ordered) if one else None
+                if back is not None:
+                    # "2 kettles, I only need one": one unit goes back, not both.
+                    quantities = {one: back}
+                    items = items or [one]
+            call = self._flow_call(flow, {**state, "slots": slots}, items,  # type: ignore[typeddict-item]
+                                   quantities)
             return {"tool_calls": [call], "slots": slots, "active_flow": want,
                     "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[],
                                                focus_items=items or [], notice=notice)}
@@ -424,12 +497,14 @@ class OfflineBrain:
                                            choices=[o["order_id"] for o in shown])}
 
     @staticmethod
-    def _flow_call(flow: Flow, state: ConversationState,
-                   items: list[str] | None = None) -> ToolCall:
+    def _flow_call(flow: Flow, state: ConversationState, items: list[str] | None = None,
+                   quantities: dict[str, int] | None = None) -> ToolCall:
         slots = state.get("slots") or {}
         args: dict[str, Any] = {s: slots[s] for s in flow.slots}
         if items:
             args["items"] = items
+        if quantities:
+            args["quantities"] = quantities
         if flow.tool == "start_return":
             # What the customer said while asking (this turn and the ones before) decides
             # whether the longer window for faulty products applies.
@@ -493,6 +568,16 @@ class OfflineBrain:
                 return {"tool_calls": [self._flow_call(returns, state)],
                         "active_flow": "start_return"}
         prefix = (flow.replies if flow else None) or deps.flows.prefix_for_tool(result["tool"])
+        if (result["tool"] == "get_order" and result["outcome"] == "ok"
+                and state["sense"].get("money_timing")):
+            data = result["data"]
+            about = dialogue.focus(dialogue.of(state), data["order_id"],
+                                   payment_method=data.get("payment_method"),
+                                   last_action="cancel_order" if data.get("status") == "cancelled"
+                                   else None)
+            return {"replies": [cite_refund_timings(refund_timing_reply(about, lang, book),
+                                                    deps.knowledge, lang)],
+                    "active_flow": None, "failures": 0, "dialogue": about}
         if (result["tool"] == "get_order" and result["outcome"] == "ok"
                 and state["sense"].get("order_invoice")):
             # "I need a VAT invoice for my TV order": what that order's status allows.
@@ -604,7 +689,8 @@ def _needs_resolving(state: ConversationState, deps: "Deps") -> bool:
         return True
     words = dialogue.product_words(deps.settings.product_words_file)
     return bool(dialogue.categories_in(state["text"], words)) or bool(
-        (state.get("sense") or {}).get("slots", {}).get("product"))
+        (state.get("sense") or {}).get("slots", {}).get("product")) or (
+        deps.understanding.products.names_any(state["text"]))
 
 
 def _level(state: ConversationState) -> int:
