@@ -124,17 +124,17 @@ _LEXICON: dict[str, str] = {
     # "sama3at el galaxy buds elli jatni m3 el ghassala": headphones that came with the washer.
     "sama3at": "سماعات", "sma3at": "سماعات", "sama3a": "سماعه", "sama3ah": "سماعه",
     "jatni": "جاتني", "jatny": "جاتني", "jani": "جاني", "jany": "جاني", "wslatni": "وصلتني",
-    "wslni": "وصلني", "3eeb": "عيب", "3aib": "عيب", "3ayb": "عيب", "5arban": "خربان",
+    "wslni": "وصلني", "3eeb": "عيب", "3aib": "عيب", "3ayb": "عيب",
     "5arbana": "خربانه", "5arbanah": "خربانه", "5irbat": "خربت", "5erbat": "خربت",
     # "kam sana el daman 3ala el thallaja? w a8dar amaded el daman?"
     "daman": "ضمان", "dhaman": "ضمان", "6aman": "ضمان", "sana": "سنه", "sanah": "سنه",
     "sanawat": "سنوات", "sanatain": "سنتين", "sanateen": "سنتين", "amaded": "امدد",
     "amadid": "امدد", "amdid": "امدد", "atmdd": "اتمدد", "tamdeed": "تمديد", "tamdid": "تمديد",
     # "tayib sawi el esterdad law sama7t": ok, do the refund please.
-    "tayib": "طيب", "tayeb": "طيب", "tayb": "طيب", "6ayib": "طيب", "6ayeb": "طيب", "sawi": "سوي",
+    "tayib": "طيب", "6ayib": "طيب", "sawi": "سوي",
     "sawwi": "سوي", "sawy": "سوي", "esterdad": "استرداد", "isterdad": "استرداد",
-    "estirdad": "استرداد", "istirdad": "استرداد", "esterjaa": "استرجاع", "ilgha": "الغاء",
-    "elgha": "الغاء", "ilgha2": "الغاء", "elgha2": "الغاء",
+    "estirdad": "استرداد", "istirdad": "استرداد", "esterjaa": "استرجاع",
+    "ilgha2": "الغاء", "elgha2": "الغاء",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
