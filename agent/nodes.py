@@ -129,13 +129,17 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     }
     d = dialogue.of(state)
     d["open_tasks"] = []
-    if state.get("customer_id") and not (state.get("profile") or {}).get("tier"):
-        # Who the customer is (a VIP's complaint reads differently) from their first message.
-        state = {**state, "profile": await _profile(state, deps)}  # type: ignore[assignment]
+    known: dict[str, Any] = {}
+    if state.get("customer_id") and (state.get("profile") or {}).get(
+            "customer_id") != state.get("customer_id"):
+        # Who the customer is (a VIP's complaint reads differently) from their first message;
+        # kept, so the policy gate does not look it up again.
+        known = {"profile": await _profile(state, deps)}
+        state = {**state, **known}  # type: ignore[assignment]
     sense_, d = _read_in_context(state, deps, sense_, d)
     sense_ = _about_an_order_invoice(state, deps, sense_, d)
     update: dict[str, Any] = {"sense": sense_, "dialogue": d,
-                              "slots": (state.get("slots") or {}) | sense_["slots"]}
+                              "slots": (state.get("slots") or {}) | sense_["slots"]} | known
     if "part_text" in sense_:
         # Several requests in one message: handle the first now, the rest after it (review).
         update["text"] = sense_.pop("part_text")
