@@ -407,7 +407,8 @@ def fee_rule(data: dict[str, object], lang: Lang, brand: BrandFacts, book: Reply
                      free_from=_sar(d.free_from, lang))
 
 
-def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook) -> list[str]:
+def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook,
+                faulty: bool = False) -> list[str]:
     """"If I open the buds and don't like them, can I send them back?", "and if it's still
     sealed?": the return rule for that case, from the action policy's windows. The return
     flow cannot see whether an item was opened, so the rule is stated, not applied."""
@@ -420,6 +421,9 @@ def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook) ->
         return []
     window = arabic.count(policy.window_days, "day", lang)
     defective = arabic.count(policy.defective_window_days, "day", lang)
+    if faulty:
+        # "the left one crackles.. does that change anything?": the faulty item's own rule.
+        return [book.text("facts.return_faulty", lang, defective=defective)]
     # "what's your return window and what can't be returned?": the window and the exceptions.
     key = "facts.return_opened" if opened or not sealed else "facts.return_window"
     return [book.text(key, lang, window=window, defective=defective)]

@@ -523,9 +523,17 @@ def _read_in_context(
             and not state.get("pending") and deps.flows.get("order_amount") is not None):
         # "طلبي ١٠٠٣١١ كم فيه ضريبة بالضبط؟": that order's amount, with its VAT.
         return sense_ | {"intent": "order_amount", "confidence": max(conf, 0.8)}, d
-    if (_SAME_RULE.search(norm) and not slots.get("order_id") and not state.get("pending")
+    same_rule = bool(_SAME_RULE.search(norm)) or bool(
+        # "ok and the jbl speaker from the same order? still in the box" after the rule for
+        # opened earbuds: the rule again, for that product.
+        dialogue.CONTINUES.search(norm) and _names_a_product_in(text, deps)
+        and d.get("topic") in {"start_return", "return_request"} and not d.get("last_action"))
+    if (same_rule and not slots.get("order_id") and not state.get("pending")
             and RETURN_ASK.search(normalize(f"{d.get('topic_text') or ''} {text}"))
-            and not mentions_fault(text) and deps.flows.get("return_request") is not None):
+            # "the left one crackles.. does that change anything?": the faulty rule, asked
+            # (after a return refused on an order, the fault is about that order instead).
+            and (not mentions_fault(text) or (_QUESTION.search(norm) and not d.get("last_action")))
+            and deps.flows.get("return_request") is not None):
         # "and the big Sony headphones? same thing?", "they're over-ear, does that change
         # anything?": the return rule again, for this product.
         return sense_ | {"intent": "return_request", "knowledge_first": True,
@@ -1256,7 +1264,7 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
                           read_question(state["text"], deps.policies.brand, words).amount)
     result.facts = return_rule(
         state["text"] if not sense_.get("knowledge_first") else query, state["language"],
-        deps.policies.actions.start_return, deps.replies
+        deps.policies.actions.start_return, deps.replies, faulty=mentions_fault(state["text"])
     ) or fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies, words,
         deps.understanding.products.large_categories,

@@ -178,7 +178,7 @@ _FAULT = re.compile(
     r"\b(broken|broke|defective|faulty|damaged|not working|doesn'?t work|won'?t (turn on|work)|"
     r"stopped working|stopped charging|won'?t charge|doesn'?t charge|not charging|not cooling|"
     r"doesn'?t cool|doesn'?t heat|isn'?t (cooling|working|charging|heating)|not heating|won'?t heat|leaks?|leaking|dead on arrival|cracked|crackling|no sound|screen flickers?|"
-    r"keeps turning off|turns off by itself|faulty|defect|crackles|cuts out|"
+    r"keeps turning off|turns off by itself|faulty|defect|crackles|crackle|crackly|buzzing|cuts out|"
     r"sparks|sparking|smoke|smoking|overheats|overheating|rattles|rattling|loud noise|"
     r"shakes violently|won'?t (connect|pair|charge|start)|stopped (cooling|heating|connecting))\b|"
     r"(خربان|خربانه|خربانة|خربت|خرب|عطلان|عطلانه|معطل|معطله|معطلة|تالف|تالفه|تالفة|مكسور|مكسوره|"

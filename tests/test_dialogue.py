@@ -1210,3 +1210,19 @@ async def test_a_vips_disappointment_with_a_fault_goes_to_a_person(assistant, la
 async def test_a_what_if_about_a_methods_instalments_cancels_nothing(assistant, lang, msgs, wanted):
     cid, outs = await talk(assistant, msgs, "C1001", lang)
     assert wanted in text_of(outs[-1]) and not await trail(assistant, cid, "cancel_order")
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["can i return airpods if i opened them? i just dont like them",
+            "ok and the jbl speaker from the same order? still in the box",
+            "actually wait the airpods crackle in the left ear sometimes.. does that change anything?"],
+     ["15 days", "30 days"]),
+    ("ar", ["اقدر ارجع الايربودز اذا فتحتها وما عجبتني؟", "والسماعة جي بي ال من نفس الطلب؟ لسا بكرتونها",
+            "ترى الايربودز فيها تقطيع بالسماعة اليسار، يفرق؟"], ["15 يوماً", "30 يوماً"]),
+])
+async def test_the_return_rule_follows_the_product_and_the_fault(assistant, lang, msgs, wanted):
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    assert wanted[0] in text_of(outs[1]), text_of(outs[1])
+    # A fault asked about is the faulty rule, first; nothing is booked on a question.
+    assert text_of(outs[2]).find(wanted[1]) != -1 and wanted[0] not in text_of(outs[2]), text_of(outs[2])
+    assert not await trail(assistant, cid, "start_return")
