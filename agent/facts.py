@@ -187,7 +187,9 @@ def units_in(text: str, category: str) -> int | None:
         return 2
     for m in re.finditer(r"\b(\d{1,2})\b", norm):
         after = norm[m.end():m.end() + 10]
-        if not _NOT_AMOUNT.match(after) and 1 <= int(m.group(1)) <= 20:
+        # "how much for 2 units": units are what is counted here.
+        counted = re.match(r"^\s*(units?|pcs|pieces|وحده|وحدات|حبه|حبات)\b", after)
+        if (counted or not _NOT_AMOUNT.match(after)) and 1 <= int(m.group(1)) <= 20:
             return int(m.group(1))
     for word in norm.split():
         if word in _NUMBER_WORDS:
@@ -360,7 +362,7 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             and amount is not None and not _REFUND.search(norm) and not other_method):
         if amount > p.cod_limit:
             out.append(book.text("facts.cod_over_limit", lang, amount=_sar(amount, lang),
-                                 limit=_sar(p.cod_limit, lang),
+                                 limit=_sar(p.cod_limit, lang), fee=_sar(p.cod_fee, lang),
                                  instalments=arabic.count(p.instalments, "instalment", lang)))
         else:
             out.append(book.text("facts.cod_ok", lang, amount=_sar(amount, lang),
@@ -376,6 +378,12 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                 out.append(book.text("facts.cod_total", lang, delivery=delivery_text,
                                      fee=_sar(p.cod_fee, lang),
                                      total=_sar(amount + fee + p.cod_fee, lang)))
+
+    if (out and amount is None and _COD.search(normalize(text)) and not _REFUND.search(norm)
+            and not other_method and not any(_sar(p.cod_limit, lang) in o for o in out)):
+        # "fee for the washer? and do you have cash on delivery?": the second question too.
+        out.append(book.text("facts.cod_general", lang, limit=_sar(p.cod_limit, lang),
+                             fee=_sar(p.cod_fee, lang)))
 
     methods = q.methods or whole.methods
     # "mada or visa? and stc pay?": each method's own timing, side by side; "and mada?" after

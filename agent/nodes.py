@@ -270,7 +270,8 @@ _TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
 _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
-                    r"available|working hours)\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
+                    r"available|working hours|what time (does|do|is|are)|when (does|do) (your|ur|the) "
+                    r"(\w+ )?(team|staff|agents?|people) (work|start))\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين)")
 _CALL_ME = re.compile(
     r"\b(call me|contact me|get back to me|reach me|someone (call|contact)|hear back|callback|"
@@ -289,6 +290,9 @@ _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
                                 r"(الطلب|طلبي|الاوردر)")
+# "ابي اتابع شحنتي", "track my package": asking to track, in so many words.
+_TRACK_ASK = re.compile(r"\b(track|trace|follow up on) (my|the|an?) (order|shipment|package|parcel|delivery)\b|"
+                        r"(اتابع|اتتبع|تتبع|متابعه) (طلبي|شحنتي|الشحنه|الطلب|طلب|شحنه)")
 # "how much cash do I have ready for the courier?": money paid at the door, not refunded.
 _PAY_COURIER = re.compile(r"\b(the (driver|courier|delivery guy|delivery man)|on delivery|at the door)\b|"
                           r"(للمندوب|المندوب|للسواق|اجهز|جهز|عند الباب)")
@@ -544,6 +548,10 @@ def _read_in_context(
         # "the courier picked up my microwave return last week, can u refund it now": the
         # return is done; the money for it is asked about.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
+    if (_TRACK_ASK.search(norm) and intent in _SMALL_TALK | {"out_of_scope"}
+            and not state.get("pending")):
+        # "هلا، ابي اتابع شحنتي": the greeting is answered in kind; the request is tracking.
+        return sense_ | {"intent": "track_order", "confidence": max(conf, 0.8)}, d
     if (_WHERE_IS.search(norm) and not slots.get("order_id") and not state.get("pending")
             and (intent in _SMALL_TALK | {"out_of_scope", "change_items"} or conf < 0.5)
             and intent not in _WRITE_INTENTS
