@@ -319,9 +319,11 @@ _SAME_REQUEST = {"start_return": {"start_return", "return_request"},
 _ASKS_PERSON = re.compile(
     r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
     r"transfer me to|put me through to)\s+(a |an |to a |with a )?(real |actual |live |human )?"
-    r"(person|human|agent|representative|rep|staff member|someone from (your|the) team)\b|"
+    r"(person|human|agent|representative|rep|staff member|someone from (your|the) team|manager|"
+    r"supervisor)\b|"
     r"(ابي|ابغي|ابغا|ودي|بغيت|عطني|عطوني|حولني|حولوني|وصلني|اكلم|اتكلم مع|ابي اكلم|ابغي اكلم)\s+"
-    r"(ل|مع )?(موظف|موظفه|الموظف|انسان|شخص حقيقي|احد من الفريق|خدمه العملاء|بشري)")
+    r"(ل|مع )?(موظف|موظفه|الموظف|انسان|شخص حقيقي|احد من الفريق|خدمه العملاء|بشري|مسوول|المسوول|"
+    r"مدير|المدير|مشرف|المشرف)")
 # Told to cancel, in so many words ("الغوها", "cancel it"), whatever else the message says.
 _CANCEL_NOW = re.compile(
     r"(^| )(الغه|الغوه|الغوها|الغيه|الغيها|الغوهم|الغيهم|كنسله|كنسليه|كنسلوه|كنسلوها|كنسلها|"
@@ -578,7 +580,21 @@ def _read_in_context(
     if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
         # "id still like a person to check it", "this is a joke. get me a real person NOW",
         # "عطني موظف": asked in so many words, whatever else the message says (its other
-        # sentences are not separate requests).
+        # sentences are not separate requests) ...
+        pieces = dialogue.split_parts(text)
+        if len(pieces) > 1 and not _ASKS_PERSON.search(normalize(pieces[0])):
+            first = deps.understanding.classifier.predict(pieces[0]).best
+            found = deps.understanding.slots(pieces[0])
+            if first.intent in _ORDER_INTENTS - _WRITE_INTENTS and (
+                    first.confidence >= 0.6 or found.get("order_id")):
+                # ... except a request about an order before it ("where is RW-100279? also
+                # i want a person"): that first, then the person.
+                rest = " ".join(pieces[1:])
+                d["open_tasks"] = [dialogue.Task(text=rest, intent="talk_to_human",
+                                                 confidence=0.9, slots={}, query=rest)]
+                return sense_ | {"intent": first.intent, "confidence": first.confidence,
+                                 "part_text": pieces[0], "part_slots": found,
+                                 "asks_person": True}, d
         return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
     if intent == "talk_to_human" and _HOURS.search(norm):
         # "when are your staff available?" asks about the team's hours, not for a person now.
@@ -1145,6 +1161,8 @@ def _asks_for_person(state: ConversationState, deps: Deps) -> bool:
         return False
     if state.get("offered_human") and confirmation.is_yes(state["text"], confirmation.CONNECT):
         return True
+    if sense_.get("asks_person"):
+        return True  # asked in another part of the message, after an order question
     return (sense_["intent"] == "talk_to_human"
             and sense_["confidence"] >= deps.policies.escalation.human_request_confidence)
 

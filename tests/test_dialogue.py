@@ -1226,3 +1226,25 @@ async def test_the_return_rule_follows_the_product_and_the_fault(assistant, lang
     # A fault asked about is the faulty rule, first; nothing is booked on a question.
     assert text_of(outs[2]).find(wanted[1]) != -1 and wanted[0] not in text_of(outs[2]), text_of(outs[2])
     assert not await trail(assistant, cid, "start_return")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["where is my order RW-100279? also i want to talk to a real person", "no, a human please"]),
+    ("ar", ["وين طلبي RW-100279؟ وابي اكلم موظف", "لا، ابي موظف لو سمحت"]),
+])
+async def test_an_order_question_before_asking_for_a_person_is_answered_and_counted(
+        assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1021", lang)
+    assert templates(outs[0])[0].startswith("track.") and "handoff.offer" in templates(outs[0])
+    # The second request hands over (or, with nobody free, opens the callback).
+    assert outs[1].mode == "waiting_human" or any(
+        t.startswith("handoff.unavailable") for t in templates(outs[1])), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "كل مرة نفس الكلام!! ابي اكلم مسؤول الحين"), ("en", "same answer again. get me a manager now"),
+])
+def test_a_manager_is_a_person_asked_for(lang, say):
+    from agent import nodes
+    from knowledge.normalize import normalize
+    assert nodes._ASKS_PERSON.search(normalize(say))
