@@ -45,6 +45,13 @@ _DROPS = re.compile(
 _ONLY = re.compile(r"\b(just|only)\b|(^| )(بس|فقط|بروحها|لحالها|بروحه|لحاله)(?=[\s?!.,،؟]|$)")
 
 
+# How many of the thing in the basket ("if i get 2", "make it 3", "واذا اخذت ثنتين").
+COUNT = re.compile(r"\b(?:get|buy|take|order|make it|want) (\d{1,2}|two|three|four|both)\b(?! (sar|riyals?|days?))|"
+                    r"(?:اخذت|اخذ|اطلب|طلبت|خذيت|ابي) (اثنين|ثنتين|ثلاث|ثلاثه|اربع|\d{1,2})(?=[\s?!.,،؟]|$)")
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "both": 2, "اثنين": 2, "ثنتين": 2, "ثلاث": 3,
+                "ثلاثه": 3, "اربع": 4}
+
+
 def _matches(item: Item, text: str, products: ProductMatcher, cats: list[str]) -> bool:
     if item["category"] and item["category"] in cats:
         return True
@@ -66,6 +73,14 @@ def update(items: list[Item], text: str, products: ProductMatcher,
     `amount` is the price the message quotes, if any ("a Midea washer for 1,099")."""
     norm = normalize(text)
     found = [p for p in products.find_all(text) if p.price is not None]
+    count = COUNT.search(norm)
+    if count and items and not found and len({(i["sku"], i["price"]) for i in items}) == 1:
+        # "and if I get 2?", "make it 3": more of the one thing in the basket.
+        word = next(g for g in count.groups() if g)
+        n = int(word) if word.isdigit() else COUNT_WORDS.get(word, 0)
+        if 1 <= n <= 10:
+            return [dict(items[0]) for _ in range(n)]  # type: ignore[misc]
+    found = [p for p in found]
     new: list[Item] = [Item(sku=p.sku, price=float(p.price or 0), category=p.category)
                        for p in found]
     if amount is not None and len(new) <= 1:

@@ -145,7 +145,7 @@ def act(text: str) -> Act | None:
 # A message that leans on what came before: "and …", "what about …", "طيب و…", "وش عن …".
 # "ok and the other one?", "تمام وطلب المكيف؟": an acknowledgement may come first.
 _ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm|tamam|"
-        r"تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه)[\s,.!،]+)?")
+        r"تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه|طيب|طب)[\s,.!،]+)?")
 CONTINUES = _CONTINUES = re.compile(
     _ACK + r"(and|also|what about|how about|same for|and what about|and for|and the|plus|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
@@ -154,6 +154,7 @@ CONTINUES = _CONTINUES = re.compile(
     r"\bsame (thing|for|here|again|question)\b|(نفس الشي|نفس الشيء|نفس الكلام|نفس السؤال|بالمثل)"
 )
 _MAX_FOLLOWUP_WORDS = 6
+_SAME_AGAIN = re.compile(r"\bsame (thing|again|question|for)\b|\bthe same\b|(نفس الشي|نفس الشيء|نفس السؤال|بعد\b)")
 _COURTESY = {"pls", "plz", "please", "thanks", "thx", "لوسمحت", "سمحت", "لو", "فضلك", "من"}
 
 
@@ -162,8 +163,13 @@ def leans_on_context(text: str) -> bool:
     norm = normalize(text).strip(" ?؟!.")
     # "and same for the macbook order pls": courtesy words add nothing to the question.
     words = [w for w in _WORD.findall(norm) if w not in _COURTESY]
-    if not words or len(words) > _MAX_FOLLOWUP_WORDS:
+    if not words:
         return False
+    if len(words) > _MAX_FOLLOWUP_WORDS:
+        # "طيب والغسالة ميديا 8 كيلو حقت 1099؟ نفس الشي؟": a longer "and the …?" that says
+        # it asks the same again.
+        return (len(words) <= 10 and bool(_CONTINUES.search(norm))
+                and bool(_SAME_AGAIN.search(norm)))
     return bool(_CONTINUES.search(norm)) or len(words) <= 3
 
 

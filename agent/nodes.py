@@ -645,6 +645,12 @@ def _read_in_context(
     supposed = _HYPOTHETICAL.search(norm)
     # "ابي الغي طلب الشاشة، ولو الغيته متى ترجع الفلوس؟": the request comes first; only what
     # follows the "if" is a question about it.
+    if (topic in _BUYING_TOPICS and d.get("basket") and basket.COUNT.search(norm)
+            and not slots.get("order_id") and not state.get("pending")):
+        # "ok make it 3 then lol. free now?": more of what they are thinking of buying.
+        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
     hypothetical = bool(supposed) and not slots.get("order_id") and not (
         supposed and _ASKS_TO_CHANGE.search(norm[:supposed.start()]))
     if hypothetical and (mentions_fault(text) or (

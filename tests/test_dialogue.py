@@ -1248,3 +1248,25 @@ def test_a_manager_is_a_person_asked_for(lang, say):
     from agent import nodes
     from knowledge.normalize import normalize
     assert nodes._ASKS_PERSON.search(normalize(say))
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["if i order just the philips kettle (129) is delivery free?", "and if i get 2?",
+            "ok make it 3 then. free now?"], ["283", "387"]),
+    ("ar", ["لو طلبت غلاية فيليبس بـ129 بس، التوصيل مجاني؟", "واذا اخذت ثنتين؟", "طيب ابي ثلاث، صار مجاني؟"],
+     ["283", "387"]),
+])
+async def test_more_of_the_same_product_changes_the_delivery_answer(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted[0] in text_of(outs[1]), text_of(outs[1])
+    assert "25" not in text_of(outs[2]) or wanted[1] in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["كم رسوم التوصيل للثلاجة ميديا اللي بـ1299 لجدة؟", "طيب والغسالة ميديا 8 كيلو حقت 1099؟ نفس الشي؟"]),
+    ("en", ["how much is delivery for the 1299 midea fridge to jeddah?",
+            "ok and the midea 8kg washer for 1099? the same?"]),
+])
+async def test_a_longer_and_the_same_follow_up_keeps_the_question(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "99" in text_of(outs[1]) and "1,500" in text_of(outs[1]), text_of(outs[1])
