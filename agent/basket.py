@@ -80,7 +80,6 @@ def update(items: list[Item], text: str, products: ProductMatcher,
         n = int(word) if word.isdigit() else COUNT_WORDS.get(word, 0)
         if 1 <= n <= 10:
             return [dict(items[0]) for _ in range(n)]  # type: ignore[misc]
-    found = [p for p in found]
     new: list[Item] = [Item(sku=p.sku, price=float(p.price or 0), category=p.category)
                        for p in found]
     if amount is not None and len(new) <= 1:

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypedDict
 import yaml
 
 from agent.basket import Item
-from agent.products import tokens as _tokens
+from agent.products import SHORT_BRANDS as _SHORT_BRANDS, tokens as _tokens
 from knowledge.normalize import normalize
 
 Act = Literal["affirm", "deny", "hesitate"]
@@ -297,10 +297,14 @@ def product_words(path: Path) -> dict[str, tuple[str, ...]]:
     return {cat: tuple(normalize(str(w)) for w in words) for cat, words in raw.items()}
 
 
-def _singulars(toks: set[str]) -> set[str]:
-    """The tokens with the singulars of English plurals and Arabic duals added."""
+def _singulars(toks: set[str], short: bool = False) -> set[str]:
+    """The tokens with the singulars of English plurals and Arabic duals added ("ACs" too
+    when `short`: kind-of-product words are short, product names are not)."""
     out = set(toks)
-    out |= {t[:-1] for t in toks if t.endswith("s") and len(t) > 3 and t.isascii()}
+    out |= {t[:-1] for t in toks if t.endswith("s") and len(t) >= (3 if short else 4)
+            and t.isascii()}
+    if short:
+        out |= {t[:-2] for t in toks if t.endswith("es") and len(t) >= 5 and t.isascii()}
     out |= {t[:-3] + "ه" for t in toks if t.endswith("تين") and len(t) >= 6}
     out |= {t[:-2] for t in toks if t.endswith("ين") and len(t) >= 5 and not t.isascii()}
     return out
@@ -310,13 +314,8 @@ def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
     """Product categories the text names, longest phrase first ("غساله صحون" is a dishwasher,
     not a washer)."""
     norm = " " + " ".join(re.findall(r"[0-9a-z/]+|[\u0621-\u064a]+", normalize(text))) + " "
-    toks = _tokens(text)
-    # "2 kettles", "the ACs", "both watches": a plural names the kind as its singular does.
-    toks |= {t[:-1] for t in toks if t.endswith("s") and len(t) >= 3 and t.isascii()}
-    toks |= {t[:-2] for t in toks if t.endswith("es") and len(t) >= 5 and t.isascii()}
-    # Arabic duals: "غلايتين" is two of "غلايه", "مكيفين" two of "مكيف".
-    toks |= {t[:-3] + "ه" for t in toks if t.endswith("تين") and len(t) >= 6}
-    toks |= {t[:-2] for t in toks if t.endswith("ين") and len(t) >= 5 and not t.isascii()}
+    # "2 kettles", "the ACs", "both watches", "غلايتين": a plural or dual names the kind.
+    toks = _singulars(_tokens(text), short=True)
     found: list[str] = []
     phrases = sorted(((w, c) for c, ws in words.items() for w in ws), key=lambda x: -len(x[0]))
     for phrase, cat in phrases:
@@ -340,8 +339,6 @@ _GENERIC_NAME_WORDS = frozenset(normalize(
 ).split())
 
 
-# Brands short enough to pass for noise ("cancel the LG").
-_SHORT_BRANDS = frozenset({"lg", "hp"})
 
 
 def _item_score(item: dict[str, Any], said: set[str], cats: list[str],

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from knowledge.normalize import normalize
 
 # Words that describe any product and so never identify one (normalised forms).
+# Brands short enough to pass for noise ("cancel the LG"), still words of a product's name.
+SHORT_BRANDS = frozenset({"lg", "hp"})
 _GENERIC = set(normalize(
     "gb tb l kg cm mm w inch with series gen wireless smart portable electric "
     "by and the of for in on to from a an at or door side top mount front load next easy dual "
@@ -94,7 +96,7 @@ class ProductMatcher:
         """A word of some product's own name is said ("cancel the LG"), even when it does not
         say which product: it may still pick one of the customer's orders."""
         # Words, not figures ("4 days" is no "Watch GT 4"); "LG" is a name though short.
-        said = {t for t in tokens(text) if not t.isdigit() and (len(t) >= 3 or t in {"lg", "hp"})}
+        said = {t for t in tokens(text) if not t.isdigit() and (len(t) >= 3 or t in SHORT_BRANDS)}
         return any(said & names for names in self._names)
 
     def find(self, text: str) -> Product | None:
