@@ -42,7 +42,7 @@ _FILLER = {
     "تاكيد", "التاكيد", "لو", "اذا", "وحده", "واحد", "غلايه", "الحين", "بس", "يا", "نوره", "noura",
     "please", "now", "it", "cancellation", "return", "refund", "booking", "pickup", "go", "of",
     "الاثنين", "كلهم", "all", "يعافيك", "عافيه", "ya", "bro", "habibi", "حبيبي", "اخوي",
-    "اختي", "الله", "جزاك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء", "start", "arrange",
+    "اختي", "الله", "جزاك", "يجزاك", "يجزيك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء", "start", "arrange",
     "begin", "process", "submit", "ابدا", "ابدأ", "رتب", "رتبها",
     # "تمام اجل الغه" (then cancel it), "كذا خلاص": Gulf words that only carry the yes on.
     "اجل", "كذا", "زين",
@@ -126,9 +126,27 @@ def _consents(words: list[str], extra: frozenset[str]) -> bool:
     return all(_known(w, extra) for w in words)
 
 
+# A short reply that opens with an outright yes ("ee tamam sawwi lee tadhkara", "ايه ارسله
+# للفريق الله يجزاك خير") is consent whatever else it says, unless it asks, turns ("but"),
+# or says no anywhere: the rest of a yes only says how gladly.
+_LEAD_YES = _STRONG_YES | frozenset(("ee", "eh", "aywa", "ewa", "aiwa", "na3am", "n3m", "ايوا"))
+_LEAD_MAX_WORDS = 8
+_ASKS_OR_TURNS = re.compile(
+    r"[?؟]|\b(how|when|what|why|where|which|but|instead|however|also|other|another)\b|"
+    r"(^| )(كم|متى|وش|ايش|ليش|وين|هل|كيف|لكن|بدال|بدل|وشلون|شلون|كمان|وكمان|ثاني|الثاني|"
+    r"الثانيه|الاخر)( |$)")
+
+
+def _leads_with_yes(text: str, words: list[str]) -> bool:
+    if not words or len(words) > _LEAD_MAX_WORDS or any(w in _NO for w in words):
+        return False
+    return words[0] in _LEAD_YES and not _ASKS_OR_TURNS.search(normalize(text))
+
+
 def is_yes(text: str, extra: frozenset[str] = frozenset()) -> bool:
     """An explicit yes; `extra` words may accompany it (e.g. CONNECT for the human offer)."""
-    if _consents(_words(text), extra):
+    words = _words(text)
+    if _consents(words, extra) or _leads_with_yes(text, words):
         return True
     # "ok shame about the invoice. yes cancel 312": the last sentence answers the question,
     # when it says yes outright and nothing in the message says no or asks something.

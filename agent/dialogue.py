@@ -517,6 +517,8 @@ _LEFT_OUT = re.compile(
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خله|خليه|خليها|خلها|اخليه|بخليه|ابيه|ابيها)\s+(عندي|معي)|"
     # "washer n watch r fine", "kettles are ok": what stays.
     r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying|working)\b|"
+    # "the microwave stays", "the tv can stay".
+    r"(\b[\w-]+\s+){1,2}(stays|can stay|will stay|stay with me)\b|"
     # "الغسالة والساعة ما فيها شي", "التاب كلش زين": nothing wrong with those.
     r"(^| )(\S+\s+){1,3}(ما فيها شي|ما فيه شي|ما فيهم شي|مافيها شي|مافيه شي|ما فيها شيء|"
     r"ما فيه شيء|كلش زين|كلها زينه|زينه|زين|سليمه|سليم|شغاله|شغال|تمام)( |$)")

@@ -84,6 +84,9 @@ _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2,
     "اثنين": 2, "ثنتين": 2, "اثنتين": 2, "الاثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
     "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
+    # Arabizi: "3ndi ithnain", "thneen".
+    "ithnain": 2, "ethnain": 2, "ithnein": 2, "ethnen": 2, "ithnen": 2, "thnain": 2, "thneen": 2,
+    "thnen": 2, "ithneen": 2, "thalath": 3, "thalatha": 3, "arba3": 4, "arba3a": 4,
 }
 # How many units a count applies to, named by category (singular and dual in Arabic).
 _UNIT_NOUN = {"ac": "ac_unit", "tv": "tv_unit"}
@@ -206,6 +209,9 @@ def read(text: str, brand: BrandFacts, words: dict[str, tuple[str, ...]]) -> Que
     methods = [m for m, p in _METHODS.items() if re.search(p, norm)]
     units = next((u for c in cats if c in brand.installation.services
                   if (u := units_in(text, c)) is not None), None)
+    if units is None and not cats:
+        # "طيب لو ثنتين؟", "and for 3?" after the price of one: a count with nothing else.
+        units = next((_NUMBER_WORDS[w] for w in _words(norm).split() if w in _NUMBER_WORDS), None)
     d, p = brand.delivery, brand.payment
     fees = frozenset({d.standard_fee, d.large_fee, d.same_day_fee, p.cod_fee})
     return Question(cities=cities, remote=remote, categories=cats,

@@ -18,7 +18,7 @@ from agent.facts import answer as fact_answers, cities_in as facts_cities, read 
 from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
                             refund_timing_reply)
 from agent.packet import build_packet, hours_text, local_time
-from agent.slots import mentions_fault, words_besides_slots
+from agent.slots import fault_denied, mentions_fault, words_besides_slots
 from tools.rate_limits import wait_phrase
 from tools.contact import to_ascii_digits
 from agent.state import ConversationState, Pending, Reply, TurnRecord
@@ -285,6 +285,11 @@ _HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|its|it's|the|nob
 # Asking for a change in so many words, before any "if" ("I want to cancel…, and if I do…").
 _ASKS_TO_CHANGE = re.compile(r"\b(i want to|i need to|i'?d like to|please|pls|plz) (cancel|return)\b|"
                              r"(^| )(ابي|ابغي|ابغا|بغيت|ودي) (الغي|ارجع|اكنسل|استرجع)")
+# "is there a cancellation fee?", "الارجاع ببلاش؟": what doing it costs, asked.
+_FEE_ASKED = re.compile(r"\b(fees?|charges?|costs?|penalty|free|pay (for|to))\b|"
+                        r"(رسوم|رسم|مجان|ببلاش|بلاش|بفلوس|يكلف|غرامه|بمقابل)")
+# "ابي اcancel الorder حقي", "i wanna cancel": wanting it done, whatever the verb.
+_WANTS_TO = re.compile(r"\b(i want|i wanna|i need|i'?d like|want to|wanna)\b|(^| )(ابي|ابغي|ابغا|بغيت|ودي) ")
 _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
                           r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|الغي|الغ)")
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
@@ -312,6 +317,9 @@ _WARRANTY_TERMS = re.compile(r"\b(how long is|does the warranty|what does|is it 
 _OK_THEN_REQUEST = re.compile(r"^(ok|okay|alright|k|kk)[ ,.!]+(please |pls )?(start|book|begin|"
                               r"process|do|make|open|arrange) (the|a|my) (return|refund|cancellation)\b")
 # What a yes may go on to restate about the change it confirms (no new request).
+# The order task a help-centre topic leads to once an order is named.
+_ORDER_TASK_OF_TOPIC = {"refund_status": "refund_status", "return_request": "start_return",
+                        "start_return": "start_return", "request_refund": "refund_status"}
 _SAME_REQUEST = {"start_return": {"start_return", "return_request"},
                  "cancel_order": {"cancel_order"},
                  "request_refund": {"request_refund", "refund_status"}}
@@ -347,6 +355,13 @@ _CANCEL_WORD = re.compile(r"\b(cancel|cancell?ed|cancelling|refuse)\b|(الغي|
 # "the same for order 100225", "و طلب 100225 بعد نفس الشي": the request before, again.
 _SAME_FOR = re.compile(r"\b(same (thing|for|here|again|please|pls)|the same|too|as well|also)\b|"
                        r"(نفس الشي|نفس الشيء|نفسه|نفس الكلام|بعد|كمان|برضو|برضه|ايضا)(?=[\s?!.,،؟]|$)")
+# "nothing wrong with it", "ما فيها شي": no fault, in so many words.
+_NO_FAULT = re.compile(r"\b(nothing (is )?wrong|no (problem|issue|fault)s? with|works (fine|perfectly)|"
+                       r"working (fine|perfectly))\b|(ما فيها شي|ما فيه شي|مافيها شي|مافيه شي|"
+                       r"ما فيها عيب|ما فيه عيب|شغاله تمام|شغال تمام|سليمه|سليم)")
+# "وش المطلوب مني بالضبط؟" after a refusal: what to do next (about the warranty, the warranty's
+# own process answers it).
+_WHAT_NEEDED = re.compile(r"\bwhat do i (need|have) to do\b|(وش|ايش|شو) المطلوب( مني)?")
 _WHAT_NOW = re.compile(
     r"\bwhat (can|should|do) i do\b|\bwhat are my options\b|\bso what (now|do i do)\b|"
     r"\bwhat now\b|\bany other way\b|\bhow does (that|it|this) work\b|\bwhat'?s the process\b|"
@@ -514,13 +529,22 @@ def _read_in_context(
         return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
+    # After "where is my refund?" or "I want to return something" answered from the help
+    # centre, the order (and its contact) given next is the one meant for that.
+    meant_for_topic = _ORDER_TASK_OF_TOPIC.get(topic or "", "track_order")
     if (slots.get("order_id") and slots.get("contact") and not state.get("customer_id")
-            and not state.get("pending") and conf < 0.6
-            and (intent in _ORDER_INTENTS or not deps.flows.needs_knowledge(intent))):
-        # "can u check order 100297 for me, email nawaf@…": an order and its contact, to be
-        # verified and looked at, whatever a weak guess says.
-        return sense_ | {"intent": intent if intent in _ORDER_INTENTS else "track_order",
+            and not state.get("pending")
+            and ((conf < 0.6 and (intent in _ORDER_INTENTS or not deps.flows.needs_knowledge(intent)))
+                 or (intent not in _ORDER_INTENTS and words_besides_slots(text) <= 6))):
+        # "can u check order 100297 for me, email nawaf@…", "RW-100231 and my email is …":
+        # an order and its contact, to be verified and looked at, whatever a weak guess says.
+        return sense_ | {"intent": intent if intent in _ORDER_INTENTS else meant_for_topic,
                          "confidence": 0.7}, d
+    if (slots.get("order_id") and not state.get("customer_id") and not state.get("pending")
+            and topic in _ORDER_TASK_OF_TOPIC and words_besides_slots(text) <= 6
+            and (intent not in _ORDER_INTENTS or conf < 0.6) and not _QUESTION.search(norm)):
+        # "i wanna return something" -> (the policy) -> "its the kettles from order #100243".
+        return sense_ | {"intent": meant_for_topic, "confidence": 0.7}, d
     if (intent == "track_order" and _WARRANTY.search(norm) and not _WHERE_IS.search(norm)
             and not _ARRIVES.search(norm) and deps.flows.get("warranty") is not None):
         # "كم باقي على ضمان المكنسة؟ طلب 100131": the warranty of that order's product.
@@ -600,7 +624,8 @@ def _read_in_context(
         # "when are your staff available?" asks about the team's hours, not for a person now.
         return sense_ | {"intent": "support_info", "knowledge_only": True}, d
     if d.get("callback") and (_CALL_ME.search(norm) or (
-            intent == "affirm" and not state.get("pending") and len(norm.split()) <= 5)):
+            (intent == "affirm" or confirmation.is_yes(text)) and not state.get("pending")
+            and len(norm.split()) <= 5)):
         # "so when will someone call me?" after a callback ticket: when, and the ticket.
         return sense_ | {"intent": "callback_status", "confidence": 0.9}, d
     complaint_words = bool(_COMPLAINS.search(norm))
@@ -628,7 +653,13 @@ def _read_in_context(
             and words_besides_slots(text) <= 8):
         # "و طلب 100225 بعد نفس الشي", "same for 100225 pls": the last request, for that order.
         return sense_ | {"intent": last_action, "confidence": 0.9}, d
-    if d.get("last_outcome") in _REFUSALS and _WHAT_NOW.search(norm) and not slots.get("order_id"):
+    if (d.get("last_outcome") == "outside_window" and not slots.get("order_id")
+            and not mentions_fault(text) and (_NO_FAULT.search(norm) or fault_denied(text))):
+        # "theyre not broken i just dont like how they sound" after "past the window; if it's
+        # faulty, tell me what's wrong": no fault, so the window stands.
+        return sense_ | {"intent": "alternatives", "confidence": 0.9, "no_fault": True}, d
+    if d.get("last_outcome") in _REFUSALS and not slots.get("order_id") and (
+            _WHAT_NOW.search(norm) or (_WHAT_NEEDED.search(norm) and not _WARRANTY.search(norm))):
         # "what can I do then?" after "it can't be cancelled": the options the policy gives.
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
     if (topic in _BUYING_TOPICS and basket.ADDS.search(norm) and not slots.get("order_id")
@@ -684,6 +715,18 @@ def _read_in_context(
         # order in view: a question for the help centre, not one order's total.
         return sense_ | {"knowledge_first": True, "query": (
             f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
+    if (intent in {"cancel_order", "start_return"} and _FEE_ASKED.search(norm)
+            and _QUESTION.search(norm) and not state.get("pending")
+            and deps.flows.about(intent) and not slots.get("order_id")):
+        # "is there a cancellation fee?": a question about the policy. Asked on the way to the
+        # action ("ابي الغي طلبي بس قبل، فيه رسوم؟"), the answer comes first, then the action.
+        about = deps.flows.about(intent)
+        if _ASKS_TO_CHANGE.search(norm) or _WANTS_TO.search(norm):
+            d["open_tasks"] = [dialogue.Task(text=text, intent=intent, confidence=conf,
+                                             slots=slots, query=text)] + list(
+                d.get("open_tasks") or [])
+        return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": text}, d
     if ((intent != "cancel_order" or conf < 0.85) and not state.get("pending")
             and _CANCEL_NOW.search(norm)
             and not _NO_CANCEL.search(norm) and not _QUESTION.search(norm)
@@ -715,6 +758,11 @@ def _read_in_context(
         # turning off": the same order, now a faulty product (30-day window).
         return sense_ | {"intent": "start_return", "confidence": 0.9, "fault": True,
                          "slots": {**slots, "order_id": focus_order}}, d
+    if (not complains and mentions_fault(text) and intent == "start_return" and conf < 0.6
+            and RETURN_ASK.search(norm)):
+        # "the washer stopped spinning after 40 days, do I return it or what?": a faulty
+        # product to send back, however long the story around it.
+        return _fault_then_rest(text, deps, sense_ | {"confidence": 0.6, "fault": True}, d)
     if not complains and mentions_fault(text) and (
             intent not in {"start_return", "request_refund", "warranty", "talk_to_human"}
             and (not slots.get("order_id") or (conf < 0.5 and intent not in _ORDER_INTENTS)

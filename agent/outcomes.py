@@ -53,6 +53,13 @@ def _date(value: str | None, lang: Lang = "en") -> str | None:
     return f"{arabic.DAYS[lang][day.weekday()]} {day.day} {arabic.MONTHS[lang][day.month - 1]}"
 
 
+def _soon(day: str | None, in_days: int | None, lang: Lang, book: ReplyBook) -> str | None:
+    """"today (Saturday 5 December)" when the date is today or tomorrow."""
+    if day is None or in_days not in (0, 1):
+        return day
+    return f"{book.label('today' if in_days == 0 else 'tomorrow', lang)} ({day})"
+
+
 def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str, Any]:
     """Placeholders for order templates, in the customer's language."""
     if "order_id" not in data or "items" not in data:
@@ -79,7 +86,8 @@ def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str,
         "items": items,
         "total": money(data["amount"] if data.get("selected") and data.get("amount") is not None
                        else data["total"], lang),
-        "expected_delivery": _date(data.get("expected_delivery"), lang),
+        "expected_delivery": _soon(_date(data.get("expected_delivery"), lang),
+                                   data.get("expected_in_days"), lang, book),
         "carrier": data.get("carrier"),
         "tracking_number": data.get("tracking_number"),
         "last_event": last_text,

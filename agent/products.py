@@ -49,10 +49,18 @@ class Product(BaseModel):
     price: float | None = None
 
 
+# Short brands spelled out in Arabic letters ("شاشة ال جي", "لابتوب اتش بي") are the brand.
+_SPELLED_BRANDS = ((re.compile(r"(^| )(ال|ل) ?جي(?= |$)"), r"\1lg"),
+                   (re.compile(r"(^| )(اتش|اش|اتشي) ?بي(?= |$)"), r"\1hp"))
+
+
 def tokens(text: str) -> set[str]:
     """Normalised words of `text`, each also without an Arabic clitic ("بالثلاجه" -> "ثلاجه")."""
     out: set[str] = set()
-    for tok in _TOKEN.findall(normalize(text)):
+    norm = normalize(text)
+    for pattern, brand in _SPELLED_BRANDS:
+        norm = pattern.sub(brand, norm)
+    for tok in _TOKEN.findall(norm):
         if len(tok) == 1 and not tok.isdigit():
             continue  # "where's" -> "s" must not match "Magnifica S"
         out.add(tok)

@@ -194,14 +194,53 @@ _FAULT = re.compile(
     # "صار فيها خلل بالشحن", "فيه خلل", "dead pixels", "stopped holding charge".
     r"(فيه|فيها|صار فيه|صار فيها|في) (خلل|عطل|خراب)|خلل (في|ب)|"
     r"dead pixels?|(stopped|won'?t|doesn'?t) hold(ing)? (a )?charge|died after|just died|"
-    r"(it|they|theyre|they're|its|it's|it is) dead)",
+    r"(it|they|theyre|they're|its|it's|it is) dead|"
+    # "طلع فيها خشخشة", "وقفت عن العصر": a crackle, a washer that stopped spinning.
+    r"خشخشه|خشخشة|خشخش|(وقفت|وقف) عن (العصر|التبريد|الشحن|التسخين)|ما ?(ت|ي)عصر|"
+    r"stopped (spinning|draining|working properly))",
     re.I,
 )
+# "they're not broken, I just don't like the sound": a fault named only to deny it.
+_DENIED = re.compile(r"(\b(not|never|no|isn'?t|aren'?t|wasn'?t|weren'?t)|(^| )(مو|مب|مش|ليس|ليست|"
+                     r"مهو|مهي|موب|ماهو|ماهي|مافيها|مافيه))\s+(really\s+|even\s+|actually\s+|"
+                     r"at all\s+)?$", re.I)
+
+
+# How long the customer says they have had it: "صار لها تقريبا ٤٠ يوم", "a month and a half",
+# "من شهرين", "got it 6 weeks ago".
+_HAD_FOR = re.compile(
+    r"(\b(?:ago|for|about|almost|over|after)\s+|(?:صار (?:له|لها|لي|لهم)|من|قبل|بعد|له|لها|لي)\s+"
+    r"(?:تقريبا\s+|حوالي\s+|اكثر من\s+)?)?(\d{1,3}|a|an|one|two|three|four|five|six)?\s*"
+    r"(days?|weeks?|months?|يومين|يوم|ايام|اسبوعين|اسابيع|اسبوع|شهرين|شهور|اشهر|شهر)(?![\w])"
+    r"(\s+(?:and a half|ونص|و ?نصف))?")
+_UNIT_DAYS = {"day": 1, "يوم": 1, "ايام": 1, "يومين": 2, "week": 7, "اسبوع": 7, "اسابيع": 7,
+              "اسبوعين": 14, "month": 30, "شهر": 30, "شهور": 30, "اشهر": 30, "شهرين": 60}
+
+
+def stated_age_days(text: str) -> int | None:
+    """The longest time the customer says has passed since they got it, in days."""
+    best = None
+    for m in _HAD_FOR.finditer(normalize(text)):
+        lead, number, unit, half = m[1], m[2], m[3], m[4]
+        unit = unit.rstrip("s") if unit.isascii() else unit
+        if number is None and not (lead and unit in {"يومين", "اسبوعين", "شهرين", "شهر", "اسبوع"}):
+            continue  # "how many days", "كم يوم": no time said
+        n = (int(number) if number.isdigit() else _WORD_NUMBERS[number]) if number else 1
+        per = _UNIT_DAYS[unit]
+        best = max(best or 0, n * per + (per // 2 if half else 0))
+    return best
 
 
 def mentions_fault(text: str) -> bool:
     """The customer says the product is broken, faulty or damaged (either language)."""
-    return bool(_FAULT.search(text))
+    return any(not _DENIED.search(text[max(0, m.start() - 20):m.start()])
+               for m in _FAULT.finditer(text))
+
+
+def fault_denied(text: str) -> bool:
+    """A fault is named only to be denied ("they're not broken")."""
+    return any(_DENIED.search(text[max(0, m.start() - 20):m.start()])
+               for m in _FAULT.finditer(text))
 
 
 def words_besides_slots(text: str) -> int:

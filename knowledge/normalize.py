@@ -34,6 +34,8 @@ _CHAR_MAP = str.maketrans(
     }
 )
 _WORD = re.compile(r"[0-9a-z]+|[\u0621-\u064a]+")
+# "ابي اcancel الorder حقي": an English word glued to an Arabic prefix is still two words.
+_SCRIPT_SEAM = re.compile(r"(?<=[\u0621-\u064a])(?=[a-z])|(?<=[a-z])(?=[\u0621-\u064a])")
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 
 # Words too common to carry meaning in a support question, in both languages (normalised form).
@@ -70,7 +72,7 @@ def detect_language(text: str) -> Literal["ar", "en"] | None:
 def normalize(text: str) -> str:
     """Canonical form: lower-case, no diacritics or tatweel, unified letters, ASCII digits."""
     text = _DIACRITICS.sub("", text).replace(_TATWEEL, "")
-    text = text.translate(_CHAR_MAP).lower()
+    text = _SCRIPT_SEAM.sub(" ", text.translate(_CHAR_MAP).lower())
     return " ".join(text.split())
 
 

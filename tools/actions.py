@@ -7,6 +7,7 @@ customer's data. Every call, allowed or refused, leaves an audit record.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -201,6 +202,16 @@ class ToolOutcome(BaseModel):
     confirmation_key: str | None = None
 
 
+def _days_until(day: str | None, order: Order) -> int | None:
+    if not day:
+        return None
+    try:
+        when = date.fromisoformat(day[:10])
+    except ValueError:
+        return None
+    return (when - now().astimezone(order.created_at.tzinfo).date()).days
+
+
 def order_view(order: Order) -> dict[str, Any]:
     """The order as the customer may see it (their own order only)."""
     last = order.tracking_events[-1] if order.tracking_events else None
@@ -224,6 +235,8 @@ def order_view(order: Order) -> dict[str, Any]:
         "carrier": order.carrier,
         "tracking_number": order.tracking_number,
         "expected_delivery": order.expected_delivery,
+        # "arriving today" reads better than a date that happens to be today.
+        "expected_in_days": _days_until(order.expected_delivery, order),
         "last_event": (
             {
                 "at": last.at.isoformat(),

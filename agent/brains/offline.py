@@ -16,7 +16,7 @@ from agent.outcomes import (
     amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
     cite_refund_timings, outcome_reply, refund_timing_reply,
 )
-from agent.slots import mentions_fault, words_besides_slots
+from agent.slots import mentions_fault, stated_age_days, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
 from knowledge.normalize import normalize
@@ -67,6 +67,13 @@ _MONEY_BACK = re.compile(r"\b(refund|refunded|money|pay me back|reimburse)\b|"
 _COMPANY = re.compile(r"\b(company|business|corporate|firm|vat (number|no|registration)|tax number|"
                       r"cr number)\b|(شركه|الشركه|مؤسسه|مؤسستي|شركتي|المؤسسه|الرقم الضريبي|"
                       r"رقم ضريبي|رقمها الضريبي|سجل تجاري|مكتب)")
+
+
+# "my refund", "i sent it back": the customer's own case, not how refunds work in general.
+_OWN_CASE = re.compile(
+    r"\b(where('?s| is) my (refund|money)|my refund|i (sent|returned|gave) (it|them|the [\w-]+) back|"
+    r"sent back the|already (returned|sent))\b|(وين فلوسي|وين الاسترداد|وين استرجاعي|فلوسي|استرجاعي|"
+    r"رجعت (ال)?\S+|ارجعت)")
 
 
 def _request_text(state: ConversationState) -> str:
@@ -143,6 +150,8 @@ class OfflineBrain:
             return {"replies": [reply]}
         if intent == "alternatives":
             key = _ALTERNATIVES[dialogue.of(state).get("last_outcome") or ""]
+            if sense.get("no_fault") and key == "return.alternatives":
+                key = "return.no_fault"  # "they're not broken, I just don't like them"
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
             return {"replies": [book.reply(key, lang, order_id=order_id)]}
         retrieval = state.get("retrieval")
@@ -290,7 +299,17 @@ class OfflineBrain:
             return {"replies": [book.reply(flow.reply, lang, **values)], "active_flow": None,
                     "failures": 0}
         if flow.knowledge:
-            return self._answer_from_knowledge(state, deps, lang, active_flow=None)
+            out = self._answer_from_knowledge(state, deps, lang, active_flow=None)
+            action = _ABOUT_ORDER.get(name) if name == "refund_status" else None
+            if (action and not state.get("customer_id") and out.get("failures") == 0
+                    and _OWN_CASE.search(normalize(state["text"]))
+                    and not (state.get("sense") or {}).get("slots", {}).get("order_id")):
+                # "where is my refund?? i sent back the ipad" from a visitor: how refunds
+                # work, and the order number to check theirs.
+                out["replies"].append(book.reply("ask_order_to_check.refund_status", lang))
+                out["active_flow"] = action
+                out["dialogue"] = dialogue.focus(dialogue.of(state), None, awaiting="order_id")
+            return out
         assert flow.tool is not None
         slots = state.get("slots") or {}
         if "order_id" in flow.slots and state.get("customer_id") and (
@@ -304,7 +323,11 @@ class OfflineBrain:
                 # "the left one crackles, can I still return them?": the rule that applies
                 # (a faulty item's window) comes with the question for what we need.
                 days = deps.policies.actions.start_return.defective_window_days
-                reply["text"] = book.text("return.faulty_rule", lang, defective=arabic.count(
+                had = stated_age_days(" ".join((state.get("customer_texts") or [])[-3:]
+                                               + [state["text"]]))
+                # "it stopped after 40 days": past the faulty window, the warranty applies.
+                key = "return.faulty_rule_warranty" if had and had > days else "return.faulty_rule"
+                reply["text"] = book.text(key, lang, defective=arabic.count(
                     days, "day", lang)) + " " + reply["text"]
             return reply
 
@@ -389,9 +412,12 @@ class OfflineBrain:
                 # what they bought; the kind they named ("my washing machine") still is.
             elif not named and _names_a_product(state, deps):
                 candidates = []
-            if not named and len(candidates) > 1 and want in {"start_return", "request_refund"}:
-                # "I opened the buds that came with the washer…" -> "it crackles, it's faulty":
-                # the product was named a message ago.
+            if not named and len(candidates) > 1 and (
+                    want in {"start_return", "request_refund"}
+                    or dialogue.means_that_one(state["text"])):
+                # "I opened the buds that came with the washer…" -> "it crackles, it's faulty",
+                # "…address on my tv order?" -> "just cancel it": the product was named a
+                # message ago.
                 earlier = _earlier_product_text(state, deps)
                 if earlier:
                     again, named = dialogue.match_orders(earlier, orders, want, words,
