@@ -547,6 +547,13 @@ def without_kept(text: str) -> str:
     return rest if _tokens(rest) else text
 
 
+def staying_items(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
+                  category_of: dict[str, str]) -> set[int]:
+    """Positions of the order's items the text says stay ("keep the vacuum")."""
+    norm = _CAME_WITH.sub(" ", normalize(text))
+    return {k for m in _LEFT_OUT.finditer(norm) for k in _named(m.group(0), order, words, category_of)}
+
+
 def items_named(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
                 category_of: dict[str, str]) -> list[int]:
     """Positions of the order's items the text names (empty when it names none of them)."""

@@ -601,6 +601,16 @@ def _read_in_context(
         # "ok sorry. so what else can i use? the basket is around 3,400": which ways to pay.
         return sense_ | {"intent": "payment_methods", "knowledge_first": True,
                          "confidence": max(conf, 0.8), "query": text}, d
+    if _ASKS_PERSON.search(norm) and _HOURS.search(norm) and not _BOT_QUESTION.search(norm):
+        # "متى دوامكم؟ وابي اكلم موظف": the hours, and the person asked for, in that order.
+        pieces = [(p, normalize(p)) for p in dialogue.split_parts(text)]
+        hours = next((p for p, n in pieces if _HOURS.search(n) and not _ASKS_PERSON.search(n)), None)
+        person = next((p for p, n in pieces if _ASKS_PERSON.search(n) and not _HOURS.search(n)), None)
+        if hours and person:
+            d["open_tasks"] = [dialogue.Task(text=person, intent="talk_to_human", confidence=0.9,
+                                             slots={}, query=person)]
+            return sense_ | {"intent": "support_info", "knowledge_only": True,
+                             "part_text": hours, "part_slots": {}, "asks_person": True}, d
     if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
         # "id still like a person to check it", "this is a joke. get me a real person NOW",
         # "عطني موظف": asked in so many words, whatever else the message says (its other
@@ -1470,6 +1480,18 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # "no, I want to talk to a person": nothing changes, and a person it is.
             update = await deps.brain.respond({**state, "pending": None}, deps)
             return {"pending": None, "rounds": rounds + 1, "dialogue": settled} | update
+        deferred = dialogue.of(state).get("deferred")
+        if said == "deny" and not other_order and deferred and _keeps_the_other(
+                state, deps, pending, deferred):
+            # "cancel the laptop and the vacuum" -> "wait no keep the vacuum, only the laptop":
+            # the order waiting its turn stays; the one asked about still waits for the yes.
+            d = dialogue.of(state)
+            d["deferred"] = None
+            kept = deps.replies.reply(f"{prefix}.kept", lang,
+                                      order_id=deferred["slots"].get("order_id"))
+            hold = deps.replies.reply("confirm.hold", lang,
+                                      order_id=pending["args"].get("order_id"), quick=["yes", "no"])
+            return {"replies": [kept, hold], "rounds": rounds + 1, "dialogue": d}
         if said == "deny" and not other_order:
             # "no wait, keep it", "خلاص لا تلغيه": nothing changes, and we say so.
             reply = deps.replies.reply(
@@ -1482,6 +1504,17 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
                     "rounds": rounds + 1, "dialogue": settled}
+        whole = state.get("message_text") or state["text"]
+        if (pending["tool"] == "start_return" and pending["args"].get("quantities")
+                and not other_order and dialogue.means_all(whole)
+                and not confirmation.is_yes(whole) and said != "deny"
+                and RETURN_ASK.search(normalize(whole))):
+            # "one kettle back" -> "actually wait.. send both back": the same return, for every
+            # unit; its summary is asked again (nothing is booked without a yes).
+            d = dialogue.of(state)
+            d["open_tasks"], d["deferred"] = [], None
+            call = tool_call("start_return", {**pending["args"], "quantities": None})
+            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1, "dialogue": d}
         if said == "hesitate" and not other_order:
             reply = deps.replies.reply("confirm.hold", lang,
                                        order_id=pending["args"].get("order_id"), quick=["yes", "no"])
@@ -1534,6 +1567,22 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
     return update | {"rounds": rounds + 1}
+
+
+def _keeps_the_other(state: ConversationState, deps: Deps, pending: Pending,
+                     deferred: dialogue.Task) -> bool:
+    """The "no" keeps the order waiting its turn, and names the pending one as still meant."""
+    if not deferred["slots"].get("order_id") or deferred["intent"] not in _WRITE_INTENTS:
+        return False
+    text = state.get("message_text") or state["text"]
+    words = dialogue.product_words(deps.settings.product_words_file)
+    cats = deps.understanding.products.category_of
+    order = {"items": pending["data"].get("items") or []}
+    if dialogue.staying_items(text, order, words, cats):
+        return False
+    named = dialogue.items_named(text, order, words, cats)
+    kept_elsewhere = dialogue.without_kept(text).strip() != normalize(text).strip()
+    return bool(named) and kept_elsewhere
 
 
 def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
@@ -1756,7 +1805,10 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
     if state.get("pending") and task["intent"] in _WRITE_INTENTS:
         # One change per message: the next one waits until this one is confirmed or not.
         d["deferred"] = task
-        update["replies"] = [deps.replies.reply("tasks.one_at_a_time", state["language"])]
+        next_order = task["slots"].get("order_id")
+        update["replies"] = [deps.replies.reply(
+            "tasks.one_at_a_time_order" if next_order else "tasks.one_at_a_time",
+            state["language"], order_id=next_order)]
         return update
     update["wants_knowledge"] = needs_knowledge({**state, **update}, deps)  # type: ignore[typeddict-item]
     return update

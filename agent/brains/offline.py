@@ -87,6 +87,7 @@ def _request_text(state: ConversationState) -> str:
     return state["text"]
 
 
+_TOO_OR_AND = re.compile(r"\b(and|too|also|both|as well)\b|(^| )(و|كمان|بعد|والثاني)")
 # "all my orders", "both orders", "my 2 orders": every order the message describes.
 _ALL_ORDERS = re.compile(r"\b(all (of )?my orders|both (of )?my orders|both orders|my (2|two|3|three) orders)\b|"
                          r"(كل طلباتي|جميع طلباتي|الطلبين|طلبيني|الاثنين|كلها)")
@@ -426,7 +427,21 @@ class OfflineBrain:
             if len(candidates) > 1 and dialogue.means_last(state["text"]):
                 candidates = candidates[:1]  # "the microwave from my last order": the newest
             kinds = dialogue.categories_in(state["text"], words)
-            if (len(candidates) > 1 and want not in _WRITE_INTENTS and named
+            # "cancel my laptop order and the vacuum one too": each order named, one change at
+            # a time (the next waits for the answer about the first).
+            several = False
+            if want in _WRITE_INTENTS and len(kinds) >= 2 and _TOO_OR_AND.search(
+                    normalize(state["text"])):
+                per_kind = []
+                for kind in kinds:
+                    holding = dialogue.still_open([o for o in orders if any(
+                        category_of.get(i.get("sku", "")) == kind for i in o["items"])])
+                    holding = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
+                    if len(holding) == 1 and holding[0] not in per_kind:
+                        per_kind.append(holding[0])
+                if len(per_kind) == len(kinds):
+                    candidates, named, several = per_kind, True, True
+            if (len(candidates) > 1 and (want not in _WRITE_INTENTS or several) and named
                     and (dialogue.means_all(state["text"]) or _ALL_ORDERS.search(
                         normalize(state["text"])) or len(kinds) >= 2)):
                 # "VAT invoices for all my orders, the AC and the 2 tvs", "where are my 2
