@@ -68,9 +68,12 @@ def _clause(norm: str, marker: re.Pattern[str]) -> str | None:
 
 
 def update(items: list[Item], text: str, products: ProductMatcher,
-           cats_of: Callable[[str], list[str]], amount: float | None) -> list[Item]:
+           cats_of: Callable[[str], list[str]], amount: float | None,
+           context: list[str] | None = None) -> list[Item]:
     """The basket after this message. `cats_of` reads the kinds of product a text names and
-    `amount` is the price the message quotes, if any ("a Midea washer for 1,099")."""
+    `amount` is the price the message quotes, if any ("a Midea washer for 1,099"); `context`
+    the kinds of product the question it follows named ("delivery for a washing machine?" ->
+    "its the midea one, 1099")."""
     norm = normalize(text)
     found = [p for p in products.find_all(text) if p.price is not None]
     count = COUNT.search(norm)
@@ -84,7 +87,7 @@ def update(items: list[Item], text: str, products: ProductMatcher,
                        for p in found]
     if amount is not None and len(new) <= 1:
         # The price the customer quotes is the one they are looking at.
-        cats = cats_of(text)
+        cats = cats_of(text) or (list(context or []) if not items else [])
         new = [Item(sku=new[0]["sku"] if new else None, price=amount,
                     category=new[0]["category"] if new else (cats[0] if cats else None))]
     if items:

@@ -46,7 +46,7 @@ _VAT = re.compile(r"\b(vat|tax|taxes)\b|(ضريبه|الضريبه|ضريبة|ا
 _COD = re.compile(r"\b(cod|cash on delivery|cash)\b|(كاش|نقد|نقدا|عند الاستلام|الدفع عند)")
 _REFUND = re.compile(
     r"\b(refund|refunds|refunded|money back|get my money|see the money|see it)\b|"
-    r"(استرداد|الاسترداد|يرجع المبلغ|ترجع الفلوس|يرجع|ترجع|رجعت|ارجعت|ارجع|فلوسي|الفلوس|المبلغ)|"
+    r"(استرداد|الاسترداد|يرجع المبلغ|ترجع الفلوس|يرجع|ترجع|رجعت|ارجعت|ارجع|فلوسي|الفلوس)|"
     r"\b(return|returned)\b")
 _SAME_DAY = re.compile(r"\b(same[- ]day|today)\b|(نفس اليوم|اليوم)")
 _NOT_SAME_DAY = re.compile(r"\bnot (the )?same[- ]day\b|(مو|مش|مب|غير|بدون) (توصيل )?نفس اليوم")

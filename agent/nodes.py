@@ -13,7 +13,8 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, basket, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import IF_CANCELLED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, return_rule
+from agent.facts import (IF_CANCELLED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, amount_in,
+                         return_rule)
 from agent.facts import answer as fact_answers, cities_in as facts_cities, read as read_question
 from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
                             refund_timing_reply)
@@ -273,6 +274,8 @@ _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|p
                     r"available|working hours|what time (does|do|is|are)|when (does|do) (your|ur|the) "
                     r"(\w+ )?(team|staff|agents?|people) (work|start))\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين)")
+# The team's hours, said as the help centre says it ("متى دوامكم؟" shares few words with it).
+_HOURS_QUERY = {"ar": "ساعات عمل خدمة العملاء", "en": "customer care opening hours"}
 _CALL_ME = re.compile(
     r"\b(call me|contact me|get back to me|reach me|someone (call|contact)|hear back|callback|"
     r"nobody (is )?there|no ?one (is )?there|anyone there|is someone there)\b|"
@@ -296,6 +299,10 @@ _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
                                 r"(الطلب|طلبي|الاوردر)")
 # "ابي اتابع شحنتي", "track my package": asking to track, in so many words.
+# "how does he get refunded?", "كيف يسترد؟": the way money comes back.
+_REFUND_ASKED = re.compile(
+    r"\b(refund(ed)?|money back|get (it|the money|my money|his money|her money) back)\b|"
+    r"(يسترد|استرد|نسترد|تسترد|يسترجع|استرجع|ترجع (الفلوس|فلوسه|فلوسي|فلوسها)|يرجع (المبلغ|الفلوس))")
 _TRACK_ASK = re.compile(r"\b(track|trace|follow up on) (my|the|an?) (order|shipment|package|parcel|delivery)\b|"
                         r"(اتابع|اتتبع|تتبع|متابعه) (طلبي|شحنتي|الشحنه|الطلب|طلب|شحنه)")
 # "how much cash do I have ready for the courier?": money paid at the door, not refunded.
@@ -355,6 +362,12 @@ _CANCEL_WORD = re.compile(r"\b(cancel|cancell?ed|cancelling|refuse)\b|(الغي|
 # "the same for order 100225", "و طلب 100225 بعد نفس الشي": the request before, again.
 _SAME_FOR = re.compile(r"\b(same (thing|for|here|again|please|pls)|the same|too|as well|also)\b|"
                        r"(نفس الشي|نفس الشيء|نفسه|نفس الكلام|بعد|كمان|برضو|برضه|ايضا)(?=[\s?!.,،؟]|$)")
+# "i don't see it on my card", "ما نزل بحسابي", "send it again": a refund not arrived.
+_NOT_SEEN = re.compile(
+    r"\b(don'?t|dont|do not|didn'?t|didnt|haven'?t|havent|not|never|can'?t|cant) (see|seen|got|get|"
+    r"received?|showing|shown|arrived?)\b|\b(send|issue|do|refund) it again\b|\bnot (there|showing)\b|"
+    r"(ما نزل|ما وصل|ما وصلني|ما شفته|ما شفت|ما جاني|ما جا|لسا ما|للحين ما|ما ظهر|ارسلوه مره ثانيه|"
+    r"رجعوه مره ثانيه|مره ثانيه)")
 # "nothing wrong with it", "ما فيها شي": no fault, in so many words.
 _NO_FAULT = re.compile(r"\b(nothing (is )?wrong|no (problem|issue|fault)s? with|works (fine|perfectly)|"
                        r"working (fine|perfectly))\b|(ما فيها شي|ما فيه شي|مافيها شي|مافيه شي|"
@@ -574,6 +587,11 @@ def _read_in_context(
         # "the courier picked up my microwave return last week, can u refund it now": the
         # return is done; the money for it is asked about.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
+    if (intent in {"payment_methods", "payment_problem"} and _REFUND_ASKED.search(norm)
+            and not state.get("pending") and not slots.get("order_id")):
+        # "my brother paid cash and returned a washer, how does he get refunded?": how money
+        # comes back for that payment method, not whether the method is offered.
+        return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.7)}, d
     if (_TRACK_ASK.search(norm) and intent in _SMALL_TALK | {"out_of_scope"}
             and not state.get("pending")):
         # "هلا، ابي اتابع شحنتي": the greeting is answered in kind; the request is tracking.
@@ -610,6 +628,7 @@ def _read_in_context(
             d["open_tasks"] = [dialogue.Task(text=person, intent="talk_to_human", confidence=0.9,
                                              slots={}, query=person)]
             return sense_ | {"intent": "support_info", "knowledge_only": True,
+                             "query": f"{hours} {_HOURS_QUERY[state['language']]}",
                              "part_text": hours, "part_slots": {}, "asks_person": True}, d
     if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
         # "id still like a person to check it", "this is a joke. get me a real person NOW",
@@ -632,7 +651,8 @@ def _read_in_context(
         return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
     if intent == "talk_to_human" and _HOURS.search(norm):
         # "when are your staff available?" asks about the team's hours, not for a person now.
-        return sense_ | {"intent": "support_info", "knowledge_only": True}, d
+        return sense_ | {"intent": "support_info", "knowledge_only": True,
+                         "query": f"{text} {_HOURS_QUERY[state['language']]}"}, d
     if d.get("callback") and (_CALL_ME.search(norm) or (
             (intent == "affirm" or confirmation.is_yes(text)) and not state.get("pending")
             and len(norm.split()) <= 5)):
@@ -668,6 +688,11 @@ def _read_in_context(
         # "theyre not broken i just dont like how they sound" after "past the window; if it's
         # faulty, tell me what's wrong": no fault, so the window stands.
         return sense_ | {"intent": "alternatives", "confidence": 0.9, "no_fault": True}, d
+    if (d.get("last_outcome") == "already_refunded" and focus_order and not slots.get("order_id")
+            and not state.get("pending") and _NOT_SEEN.search(norm)):
+        # "i dont see it on my card tho. can u just send it again": a refund already issued is
+        # not issued twice; where to look, and a person if it still doesn't show.
+        return sense_ | {"intent": "refund_not_seen", "confidence": 0.9}, d
     if d.get("last_outcome") in _REFUSALS and not slots.get("order_id") and (
             _WHAT_NOW.search(norm) or (_WHAT_NEEDED.search(norm) and not _WARRANTY.search(norm))):
         # "what can I do then?" after "it can't be cancelled": the options the policy gives.
@@ -675,11 +700,22 @@ def _read_in_context(
     if (topic in _BUYING_TOPICS and basket.ADDS.search(norm) and not slots.get("order_id")
             and not state.get("pending") and not mentions_fault(text)
             and not basket.TO_AN_ORDER.search(norm)
-            and (intent in _BUYING_TOPICS or conf < _CONTEXT_CONFIDENCE)
+            and (intent in _BUYING_TOPICS | {"change_items"} or conf < _CONTEXT_CONFIDENCE)
             and (deps.understanding.products.find(text) or dialogue.categories_in(
                 text, dialogue.product_words(deps.settings.product_words_file)))):
         # "and if I throw in the fridge too?" after a fee or payment answer: the same question
         # about the bigger basket (agent/basket.py keeps what is in it).
+        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
+    if (topic in _BUYING_TOPICS and not slots.get("order_id") and not state.get("pending")
+            and not mentions_fault(text) and len(norm.split()) <= 10
+            and not _QUESTION.search(norm) and amount_in(text) is not None
+            and (deps.understanding.products.find(text) or deps.understanding.products.names_any(text)
+                 or dialogue.categories_in(
+                text, dialogue.product_words(deps.settings.product_words_file)))):
+        # "can I pay cash?" -> "el mablagh 4699 ta9reeban.. galaxy s24 ultra", "its the midea
+        # top load one, 1099": what they are buying, for the question just answered.
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
@@ -891,7 +927,8 @@ def _read_in_context(
         return sense_ | {"knowledge_first": True, "query": query}, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
     parts = [] if injected else _parts(text, deps, (intent, conf), plausible, topic,
-                                       focus_order if state.get("customer_id") else None)
+                                       focus_order if state.get("customer_id") else None,
+                                       buying=bool(d.get("basket")) and not focus_order)
     if len(parts) == 1 and intent in _SMALL_TALK | {"complaint"} and parts[0]["intent"] not in _SMALL_TALK:
         # "this is ridiculous, 5 days in your hub. and what about the vacuum?": the mood is met
         # with empathy; the request is the task (a VIP's complaint still goes to a person).
@@ -1009,11 +1046,22 @@ def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
 
 def _parts(text: str, deps: Deps, whole: tuple[str, float],
            plausible: set[str], topic: str | None = None,
-           focus: str | None = None) -> list[dialogue.Task]:
+           focus: str | None = None, buying: bool = False) -> list[dialogue.Task]:
     """The requests of a multi-part message, when it has several that differ."""
-    pieces = dialogue.split_parts(text)
-    # "…RW-100251? my mobile 0551112233": a number given with the request is part of it.
-    if len(pieces) < 2 or any(words_besides_slots(p) == 0 for p in pieces):
+    # "…RW-100251? my mobile 0551112233": a number given with the request is part of it
+    # (the part before it, or the one after when it comes first).
+    pieces: list[str] = []
+    carry = ""
+    for piece in dialogue.split_parts(text):
+        if words_besides_slots(piece) == 0:
+            if pieces:
+                pieces[-1] = f"{pieces[-1]} {piece}"
+            else:
+                carry = f"{carry} {piece}".strip()
+            continue
+        pieces.append(f"{carry} {piece}".strip() if carry else piece)
+        carry = ""
+    if len(pieces) < 2:
         return []
     if whole[0] in {"start_return", "request_refund", "warranty"} and mentions_fault(text):
         # "it stopped charging, got it 3 weeks ago. I'd like a replacement": what is wrong
@@ -1032,6 +1080,12 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
         found = deps.understanding.slots(piece)
         prev = tasks[-1] if tasks else None
+        if (prev and buying and guess.intent == "order_amount" and not found.get("order_id")
+                and deps.flows.needs_knowledge(prev["intent"])):
+            # "can i pay cash when it arrives? whats the total then": the total of what they
+            # are thinking of buying, with the question before it.
+            prev["text"], prev["query"] = f"{prev['text']} {piece}", f"{prev['query']} {piece}"
+            continue
         if (prev and deps.flows.needs_knowledge(prev["intent"]) and not found.get("order_id")
                 and (dialogue.leans_on_context(piece) or guess.confidence < 0.6
                      or deps.flows.needs_knowledge(guess.intent)
@@ -1351,9 +1405,12 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
     before = d.get("basket") or []
     items = basket.update(before, state["text"], deps.understanding.products,
                           lambda t: dialogue.categories_in(t, words),
-                          read_question(state["text"], deps.policies.brand, words).amount)
+                          read_question(state["text"], deps.policies.brand, words).amount,
+                          context=dialogue.categories_in(query, words) if sense_.get("followup")
+                          else None)
     result.facts = return_rule(
-        state["text"] if not sense_.get("knowledge_first") else query, state["language"],
+        query if sense_.get("knowledge_first") or sense_.get("followup") else state["text"],
+        state["language"],
         deps.policies.actions.start_return, deps.replies, faulty=mentions_fault(state["text"])
     ) or fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies, words,

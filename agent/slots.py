@@ -260,7 +260,9 @@ def _slot_labels() -> frozenset[str]:
              "هاتف هاتفي تلفون موبايل واتساب هذا هذي هو "
              # "طيب جرب 05…", "ok try 05…", "خلاص هذا الصح 05…": another try at the same answer.
              "ok okay try again sorry correct right one طيب اوكي جرب جربي خلاص الصح الصحيح اسف "
-             "معليش")
+             "معليش "
+             # "sorry typo, 05…", "oops wrong one, it's 05…", "غلطت، الصح 05…".
+             "typo oops wrong mistake meant mean i bad my غلطت غلط عفوا قصدي اقصد")
     return frozenset(tokenize(words))
 
 

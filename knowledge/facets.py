@@ -19,12 +19,15 @@ Facet = Literal["cost", "time"]
 _ASKS: dict[Facet, re.Pattern[str]] = {
     "cost": re.compile(
         r"\b(how much|cost|costs|price|fee|fees|charge|charges|pay for)\b|"
+        # Arabizi: "kam el delivery", "b kam" (not "kam yom", how many days).
+        r"\b(b ?kam|kam)\b(?! (yom|youm|yoom|ayam|day|days))|"
         # "is delivery still 99?", "التوصيل ب 99؟": a figure put to the fee is asking it.
         r"\b(delivery|shipping) (is |still |stays )*\d{2,4}\b|(التوصيل|الشحن) (ب|بـ )?\d{2,4}|"
         r"(كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل|"
         r"قديش|بقديش|(^| )كام( |$)|(التوصيل|الشحن|توصيل|شحن)( \S+)? كم|كم (التوصيل|الشحن|توصيل|شحن))"),
     "time": re.compile(
-        r"\b(how long|how many days|when will|how soon|how fast|delivery time|takes?)\b|"
+        r"\b(how long|how many (business |working )?days|when will|how soon|how fast|delivery time|takes?)\b|"
+        r"\b(kam (yom|youm|yoom|ayam)|mata|meta|mita)\b|"
         r"(كم يوم|كم ياخذ|كم تاخذ|قد ايه|متي يوصل|متي توصل|مده|المده|كم مده|بياخد|ياخد|ايام|"
         r"يستغرق|تستغرق|كم يطول|متي يصل|متي تصل)"),
 }

@@ -1270,3 +1270,173 @@ async def test_more_of_the_same_product_changes_the_delivery_answer(assistant, l
 async def test_a_longer_and_the_same_follow_up_keeps_the_question(assistant, lang, msgs):
     _, outs = await talk(assistant, msgs, None, lang)
     assert "99" in text_of(outs[1]) and "1,500" in text_of(outs[1]), text_of(outs[1])
+
+
+# --- blind round 17 classes ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,yes", [
+    ("ee tamam sawwi lee tadhkara", True), ("ايه ارسله للفريق الله يجزاك خير", True),
+    ("ok yes الغيه", True), ("yes but keep the tv", False), ("ايه بس كم ياخذ", False),
+    ("yes please, and also check my other order", False), ("ايه وكمان الطلب الثاني", False),
+])
+def test_a_reply_that_opens_with_an_outright_yes_is_consent(text, yes):
+    from agent.confirmation import is_yes
+    assert is_yes(text) is yes
+
+
+@pytest.mark.parametrize("text,fault", [
+    ("theyre not broken i just dont like how they sound", False), ("مو خربانه بس ما عجبتني", False),
+    ("the left side keeps crackling", True), ("فتحتها وطلع فيها خشخشة بالاذن اليسار", True),
+    ("it stopped spinning", True), ("ووقفت عن العصر", True),
+])
+def test_a_fault_named_only_to_deny_it_is_no_fault(text, fault):
+    from agent.slots import mentions_fault
+    assert mentions_fault(text) is fault
+
+
+@pytest.mark.parametrize("text,days", [
+    ("صار لها تقريبا ٤٠ يوم من وصلت", 40), ("اشتريتها من شهر ونص", 45), ("got it 6 weeks ago", 42),
+    ("من شهرين", 60), ("كم يوم ياخذ", None), ("how many days do i have", None),
+])
+def test_how_long_the_customer_has_had_it(text, days):
+    from agent.slots import stated_age_days
+    assert stated_age_days(text) == days
+
+
+def test_short_brands_spelt_in_arabic_letters_are_the_brand():
+    from agent.products import tokens
+    assert "lg" in tokens("شاشة ال جي") and "lg" in tokens("تلفزيون إل جي 65 بوصة")
+    assert "hp" in tokens("لابتوب اتش بي") and "lg" not in tokens("الجيل العاشر")
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "hi، ابي اcancel الorder حقي بس قبل، فيه cancellation fee؟"),
+    ("en", "i want to cancel my order but first, is there a cancellation fee?"),
+])
+async def test_a_fee_question_on_the_way_to_a_cancellation_is_answered_first(assistant, lang, say):
+    # C1042 has one open order: the fee is answered, then the cancellation is summarised.
+    cid, (out,) = await talk(assistant, [say], "C1042", lang)
+    assert templates(out) == ["knowledge.answer", "cancel.needs_confirmation"], templates(out)
+    assert "RW-100288" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,say", [("en", "is there a cancellation fee?"),
+                                      ("ar", "فيه رسوم على الالغاء؟")])
+async def test_a_fee_question_alone_changes_nothing(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1042", lang)
+    assert templates(out) == ["knowledge.answer"], templates(out)
+    assert not await trail(assistant, cid, "cancel_order")
+
+
+@pytest.mark.parametrize("lang,say", [("ar", "ابي الغي طلب شاشة ال جي"), ("en", "cancel my LG tv order")])
+async def test_a_short_brand_finds_the_order(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1018", lang)
+    assert templates(out) == ["cancel.needs_confirmation"] and "RW-100311" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i want to return my sony headphones", "theyre not broken i just dont like how they sound"]),
+    ("ar", ["ابي ارجع سماعة سوني", "مو خربانه بس ما عجبني صوتها"]),
+])
+async def test_no_fault_after_the_window_keeps_the_refusal(assistant, lang, msgs):
+    # RW-100227 (C1028) was delivered 17 days ago: past 15 days, and not faulty.
+    cid, outs = await talk(assistant, msgs, "C1028", lang)
+    assert templates(outs[0]) == ["return.outside_window"]
+    assert templates(outs[1]) == ["return.no_fault"], templates(outs[1])
+    calls = await trail(assistant, cid, "start_return")
+    assert not any(c.allowed for c in calls)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi where is my refund?? i sent back the ipad already",
+            "RW-100231 and my email is sarah.aldosari@example.com"]),
+    ("ar", ["رجعت الايباد من زمان ووين فلوسي", "RW-100231 وايميلي sarah.aldosari@example.com"]),
+])
+async def test_a_visitors_order_and_email_after_a_refund_question_are_checked(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[0]) == ["knowledge.answer", "ask_order_to_check.refund_status"]
+    assert templates(outs[1]) == ["refund.needs_confirmation"], templates(outs[1])
+    assert [c.allowed for c in await trail(assistant, cid, "verify_identity")] == [True]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel my laptop order and the vacuum one too pls",
+            "wait no keep the vacuum, only the laptop", "yes confirm"]),
+    ("ar", ["الغي طلب اللابتوب وطلب المكنسة بعد", "لا لحظة خل المكنسة، بس اللابتوب", "ايه اكد"]),
+])
+async def test_two_orders_to_cancel_then_keeping_the_second(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1053", lang)
+    assert "RW-100286" in text_of(outs[0]) and "RW-100319" in text_of(outs[0])
+    assert "RW-100286" in text_of(outs[1]) and not await trail(assistant, cid, "cancel_order") == []
+    backend = assistant.deps.backend
+    assert (await backend.get_order("RW-100286")).status.value == "cancelled"
+    assert (await backend.get_order("RW-100319")).status.value == "pending"
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["how much to install a split AC?", "and for two?"], "398"),
+    ("ar", ["كم تركيب المكيف السبليت عندكم؟", "طيب لو ثنتين؟"], "398"),
+    ("ar", ["hala, kam tarkeeb el mkayef el split 3ndkm? 3ndi ithnain"], "398"),
+])
+async def test_a_count_of_units_prices_the_installation(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[-1]), text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "متى دوامكم؟ وابي اكلم موظف بخصوص طلبية كبيرة لشركتنا"),
+    ("en", "what are your hours? and i want to talk to someone about a big order for my company"),
+])
+async def test_hours_and_a_person_asked_together(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["knowledge.answer", "handoff.offer"], templates(out)
+    assert "22:00" in text_of(out) or "10" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["need to cancel order 100319", "email h.alsahli@example.com",
+            "hmm no wait, keep it. can i just change the delivery address instead?"]),
+    ("ar", ["ابي الغي الطلب 100319", "ايميلي h.alsahli@example.com",
+            "لا لحظة، خليه. طيب اقدر اغير عنوان التوصيل بداله؟"]),
+])
+async def test_a_no_then_a_question_answers_both(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[-1]) == ["cancel.kept", "knowledge.answer"], templates(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["how much is delivery for a washing machine to jeddah?", "its the midea top load one, 1099",
+            "ok and if i add a philips kettle (129) does it become free?",
+            "can i pay cash when it arrives? whats the total then"], "1,342"),
+    ("ar", ["كم التوصيل لغسالة لجدة؟", "هي ميديا تحميل علوي بـ1099", "طيب لو اضيف غلاية فيليبس بـ129 يصير مجاني؟",
+            "اقدر ادفع كاش عند الاستلام؟ وكم المجموع؟"], "1,342"),
+])
+async def test_a_price_said_after_a_question_builds_the_basket(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "99" in text_of(outs[1]) and "1,500" in text_of(outs[1]), text_of(outs[1])
+    assert "1,228" in text_of(outs[2]), text_of(outs[2])
+    assert wanted in text_of(outs[3]), text_of(outs[3])
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "واخوي دفع كاش عند الاستلام ورجع غسالة، هو كيف يسترد؟", "آيبان"),
+    ("en", "my brother paid cash on delivery and returned a washer, how does he get refunded?", "IBAN"),
+])
+async def test_how_a_cash_order_is_refunded(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert wanted in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["وين طلبي؟", "١٠٠٢٧٣", "الايميل nasser_alqurashi@example.com"], "اليوم"),
+    ("en", ["where is my order?", "100273", "nasser_alqurashi@example.com"], "today"),
+])
+async def test_a_delivery_expected_today_says_today(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[-1]), text_of(outs[-1])
+
+
+def test_an_apology_before_a_retried_number_is_still_only_the_number():
+    from agent.slots import words_besides_slots
+    assert words_besides_slots("sorry typo, 0554774479") == 0
+    assert words_besides_slots("اسف غلطت، الرقم 0554774479") == 0

@@ -149,6 +149,10 @@ class OfflineBrain:
                 callback=local_time(datetime.fromisoformat(cb["by"]), staffing, lang),
                 within=arabic.count(int(staffing.callback.within_hours), "working_hour", lang))
             return {"replies": [reply]}
+        if intent == "refund_not_seen":
+            order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
+            return {"replies": [book.reply("refund.not_seen", lang, order_id=order_id,
+                                           quick=["talk_to_human"])]}
         if intent == "alternatives":
             key = _ALTERNATIVES[dialogue.of(state).get("last_outcome") or ""]
             if sense.get("no_fault") and key == "return.alternatives":
