@@ -233,6 +233,14 @@ _GREETING_LEAD = re.compile(
     r"shukran|tamam|great|perfect|cool|نعم|شكرا|مشكور|مشكوره|تمام|زين|اوكي|طيب|يعطيك العافيه)"
     r"\b[\s,.!?؟،]*)+")
 # Intents that are no question of their own; a question read as one of them may still be one.
+_QUESTION_MARKS = re.compile(r"[?؟]+")
+_INVOICE_WORD = re.compile(r"\b(invoice|invoices|receipt)\b|(فاتوره|الفاتوره|فواتير|الفواتير|فاتورتي)")
+# "has it shipped?", "it hasnt shipped yet right?", "انشحن؟": whether the order left.
+_HAS_IT_SHIPPED = re.compile(
+    r"\b(has (it|that|the order) (shipped|been shipped|left)|(it|that) (hasn'?t|hasnt|has not) "
+    r"(shipped|been shipped|left)|is it shipped|did it ship|shipped yet)\b|"
+    r"(انشحن|تم شحنه|شحنتوه|طلع من المستودع|ما انشحن)")
+_SAME_DAY_WORDS = re.compile(r"\bsame[- ]day\b|نفس اليوم")
 _NOT_A_QUESTION = {"out_of_scope", "affirm", "deny", "goodbye", "thanks", "greeting"}
 # Things a follow-up may ask about: cities, payment methods, kinds of delivery.
 _NAMES_SOMETHING = re.compile(
@@ -558,6 +566,12 @@ def _read_in_context(
             and (intent not in _ORDER_INTENTS or conf < 0.6) and not _QUESTION.search(norm)):
         # "i wanna return something" -> (the policy) -> "its the kettles from order #100243".
         return sense_ | {"intent": meant_for_topic, "confidence": 0.7}, d
+    if (intent == "delivery_info" and _INVOICE_WORD.search(norm) and conf < 0.95
+            and not facets.asked(text) and not facts_cities(text, deps.policies.brand)[0]
+            and deps.flows.get("invoice") is not None):
+        # "والفاتوره العاديه توصلني ع الايميل؟": how the invoice reaches them, whatever
+        # "توصل" (arrive) suggests about delivery.
+        return sense_ | {"intent": "invoice", "confidence": max(conf, 0.7)}, d
     if (intent == "track_order" and _WARRANTY.search(norm) and not _WHERE_IS.search(norm)
             and not _ARRIVES.search(norm) and deps.flows.get("warranty") is not None):
         # "كم باقي على ضمان المكنسة؟ طلب 100131": the warranty of that order's product.
@@ -867,6 +881,33 @@ def _read_in_context(
         # "and the laptop I got last week?" after the warranty answer: the same question
         # about that product, not where it is.
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
+    named_before = focus_order or (state.get("slots") or {}).get("order_id") or next(
+        (f"RW-{m}" for t in reversed((state.get("customer_texts") or [])[:-1])
+         for m in reversed(_ORDER_IN_TEXT.findall(to_ascii_digits(t)))), None)
+    if (named_before and not slots.get("order_id") and not state.get("pending")
+            and _HAS_IT_SHIPPED.search(norm) and (intent in _SMALL_TALK or conf < 0.6)):
+        # "great. and it hasnt shipped yet right?" about the order named before: where it is.
+        return sense_ | {"intent": "track_order", "confidence": 0.8,
+                         "slots": {**slots, "order_id": named_before}}, d
+    if (intent in {"affirm", "deny"} and not state.get("pending") and topic
+            and deps.flows.follows_up(topic) and not slots.get("order_id")
+            and (facets.asked(text) or _SAME_DAY_WORDS.search(norm))):
+        # "so no same day there right": a question checking the answer just given.
+        return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
+    where = facts_cities(text, deps.policies.brand) if topic == "delivery_info" else ([], False)
+    if (topic == "delivery_info" and (where[0] or where[1]) and not slots.get("order_id")
+            and not state.get("pending") and not dialogue.leans_on_context(text)
+            and (intent in _SMALL_TALK | {"out_of_scope", "delivery_info"} or conf < 0.6)
+            and not read_question(text, deps.policies.brand, {}).methods
+            and not facets.asked(text) and not _SAME_DAY_WORDS.search(norm)
+            and len(_QUESTION_MARKS.findall(text)) <= 1 and len(norm.split()) <= 14):
+        # "طيب وبريدة؟ اهلي هناك ابي ارسل لهم وحدة", "nvm its for my dad, hes in a village near
+        # hail": the same delivery question, for the place they now name (the rest is why).
+        return sense_ | {"intent": "delivery_info", "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
     if (topic and topic != "delivery_info" and dialogue.leans_on_context(text)
@@ -1409,7 +1450,8 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
                           context=dialogue.categories_in(query, words) if sense_.get("followup")
                           else None)
     result.facts = return_rule(
-        query if sense_.get("knowledge_first") or sense_.get("followup") else state["text"],
+        query if sense_.get("knowledge_first") or (
+            sense_.get("followup") and mentions_fault(state["text"])) else state["text"],
         state["language"],
         deps.policies.actions.start_return, deps.replies, faulty=mentions_fault(state["text"])
     ) or fact_answers(

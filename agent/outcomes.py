@@ -265,6 +265,12 @@ def outcome_reply(
     if tool == "request_refund" and outcome == "not_refundable" and data.get("status") == "cancelled":
         # A cancelled order is refunded by the cancellation itself: say when, for its method.
         return book.reply("refund.after_cancel", lang, kind="order", data=data, **values)
+    if (tool == "request_refund" and outcome == "not_refundable"
+            and data.get("status") in {"shipped", "out_for_delivery"}):
+        # On its way: no money to give back yet, but what the customer can do about it.
+        reply = book.reply("refund.not_refundable", lang, kind="order", data=data, **values)
+        reply["text"] += " " + book.text("refund.on_the_way_options", lang)
+        return reply
     if tool == "list_orders" and outcome == "ok":
         values["lines"] = order_lines(data["orders"], lang, book)
         return book.reply("list.ok", lang, kind="orders", data=data, **values)

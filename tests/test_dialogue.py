@@ -1440,3 +1440,65 @@ def test_an_apology_before_a_retried_number_is_still_only_the_number():
     from agent.slots import words_besides_slots
     assert words_besides_slots("sorry typo, 0554774479") == 0
     assert words_besides_slots("اسف غلطت، الرقم 0554774479") == 0
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["كم رسوم توصيل الثلاجة للرياض؟ وكم يوم توصل؟", "طيب وبريدة؟ اهلي هناك ابي ارسل لهم وحدة"], "4"),
+    ("en", ["if i order now do i get it today? riyadh", "nvm its for my dad actually, hes in a village near hail"],
+     "4–7"),
+])
+async def test_a_place_named_with_a_reason_is_the_same_delivery_question(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"] and wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["if i order now do i get it today? riyadh", "my dad is in a village near hail",
+            "so no same day there right"], "Riyadh"),
+    ("ar", ["لو طلبت الحين يوصلني اليوم؟ انا بالرياض", "طيب ابوي في قرية قريبة من حائل", "يعني ما فيه نفس اليوم هناك صح"],
+     "الرياض"),
+])
+async def test_a_tag_question_checks_the_answer_just_given(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["I need a VAT invoice with my company's name for order RW-100312, is that possible?",
+            "great. and it hasnt shipped yet right?"], "hasn't shipped"),
+    ("ar", ["ابي فاتورة ضريبية باسم الشركة للطلب RW-100312 ينفع؟", "تمام، وهو للحين ما انشحن صح؟"], "لم يُشحن"),
+])
+async def test_has_it_shipped_about_the_order_named_before(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, "C1007", lang)
+    assert templates(outs[1])[0].startswith("track.") and wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["wheres my refund for order 100103?? i returned the phone stuff back in june",
+            "i dont see it on my card tho. can u just send it again"]),
+    ("ar", ["وين استرداد الطلب 100103؟ رجعت الاغراض من يونيو", "بس ما نزل بحسابي، ارسلوه مره ثانيه"]),
+])
+async def test_a_refund_already_issued_is_not_issued_again(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1015", lang)
+    assert templates(outs[1]) == ["refund.not_seen"], templates(outs[1])
+    assert not [c for c in await trail(assistant, cid, "request_refund") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["ابي فاتورة ضريبية باسم الشركة", "اوكي، والفاتوره العاديه توصلني ع الايميل ولا لازم احملها من الموقع؟"],
+     "البريد"),
+    ("en", ["i need a vat invoice for my company", "ok and does the normal invoice come to my email or do i download it?"],
+     "email"),
+])
+async def test_how_the_invoice_arrives_is_an_invoice_question(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "رجعوا لي فلوس الطلب RW-100251", "رفض الاستلام"),
+    ("en", "refund order RW-100251 now", "refuse the delivery"),
+])
+async def test_a_refund_asked_for_an_order_on_its_way_says_what_can_be_done(assistant, lang, say, wanted):
+    cid, (out,) = await talk(assistant, [say], "C1001", lang)
+    assert templates(out) == ["refund.not_refundable"] and wanted in text_of(out), text_of(out)
