@@ -242,7 +242,7 @@ def split_parts(text: str) -> list[str]:
         # "…, keep it. can i change the address instead?": a short no stands alone.
         if (len(part) < _MIN_PART_CHARS or (len(part.split()) <= 2 and not re.search(r"\d{6}", part))) \
                 and not (len(part.split()) == 2 and _own_question(part, text)) \
-                and not (len(part.split()) == 2 and act(part) == "deny"):
+                and not (len(part.split()) <= 2 and act(part) == "deny"):
             if merged and not carry and len(part.split()) <= 2 and part is parts[-1]:
                 merged[-1] = f"{merged[-1]} {part}"
             else:

@@ -234,6 +234,7 @@ _GREETING_LEAD = re.compile(
     r"\b[\s,.!?؟،]*)+")
 # Intents that are no question of their own; a question read as one of them may still be one.
 _QUESTION_MARKS = re.compile(r"[?؟]+")
+_TOTAL_ASKED = re.compile(r"\b(total|in all|altogether)\b|(المجموع|الاجمالي|اجمالي|كم ادفع|كم بدفع)")
 _INVOICE_WORD = re.compile(r"\b(invoice|invoices|receipt)\b|(فاتوره|الفاتوره|فواتير|الفواتير|فاتورتي)")
 # "has it shipped?", "it hasnt shipped yet right?", "انشحن؟": whether the order left.
 _HAS_IT_SHIPPED = re.compile(
@@ -343,7 +344,7 @@ _ASKS_PERSON = re.compile(
     r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
     r"transfer me to|put me through to)\s+(a |an |to a |with a )?(real |actual |live |human )?"
     r"(person|human|agent|representative|rep|staff member|someone from (your|the) team|manager|"
-    r"supervisor)\b|"
+    r"supervisor)\b|\b(talk|speak) (to|with) (someone|somebody|a person)\b|"
     r"(ابي|ابغي|ابغا|ودي|بغيت|عطني|عطوني|حولني|حولوني|وصلني|اكلم|اتكلم مع|ابي اكلم|ابغي اكلم)\s+"
     r"(ل|مع )?(موظف|موظفه|الموظف|انسان|شخص حقيقي|احد من الفريق|خدمه العملاء|بشري|مسوول|المسوول|"
     r"مدير|المدير|مشرف|المشرف)")
@@ -1121,8 +1122,9 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
         found = deps.understanding.slots(piece)
         prev = tasks[-1] if tasks else None
-        if (prev and buying and guess.intent == "order_amount" and not found.get("order_id")
-                and deps.flows.needs_knowledge(prev["intent"])):
+        if (prev and buying and not found.get("order_id") and deps.flows.needs_knowledge(prev["intent"])
+                and (guess.intent == "order_amount" or (
+                    len(piece.split()) <= 4 and _TOTAL_ASKED.search(normalize(piece))))):
             # "can i pay cash when it arrives? whats the total then": the total of what they
             # are thinking of buying, with the question before it.
             prev["text"], prev["query"] = f"{prev['text']} {piece}", f"{prev['query']} {piece}"
@@ -1462,7 +1464,8 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         # refers to it ("cash OK for all that?"); "what's the COD fee anyway" is general.
         basket=(basket.total(items), basket.categories(items), items != before) if items and (
             items != before or query != state["text"]
-            or basket.REFERS.search(normalize(state["text"]))) else None)
+            or basket.REFERS.search(normalize(state.get("message_text") or state["text"])))
+        else None)
     return {"retrieval": result.model_dump(), "dialogue": d | {"basket": items}}
 
 
