@@ -213,6 +213,7 @@ _WHEN = re.compile(r"\b(how long|when|how many days|how soon|yet)\b|(متي|كم
                    r"امتي|ايمتي|امتا|بعد كم|للحين|كم مده|كم المده)")
 # "how does the money come back?", "الفلوس كيف ترجع؟": asking by which way it is refunded.
 _MONEY_HOW = re.compile(r"\b(how|where) (will|do|does|would|is|can) (i|it|the money|my money|the refund)\b|"
+                        r"\bwhat happens (to|with) (my|the)\b|(وش|ايش|شو) (راح |بي|ب)?يصير (ب|في|على)?|"
                         r"(كيف|وين|شلون|ازاي|كيفية) (راح |رح |ح )?(ترجع|يرجع|تنزل|ينزل|استرجع|ارجع|يوصلني|توصلني|برجع|"
                         r"بترجع|بيرجع|بتنزل|بينزل|تترجع|يترجع|تسترد|يسترد|استرد|برد|ترد)")
 # "did my return reach you?", "المكيف اللي رجعته وصلكم ولا لا؟": where the returned item is.
@@ -1117,7 +1118,11 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "…and what about the vacuum?" after tracking: the same request for that product.
             guess = guess.model_copy(update={"intent": topic, "confidence": 0.7})
         if n == 0 and whole[1] >= _PART_CONFIDENCE and guess.confidence < 0.8 and (
-                guess.confidence < _PART_CONFIDENCE or guess.intent not in plausible):
+                guess.confidence < _PART_CONFIDENCE or guess.intent not in plausible) and not (
+                # "where r my airpods?? and pls cancel the air fryer order": another request
+                # about an order, not the same one too short to read.
+                guess.intent in _ORDER_INTENTS and whole[0] in _ORDER_INTENTS
+                and guess.confidence >= _PART_CONFIDENCE):
             # "fee to jeddah, …": too short to classify alone; the whole message says what.
             guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
         found = deps.understanding.slots(piece)
@@ -1617,7 +1622,8 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             d["open_tasks"], d["deferred"] = [], None
             call = tool_call("start_return", {**pending["args"], "quantities": None})
             return {"tool_calls": [call], "pending": None, "rounds": rounds + 1, "dialogue": d}
-        if said == "hesitate" and not other_order:
+        asks = "?" in state["text"] or "؟" in state["text"]
+        if said == "hesitate" and not other_order and not asks:
             reply = deps.replies.reply("confirm.hold", lang,
                                        order_id=pending["args"].get("order_id"), quick=["yes", "no"])
             return {"replies": [reply], "rounds": rounds + 1}
@@ -1659,7 +1665,16 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             return {"replies": [again], "rounds": rounds + 1}
         question = (deps.flows.needs_knowledge(intent) or intent == "refund_timing"
                     or state["sense"].get("knowledge_first")) and intent not in _WRITE_INTENTS
-        update = await deps.brain.respond({**state, "pending": None}, deps)
+        about = _money_timing_beside_pending(state, dialogue.of(state), state["text"])
+        if about is not None and intent not in _WRITE_INTENTS:
+            # "before you cancel it, what happens to my Tabby instalments?": this order's
+            # money, for its payment method, and the change still waits.
+            question = True
+            update = await deps.brain.respond({
+                **state, "pending": None, "dialogue": about,
+                "sense": {**state["sense"], "intent": "refund_timing", "confidence": 0.9}}, deps)
+        else:
+            update = await deps.brain.respond({**state, "pending": None}, deps)
         if question and update.get("replies") and not update.get("tool_calls"):
             # "before I confirm, what happens to my Tamara instalments?": answered, and the
             # change still waits for the yes or no.
