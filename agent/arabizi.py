@@ -25,6 +25,7 @@ _LEXICON: dict[str, str] = {
     # wanting and doing
     "abi": "ابي", "abee": "ابي", "aby": "ابي", "abgha": "ابغى", "abga": "ابغى", "ab8a": "ابغى",
     "abghy": "ابغى", "abghi": "ابغى", "ab8": "ابغى", "bghit": "بغيت", "ba8i": "باغي",
+    "algi": "الغي", "algih": "الغيه", "algeeh": "الغيه", "algiha": "الغيها",
     "al8i": "الغي", "alghi": "الغي", "alghee": "الغي", "al8ee": "الغي", "elghi": "الغي",
     "al8eh": "الغيه", "alghih": "الغيه", "el8a2": "الغاء", "ilgha": "الغاء", "elgha": "الغاء",
     "arj3": "ارجع", "arja3": "ارجع", "arje3": "ارجع", "rj3": "رجع", "raja3t": "رجعت",
@@ -40,7 +41,14 @@ _LEXICON: dict[str, str] = {
     "tlabi": "طلبي", "talabi": "طلبي", "tlbi": "طلبي", "6alabi": "طلبي", "6lbi": "طلبي",
     "6lby": "طلبي", "tlby": "طلبي", "talab": "طلب", "6alab": "طلب", "6lb": "طلب", "tlb": "طلب",
     "el6alab": "الطلب", "altalab": "الطلب", "eltalab": "الطلب", "tawseel": "توصيل",
-    "tawsil": "توصيل", "twseel": "توصيل", "el tawseel": "التوصيل", "rsoom": "رسوم",
+    "tawsil": "توصيل", "twseel": "توصيل", "tawseelha": "توصيلها", "tawseelah": "توصيله",
+    "tawseelhom": "توصيلهم",
+    # "kalami hatha a7ad y2rah? w tstkhdmoonah 7ag eish?": who reads the chat, and what for.
+    "yji": "يجي", "yiji": "يجي", "yjee": "يجي", "yjeeni": "يجيني", "yjini": "يجيني",
+    "fanni": "فني", "fani": "فني", "elfanni": "الفني",
+    "kalami": "كلامي", "kalamy": "كلامي", "y2rah": "يقراه", "ygrah": "يقراه", "yegrah": "يقراه",
+    "yigrah": "يقراه", "tstkhdmoonah": "تستخدمونه", "tistakhdimoonah": "تستخدمونه",
+    "tstkhdmoon": "تستخدمون", "mo7adatha": "المحادثه", "elmo7adatha": "المحادثه", "el tawseel": "التوصيل", "rsoom": "رسوم",
     "rusoom": "رسوم", "rosoom": "رسوم", "flos": "فلوس", "fulus": "فلوس", "floos": "فلوس",
     "mablagh": "مبلغ", "mabla8": "مبلغ", "el mabla8": "المبلغ", "ejra2": "اجراء",
     "mowathaf": "موظف", "muwadhaf": "موظف", "mwthf": "موظف", "mo6": "مو", "shakwa": "شكوى",
@@ -189,6 +197,25 @@ def looks_like_arabizi(text: str) -> bool:
     if english > max(1, len(words) // 4):
         return False
     return strong >= 2 or (strong >= 1 and (strong + weak) * 2 >= len(words))
+
+
+# Words that say a Latin message is written in English as much as in Arabizi ("abi arja3 one of
+# the kettles, I'll keep the other"): the reply follows the English.
+_ENGLISH_TOO = _ENGLISH | {"hi", "one", "i'll", "ill", "keep", "shipped", "yet", "ok", "okay", "go",
+                           "ahead", "long", "much", "many", "take", "takes", "come", "coming",
+                           "arrive", "now", "already", "wanna", "gonna", "other", "both", "all",
+                           "any", "sure", "know", "tell", "u", "r", "lol", "cancel", "return",
+                           "refund", "send", "back", "paid", "pay", "money", "card", "free"}
+
+
+def writes_english_too(text: str) -> bool:
+    """A Latin message with as many English words as Arabizi ones (and a few of them)."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", re.sub(r"\S+@\S+|\bRW-?\d+", " ", text))
+             if not w.isdigit()]
+    english = sum(1 for w in words if w in _ENGLISH_TOO)
+    arabizi = sum(1 for w in words if w not in _ENGLISH_TOO and (
+        _is_digit_word(w) or w in _LEXICON or w in _WEAK))
+    return english >= 4 and english >= arabizi
 
 
 def in_arabic_chat(text: str) -> bool:

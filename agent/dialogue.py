@@ -231,6 +231,11 @@ def _own_question(part: str, text: str) -> bool:
     return after[:1] in {"?", "؟"} and bool(_ASKS.search(normalize(part)))
 
 
+# A bare no that stands as its own part ("…, keep it. can I change the address instead?").
+_PLAIN_NO = re.compile(r"^(no|nope|nah|keep it|keep them|no wait|wait no|لا|لا لا|لا خلاص|خليه|خله|"
+                       r"خلها|خليها|خلاص خليه|لا تلغيه)$")
+
+
 def split_parts(text: str) -> list[str]:
     """The message's parts, in order ("fee to Riyadh, and how long?" -> two parts)."""
     parts = [p.strip(" ,،;؛") for p in _SPLIT.split(text) if p and p.strip(" ,،;؛")]
@@ -242,7 +247,7 @@ def split_parts(text: str) -> list[str]:
         # "…, keep it. can i change the address instead?": a short no stands alone.
         if (len(part) < _MIN_PART_CHARS or (len(part.split()) <= 2 and not re.search(r"\d{6}", part))) \
                 and not (len(part.split()) == 2 and _own_question(part, text)) \
-                and not (len(part.split()) <= 2 and act(part) == "deny"):
+                and not _PLAIN_NO.match(normalize(part).strip(" .!,")):
             if merged and not carry and len(part.split()) <= 2 and part is parts[-1]:
                 merged[-1] = f"{merged[-1]} {part}"
             else:

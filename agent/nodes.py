@@ -71,8 +71,11 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         # "wain tlabi?" is Arabic: understood in Arabic script and answered in Arabic.
         flags.append("arabizi")
         text = arabizi.to_arabic(text)
-        # A lone "shukran" from an English speaker is a courtesy, not a change of language.
-        if not override and not locked and (current == "ar" or len(original.split()) >= 3):
+        # A lone "shukran" from an English speaker is a courtesy, not a change of language;
+        # "abi arja3 one of the kettles, I'll keep the other" is answered in its English.
+        if not override and not locked and arabizi.writes_english_too(original):
+            lang, switched = "en", False
+        elif not override and not locked and (current == "ar" or len(original.split()) >= 3):
             lang, switched = "ar", False
         elif not override and not locked:
             lang, switched = current, False
@@ -230,11 +233,14 @@ _GREETING_LEAD = re.compile(
     r"^(\W*(السلام عليكم( ورحمه الله( وبركاته)?)?|سلام عليكم|سلام|هلا( والله)?|هلا وغلا|اهلين|اهلا|"
     r"مرحبا|مرحبتين|هاي|هلو|صباح الخير|صباح النور|مساء الخير|مسا الخير|مساء النور|كيفك|كيف الحال|"
     r"شلونك|شخبارك|يا|نوره|حبيبي|hi|hello|hey|hiya|salam|slam|assalamu alaikum|good morning|"
-    r"good evening|good afternoon|noura|habibi|there|how are you|ok|okay|thanks|thank you|thx|"
+    r"good evening|good afternoon|noura|habibi|there|how are you|ok|okay|k|kk|thanks|thank you|thx|ty|"
     r"shukran|tamam|great|perfect|cool|نعم|شكرا|مشكور|مشكوره|تمام|زين|اوكي|طيب|يعطيك العافيه)"
     r"\b[\s,.!?؟،]*)+")
 # Intents that are no question of their own; a question read as one of them may still be one.
 _QUESTION_MARKS = re.compile(r"[?؟]+")
+# "will the driver call before coming?", "بيتصلون فيني قبل يجون؟": a call before delivery.
+_CALL_BEFORE = re.compile(r"\b(call|ring|phone|contact) (me )?(before|first|ahead)\b|"
+                          r"(يتصلون|بيتصلون|يتصل|بيتصل|يكلمني|بيكلمني|يدقون|بيدقون)( في| علي)?\S* قبل")
 _TOTAL_ASKED = re.compile(r"\b(total|in all|altogether)\b|(المجموع|الاجمالي|اجمالي|كم ادفع|كم بدفع)")
 _INVOICE_WORD = re.compile(r"\b(invoice|invoices|receipt)\b|(فاتوره|الفاتوره|فواتير|الفواتير|فاتورتي)")
 # "has it shipped?", "it hasnt shipped yet right?", "انشحن؟": whether the order left.
@@ -265,7 +271,8 @@ _SAME_RULE = re.compile(r"\b(same (thing|rule|policy|for)|does (that|this|it) ch
                         r"any different|what about)\b|(نفس الشي|نفس الشيء|نفس الحكم|نفس الكلام|"
                         r"يفرق|يختلف|تفرق|تختلف)")
 _VAT_ASKED = re.compile(r"\b(how much (vat|tax)|vat (on|in|amount)|the vat)\b|"
-                        r"(كم (فيه |فيها |عليه |عليها )?(ضريبه|الضريبه|ضريبة|الضريبة)|قيمه الضريبه)")
+                        r"(كم (فيه |فيها |عليه |عليها )?(ضريبه|الضريبه|ضريبة|الضريبة)|قيمه الضريبه|"
+                        r"مبلغ الضريبه|كم (مبلغ|قيمه) (ال)?ضريبه)")
 _WARRANTY = re.compile(r"\b(warranty|guarantee|rawaf care)\b|(ضمان|الضمان|ضمانه|رواف كير)")
 # "can u just do the refund now": a request, phrased as a question.
 _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|issue|process|send|make|"
@@ -455,7 +462,9 @@ def _read_in_context(
                                    "query": f"{d.get('topic_text') or ''} {rest_text}".strip()
                                    if deps.flows.needs_knowledge(guess.intent) else rest_text}
                 intent, conf = sense_["intent"], sense_["confidence"]
-    if intent in {"greeting", "thanks", "affirm", "goodbye"} and not state.get("pending"):
+    if (intent in {"greeting", "thanks", "affirm", "goodbye"} or (
+            conf < _PART_CONFIDENCE and _GREETING_LEAD.match(norm))) and not state.get("pending"):
+        # ("k thx. also wen r my airpods coming lol": too unsure whole; the thanks first.)
         rest = re.sub(r"^(and|also|so|و)\s+", "", _GREETING_LEAD.sub("", norm).strip(" ,.!?؟،"))
         if len(rest.split()) >= 2:
             # "السلام عليكم، المايكرويف ما يسخن": the greeting is answered in kind (finalize);
@@ -541,6 +550,17 @@ def _read_in_context(
             return sense_ | {"intent": "affirm" if said == "affirm" else "deny",
                              "confidence": 0.9, "part_text": pieces[0],
                              "part_slots": deps.understanding.slots(pieces[0])}, d
+        if (said != "affirm" and len(pieces) == 1 and _CORRECTION.search(norm)
+                and _names_a_product_in(text, deps) and not _NO_CANCEL.search(norm)
+                and not slots.get("order_id")):
+            # "sorry i meant the other one, the sony headphones not the kettle": the waiting
+            # change is dropped, and the same change is asked about for the product meant.
+            kind = _INTENT_OF_TOOL.get(state["pending"]["tool"], "cancel_order")
+            meant = dialogue.without_kept(text)
+            d["open_tasks"] = [dialogue.Task(text=meant, intent=kind, confidence=0.9,
+                                             slots=deps.understanding.slots(meant), query=meant)]
+            return sense_ | {"intent": "deny", "confidence": 0.9, "part_text": text,
+                             "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
     last_action = d.get("last_action")
@@ -578,6 +598,11 @@ def _read_in_context(
             and not _ARRIVES.search(norm) and deps.flows.get("warranty") is not None):
         # "كم باقي على ضمان المكنسة؟ طلب 100131": the warranty of that order's product.
         return sense_ | {"intent": "warranty", "confidence": max(conf, 0.8)}, d
+    if (not slots.get("order_id") and _VAT_ASKED.search(norm) and amount_in(text) is not None
+            and not state.get("pending") and intent not in _ORDER_INTENTS | {"invoice"}):
+        # "so how much vat is in a washing machine that costs 1150 sar": the VAT in that price.
+        return sense_ | {"knowledge_first": True, "query": text,
+                         "confidence": max(conf, _CONTEXT_CONFIDENCE)}, d
     if (slots.get("order_id") and _VAT_ASKED.search(norm) and intent != "invoice"
             and not state.get("pending") and deps.flows.get("order_amount") is not None):
         # "طلبي ١٠٠٣١١ كم فيه ضريبة بالضبط؟": that order's amount, with its VAT.
@@ -885,6 +910,11 @@ def _read_in_context(
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
+    if (focus_order and not slots.get("order_id") and not state.get("pending")
+            and _CALL_BEFORE.search(norm) and (intent in _SMALL_TALK | {"track_order"} or conf < 0.6)):
+        # "طيب بيتصلون فيني قبل يجون؟" about the order just tracked: its latest news says.
+        return sense_ | {"intent": "track_order", "confidence": 0.8,
+                         "slots": {**slots, "order_id": focus_order}}, d
     named_before = focus_order or (state.get("slots") or {}).get("order_id") or next(
         (f"RW-{m}" for t in reversed((state.get("customer_texts") or [])[:-1])
          for m in reversed(_ORDER_IN_TEXT.findall(to_ascii_digits(t)))), None)
@@ -933,7 +963,7 @@ def _read_in_context(
             return sense_ | {"intent": about, "query": text, "followup": True}, d
         continues = bool(dialogue.CONTINUES.search(norm)) and not slots.get("order_id")
         weak = (conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
-                or (continues and intent not in _ORDER_INTENTS and conf < 0.9)
+                or (continues and intent not in _ORDER_INTENTS and conf < 0.85)
                 # "and the laptop I got last week?" after the warranty: the same question.
                 or (continues and deps.flows.needs_knowledge(topic) and intent == "track_order"
                     and not _WHERE_IS.search(norm) and not _ARRIVES.search(norm)
@@ -1141,7 +1171,11 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                      or (_REFERS_BACK.search(normalize(piece)) and len(piece.split()) <= 5
                          and not found.get("product")))):
             # "…, and how long?" asks about the same thing as the part before it.
-            own = guess.confidence >= 0.6 and deps.flows.needs_knowledge(guess.intent)
+            own = (guess.confidence >= 0.6 and deps.flows.needs_knowledge(guess.intent)
+                   # "…بستلمه وارجعه بعدين. كم يوم عندي؟": a bare facet asks about the part before.
+                   and not (len(piece.split()) <= 3 and dialogue.leans_on_context(piece)
+                            and facets.asked(piece) and prev["intent"] != "delivery_info"
+                            and not facts_cities(piece, deps.policies.brand)[0]))
             tasks.append(dialogue.Task(
                 text=piece, intent=guess.intent if own else prev["intent"],
                 confidence=guess.confidence if own else prev["confidence"], slots=found,
@@ -1215,6 +1249,15 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         tasks.insert(0, dialogue.Task(text=rest, intent=whole[0], query=rest,
                                       confidence=round(whole[1], 4),
                                       slots=deps.understanding.slots(rest)))
+        after = tasks[1]
+        if (len(after["text"].split()) <= 3 and dialogue.leans_on_context(after["text"])
+                and facets.asked(after["text"]) and after["confidence"] < 0.6
+                and not facts_cities(after["text"], deps.policies.brand)[0]):
+            # "…بستلمه وارجعه بعدين. كم يوم عندي؟": the bare facet asks about that part.
+            merged = f"{rest} {after['text']}"
+            tasks[0:2] = [dialogue.Task(text=merged, intent=whole[0], query=merged,
+                                        confidence=round(whole[1], 4),
+                                        slots=deps.understanding.slots(merged))]
     if len(tasks) < 2:
         return []
     intents = {t["intent"] for t in tasks}
@@ -1627,7 +1670,9 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             reply = deps.replies.reply("confirm.hold", lang,
                                        order_id=pending["args"].get("order_id"), quick=["yes", "no"])
             return {"replies": [reply], "rounds": rounds + 1}
-        if intent == "deny":
+        if intent == "deny" and not asks and state["sense"].get("confidence", 0) >= 0.5:
+            # (A weak "no" guess on a question, "قبل لا اأكد، الاقساط وش يصير فيها؟", is a
+            # question: it is answered below and the change still waits.)
             reply = deps.replies.reply(
                 f"{prefix}.kept", lang, order_id=pending["args"].get("order_id")
             )

@@ -1502,3 +1502,74 @@ async def test_how_the_invoice_arrives_is_an_invoice_question(assistant, lang, m
 async def test_a_refund_asked_for_an_order_on_its_way_says_what_can_be_done(assistant, lang, say, wanted):
     cid, (out,) = await talk(assistant, [say], "C1001", lang)
     assert templates(out) == ["refund.not_refundable"] and wanted in text_of(out), text_of(out)
+
+
+# --- blind round 18 classes ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "hiii where r my airpods?? and pls cancel the air fryer order, dont need it anymore"),
+    ("ar", "وين السماعات حقتي؟ وابي الغي طلب القلاية ما عاد ابيه"),
+])
+async def test_track_one_order_and_cancel_another_in_one_message(assistant, lang, say):
+    # Never cancel the order the customer asked to track: each request goes to its own order.
+    cid, (out,) = await talk(assistant, [say], "C1002", lang)
+    assert templates(out)[0].startswith("track.") and "cancel.needs_confirmation" in templates(out)
+    calls = await trail(assistant, cid, "cancel_order")
+    assert [c.details.get("order_id") for c in calls] == ["RW-100297"]
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["ابي الغي طلب 100289", "قبل لا تلغينه، وش يصير باقساط تابي؟"], "تابي"),
+    ("en", ["cancel order 100289", "wait before you cancel, what happens to my tabby instalments?"], "Tabby"),
+])
+async def test_a_money_question_while_a_change_waits_is_answered(assistant, lang, msgs, wanted):
+    cid, outs = await talk(assistant, msgs, "C1016", lang)
+    assert wanted in text_of(outs[1]) and "confirm.hold" in templates(outs[1]), templates(outs[1])
+    assert (await assistant.deps.backend.get_order("RW-100289")).status.value == "processing"
+
+
+@pytest.mark.parametrize("text,english", [
+    ("hi habibti, abi arja3 one of the kettles, el thani I'll keep. mumkin?", True),
+    ("hi ana 3ndi order RW-100306, is it shipped yet? abi a3rf mata yoosal", True),
+    ("hala, a9dar adfa3 cash 3nd el estelam?", False), ("slam, wain tlabi? 9ar lh osbo3", False),
+])
+def test_arabizi_with_as_much_english_is_answered_in_english(text, english):
+    from agent import arabizi
+    assert arabizi.writes_english_too(text) is english
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey can u cancel my order 100300 pls", "sorry i meant the other one, the sony headphones not the kettle"]),
+    ("ar", ["الغي طلبي 100300 لو سمحت", "اسف قصدي الثاني، سماعة سوني مو الغلاية"]),
+])
+async def test_a_correction_names_the_product_meant(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[1]) == ["cancel.kept", "cancel.needs_confirmation"], templates(outs[1])
+    assert "RW-100283" in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["وين وصلت الثلاجة؟ طلب ١٠٠٢٦١", "طيب بيتصلون فيني قبل يجون؟ لاني بالدوام"]),
+    ("en", ["where is my fridge? order 100261", "will they call me before coming? im at work"]),
+])
+async def test_will_they_call_first_is_about_the_order_tracked(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1])[0].startswith("track."), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey so the ipad i sent back, can u refund it now", "yep", "k thx. also wen r my airpods coming lol"]),
+    ("ar", ["الايباد اللي رجعته، تقدرون ترجعون فلوسه الحين؟", "ايه", "تمام مشكورة. وبعد متى توصل السماعات؟"]),
+])
+async def test_thanks_then_a_new_question(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[2])[-1].startswith("track."), templates(outs[2])
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("en", "so how much vat is in a washing machine that costs 1150 sar", "150"),
+    ("ar", "كم مبلغ الضريبة في غسالة سعرها 1150 ريال؟", "150"),
+])
+async def test_the_vat_in_a_price(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert wanted in text_of(out), text_of(out)
