@@ -238,6 +238,12 @@ _GREETING_LEAD = re.compile(
     r"\b[\s,.!?؟،]*)+")
 # Intents that are no question of their own; a question read as one of them may still be one.
 _QUESTION_MARKS = re.compile(r"[?؟]+")
+# "why do you need my number?", "ليش تبون رقمي؟ ماني معطيكم شي": the identity check questioned.
+_WHY_CONTACT = re.compile(
+    r"\b(why|what for) (do|would|does) (you|u) (need|want) (my|the|an?) ?(number|phone|mobile|email|"
+    r"details|info)?|\bi (won'?t|will not|dont want to|don'?t want to) (give|share)\b|"
+    r"(ليش|ليه|لماذا|وش) (تبون|تبي|تبغون|تبغي|تحتاجون|تحتاجين|تطلبون) (رقمي|جوالي|ايميلي|رقم|الرقم|الجوال|"
+    r"الايميل|بياناتي)|ما(ني)? (معطيكم|بعطيكم|اعطيكم|راح اعطيكم)|مو معطيكم")
 # "will the driver call before coming?", "بيتصلون فيني قبل يجون؟": a call before delivery.
 _CALL_BEFORE = re.compile(r"\b(call|ring|phone|contact) (me )?(before|first|ahead)\b|"
                           r"(يتصلون|بيتصلون|يتصل|بيتصل|يكلمني|بيكلمني|يدقون|بيدقون)( في| علي)?\S* قبل")
@@ -915,6 +921,10 @@ def _read_in_context(
         # "طيب بيتصلون فيني قبل يجون؟" about the order just tracked: its latest news says.
         return sense_ | {"intent": "track_order", "confidence": 0.8,
                          "slots": {**slots, "order_id": focus_order}}, d
+    if (not state.get("customer_id") and state.get("active_flow") and not slots.get("contact")
+            and (state.get("slots") or {}).get("order_id") and _WHY_CONTACT.search(norm)):
+        # "ليش تبون رقمي؟ ماني معطيكم شي": why we ask, and what can be done without it.
+        return sense_ | {"intent": "verify_why", "confidence": 0.9}, d
     named_before = focus_order or (state.get("slots") or {}).get("order_id") or next(
         (f"RW-{m}" for t in reversed((state.get("customer_texts") or [])[:-1])
          for m in reversed(_ORDER_IN_TEXT.findall(to_ascii_digits(t)))), None)
@@ -932,7 +942,7 @@ def _read_in_context(
                          "followup": True}, d
     where = facts_cities(text, deps.policies.brand) if topic == "delivery_info" else ([], False)
     if (topic == "delivery_info" and (where[0] or where[1]) and not slots.get("order_id")
-            and not state.get("pending") and not dialogue.leans_on_context(text)
+            and not state.get("pending")
             and (intent in _SMALL_TALK | {"out_of_scope", "delivery_info"} or conf < 0.6)
             and not read_question(text, deps.policies.brand, {}).methods
             and not facets.asked(text) and not _SAME_DAY_WORDS.search(norm)

@@ -1573,3 +1573,22 @@ async def test_thanks_then_a_new_question(assistant, lang, msgs):
 async def test_the_vat_in_a_price(assistant, lang, say, wanted):
     _, (out,) = await talk(assistant, [say], None, lang)
     assert wanted in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["طلبي رقم ١٠٠٢٧٥ وش صار عليه؟", "ليش تبون رقمي؟ ماني معطيكم شي، بس قولي وصل ولا لا"], "خصوصيتك"),
+    ("en", ["what's happening with order 100275?", "why do you need my number? i won't give it, just tell me if it arrived"],
+     "private"),
+])
+async def test_why_we_ask_for_the_contact_is_explained(assistant, lang, msgs, wanted):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["verify_why"] and wanted in text_of(outs[1]), templates(outs[1])
+    assert not await trail(assistant, cid, "track_shipment")
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["هلا، كم ياخذ التوصيل للدمام؟", "وحايل؟"], "4"), ("en", ["how long is delivery to dammam?", "and hail?"], "2–4"),
+])
+async def test_a_regional_city_follow_up(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[1]), text_of(outs[1])

@@ -149,6 +149,9 @@ class OfflineBrain:
                 callback=local_time(datetime.fromisoformat(cb["by"]), staffing, lang),
                 within=arabic.count(int(staffing.callback.within_hours), "working_hour", lang))
             return {"replies": [reply]}
+        if intent == "verify_why":
+            return {"replies": [book.reply("verify_why", lang)],
+                    "active_flow": state.get("active_flow")}
         if intent == "refund_not_seen":
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
             return {"replies": [book.reply("refund.not_seen", lang, order_id=order_id,
