@@ -44,7 +44,7 @@ _LEXICON: dict[str, str] = {
     "tawsil": "توصيل", "twseel": "توصيل", "tawseelha": "توصيلها", "tawseelah": "توصيله",
     "tawseelhom": "توصيلهم",
     # "kalami hatha a7ad y2rah? w tstkhdmoonah 7ag eish?": who reads the chat, and what for.
-    "yji": "يجي", "yiji": "يجي", "yjee": "يجي", "yjeeni": "يجيني", "yjini": "يجيني",
+    "yji": "يجي", "yiji": "يجي", "yjee": "يجي",
     "fanni": "فني", "fani": "فني", "elfanni": "الفني",
     "kalami": "كلامي", "kalamy": "كلامي", "y2rah": "يقراه", "ygrah": "يقراه", "yegrah": "يقراه",
     "yigrah": "يقراه", "tstkhdmoonah": "تستخدمونه", "tistakhdimoonah": "تستخدمونه",
