@@ -925,14 +925,16 @@ def _read_in_context(
             and (state.get("slots") or {}).get("order_id") and _WHY_CONTACT.search(norm)):
         # "ليش تبون رقمي؟ ماني معطيكم شي": why we ask, and what can be done without it.
         return sense_ | {"intent": "verify_why", "confidence": 0.9}, d
-    named_before = focus_order or (state.get("slots") or {}).get("order_id") or next(
-        (f"RW-{m}" for t in reversed((state.get("customer_texts") or [])[:-1])
-         for m in reversed(_ORDER_IN_TEXT.findall(to_ascii_digits(t)))), None)
-    if (named_before and not slots.get("order_id") and not state.get("pending")
-            and _HAS_IT_SHIPPED.search(norm) and (intent in _SMALL_TALK or conf < 0.6)):
+    if (not slots.get("order_id") and not state.get("pending") and _HAS_IT_SHIPPED.search(norm)
+            and (intent in _SMALL_TALK or conf < 0.6)):
         # "great. and it hasnt shipped yet right?" about the order named before: where it is.
-        return sense_ | {"intent": "track_order", "confidence": 0.8,
-                         "slots": {**slots, "order_id": named_before}}, d
+        # (Only then are earlier messages read for an order number.)
+        named_before = focus_order or (state.get("slots") or {}).get("order_id") or next(
+            (f"RW-{m}" for t in reversed((state.get("customer_texts") or [])[:-1])
+             for m in reversed(_ORDER_IN_TEXT.findall(to_ascii_digits(t)))), None)
+        if named_before:
+            return sense_ | {"intent": "track_order", "confidence": 0.8,
+                             "slots": {**slots, "order_id": named_before}}, d
     if (intent in {"affirm", "deny"} and not state.get("pending") and topic
             and deps.flows.follows_up(topic) and not slots.get("order_id")
             and (facets.asked(text) or _SAME_DAY_WORDS.search(norm))):
