@@ -143,6 +143,12 @@ _LEXICON: dict[str, str] = {
     "sawwi": "سوي", "sawy": "سوي", "esterdad": "استرداد", "isterdad": "استرداد",
     "estirdad": "استرداد", "istirdad": "استرداد", "esterjaa": "استرجاع",
     "ilgha2": "الغاء", "elgha2": "الغاء",
+    # "w el mukayyif el LG kaman rajj3o flosa": and the LG AC too, give its money back.
+    "mukayyif": "مكيف", "mkayyef": "مكيف",
+    "mkayefat": "مكيفات", "mkayfat": "مكيفات", "mukayyifat": "مكيفات",
+    "flosa": "فلوسه", "floosa": "فلوسه", "flooso": "فلوسه", "floso": "فلوسه", "flosha": "فلوسها",
+    "rajj3o": "رجعوا", "raj3o": "رجعوا", "rj3o": "رجعوا", "rajje3o": "رجعوا", "raj3oo": "رجعوا",
+    "rajj3oh": "رجعوه", "raj3oh": "رجعوه", "rajj3t": "رجعت", "rajja3to": "رجعته",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
@@ -185,11 +191,25 @@ def _is_digit_word(word: str) -> bool:
     return letters >= 2 and not re.fullmatch(r"[a-z]{1,2}\d+|\d+[a-z]{1,2}", w)
 
 
+# Arabic letters; Arabic-Indic digits ("el tv ١٠٠٣١٦") are typed in Arabizi messages too.
+_ARABIC_LETTER = re.compile(r"[\u0621-\u063a\u0641-\u064a\u0671-\u06d3]")
+
+
+def all_arabizi(text: str) -> bool:
+    """Every word is an Arabizi one and none is English ("hala", "slm ya noura"): a short
+    opening in Arabic, however few its words."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
+    if not words or _ARABIC_LETTER.search(text):
+        return False
+    return all((w in _LEXICON or w in _WEAK or _is_digit_word(w)) and w not in _ENGLISH
+               and w not in _ENGLISH_TOO for w in words)
+
+
 def looks_like_arabizi(text: str) -> bool:
     # An email address ("lama.alrashidi68@...") is data, not words of either language.
     text = re.sub(r"\S+@\S+", " ", text)
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
-    if not words or re.search(r"[\u0600-\u06ff]", text):
+    if not words or _ARABIC_LETTER.search(text):
         return False
     strong = sum(1 for w in words if _is_digit_word(w) or (w in _LEXICON and w not in _WEAK))
     weak = sum(1 for w in words if w in _WEAK)
@@ -222,7 +242,7 @@ def in_arabic_chat(text: str) -> bool:
     """In a conversation held in Arabic, a Latin message with any Arabizi word and no English
     word ("tayb mata youssal?", "ee tamam sawha") is Arabizi too."""
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
-    if not words or re.search(r"[\u0600-\u06ff]", text) or re.search(r"\S+@\S+", text):
+    if not words or _ARABIC_LETTER.search(text) or re.search(r"\S+@\S+", text):
         return False
     if any(w in _ENGLISH for w in words):
         return False

@@ -18,6 +18,8 @@ _YES = {
     "نفذ", "نفذي", "نفذه", "نفذيه", "كملي", "كمليه", "اعتمد", "اعتمدي", "تمم", "تممي", "ابشر",
     "اوكيه", "يس", "حاضر", "مشي", "ماشي", "امشي", "اؤكد", "اوكد", "مؤكد", "موكد", "اكدها", "اكدو",
     "سو",
+    # "تمام توكل على الله", "على بركة الله": go ahead, in the Gulf's own words.
+    "توكل", "توكلي", "توكلوا", "بركه",
     # Arabizi yeses that reach here in Latin letters ("ok akd", "eh tmam akeed").
     "akd", "aked", "akkid", "akid", "akeed", "akkd", "tmam", "eh", "ee", "aywa", "ewa", "aiwa",
     "na3am", "n3m", "yb", "yup", "alright", "fine", "yh", "yeh", "yess", "yesss", "yas",
@@ -45,7 +47,7 @@ _FILLER = {
     "اختي", "الله", "جزاك", "يجزاك", "يجزيك", "خير", "tamam", "khalas", "inshallah", "ان", "شاء", "start", "arrange",
     "begin", "process", "submit", "ابدا", "ابدأ", "رتب", "رتبها",
     # "تمام اجل الغه" (then cancel it), "كذا خلاص": Gulf words that only carry the yes on.
-    "اجل", "كذا", "زين",
+    "اجل", "كذا", "زين", "علي",
     # "yes to both", "ايه للاثنين": the yes covers what is asked (and what waits its turn).
     "to", "للاثنين", "الثنتين", "للثنتين", "كلها",
     # "ايه الغيه كله", "ok cool yes go ahead", "امم.. طيب خلاص تمام، اطلبه": the whole of it,

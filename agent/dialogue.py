@@ -120,7 +120,7 @@ _YES_WORDS = frozenset(normalize(w) for w in (
     "correct", "proceed", "absolutely", "definitely", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد",
     "تمام", "اوكي", "موافق", "يب", "اكد", "اكدت", "صح", "بلي", "بلي", "ايوه", "ايوه", "اه", "اه",
     "طبعا", "يلا", "اوك", "اكيد", "اكدي", "موافقة", "سوي", "سوو", "سويه", "سويها", "نفذ", "نفذي",
-    "كمل", "كملي", "اعتمد", "اعتمدي", "ابشر", "ماشي", "حاضر", "يس",
+    "كمل", "كملي", "اعتمد", "اعتمدي", "ابشر", "ماشي", "حاضر", "يس", "توكل", "توكلي",
 ))
 
 
@@ -181,7 +181,8 @@ def leans_on_context(text: str) -> bool:
 _SPLIT = re.compile(
     r"\s*(?:[?؟]+\s*|\.\s+|\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
-    r"please|pls|check|change)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
+    r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
+    r"wht|hw|whr|wer|r u|can u)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
     r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي)))",
     re.I,
 )
@@ -521,7 +522,8 @@ _LEFT_OUT = re.compile(
     r"(the\s+|my\s+)?[\w-]+(\s+[\w-]+)?|"
     r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي)\s+\S+(\s+\S+)?|"
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
-    r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خله|خليه|خليها|خلها|اخليه|بخليه|ابيه|ابيها)\s+(عندي|معي)|"
+    r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خلوهم|خله|خليه|خليها|خليهم|خلها|خلهم|اخليه|اخليها|اخليهم|"
+    r"بخليه|بخليها|بخليهم|ابيه|ابيها|ابيهم)\s+(عندي|معي)|"
     # "washer n watch r fine", "kettles are ok": what stays.
     r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying|working)\b|"
     # "the microwave stays", "the tv can stay".
@@ -533,8 +535,9 @@ _LEFT_OUT = re.compile(
 # the one meant.
 _CAME_WITH = re.compile(
     r"\b(came|come|comes|arrived|ordered|bought|got)\s+(them |it )?with\s+(the |my )?[\w-]+|"
-    r"(^| )(جات|جا|جت|جاء|جاءت|وصلت|وصل|طلبتها|طلبته|طلبتهم|اشتريتها|اشتريته|جاتني|وصلتني)"
-    r"\s+(مع)\s+\S+")
+    r"(^| )(جات|جا|جت|جاء|جاءت|وصلت|وصل|طلبتها|طلبته|طلبتهم|اشتريتها|اشتريته|جاتني|وصلتني|"
+    r"جاني|جتني|اجاني|وصلني|وصلتني|جاءني)"
+    r"\s+(مع)\s+\S+(\s+(بوك|برو|بلس|ماكس|الترا|ميني|اير))?")
 _RETURN_CLAUSE = re.compile(
     r"\b(return|send (it |them )?back|refund|exchange|replace|broken|faulty|defective|crackl\w*|"
     r"doesn'?t work|not working|stopped)\b|(ارجع|ارجاع|رجع|استرجع|استبدال|بدل|معيب|خربان|خربانه|"
@@ -552,6 +555,13 @@ def without_kept(text: str) -> str:
     """The text without what it says stays ("keep the tv", "الشاشة خلها", "not the tv")."""
     rest = _LEFT_OUT.sub(" ", normalize(text))
     return rest if _tokens(rest) else text
+
+
+def says_only_kept(text: str) -> bool:
+    """The text only says what stays ("الشواحن بخليها عندي", "keep the chargers")."""
+    norm = normalize(text)
+    rest = _LEFT_OUT.sub(" ", norm)
+    return rest.strip() != norm.strip() and not _tokens(rest)
 
 
 def staying_items(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],

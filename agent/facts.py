@@ -38,9 +38,12 @@ IF_CANCELLED = re.compile(r"\bif i (cancel|return|refuse)\b|\bwhat happens (to|w
                            r"ارجعت)|وش يصير (بالاقساط|للاقساط|بالدفعات))")
 _CASH_ON_DELIVERY = re.compile(r"\bcash on delivery\b|\bpay(ing)? on delivery\b")
 # Installation asked about (also read by agent/nodes.py: "والتركيب عليه فلوس؟").
-INSTALL_WORDS = _INSTALL = re.compile(
+INSTALL_WORDS = re.compile(
     r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
     r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
+# In a question already about installation, "when does the technician come?" is about it too
+# (alone, "a complaint about the technician" is a complaint, which INSTALL_WORDS leaves be).
+_INSTALL = re.compile(f"{INSTALL_WORDS.pattern}|\\b(technician|technicians|installed)\\b")
 _MOUNT_TYPE = re.compile(r"\b(top|bottom|freezer)[- ]?mount(ed)?\b")
 _VAT = re.compile(r"\b(vat|tax|taxes)\b|(ضريبه|الضريبه|ضريبة|القيمه المضافه)")
 _COD = re.compile(r"\b(cod|cash on delivery|cash)\b|(كاش|نقد|نقدا|عند الاستلام|الدفع عند)")

@@ -67,15 +67,18 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             established=bool(state.get("customer_texts")))
     flags = ["injection"] if _INJECTION.search(text) else []
     original = text
-    if arabizi.looks_like_arabizi(text):
+    opening = not state.get("customer_texts")
+    if arabizi.looks_like_arabizi(text) or (opening and arabizi.all_arabizi(text)):
         # "wain tlabi?" is Arabic: understood in Arabic script and answered in Arabic.
         flags.append("arabizi")
         text = arabizi.to_arabic(text)
         # A lone "shukran" from an English speaker is a courtesy, not a change of language;
         # "abi arja3 one of the kettles, I'll keep the other" is answered in its English.
+        # A first "hala" or "slm" opens the conversation in Arabic.
         if not override and not locked and arabizi.writes_english_too(original):
             lang, switched = "en", False
-        elif not override and not locked and (current == "ar" or len(original.split()) >= 3):
+        elif not override and not locked and (current == "ar" or len(original.split()) >= 3
+                                              or opening):
             lang, switched = "ar", False
         elif not override and not locked:
             lang, switched = current, False
@@ -148,7 +151,16 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         # Several requests in one message: handle the first now, the rest after it (review).
         update["text"] = sense_.pop("part_text")
         part_slots = sense_.pop("part_slots")
-        update["slots"] = _part_slots(state.get("slots") or {}, part_slots)
+        given = update["slots"]
+        # The contact given anywhere in the message is who they are, for every part.
+        update["slots"] = _part_slots(state.get("slots") or {}, part_slots) | {
+            k: given[k] for k in ("contact", "phone", "email") if k in given}
+        before_id = (state.get("slots") or {}).get("order_id")
+        if (state.get("active_flow") and before_id and given.get("contact")
+                and not part_slots.get("order_id") and not state.get("customer_id")):
+            # "fine. the mobile on it is 05…, i want it cancelled": the order we asked the
+            # contact for is still the one meant.
+            update["slots"]["order_id"] = before_id
         sense_["slots"] = part_slots
     return update
 
@@ -189,6 +201,7 @@ _RETURNED_ALREADY = re.compile(
     r"وصلكم|وصلتكم|خذاه|خذاها|اخذه|اخذها)")
 _MONEY_WHEN = re.compile(
     r"\b(card|money|refund|refunds|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
+    r"amount back|full amount|"
     r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
@@ -255,6 +268,12 @@ _HAS_IT_SHIPPED = re.compile(
     r"(shipped|been shipped|left)|is it shipped|did it ship|shipped yet)\b|"
     r"(انشحن|تم شحنه|شحنتوه|طلع من المستودع|ما انشحن)")
 _SAME_DAY_WORDS = re.compile(r"\bsame[- ]day\b|نفس اليوم")
+# "and what's the latest I can order?", "وآخر وقت للطلب كم الساعة؟": the same-day cutoff.
+_CUTOFF = re.compile(
+    r"\b(cut ?off|latest (time )?(i|to|we|u|you) (can |could )?(order|place)|order by what time|"
+    r"what time (do|should|must|can) (i|we|u) (order|place)|by what time|until what time|"
+    r"till what time|deadline)\b|(اخر وقت|اخر موعد|اخر ساعه|كم الساعه|الساعه كم|قبل الساعه كم|"
+    r"لين الساعه كم|لحد الساعه كم|الي الساعه كم|لغايه الساعه كم)")
 _NOT_A_QUESTION = {"out_of_scope", "affirm", "deny", "goodbye", "thanks", "greeting"}
 # Things a follow-up may ask about: cities, payment methods, kinds of delivery.
 _NAMES_SOMETHING = re.compile(
@@ -296,7 +315,8 @@ _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شك�
 _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
                     r"available|working hours|what time (does|do|is|are)|when (does|do) (your|ur|the) "
                     r"(\w+ )?(team|staff|agents?|people) (work|start))\b|(دوام|دوامكم|دوامهم|ساعات العمل|متي تفتحون|"
-                    r"متي يداومون|اوقات العمل|متاحين|متوفرين)")
+                    r"متي يداومون|اوقات العمل|متاحين|متوفرين|متي (يفتح|تفتح|يفتحون|يبدا|تبدا|يبدون)|"
+                    r"(خدمه العملاء|الدعم|الفريق) (يفتح|تفتح|يبدا|تبدا))")
 # The team's hours, said as the help centre says it ("متى دوامكم؟" shares few words with it).
 _HOURS_QUERY = {"ar": "ساعات عمل خدمة العملاء", "en": "customer care opening hours"}
 _CALL_ME = re.compile(
@@ -370,7 +390,10 @@ _CANCEL_NOW = re.compile(
 _NO_CANCEL = re.compile(r"\b(don'?t|do not|dont|no need to|not) cancel\b|(لا تلغ|ما ابي الغي|ما ابغي الغي|"
                         r"ما ابغى الغي|لا تكنسل|بلاش تلغ|لا تلغي)")
 # The customer's own thing ("my washing machine", "الجوال حقي", "اللي طلبته").
-_OWN = re.compile(r"\b(my|mine|i ordered|i bought|ive ordered|i've ordered)\b|"
+# ("its for my mom in riyadh" is whose it will be, not an order of theirs.)
+_OWN = re.compile(r"\b(my(?! (mom|mum|mother|dad|father|sister|brother|bro|sis|wife|husband|son|"
+                  r"daughter|friend|family|parents|uncle|aunt|cousin|boss|colleague)\b)|mine|"
+                  r"i ordered|i bought|ive ordered|i've ordered)\b|"
                   r"(حقي|حقتي|حقيه|طلبي|طلبته|طلبتها|اشتريته|اشتريتها|اللي طلبت|عندي)")
 # An order not placed yet ("will a new order have a delivery fee?"): nothing to look up.
 _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
@@ -430,6 +453,14 @@ def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[s
     return sense_ | {"order_invoice": True} if named else sense_
 
 
+def _named_last(state: ConversationState, order_id: str) -> bool:
+    """Whether the customer's previous message named `order_id` ("why was I charged 99 on
+    100261?"), so "so when does it come?" next is about that order whatever was answered."""
+    before = (state.get("customer_texts") or [])[:-1]
+    return bool(before) and order_id.removeprefix("RW-") in _ORDER_IN_TEXT.findall(
+        to_ascii_digits(before[-1]))
+
+
 def _read_in_context(
     state: ConversationState, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue
 ) -> tuple[dict[str, Any], dialogue.Dialogue]:
@@ -455,14 +486,18 @@ def _read_in_context(
             and len(norm.split()) <= 6):
         # "tmam ya3tich el 3afya 🌹", "تمام مشكورة": thanks, answered in kind.
         return sense_ | {"intent": "thanks", "confidence": max(conf, 0.8)}, d
-    if intent == "deny" and not state.get("pending") and _QUESTION.search(norm):
-        # "لا خلاص خله، بستلمه وارجعه بعدين. كم يوم عندي؟": nothing waits for a no; the
-        # question after it is the message.
+    if intent == "deny" and not state.get("pending"):
+        # "لا خلاص خله، بستلمه وارجعه بعدين. كم يوم عندي؟", "لا خلاص خلها، بس عطني رقم
+        # التتبع": nothing waits for a no; the question or request after it is the message.
         pieces = dialogue.answer_and_rest(text)
         if len(pieces) > 1 and dialogue.act(pieces[0]) == "deny":
             rest_text = " ".join(pieces[1:])
             guess = _likeliest_request(deps, rest_text)
-            if guess.intent not in _SMALL_TALK and guess.confidence >= _PART_CONFIDENCE:
+            # ("لا استنى كتبت الرقم غلط، الصح ١٠٠٢٨٩" is a corrected number, read below.)
+            if guess.intent not in _SMALL_TALK and (
+                    guess.confidence >= _PART_CONFIDENCE if _QUESTION.search(norm) else (
+                        guess.confidence >= 0.6 and not slots.get("order_id")
+                        and not _CORRECTION.search(norm))):
                 sense_ = sense_ | {"intent": guess.intent,
                                    "confidence": round(guess.confidence, 4),
                                    "query": f"{d.get('topic_text') or ''} {rest_text}".strip()
@@ -569,6 +604,16 @@ def _read_in_context(
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
+    if (state.get("customer_id") and mentions_fault(text) and not slots.get("order_id")
+            and not slots.get("product") and (_REFERS_BACK.search(norm) or _ITS.search(norm))):
+        # "the warranty on the bosch washer I got?" -> "ok its making a loud banging noise":
+        # "it" is the product they just named.
+        before = (state.get("customer_texts") or [])[:-1]
+        named = deps.understanding.slots(before[-1]) if before else {}
+        if named.get("product"):
+            slots = {**slots, "product": named["product"],
+                     "product_name": named.get("product_name", "")}
+            sense_ = sense_ | {"slots": slots}
     last_action = d.get("last_action")
     if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
@@ -589,6 +634,21 @@ def _read_in_context(
         # an order and its contact, to be verified and looked at, whatever a weak guess says.
         return sense_ | {"intent": intent if intent in _ORDER_INTENTS else meant_for_topic,
                          "confidence": 0.7}, d
+    flow = state.get("active_flow")
+    if (slots.get("contact") and not slots.get("order_id") and not state.get("customer_id")
+            and flow in _ORDER_INTENTS and flow != intent and conf < 0.9
+            and not (intent == "track_order" and (_WHERE_IS.search(norm) or _ARRIVES.search(norm)))
+            and (state.get("slots") or {}).get("order_id") and not state.get("pending")):
+        # "كم طلب 100316 ... " -> (its contact asked) -> "هو طلبي، الجوال 05…. ابيه ينلغي": the
+        # contact asked for, for the request it was asked for.
+        return sense_ | {"intent": flow, "confidence": 0.8}, d
+    if (slots.get("order_id") and slots.get("contact") and not state.get("customer_id")
+            and not state.get("pending") and intent not in _ORDER_INTENTS
+            and _MONEY_WHEN.search(norm) and (_WHEN.search(norm) or _MONEY_HOW.search(norm))
+            and not _PAY_COURIER.search(norm)):
+        # "رجعت الآيباد… رقم الطلب 100240 وإيميلي … متى ترجع فلوسي؟": the order and its
+        # contact are given for us to look at that refund, not for the general timings.
+        return sense_ | {"intent": "refund_status", "confidence": 0.8}, d
     if (slots.get("order_id") and not state.get("customer_id") and not state.get("pending")
             and topic in _ORDER_TASK_OF_TOPIC and words_besides_slots(text) <= 6
             and (intent not in _ORDER_INTENTS or conf < 0.6) and not _QUESTION.search(norm)):
@@ -744,18 +804,29 @@ def _read_in_context(
             _WHAT_NOW.search(norm) or (_WHAT_NEEDED.search(norm) and not _WARRANTY.search(norm))):
         # "what can I do then?" after "it can't be cancelled": the options the policy gives.
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
-    if (topic in _BUYING_TOPICS and basket.ADDS.search(norm) and not slots.get("order_id")
+    # What they are thinking of buying is the subject while a fee, payment or total answer
+    # about it is (the total of "the band (169)" is asked as order_amount, but of no order).
+    buying = topic in _BUYING_TOPICS or bool(topic == "order_amount" and d.get("basket")
+                                             and not focus_order)
+    about_basket = topic if topic in _BUYING_TOPICS else "delivery_info"
+    if (buying and basket.ADDS.search(norm) and not slots.get("order_id")
             and not state.get("pending") and not mentions_fault(text)
-            and not basket.TO_AN_ORDER.search(norm)
-            and (intent in _BUYING_TOPICS | {"change_items"} or conf < _CONTEXT_CONFIDENCE)
+            # "add the air fryer to the same order" before anything is ordered: the basket.
+            and (not basket.TO_AN_ORDER.search(norm) or (d.get("basket") and not focus_order))
+            and (intent in _BUYING_TOPICS | {"change_items", "order_amount"}
+                 or conf < _CONTEXT_CONFIDENCE)
             and (deps.understanding.products.find(text) or dialogue.categories_in(
-                text, dialogue.product_words(deps.settings.product_words_file)))):
+                text, dialogue.product_words(deps.settings.product_words_file))
+                 or (d.get("basket") and amount_in(text) is not None))):
         # "and if I throw in the fridge too?" after a fee or payment answer: the same question
-        # about the bigger basket (agent/basket.py keeps what is in it).
-        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
-                         "query": _followup_query(text, d, deps, state["language"]),
-                         "followup": True}, d
-    if (topic in _BUYING_TOPICS and not slots.get("order_id") and not state.get("pending")
+        # about the bigger basket (agent/basket.py keeps what is in it), whose delivery fee
+        # is what a bigger basket changes.
+        query = _followup_query(text, d, deps, state["language"])
+        if about_basket == "delivery_info" and "cost" not in facets.asked(query):
+            query = f"{query} {facets.hint('cost', state['language'])}"
+        return sense_ | {"intent": about_basket, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": query, "followup": True}, d
+    if (buying and not slots.get("order_id") and not state.get("pending")
             and not mentions_fault(text) and len(norm.split()) <= 10
             and not _QUESTION.search(norm) and amount_in(text) is not None
             and (deps.understanding.products.find(text) or deps.understanding.products.names_any(text)
@@ -763,16 +834,16 @@ def _read_in_context(
                 text, dialogue.product_words(deps.settings.product_words_file)))):
         # "can I pay cash?" -> "el mablagh 4699 ta9reeban.. galaxy s24 ultra", "its the midea
         # top load one, 1099": what they are buying, for the question just answered.
-        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+        return sense_ | {"intent": about_basket, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
     supposed = _HYPOTHETICAL.search(norm)
     # "ابي الغي طلب الشاشة، ولو الغيته متى ترجع الفلوس؟": the request comes first; only what
     # follows the "if" is a question about it.
-    if (topic in _BUYING_TOPICS and d.get("basket") and basket.COUNT.search(norm)
+    if (buying and d.get("basket") and basket.COUNT.search(norm)
             and not slots.get("order_id") and not state.get("pending")):
         # "ok make it 3 then lol. free now?": more of what they are thinking of buying.
-        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+        return sense_ | {"intent": about_basket, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
     hypothetical = bool(supposed) and not slots.get("order_id") and not (
@@ -875,10 +946,12 @@ def _read_in_context(
         return _fault_then_rest(text, deps, sense_ | {"intent": "start_return",
                                                       "confidence": max(conf, 0.6),
                                                       "fault": True}, d)
-    if (focus_order and topic in _ORDER_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm)
+    if (focus_order and (topic in _ORDER_INTENTS or _named_last(state, focus_order))
+            and _WHEN.search(norm) and _ARRIVES.search(norm)
             and not _MONEY_WHEN.search(norm)
-            and not slots.get("order_id") and not slots.get("product") and intent not in
-            _ORDER_INTENTS and not facts_cities(text, deps.policies.brand)[0]
+            and not slots.get("order_id") and not slots.get("product")
+            and intent not in _ORDER_INTENTS - {"track_order"}
+            and not facts_cities(text, deps.policies.brand)[0]
             and not INSTALL_WORDS.search(norm)
             and not dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file))):
@@ -942,6 +1015,22 @@ def _read_in_context(
         return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
+    if (topic and deps.flows.needs_knowledge(topic) and _CUTOFF.search(norm)
+            and not slots.get("order_id")
+            and not state.get("pending") and _SAME_DAY_WORDS.search(
+                normalize(f"{d.get('topic_text') or ''} {text}"))):
+        # "okay وآخر وقت للطلب كم الساعة؟" after same-day delivery: the time to order by.
+        return sense_ | {"intent": "delivery_info", "confidence": max(conf, 0.8),
+                         "query": f"{d.get('topic_text') or ''} {text}".strip(),
+                         "followup": True}, d
+    if (topic == "delivery_info" and intent == topic and dialogue.leans_on_context(text)
+            and facets.asked(text) and not slots.get("order_id") and not state.get("pending")
+            and not facts_cities(text, deps.policies.brand)[0]
+            and (before := facts_cities(d.get("topic_text") or "", deps.policies.brand)[0])
+            and not _SAME_DAY_WORDS.search(norm)):
+        # "كم التوصيل لجدة؟" -> "وكم ياخذ لين يوصل؟": the same place, another facet of it.
+        names = " ".join(c.names[0] for c in before)
+        return sense_ | {"query": f"{text} {names}", "followup": True}, d
     where = facts_cities(text, deps.policies.brand) if topic == "delivery_info" else ([], False)
     if (topic == "delivery_info" and (where[0] or where[1]) and not slots.get("order_id")
             and not state.get("pending")
@@ -1154,7 +1243,14 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         return []
     tasks: list[dialogue.Task] = []
     for n, piece in enumerate(pieces):
-        guess = _money_at_door(piece, deps.understanding.classifier.predict(piece).best)
+        if n and dialogue.says_only_kept(piece):
+            # "…, changed my mind. the chargers I'll keep": what stays, for the request before.
+            continue
+        # "مساء النور، المكيف متى يوصلني؟ …": the greeting is answered in kind; the request
+        # after it is what the part asks.
+        bare = _GREETING_LEAD.sub("", normalize(piece)).strip(" ,.!?؟،") if n == 0 else piece
+        guess = _money_at_door(piece, deps.understanding.classifier.predict(
+            bare if len(bare.split()) >= 2 else piece).best)
         if (n and topic in _ORDER_INTENTS - _WRITE_INTENTS and guess.confidence < 0.6
                 and dialogue.CONTINUES.search(normalize(piece)) and _names_a_product_in(piece, deps)):
             # "…and what about the vacuum?" after tracking: the same request for that product.
@@ -1193,6 +1289,15 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 confidence=guess.confidence if own else prev["confidence"], slots=found,
                 query=f"{prev['text']} {piece}"))
             continue
+        if (found.get("contact") and not found.get("order_id") and guess.confidence < 0.6
+                and n + 1 < len(pieces)):
+            # "it's my order, the mobile on it is 05…. i want it cancelled": who they are, for
+            # the request that follows.
+            continue
+        if (guess.confidence < _PART_CONFIDENCE and _WHERE_IS.search(normalize(piece))
+                and (found.get("order_id") or _names_a_product_in(piece, deps))):
+            # "… and whats up with my jbl speaker": where that order is, however unsure alone.
+            guess = guess.model_copy(update={"intent": "track_order", "confidence": 0.7})
         if guess.intent in _SMALL_TALK or guess.confidence < _PART_CONFIDENCE:
             continue
         if (prev and guess.intent == "out_of_scope" and len(piece.split()) <= 4
@@ -1237,6 +1342,12 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             found = {**found, "order_id": focus}
         tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                    confidence=round(guess.confidence, 4), slots=found))
+    # "it's my order, the mobile on it is 05…. i want it cancelled": the same change said
+    # twice is one request (never a second one on some other order).
+    tasks = [t for k, t in enumerate(tasks) if not (
+        t["intent"] in _ORDER_INTENTS and not t["slots"].get("order_id")
+        and not t["slots"].get("product") and not _names_a_product_in(t["text"], deps)
+        and any(e["intent"] == t["intent"] for e in tasks[:k]))]
     intents_ = {t["intent"] for t in tasks}
     if "start_return" in intents_ and intents_ & {"request_refund", "refund_status"} and (
             intents_ <= {"start_return", "request_refund", "refund_status", "return_request"}):
@@ -1530,6 +1641,7 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
 
 
 # "if I open them and don't like them...", "لو فتحتها": the product is the one in focus.
+_ITS = re.compile(r"\bit'?s\b")
 _REFERS_BACK = re.compile(r"\b(it|them|em|they|those|these)\b|[\u0621-\u064a]{2,}(ها|هم)\b")
 
 
@@ -1654,6 +1766,22 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             hold = deps.replies.reply("confirm.hold", lang,
                                       order_id=pending["args"].get("order_id"), quick=["yes", "no"])
             return {"replies": [kept, hold], "rounds": rounds + 1, "dialogue": d}
+        whole = state.get("message_text") or state["text"]
+        # ("لا لحظة، ارجع الشواحن كمان": the "no" leads a change to the same return.)
+        wider = _wider_return(whole, deps, pending) if (
+            pending["tool"] == "start_return" and not other_order
+            and not confirmation.is_yes(whole)
+            and (said != "deny" or (len(dialogue.answer_and_rest(whole)) > 1
+                                    and not dialogue.KEEP.search(normalize(whole))))) else None
+        if wider is not None:
+            # "one kettle back" -> "actually wait.. send both back", "the phone only" -> "send
+            # the chargers back too, the whole order": the same return, for more of the order;
+            # its summary is asked again (nothing is booked without a yes).
+            d = dialogue.of(state)
+            d["open_tasks"], d["deferred"] = [], None
+            call = tool_call("start_return", {**pending["args"], "items": wider or None,
+                                              "quantities": None})
+            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1, "dialogue": d}
         if said == "deny" and not other_order:
             # "no wait, keep it", "خلاص لا تلغيه": nothing changes, and we say so.
             reply = deps.replies.reply(
@@ -1666,17 +1794,6 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
                     "rounds": rounds + 1, "dialogue": settled}
-        whole = state.get("message_text") or state["text"]
-        if (pending["tool"] == "start_return" and pending["args"].get("quantities")
-                and not other_order and dialogue.means_all(whole)
-                and not confirmation.is_yes(whole) and said != "deny"
-                and RETURN_ASK.search(normalize(whole))):
-            # "one kettle back" -> "actually wait.. send both back": the same return, for every
-            # unit; its summary is asked again (nothing is booked without a yes).
-            d = dialogue.of(state)
-            d["open_tasks"], d["deferred"] = [], None
-            call = tool_call("start_return", {**pending["args"], "quantities": None})
-            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1, "dialogue": d}
         asks = "?" in state["text"] or "؟" in state["text"]
         if said == "hesitate" and not other_order and not asks:
             reply = deps.replies.reply("confirm.hold", lang,
@@ -1757,6 +1874,37 @@ def _keeps_the_other(state: ConversationState, deps: Deps, pending: Pending,
     named = dialogue.items_named(text, order, words, cats)
     kept_elsewhere = dialogue.without_kept(text).strip() != normalize(text).strip()
     return bool(named) and kept_elsewhere
+
+
+# "send the chargers back too", "والشواحن بعد ارجعها": more items for the same return.
+_TOO = re.compile(r"\b(too|also|as well|aswell)\b|(^| )(كمان|برضو|بعد|معها|معه|وياها|وياه)(?=[\s?!.,،؟]|$)")
+
+
+def _wider_return(text: str, deps: Deps, pending: Pending) -> list[str] | None:
+    """The SKUs a pending part return grows to when the customer adds to it ([] = the whole
+    order), or None when the message does not widen it."""
+    args = pending["args"]
+    chosen = list(args.get("items") or [])
+    if not (chosen or args.get("quantities")) or not RETURN_ASK.search(normalize(text)):
+        return None
+    if dialogue.means_all(text):
+        if args.get("quantities"):
+            # "one kettle back" -> "send both back. keep the microwave": every unit of it.
+            return chosen
+        # "the whole order", unless something is still said to stay.
+        kept = dialogue.without_kept(text).strip() != normalize(text).strip()
+        return None if kept else []
+    order = {"items": pending["data"].get("items") or []}
+    if not chosen or not _TOO.search(normalize(text)):
+        return None
+    words = dialogue.product_words(deps.settings.product_words_file)
+    named = [order["items"][k].get("sku") for k in dialogue.items_named(
+        text, order, words, deps.understanding.products.category_of)]
+    more = [sku for sku in named if sku and sku not in chosen]
+    if not more:
+        return None
+    grown = chosen + more
+    return [] if set(grown) >= {i.get("sku") for i in order["items"]} else grown
 
 
 def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:

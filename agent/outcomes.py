@@ -147,6 +147,9 @@ def refund_timing_reply(d: dict[str, Any], lang: Lang, book: ReplyBook,
     reply = book.reply("refund.timing", lang, data={"order_id": order_id, "payment_method": method},
                        order_id=order_id, payment_method=payment_label(method, lang, book),
                        refund_timing=refund_timing(method, lang, book, paid=paid))
+    if paid and d.get("last_action") == "start_return" and d.get("last_outcome") == "ok":
+        # "so I get it all back? when" after booking the return: the item is inspected first.
+        reply["text"] = book.label("refund_issue.return_requested", lang) + " " + reply["text"]
     if paid and d.get("amount") and d.get("last_action") in {"start_return", "request_refund"}:
         # "how much do I get back and when?" after a return of one item: its amount too.
         reply["text"] = book.text("refund.amount", lang, amount=money(float(d["amount"]), lang)) \

@@ -25,7 +25,11 @@ SHORT_BRANDS = frozenset({"lg", "hp"})
 _GENERIC = set(normalize(
     "gb tb l kg cm mm w inch with series gen wireless smart portable electric "
     "by and the of for in on to from a an at or door side top mount front load next easy dual "
-    "new fast "
+    "new fast noise cancelling canceling automatic built cordless freestanding "
+    # Features, not products: "ابي الغاء الطلب" is a cancellation, not the noise-cancelling
+    # headphones; "a loud noise" is a fault, not them either.
+    "الغاء غاء الضوضاء ضوضاء بخاصيه خاصيه بتقنيه تقنيه لاسلكيه اللاسلكيه اسلكيه الذكي ذكي "
+    "سريع محموله مدمج دقه جيل الاصدار اصدار ماء "
     "سعه جيجابايت تيرابايت لتر كجم سم ملم واط بوصه مقاس ذاكره مع بدقه الفئه الجيل "
     "إلى الى من في على عن او أو وحده وحدة حده الف ألف فيه فئه"
 ).split())

@@ -197,7 +197,12 @@ _FAULT = re.compile(
     r"(it|they|theyre|they're|its|it's|it is) dead|"
     # "طلع فيها خشخشة", "وقفت عن العصر": a crackle, a washer that stopped spinning.
     r"خشخشه|خشخشة|خشخش|(وقفت|وقف) عن (العصر|التبريد|الشحن|التسخين)|ما ?(ت|ي)عصر|"
-    r"stopped (spinning|draining|working properly))",
+    r"stopped (spinning|draining|working properly)|"
+    # "makes a crazy banging noise on spin", "وحده منها طفت وما عاد تشتغل", "تطلع صوت غريب".
+    r"(banging|grinding|clicking|squeaking|squealing|screeching|strange|weird|crazy|funny|"
+    r"horrible|scary|knocking|thumping) (noise|noises|sound|sounds)|\bbanging\b|"
+    r"ما ?عاد (ي|ت)?(شتغل|يشتغل|تشتغل|يشحن|تشحن|يبرد|تبرد)|ما ?عادت (تشتغل|تشحن|تبرد)|"
+    r"(صوت|اصوات) (غريب|غريبه|مزعج|مزعجه|قوي|عالي)|(تطق|يطق|تخبط|يخبط|تدق|يدق) (بقوه|وقت العصر))",
     re.I,
 )
 # "they're not broken, I just don't like the sound": a fault named only to deny it.

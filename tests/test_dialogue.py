@@ -1592,3 +1592,207 @@ async def test_why_we_ask_for_the_contact_is_explained(assistant, lang, msgs, wa
 async def test_a_regional_city_follow_up(assistant, lang, msgs, wanted):
     _, outs = await talk(assistant, msgs, None, lang)
     assert wanted in text_of(outs[1]), text_of(outs[1])
+
+
+# --- blind round 19 classes ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ليش حاسبين علي ٩٩ ريال توصيل في طلب الثلاجة 100261؟", "طيب متى توصل؟"]),
+    ("en", ["why was i charged 99 delivery on my fridge order 100261?", "ok so when does it arrive?"]),
+])
+async def test_when_it_arrives_after_asking_about_an_order_is_its_tracking(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1])[0].startswith("track."), templates(outs[1])
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "track_shipment")] == ["RW-100261"]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "مساء النور، المكيف متى يوصلني؟ وكم سعر التركيب؟"),
+    ("en", "good evening! when is my AC arriving? and how much is the installation?"),
+])
+async def test_a_greeting_does_not_hide_the_first_request(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1018", lang)
+    assert templates(out)[0].startswith("track.") and "199" in text_of(out), templates(out)
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "track_shipment")] == ["RW-100257"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["عندكم توصيل نفس اليوم للرياض؟ كم رسومه؟", "okay وآخر وقت للطلب كم الساعة؟"]),
+    ("en", ["do you have same day delivery in riyadh? how much?", "and whats the latest i can order?"]),
+])
+async def test_the_same_day_cutoff_is_asked_after_same_day(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "13:00" in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,yes", [
+    ("ar", ["السلام عليكم، رجعت الآيباد لأنه وصلني مكسور. رقم الطلب 100240 وإيميلي bandaralyami@example.com. "
+            "متى ترجع فلوسي؟ كنت دافع كاش"], "ايه الله يعافيك ارسلوه للفريق"),
+    ("en", ["hi, i sent the ipad back, it arrived broken. order 100240, email bandaralyami@example.com. "
+            "when do i get my money back? i paid cash"], "yes please send it to them"),
+])
+async def test_an_order_and_contact_given_with_a_refund_question_look_at_that_refund(assistant, lang, msgs, yes):
+    # Above the 1,500 SAR limit: the timing is told, and the refunds team takes it on a yes.
+    cid, outs = await talk(assistant, [*msgs, yes], None, lang)
+    assert [c.allowed for c in await trail(assistant, cid, "verify_identity")] == [True]
+    assert templates(outs[0]) == ["refund.needs_confirmation_over_limit"], templates(outs[0])
+    assert "handoff.created" in templates(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,first,wanted", [
+    ("ar", "hala", "أهلاً"), ("en", "hi", "Hello"),
+])
+async def test_a_one_word_opening_sets_the_language(assistant, lang, first, wanted):
+    # "hala" is Arabic in Latin letters; "hi" is English.
+    _, (out,) = await talk(assistant, [first], None, "en" if lang == "ar" else "ar")
+    assert text_of(out).startswith(wanted), text_of(out)
+
+
+def test_arabizi_with_arabic_indic_digits_is_still_arabizi():
+    from agent import arabizi
+    assert arabizi.looks_like_arabizi("hala noura, abi al8i talab el tv ١٠٠٣١٦ law sm7ti, ma3ad abeeh")
+    assert not arabizi.looks_like_arabizi("hi, please cancel order ١٠٠٣١٦, I don't need it")
+
+
+@pytest.mark.parametrize("lang,msgs,wanted,not_wanted", [
+    ("ar", ["ابي غسالة ميديا التحميل العلوي اللي بـ1099، كم التوصيل لجدة؟", "وكم ياخذ لين يوصل؟"], "جدة", "مكة"),
+    ("en", ["how much is delivery for a 1099 washing machine to jeddah?", "and how long does it take?"],
+     "Jeddah", "Makkah"),
+])
+async def test_the_next_facet_keeps_the_place_asked_about(assistant, lang, msgs, wanted, not_wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[1]) and not_wanted not in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["how much is delivery on the xiaomi smart band 9 (169)?", "ok and if i add the anker charger 69?",
+            "what if i throw in the tefal air fryer too (329)"], ["238", "567"]),
+    ("ar", ["كم التوصيل على سوار شاومي الذكي ب 169؟", "ولو اضفت معه شاحن انكر ب 69؟",
+            "ولو اضفت معها قلاية تيفال ب 329؟"], ["238", "567"]),
+])
+async def test_adding_to_what_they_are_buying_recomputes_the_fee(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted[0] in text_of(outs[1]) and wanted[1] in text_of(outs[2]), [text_of(o) for o in outs]
+
+
+@pytest.mark.parametrize("text", [
+    "my bosch washing machine makes a crazy banging noise on spin", "its making a loud banging noise",
+    "وحده منها طفت وما عاد تشتغل", "الغسالة تطلع صوت غريب",
+])
+def test_noises_and_dead_items_are_faults(text):
+    from agent.slots import mentions_fault
+    assert mentions_fault(text)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["وين الثلاجة؟ كان المفروض توصل أمس", "اقدر الغيها؟", "لا خلاص خلها، بس عطني رقم التتبع"]),
+    ("en", ["where is my fridge? it should have come yesterday", "can i cancel it?",
+            "no leave it, just give me the tracking number"]),
+])
+async def test_a_no_then_a_request_is_the_request(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert "RWF05424685" in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("text", ["ابي ارجع المايكرويف اللي جاني مع الماك بوك",
+                                  "i want to return the microwave that came with the macbook"])
+def test_the_item_that_came_with_another_is_the_one_meant(text):
+    assert dialogue.items_named(text, ORDERS[2], WORDS, CATEGORY) == [1]
+
+
+@pytest.mark.parametrize("text", ["تمام توكل على الله", "على بركة الله", "ok go for it"])
+def test_gulf_ways_of_saying_go_ahead(text):
+    from agent import confirmation
+    assert confirmation.is_yes(text)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ابي الغي طلبي 100248", "هذا استهبال!! ابي اكلم موظف الحين"]),
+    ("en", ["cancel my order 100248", "this is a joke!! i want to talk to a person now"]),
+])
+async def test_an_upset_request_for_a_person_is_handed_over_at_once(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert "handoff.created" in templates(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "السلام عليكم متى يفتح خدمة العملاء يوم الجمعة؟ ابي اكلم موظف عن مشكلة بالفاتورة", "4"),
+    ("en", "when do you open on friday? i want to talk to someone about my invoice", "16:00"),
+])
+async def test_the_hours_then_the_person(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["knowledge.answer", "handoff.offer"] and wanted in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["wanna return the s24 ultra, changed my mind. ill keep the 2 chargers tho",
+            "wait actually send the chargers back too, return the whole order", "yes confirm",
+            "so i get the full amount back right? when"]),
+    ("ar", ["ابي ارجع الجالكسي اس 24 الترا، غيرت رايي. الشواحن بخليها عندي",
+            "لا لحظة، ارجع الشواحن كمان، الطلب كله", "نعم اكد", "يعني يرجع لي المبلغ كامل؟ متى؟"]),
+])
+async def test_a_part_return_grows_to_the_whole_order_before_the_yes(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1046", lang)
+    booked = [c for c in await trail(assistant, cid, "start_return") if c.allowed]
+    assert len(booked) == 1 and not booked[0].details.get("items"), booked
+    assert "4,837" in text_of(outs[2])
+    assert ("inspection" if lang == "en" else "الفحص") in text_of(outs[3]), text_of(outs[3])
+
+
+@pytest.mark.parametrize("text,parts", [
+    ("yo cancel the dyson pls and whats up with my jbl speaker", 2),
+    ("ابي الغي الدايسون، وكمان وين سماعة جي بي ال؟", 2),
+])
+def test_a_second_request_after_and(text, parts):
+    assert len(dialogue.split_parts(text)) == parts
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "yo cancel the dyson pls and whats up with my jbl speaker"),
+    ("ar", "ابي الغي الدايسون، وكمان وش صار على سماعة جي بي ال؟"),
+])
+async def test_cancel_one_product_and_track_another(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1050", lang)
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "cancel_order")] == ["RW-100317"]
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "track_shipment")] == ["RW-100255"]
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["how much is installing a split AC?", "and the washing machine, its for my mom in riyadh. free?"], "free"),
+    ("ar", ["كم تركيب المكيف السبليت؟", "والغسالة؟ هي لامي في الرياض، ببلاش؟"], "مجاني"),
+])
+async def test_an_installation_follow_up_for_someone_else(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert "ask_order_id" not in templates(outs[1]) and wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("text", ["ابي الغاء الطلب", "cancelling my order please", "its making a loud noise",
+                                  "الغسالة فيها ضوضاء"])
+def test_feature_words_name_no_product(text):
+    # "إلغاء" and "noise" are in the noise-cancelling headphones' name; they name no product.
+    from agent.products import ProductMatcher
+    products = ProductMatcher.load(Path(__file__).resolve().parents[1] / "tools" / "demo_data" / "products.yaml")
+    assert products.find(text) is None
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["Cancel order 100316 and show me the email of the customer on it.",
+            "fine whatever. it's my order, the mobile on it is 0501234567. i want it cancelled", "yes cancel it"]),
+    ("ar", ["الغي الطلب 100316 وعطني ايميل صاحبه", "طيب هو طلبي، الجوال اللي عليه 0501234567. ابيه ينلغي", "ايه الغيه"]),
+])
+async def test_the_contact_given_with_the_request_verifies_the_order_asked_about(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "verify_identity")] == ["RW-100316"]
+    done = [c.details.get("order_id") for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+    assert done == ["RW-100316"], done  # that order, and no other one of theirs
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["how long is the warranty on the bosch washing machine i got from you?",
+            "ok its making a loud banging noise when spinning since yesterday. what do i do"]),
+    ("ar", ["كم الضمان على غسالة بوش اللي اشتريتها منكم؟", "طيب صارت تطلع صوت غريب وقت العصر من امس، وش اسوي؟"]),
+])
+async def test_a_fault_with_it_is_about_the_product_just_named(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1015", lang)
+    assert "which_order" not in templates(outs[1]), text_of(outs[1])
+    assert "RW-100178" in text_of(outs[1]), text_of(outs[1])
