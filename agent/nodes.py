@@ -206,9 +206,12 @@ _MONEY_WHEN = re.compile(
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
-_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|come|comes|deliver|delivered|get here|"
+_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|come|comes|deliver|delivered|"
+                      r"get here|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع)")
+# "is the washer coming today?" (as a question: "the vacuum that's coming" names one).
+_COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b")
 # Asking where one's own order is, or saying it is late: tracking, whatever else it resembles.
 _WHERE_IS = re.compile(
     r"\b(where('?s| is| are)|whats up with|what'?s up with|what is happening with|what'?s happening "
@@ -267,6 +270,15 @@ _HAS_IT_SHIPPED = re.compile(
     r"\b(has (it|that|the order) (shipped|been shipped|left)|(it|that) (hasn'?t|hasnt|has not) "
     r"(shipped|been shipped|left)|is it shipped|did it ship|shipped yet)\b|"
     r"(انشحن|تم شحنه|شحنتوه|طلع من المستودع|ما انشحن)")
+# The courier's visit, asked about ahead ("what if I'm not home when the courier comes?").
+_COURIER_COMES = re.compile(
+    r"\b(courier|driver|delivery guy|delivery man|not (at )?home|not in|miss)\b|"
+    r"(المندوب|السواق|مو بالبيت|ما كنت بالبيت|مب بالبيت|مو موجود|ما كنت موجود|"
+    r"ما احد بالبيت|محد بالبيت)")
+_MISSED_HINT = {"en": "failed delivery attempt", "ar": "فاتك التوصيل محاولة توصيل جديدة"}
+# A time of day ("its like 2pm", "الساعة 3 العصر").
+_CLOCK = re.compile(r"\b\d{1,2}(:\d{2})? ?(am|pm)\b|\b(noon|midnight)\b|"
+                    r"الساعه \d|(الظهر|العصر|المغرب)")
 _SAME_DAY_WORDS = re.compile(r"\bsame[- ]day\b|نفس اليوم")
 # "and what's the latest I can order?", "وآخر وقت للطلب كم الساعة؟": the same-day cutoff.
 _CUTOFF = re.compile(
@@ -846,6 +858,14 @@ def _read_in_context(
         return sense_ | {"intent": about_basket, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
                          "followup": True}, d
+    if (intent in {"complaint", "track_order"} and supposed and not _COMPLAINS.search(norm)
+            and _QUESTION_MARKS.search(text) and not mentions_fault(text)
+            and not slots.get("order_id") and _COURIER_COMES.search(norm)):
+        # "ولو ما كنت بالبيت وقت ما يجي المندوب؟", "what if im not home when the courier
+        # comes?": a question about delivery, never a complaint to file.
+        return sense_ | {"intent": "delivery_info", "confidence": max(conf, 0.7),
+                         "knowledge_only": True,
+                         "query": f"{text} {_MISSED_HINT[state['language']]}"}, d
     hypothetical = bool(supposed) and not slots.get("order_id") and not (
         supposed and _ASKS_TO_CHANGE.search(norm[:supposed.start()]))
     if hypothetical and (mentions_fault(text) or (
@@ -874,7 +894,10 @@ def _read_in_context(
             state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)
                                           or (_names_a_product_in(text, deps)
                                               and _OWN.search(norm)))
-            and not _NEW_ORDER.search(norm))):
+            and not _NEW_ORDER.search(norm))
+            # ("is the washer coming today? and how much cash for the driver?": their order.)
+            and not (state.get("customer_id") and (_ARRIVES.search(norm) or _COMING.search(norm))
+                     and len(dialogue.split_parts(text)) >= 2)):
         # "how much does it cost?", "paid cash, how is it refunded?" from someone with no
         # order in view: a question for the help centre, not one order's total.
         return sense_ | {"knowledge_first": True, "query": (
@@ -1300,9 +1323,13 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             guess = guess.model_copy(update={"intent": "track_order", "confidence": 0.7})
         if guess.intent in _SMALL_TALK or guess.confidence < _PART_CONFIDENCE:
             continue
-        if (prev and guess.intent == "out_of_scope" and len(piece.split()) <= 4
-                and facts_cities(piece, deps.policies.brand)[0]):
-            # "when will it get here? im in jeddah": where they are, for the part before.
+        if (prev and guess.intent == "out_of_scope" and (
+                (len(piece.split()) <= 4 and facts_cities(piece, deps.policies.brand)[0])
+                or (len(piece.split()) <= 10 and (facts_cities(piece, deps.policies.brand)[0]
+                                                  or _CLOCK.search(normalize(piece)))
+                    and not _QUESTION_MARKS.search(piece)))):
+            # "when will it get here? im in jeddah", "can i get it today?? im in riyadh and
+            # its like 2pm lol": where they are and when, for the part before.
             continue
         if (prev and prev["intent"] == "track_order" and guess.intent in {
                 "delivery_info", "complaint", "track_order"} and not found.get("order_id")
@@ -1384,7 +1411,9 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     if len(tasks) < 2:
         return []
     intents = {t["intent"] for t in tasks}
-    if whole[1] >= 0.6 and whole[0] not in intents:
+    # (Money for the courier read whole as a refund is the order's amount in its part.)
+    at_door = "order_amount" in intents and bool(_PAY_COURIER.search(normalize(text)))
+    if whole[1] >= 0.6 and whole[0] not in intents and not at_door:
         return []  # the parts lost what the whole message clearly asks: read it whole
     if len(intents) == 1 and not deps.flows.needs_knowledge(tasks[0]["intent"]) and not any(
             t["slots"].get("order_id") for t in tasks):

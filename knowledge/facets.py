@@ -19,6 +19,9 @@ Facet = Literal["cost", "time"]
 _ASKS: dict[Facet, re.Pattern[str]] = {
     "cost": re.compile(
         r"\b(how much|cost|costs|price|fee|fees|charge|charges|pay for)\b|"
+        # "whats delivery on the redmi buds, theyre 169": what delivery comes to for it.
+        r"\b(what'?s|whats|wats|what is) (the )?(delivery|shipping)\b"
+        r"(?! (time|times|date|days|duration|period|like|status|address|company|partner))|"
         # Arabizi: "kam el delivery", "b kam" (not "kam yom", how many days).
         r"\b(b ?kam|kam)\b(?! (yom|youm|yoom|ayam|day|days))|"
         # "is delivery still 99?", "التوصيل ب 99؟": a figure put to the fee is asking it.

@@ -1796,3 +1796,60 @@ async def test_a_fault_with_it_is_about_the_product_just_named(assistant, lang, 
     cid, outs = await talk(assistant, msgs, "C1015", lang)
     assert "which_order" not in templates(outs[1]), text_of(outs[1])
     assert "RW-100178" in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["do u take tabby and tamara?", "tamara said no to me 🙄 what now"], "STC Pay"),
+    ("ar", ["تقبلون تابي وتمارا؟", "تمارا رفضتني 🙄 وش الحل الحين"], "STC Pay"),
+])
+async def test_an_instalment_refusal_gets_the_other_ways_to_pay(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "الغساله بتوصل اليوم؟ وكم المبلغ اللي اجهزه كاش؟"),
+    ("en", "is the washer coming today? and how much cash do i need ready for the driver?"),
+])
+async def test_when_it_comes_and_the_cash_for_the_courier(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1017", lang)
+    assert templates(out) == ["track.status_out_for_delivery", "amount.ok"], templates(out)
+    assert "1,511" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["yo can i get it today?? im in riyadh and its like 2pm lol", "and jeddah?"], "Riyadh only"),
+    ("ar", ["ينفع يوصلني اليوم؟ انا بالرياض والساعة الحين 2 الظهر", "وجدة؟"], "الرياض فقط"),
+])
+async def test_same_day_asked_then_another_city(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "out_of_scope" not in templates(outs[0]), templates(outs[0])
+    assert wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "k last q whats delivery on the redmi buds, theyre 169"),
+    ("ar", "سؤال اخير، كم التوصيل على سماعات ريدمي؟ سعرها 169"),
+])
+async def test_what_delivery_comes_to_for_a_price(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert "25" in text_of(out) and "194" in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "ولو ما كنت بالبيت وقت ما يجي المندوب؟", "محاولة توصيل"),
+    ("en", "what if im not home when the courier comes?", "another time"),
+])
+async def test_a_what_if_about_the_courier_is_a_question_not_a_complaint(assistant, lang, say, wanted):
+    cid, (out,) = await talk(assistant, [say], None, lang)
+    assert wanted in text_of(out), text_of(out)
+    assert not await trail(assistant, cid, "create_ticket")
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "Hi, my mobile is 0551870342. I returned an ipad last week, when do i get my money back?"),
+    ("ar", "هلا، جوالي 0551870342. رجعت ايباد الاسبوع اللي فات، متى ترجع فلوسي؟"),
+])
+async def test_a_visitor_asking_about_their_own_refund_is_asked_for_the_order(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out)[-1] == "ask_order_to_check.refund_status", templates(out)

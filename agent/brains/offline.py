@@ -72,7 +72,8 @@ _COMPANY = re.compile(r"\b(company|business|corporate|firm|vat (number|no|regist
 # "my refund", "i sent it back": the customer's own case, not how refunds work in general.
 _OWN_CASE = re.compile(
     r"\b(where('?s| is) my (refund|money)|my refund|i (sent|returned|gave) (it|them|the [\w-]+) back|"
-    r"sent back the|already (returned|sent))\b|(وين فلوسي|وين الاسترداد|وين استرجاعي|فلوسي|استرجاعي|"
+    r"sent back the|already (returned|sent)|i (have |already )?(returned|sent back) (an?|my|the|both|two|2)"
+    r")\b|(وين فلوسي|وين الاسترداد|وين استرجاعي|فلوسي|استرجاعي|"
     r"رجعت (ال)?\S+|ارجعت)")
 
 
