@@ -148,6 +148,10 @@ _LEXICON: dict[str, str] = {
     "mkayefat": "مكيفات", "mkayfat": "مكيفات", "mukayyifat": "مكيفات",
     "flosa": "فلوسه", "floosa": "فلوسه", "flooso": "فلوسه", "floso": "فلوسه", "flosha": "فلوسها",
     "rajj3o": "رجعوا", "raj3o": "رجعوا", "rj3o": "رجعوا", "rajje3o": "رجعوا", "raj3oo": "رجعوا",
+    # "eh ok 7awleeni": yes, put me through.
+    "7awleeni": "حوليني", "7awleni": "حوليني", "7awlini": "حوليني", "7wleeni": "حوليني",
+    "7awloni": "حولوني", "7awlooni": "حولوني", "mowadhaf": "موظف", "mowazaf": "موظف",
+    "a7chi": "احكي", "a7ki": "احكي", "a7ky": "احكي",
     "rajj3oh": "رجعوه", "raj3oh": "رجعوه", "rajj3t": "رجعت", "rajja3to": "رجعته",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
@@ -155,7 +159,9 @@ _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi"
          "ly", "eh", "ee", "bs", "bas", "mo", "hal", "lil", "wallah", "walla", "yalla",
          "inshallah", "mada", "tabby", "tamara", "riyadh", "jeddah", "dammam", "salam", "hala",
          "sar", "zen", "yom", "kam", "tmam", "tamam", "esh", "ish", "wen", "mata", "meta", "lah",
-         "meta", "eish", "wsh", "lh", "w", "law", "laa", "abd", "b", "lel"}
+         "meta", "eish", "wsh", "lh", "w", "law", "laa", "abd", "b", "lel",
+         # Her name is said in either language ("hala noura", "hi noura").
+         "noura", "nora", "norah", "nourah"}
 _ENGLISH = {"the", "is", "my", "i", "you", "your", "where", "what", "when", "how", "order",
             "please", "pls", "can", "it", "to", "and", "a", "an", "of", "for", "on", "in", "me",
             "this", "that", "do", "does", "not", "dont", "don't", "are", "was", "be", "have",
@@ -199,10 +205,17 @@ def all_arabizi(text: str) -> bool:
     """Every word is an Arabizi one and none is English ("hala", "slm ya noura"): a short
     opening in Arabic, however few its words."""
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
-    if not words or _ARABIC_LETTER.search(text):
+    if not [w for w in words if w not in _NEUTRAL] or _ARABIC_LETTER.search(text):
+        # Her name, or "salam" (said in English chat as much as in Arabic), alone says
+        # nothing about the language; "hala" does.
         return False
     return all((w in _LEXICON or w in _WEAK or _is_digit_word(w)) and w not in _ENGLISH
                and w not in _ENGLISH_TOO for w in words)
+
+
+_NEUTRAL = frozenset({"noura", "nora", "norah", "nourah", "salam", "salaam", "slm", "slam",
+                      "assalam", "assalamu", "alaikum", "alaykum", "aleikum", "3alaikum",
+                      "3alaykom", "alaikom"})
 
 
 def looks_like_arabizi(text: str) -> bool:

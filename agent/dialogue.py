@@ -144,8 +144,8 @@ def act(text: str) -> Act | None:
 
 # A message that leans on what came before: "and …", "what about …", "طيب و…", "وش عن …".
 # "ok and the other one?", "تمام وطلب المكيف؟": an acknowledgement may come first.
-_ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm|tamam|"
-        r"تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه|طيب|طب)[\s,.!،]+)?")
+_ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm|tamam|ugh|uh|"
+        r"fine|lol|تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه|طيب|طب|اف|اوف)[\s,.!،]+)?")
 CONTINUES = _CONTINUES = re.compile(
     _ACK + r"(and|also|what about|how about|same for|and what about|and for|and the|plus|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
@@ -179,7 +179,10 @@ def leans_on_context(text: str) -> bool:
 # enough to stand on its own, and the caller keeps the split only when the parts ask for
 # different things.
 _SPLIT = re.compile(
-    r"\s*(?:[?؟]+\s*|\.\s+|\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
+    # ("VAT no. for the macbook order": an abbreviation's dot ends nothing.)
+    r"\s*(?:[?؟]+\s*|(?<![\s(][Nn]o)(?<![\s(][Nn]r)\.\s+|"
+    r"(?<=[\s(][Nn][or])\.\s+(?!for\b|of\b|on\b|\d)|"
+    r"\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
     r"wht|hw|whr|wer|r u|can u)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"

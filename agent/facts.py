@@ -39,7 +39,9 @@ IF_CANCELLED = re.compile(r"\bif i (cancel|return|refuse)\b|\bwhat happens (to|w
 _CASH_ON_DELIVERY = re.compile(r"\bcash on delivery\b|\bpay(ing)? on delivery\b")
 # Installation asked about (also read by agent/nodes.py: "والتركيب عليه فلوس؟").
 INSTALL_WORDS = re.compile(
-    r"\b(install|installation|installing|mount|mounting|fit|fitting)\b|"
+    # ("the midea top mount" is a kind of fridge, not a question about mounting it.)
+    r"\b(install|installation|installing|(?<!top )(?<!top-)(?<!bottom )(?<!bottom-)mount|"
+    r"mounting|fit|fitting)\b|"
     r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
 # In a question already about installation, "when does the technician come?" is about it too
 # (alone, "a complaint about the technician" is a complaint, which INSTALL_WORDS leaves be).

@@ -197,7 +197,8 @@ _FAULT = re.compile(
     r"(it|they|theyre|they're|its|it's|it is) dead|"
     # "طلع فيها خشخشة", "وقفت عن العصر": a crackle, a washer that stopped spinning.
     r"خشخشه|خشخشة|خشخش|(وقفت|وقف) عن (العصر|التبريد|الشحن|التسخين)|ما ?(ت|ي)عصر|"
-    r"stopped (spinning|draining|working properly)|"
+    r"stopped (spinning|draining|working properly)|(keeps|kept) cutting out|cutting out|cut out|"
+    r"leaked|leaks water|leaking water|"
     # "makes a crazy banging noise on spin", "وحده منها طفت وما عاد تشتغل", "تطلع صوت غريب".
     r"(banging|grinding|clicking|squeaking|squealing|screeching|strange|weird|crazy|funny|"
     r"horrible|scary|knocking|thumping) (noise|noises|sound|sounds)|\bbanging\b|"

@@ -1853,3 +1853,64 @@ async def test_a_what_if_about_the_courier_is_a_question_not_a_complaint(assista
 async def test_a_visitor_asking_about_their_own_refund_is_asked_for_the_order(assistant, lang, say):
     _, (out,) = await talk(assistant, [say], None, lang)
     assert templates(out)[-1] == "ask_order_to_check.refund_status", templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi, need a VAT invoice with my company name + VAT no. for the macbook order pls",
+            "ugh. what about the jbl speaker i ordered yesterday?"]),
+    ("ar", ["ابي فاتورة ضريبية باسم الشركة والرقم الضريبي لطلب الماك بوك", "طيب وسماعة جي بي ال اللي طلبتها امس؟"]),
+])
+async def test_a_company_invoice_for_own_orders_by_product(assistant, lang, msgs):
+    # The MacBook has shipped (too late for company details); the JBL speaker has not.
+    _, outs = await talk(assistant, msgs, "C1007", lang)
+    assert templates(outs[0]) == ["invoice.order_shipped_company"], templates(outs[0])
+    assert templates(outs[1]) == ["invoice.order_open"], templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["tayeb abi a7chi ma3 mowadhaf law sama7ti", "eh ok 7awleeni"]),
+    ("en", ["ok i want to speak with an agent please", "yes ok transfer me"]),
+])
+async def test_yes_to_the_offer_of_a_person_in_arabizi_too(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[0]) == ["handoff.offer"] and "handoff.created" in templates(outs[1]), \
+        [templates(o) for o in outs]
+
+
+@pytest.mark.parametrize("text", ["the noise cancelling keeps cutting out on the left side",
+                                  "my washing machine has leaked water all over the floor twice"])
+def test_more_faults(text):
+    from agent.slots import mentions_fault
+    assert mentions_fault(text)
+
+
+@pytest.mark.parametrize("text,install", [("the midea top mount, 1299", False), ("and tv wall mount?", True),
+                                          ("تعليق الشاشة بكم؟", True)])
+def test_a_top_mount_fridge_is_not_an_installation(text, install):
+    from agent.facts import INSTALL_WORDS
+    assert bool(INSTALL_WORDS.search(text)) is install
+
+
+@pytest.mark.parametrize("text,parts", [
+    ("hi, need a VAT invoice with my company name + VAT no. for the macbook order pls", 1),
+    ("where is it. and cancel the tv", 2),
+])
+def test_an_abbreviation_dot_ends_no_part(text, parts):
+    assert len(dialogue.split_parts(text)) == parts
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "my airpods were supposed to come yesterday and nobody showed up?? whats going on"),
+    ("ar", "السماعات كان المفروض توصل امس وما جا احد؟؟ وش صاير"),
+])
+async def test_a_late_order_vented_about_is_tracked(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1002", lang)
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "track_shipment")] == ["RW-100260"]
+    assert not await trail(assistant, cid, "create_ticket")
+
+
+@pytest.mark.parametrize("text,arabic", [("hala noura", True), ("hala", True), ("salam noura", False), ("noura", False), ("hi noura", False),
+                                         ("hello", False)])
+def test_an_opening_in_arabizi_words_only(text, arabic):
+    from agent import arabizi
+    assert arabizi.all_arabizi(text) is arabic
