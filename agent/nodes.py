@@ -1022,7 +1022,11 @@ def _read_in_context(
             and not (facts_cities(text, deps.policies.brand)[0] or "time" in facets.asked(text))
             and (slots.get("product") or dialogue.categories_in(
                 text, dialogue.product_words(deps.settings.product_words_file)))):
-        # "where's my vacuum" -> "and the jbl speaker?": the same request about that product.
+        # "where's my vacuum" -> "and the jbl speaker?": the same request about that product
+        # (an invoice question carries what was asked: "with my company's name").
+        if topic == "invoice":
+            return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
+                             "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
         return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE}, d
     if (topic and deps.flows.follows_up(topic) and intent == "track_order"
             and dialogue.CONTINUES.search(norm) and not _WHERE_IS.search(norm)
