@@ -11,6 +11,7 @@ passage it comes from. Nothing here acts on an order; it only reads the question
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Literal
 
@@ -136,6 +137,7 @@ class Question:
     methods: list[str]
 
 
+@lru_cache(maxsize=512)
 def _city_pattern(name: str) -> re.Pattern[str]:
     if re.match(r"[a-z]", name):
         return re.compile(rf"\b{re.escape(name)}\b")

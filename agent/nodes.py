@@ -622,16 +622,6 @@ def _read_in_context(
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
-    if (state.get("customer_id") and mentions_fault(text) and not slots.get("order_id")
-            and not slots.get("product") and (_REFERS_BACK.search(norm) or _ITS.search(norm))):
-        # "the warranty on the bosch washer I got?" -> "ok its making a loud banging noise":
-        # "it" is the product they just named.
-        before = (state.get("customer_texts") or [])[:-1]
-        named = deps.understanding.slots(before[-1]) if before else {}
-        if named.get("product"):
-            slots = {**slots, "product": named["product"],
-                     "product_name": named.get("product_name", "")}
-            sense_ = sense_ | {"slots": slots}
     last_action = d.get("last_action")
     if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
@@ -1701,7 +1691,6 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
 
 
 # "if I open them and don't like them...", "لو فتحتها": the product is the one in focus.
-_ITS = re.compile(r"\bit'?s\b")
 _REFERS_BACK = re.compile(r"\b(it|them|em|they|those|these)\b|[\u0621-\u064a]{2,}(ها|هم)\b")
 
 
