@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -802,6 +803,9 @@ def eval_replay(
         min=1, max=50, help="Run each scenario k times and report pass^k (for an LLM brain)")] = 1,
     concurrency: Annotated[int, typer.Option(
         min=0, max=32, help="Scenarios run at once (0 = 1 offline, 4 with an LLM)")] = 0,
+    processes: Annotated[int, typer.Option(
+        min=0, max=16, help="Worker processes (0 = one per core, at most 4, for the offline "
+                            "brain on 50 runs or more; 1 with an LLM, which waits on I/O)")] = 0,
     only: Annotated[Optional[str], typer.Option(
         help="Only scenarios whose id or a tag contains this")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report")] = False,
@@ -822,7 +826,8 @@ def eval_replay(
     missed (a broken scenario, for CI), 2 when nothing can run."""
     import time
 
-    from evals.replay import ReplayError, open_shared, replay, scorer_agreement, summarize
+    from evals.replay import (ReplayError, open_shared, replay, replay_in_processes,
+                              scorer_agreement, summarize)
     from evals.replay_report import render_replay
     from evals.scenarios import load_scenarios
     from evals.thresholds import REPLAY_SECTIONS, Thresholds, check
@@ -851,6 +856,10 @@ def eval_replay(
     if repeat > 1 and brain == "offline":
         notes.append("the offline brain is deterministic: --repeat only repeats the same runs")
     workers = concurrency or (4 if brain == "llm" else 1)
+    runs_total = len(chosen) * repeat
+    if not processes:
+        processes = (min(os.cpu_count() or 1, 4) if brain == "offline" and runs_total >= 50
+                     else 1)
 
     async def run():
         from policies.engine import Policies
@@ -859,9 +868,14 @@ def eval_replay(
             started = time.perf_counter()
             with _progress(err, "replay", len(chosen) * repeat, disabled=as_json,
                            counters=("failed",)) as tick:
-                results, runs = await replay(
-                    shared, chosen, repeat=repeat, concurrency=workers,
-                    on_done=lambda r: tick(failed=int(not r.passed)))
+                if processes > 1:
+                    results, runs = await replay_in_processes(
+                        settings, chosen, processes=processes, repeat=repeat,
+                        concurrency=workers, on_done=lambda ok: tick(failed=int(not ok)))
+                else:
+                    results, runs = await replay(
+                        shared, chosen, repeat=repeat, concurrency=workers,
+                        on_done=lambda r: tick(failed=int(not r.passed)))
             seconds = time.perf_counter() - started
             report = summarize(results, chosen, repeat=repeat, sources=loaded.files,
                                brain=brain, policy_versions=shared.base.versions(),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import queue
 import shutil
 import tempfile
 import time
@@ -519,6 +520,62 @@ async def replay(
 
     done = await asyncio.gather(*(one(s, k) for s, k in jobs))
     return [r for r, _ in done], [t for _, t in done if t is not None]
+
+
+def _replay_share(settings: Settings, scenarios: list[Scenario], repeat: int,
+                  concurrency: int, progress: Any) -> tuple[list[RunResult], list[Transcript]]:
+    """One worker process's share: its own shared world, the same runs as `replay`."""
+    async def go():
+        async with open_shared(settings) as shared:
+            return await replay(shared, scenarios, repeat=repeat, concurrency=concurrency,
+                                on_done=lambda r: progress.put(r.passed))
+    return asyncio.run(go())
+
+
+async def replay_in_processes(
+    settings: Settings,
+    scenarios: list[Scenario],
+    *,
+    processes: int,
+    repeat: int = 1,
+    concurrency: int = 1,
+    on_done: Callable[[bool], None] | None = None,
+) -> tuple[list[RunResult], list[Transcript]]:
+    """`replay` spread over worker processes: the offline brain is CPU-bound, so one process
+    keeps one core busy and a release gate of two thousand scenarios waits on it.
+
+    Every run is independent (its own CRM copy and store), so the shares are dealt round-robin
+    and the results come back in the order of `scenarios`. The caller opens its own shared
+    world first, which warms the intent model's cache the workers then only read."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    processes = max(1, min(processes, len(scenarios)))
+    shares = [scenarios[i::processes] for i in range(processes)]
+    # spawn, not fork: the parent holds threads (asyncio, ONNX) that fork would copy half-way.
+    ctx = multiprocessing.get_context("spawn")
+    loop = asyncio.get_running_loop()
+    with ctx.Manager() as manager, ProcessPoolExecutor(processes, mp_context=ctx) as pool:
+        progress = manager.Queue()
+        futures = [loop.run_in_executor(pool, _replay_share, settings, share, repeat,
+                                        concurrency, progress) for share in shares]
+        expected = len(scenarios) * repeat
+        seen = 0
+        while seen < expected and not all(f.done() for f in futures):
+            try:
+                passed = await asyncio.to_thread(progress.get, True, 0.5)
+            except queue.Empty:  # nothing finished in the last half second
+                continue
+            seen += 1
+            if on_done:
+                on_done(passed)
+        done = await asyncio.gather(*futures)
+    order = {s.id: i for i, s in enumerate(scenarios)}
+    results = sorted((r for rs, _ in done for r in rs),
+                     key=lambda r: (order.get(r.scenario, 0), r.attempt))
+    place = {r.transcript_id: i for i, r in enumerate(results)}
+    transcripts = sorted((t for _, ts in done for t in ts), key=lambda t: place.get(t.id, 0))
+    return results, transcripts
 
 
 def summarize(results: list[RunResult], scenarios: list[Scenario], *, repeat: int,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -26,8 +27,13 @@ def build(out: Path, today: date | None = None) -> list[Path]:
     materials = out / "materials"
     (materials / "policies").mkdir(parents=True, exist_ok=True)
     (materials / "crm").mkdir(parents=True, exist_ok=True)
-    for name in ("BRIEF.md", "FORMAT.md"):
-        shutil.copy(ROOT / "evals" / "blind" / name, out / name)
+    shutil.copy(ROOT / "evals" / "blind" / "FORMAT.md", out / "FORMAT.md")
+    # The brief names the day the orders are dated from, so a writer's "yesterday" is the
+    # replay's yesterday.
+    brief = (ROOT / "evals" / "blind" / "BRIEF.md").read_text(encoding="utf-8")
+    day = (today or date.today()).isoformat()
+    (out / "BRIEF.md").write_text(re.sub(r"today, \d{4}-\d{2}-\d{2}", f"today, {day}", brief),
+                                  encoding="utf-8")
     shutil.copy(ROOT / "docs" / "demo-brand.md", materials / "demo-brand.md")
     shutil.copytree(ROOT / "knowledge" / "demo_kb", materials / "knowledge_base",
                     dirs_exist_ok=True)

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from evals.replay import open_shared, replay, summarize
+from evals.replay import open_shared, replay, replay_in_processes, summarize
 from evals.scenarios import load_scenarios
 from tests.conftest import ALWAYS_OPEN, make_settings, policies_copy, serve
 from tests.openai_stub import create_stub
@@ -101,6 +101,15 @@ async def test_replay_checks_each_turn_and_the_end_state(replay_data, tmp_path):
     assert t.labels.should_escalate is False
     assert any(getattr(turn, "event", None) == "tool_call" and turn.name == "cancel_order"
                and turn.allowed for turn in t.turns)
+    # Spread over two worker processes (what `cx eval replay` does for a large suite): the
+    # same verdicts and failures, in the same order, with every transcript.
+    ticks: list[bool] = []
+    spread, spread_transcripts = await replay_in_processes(
+        settings, good.scenarios + bad.scenarios, processes=2, on_done=ticks.append)
+    assert [(r.scenario, r.passed, [(f.turn, f.check) for f in r.failures]) for r in spread] \
+        == [(r.scenario, r.passed, [(f.turn, f.check) for f in r.failures]) for r in results]
+    assert [x.id for x in spread_transcripts] == [x.id for x in transcripts]
+    assert sorted(ticks) == [False, False, True, True]
 
 
 async def test_do_nothing_catches_any_change(replay_data, tmp_path):
@@ -178,7 +187,8 @@ def test_a_change_that_breaks_a_scenario_fails_the_command(replay_data, tmp_path
     start = text.index("  - id: legal_or_regulator_threat")
     end = text.index("  - id:", start + 10)
     rules.write_text(text[:start] + text[end:], "utf-8")
-    out = runner.invoke(app, ["eval", "replay", str(path), "--json"],
+    # Two worker processes: each reads the changed policies too.
+    out = runner.invoke(app, ["eval", "replay", str(path), "--json", "--processes", "2"],
                         env=env(replay_data, CX_POLICIES_DIR=str(policies)))
     assert out.exit_code == 1, out.output
     report = json.loads(out.stdout)
@@ -273,6 +283,8 @@ def test_blind_writers_get_the_brand_materials_and_nothing_of_the_assistant(tmp_
     from blind_materials import build
 
     files = {p.relative_to(tmp_path).as_posix() for p in build(tmp_path, date(2026, 12, 5))}
+    # The brief dates the orders as the replay will, so "yesterday" means the same day.
+    assert "as of today, 2026-12-05" in (tmp_path / "BRIEF.md").read_text("utf-8")
     assert {"BRIEF.md", "FORMAT.md", "materials/demo-brand.md", "materials/crm/orders.json",
             "materials/policies/actions.yaml"} <= files
     # How the assistant words things, its code and its scenarios are not for the writers.
