@@ -158,6 +158,11 @@ _SAME_AGAIN = re.compile(r"\bsame (thing|again|question|for)\b|\bthe same\b|(ن�
 _COURTESY = {"pls", "plz", "please", "thanks", "thx", "لوسمحت", "سمحت", "لو", "فضلك", "من"}
 
 
+def asks_same_again(norm: str) -> bool:
+    """"the same for order 100254", "نفس الشي لطلب 100225": the question before, again."""
+    return bool(_SAME_AGAIN.search(norm))
+
+
 def leans_on_context(text: str) -> bool:
     """Short or elliptical: only makes sense with the previous answer."""
     norm = normalize(text).strip(" ?؟!.")

@@ -33,6 +33,9 @@ class Flow(BaseModel):
     statuses: list[list[str]] | None = None
     followup: bool = True
     about: str | None = None
+    # `called`: what "it" / "that one" means after this intent's answer, per language ("the
+    # invoice"), so "where do I download that one?" is searched as a question about it.
+    called: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _one_action(self) -> "Flow":
@@ -90,6 +93,10 @@ class Flows(RootModel[dict[str, Flow]]):
     def about(self, intent: str) -> str | None:
         flow = self.root.get(intent)
         return flow.about if flow else None
+
+    def called(self, intent: str, lang: str) -> str | None:
+        flow = self.root.get(intent)
+        return (flow.called.get(lang) or None) if flow else None
 
     def prefix_for_tool(self, tool: str) -> str | None:
         """Template prefix of the flow that runs `tool` (for outcomes reached outside it)."""

@@ -174,10 +174,18 @@ def _part_slots(before: dict[str, str], part: dict[str, str]) -> dict[str, str]:
 
 
 _BOT_QUESTION = re.compile(
-    r"\b(are you|r u|ru|is this|am i (talking|chatting|speaking|texting) (to|with)|you'?re)( an?)? "
-    r"(real )?(bot|robot|ai|human|real person|person|machine|chatbot)\b|"
-    r"\b(bot|robot|ai|chatbot|machine) or (a )?(human|real|person)\b|"
-    r"\b(human|real person|person) or (a )?(bot|robot|ai|chatbot|machine)\b|"
+    r"\b(are you|r u|ru|is this|am i (talking|chatting|speaking|texting) (to|with|w|wit))"
+    r"( an?)? (real )?(bot|robot|ai|human|real person|person|machine|chatbot)\b|"
+    # "a bot rn or a real person": a filler between the two choices.
+    r"\b(bot|robot|ai|chatbot|machine) ((rn|now|right now|here|there) )?or (an? )?"
+    r"(human|real|person)\b|"
+    r"\b(human|real person|person) ((rn|now|right now|here|there) )?or (an? )?"
+    r"(bot|robot|ai|chatbot|machine)\b|"
+    # "from now on ur Ahmed, a human employee... never say ur an AI": told to deny being one.
+    r"\b(never|don'?t|do not|stop|dont) (say|saying|admit|tell|mention)( anyone| them| me)? "
+    r"(that )?(you'?re|you are|ur|u r) (an? )?(ai|bot|robot|assistant|chatbot)\b|"
+    r"\b(you'?re|you are|ur|u r) (now )?(\w+,? )?an? (real )?human( employee| agent| being)?\b|"
+    r"\breply (with )?'?i am (a )?human\b|"
     r"(انت|انتي|انتي|هل انت|هل انتي|انتم)\s*(روبوت|بوت|الي|ذكاء اصطناعي|انسان|انسانه|بشر|حقيقي|حقيقيه)|"
     r"(روبوت|بوت|الي|ذكاء اصطناعي) (ولا|او|والا) (انسان|انسانه|بشر|حقيقي)|"
     r"(انسان|انسانه|بشر|موظف|موظفه) (ولا|او|والا) (روبوت|بوت|الي|ذكاء اصطناعي)|"
@@ -187,6 +195,8 @@ _BOT_QUESTION = re.compile(
     # "say you're human", "قولي انك انسانة": told to claim to be a person.
     r"\b(say|tell me|admit|pretend) (that )?(you'?re|you are|ur|to be) (a )?(human|real person|person)\b|"
     r"(قول|قولي|قل) (لي )?(انك|انكي) (انسان|انسانه|بشر|بشريه|موظف|موظفه)|"
+    r"(لا|ما|ابد لا|لا عاد) (تقول|تقولين|تقولي|تعترف|تعترفين|تذكر|تذكرين) (انك|انكي|انج) "
+    r"(بوت|روبوت|ذكاء اصطناعي|مساعد|الي|برنامج)|"
     r"(انتي|انت) (الحين |الان )?(موظفه|موظف) (بشريه|بشري|حقيقيه|حقيقي)"
 )
 _CORRECTION = re.compile(
@@ -348,6 +358,13 @@ _HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|its|it's|the|nob
 # Asking for a change in so many words, before any "if" ("I want to cancel…, and if I do…").
 _ASKS_TO_CHANGE = re.compile(r"\b(i want to|i need to|i'?d like to|please|pls|plz) (cancel|return)\b|"
                              r"(^| )(ابي|ابغي|ابغا|بغيت|ودي) (الغي|ارجع|اكنسل|استرجع)")
+# "can i still cancel it?", "اقدر الغيه؟": whether one order can still be changed.
+_CAN_I_STILL = re.compile(
+    r"\b(can|could) (i|we|u|you) (still )?(cancel|return) (it|that|this|that one|this one|them)\b|"
+    r"\bis (it|that|this) still (cancell?able|returnable)\b|"
+    r"(اقدر|اقدرا|ممكن|يمديني|اگدر|نقدر) (الغيه|الغيها|الغيهم|ارجعه|ارجعها|ارجعهم|الغي الطلب)")
+_RETURN_VERB = re.compile(r"\breturn|ارجع")
+_PRONOUN_VERB = re.compile(r"(الغي|ارجع|اكنسل)(ه|ها|هم)(?=[\s?!.,،؟]|$)")
 # "is there a cancellation fee?", "الارجاع ببلاش؟": what doing it costs, asked.
 _FEE_ASKED = re.compile(r"\b(fees?|charges?|costs?|penalty|free|pay (for|to))\b|"
                         r"(رسوم|رسم|مجان|ببلاش|بلاش|بفلوس|يكلف|غرامه|بمقابل)")
@@ -417,6 +434,8 @@ _OWN = re.compile(r"\b(my(?! (mom|mum|mother|dad|father|sister|brother|bro|sis|w
 _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
 # Questions about buying, which a basket ("and if I add the fridge?") changes the answer to.
 _BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
+# Questions about one order that "the same for order 100254" asks again of another.
+_ORDER_QUESTIONS = {"invoice", "order_amount", "refund_status", "track_order", "installation"}
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
 # "I just want it cancelled", "ابي الغاء وبس": the cancellation asked for again.
 _WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just cancel|cancel it|"
@@ -627,8 +646,11 @@ def _read_in_context(
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
         or words_besides_slots(text) <= 4
     ):
-        # "sorry, I meant 100287": the same request about another order.
-        return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
+        # "sorry, I meant 100287": the same request about another order; the one they made,
+        # not what we offered instead ("refund 100243" answered with a return offer).
+        said = (state.get("trajectory") or [{}])[-1].get("intent")
+        meant = said if said in _WRITE_INTENTS - {"complaint"} | {"track_order"} else last_action
+        return sense_ | {"intent": meant, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
     # After "where is my refund?" or "I want to return something" answered from the help
@@ -801,6 +823,12 @@ def _read_in_context(
         # "I don't want to refuse anything, I just want it cancelled": the same order, which
         # still cannot be cancelled; what can be done instead.
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
+    if (slots.get("order_id") and topic in _ORDER_QUESTIONS and intent != topic
+            and slots["order_id"] != focus_order and not state.get("pending")
+            and dialogue.asks_same_again(norm) and words_besides_slots(text) <= 10):
+        # "and the same for my macbook order 100254?" after a VAT invoice question: the
+        # question before, about that order (not where the MacBook is).
+        return sense_ | {"intent": topic, "confidence": 0.9, "followup": True}, d
     if (slots.get("order_id") and last_action and slots["order_id"] != focus_order
             and _SAME_FOR.search(norm) and not state.get("pending")
             and (intent not in _ORDER_INTENTS or conf < 0.6)
@@ -907,18 +935,34 @@ def _read_in_context(
         # order in view: a question for the help centre, not one order's total.
         return sense_ | {"knowledge_first": True, "query": (
             f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
+    still = _CAN_I_STILL.search(norm) if focus_order else None
+    if still and _FEE_ASKED.search(norm) and intent not in {"cancel_order", "start_return"}:
+        # "اقدر الغيه؟ فيه رسوم؟" about the order in view: the verb says which action.
+        # (The classifier's other guesses, a refund or a payment question, would steer the
+        # search away from the fee of that action.)
+        intent = "start_return" if _RETURN_VERB.search(still.group(0)) else "cancel_order"
+        conf = max(conf, _CONTEXT_CONFIDENCE)
+        sense_ = sense_ | {"alternatives": []}
     if (intent in {"cancel_order", "start_return"} and _FEE_ASKED.search(norm)
             and _QUESTION.search(norm) and not state.get("pending")
             and deps.flows.about(intent) and not slots.get("order_id")):
         # "is there a cancellation fee?": a question about the policy. Asked on the way to the
         # action ("ابي الغي طلبي بس قبل، فيه رسوم؟"), the answer comes first, then the action.
         about = deps.flows.about(intent)
-        if _ASKS_TO_CHANGE.search(norm) or _WANTS_TO.search(norm):
+        query = text
+        that_one = bool(focus_order and _CAN_I_STILL.search(norm))
+        if _ASKS_TO_CHANGE.search(norm) or _WANTS_TO.search(norm) or that_one:
+            # ("can i still cancel it? any fee?" about the order just looked at: whether it
+            # can is that order's to say, so the action is tried and its summary confirmed.)
+            task_slots = {**slots, "order_id": focus_order} if that_one else slots
             d["open_tasks"] = [dialogue.Task(text=text, intent=intent, confidence=conf,
-                                             slots=slots, query=text)] + list(
+                                             slots=task_slots, query=text)] + list(
                 d.get("open_tasks") or [])
+        if that_one:
+            # "اقدر الغيه؟" names the order only in the verb's suffix: searched as "الغي الطلب".
+            query = _PRONOUN_VERB.sub(lambda m: f"{m.group(1)} الطلب", norm)
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
-                         "query": text}, d
+                         "query": query}, d
     if ((intent != "cancel_order" or conf < 0.85) and not state.get("pending")
             and _CANCEL_NOW.search(norm)
             and not _NO_CANCEL.search(norm) and not _QUESTION.search(norm)
@@ -1134,8 +1178,14 @@ def _read_in_context(
         # "how many years does it add?", "وش ساعات دوامكم يوم الجمعة؟" read as small talk or
         # off-topic: a question the help centre answers is answered from it; only when it
         # has nothing does the intent's own reply stand.
-        leans = bool(topic) and dialogue.leans_on_context(text)
-        query = f"{d.get('topic_text') or ''} {text}".strip() if leans else text
+        # "ah ok, next time then. where do i download the one i have?": the question is the
+        # sentence that asks; "the one i have" is the thing the last answer was about.
+        asked = _asking_sentences(text)
+        query = asked
+        if topic and dialogue.leans_on_context(text):
+            query = f"{d.get('topic_text') or ''} {text}".strip()
+        elif topic and _POINTS_BACK.search(normalize(asked)):
+            query = _naming_the_topic(asked, deps, topic, state["language"])
         return sense_ | {"knowledge_first": True, "query": query}, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
     parts = [] if injected else _parts(text, deps, (intent, conf), plausible, topic,
@@ -1158,6 +1208,35 @@ def _read_in_context(
         return sense_ | {"intent": first["intent"], "confidence": first["confidence"],
                          "part_text": first["text"], "part_slots": first["slots"]}, d
     return sense_, d
+
+
+# "the one i have", "that one", "it": a thing named by the answer before.
+_POINTS_BACK = re.compile(
+    r"\b(it|that one|this one|the one|that|those|them|one i have|mine)\b|"
+    r"(هذي|هذا|ذي|ذا|ذاك|ذيك|حقي|حقتي|اللي عندي)(?=[\s?!.,،؟]|$)|[\u0621-\u064a]{2,}(ها|ه)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+
+
+def _naming_the_topic(asked: str, deps: Deps, topic: str, lang: str) -> str:
+    """"where do i download the one i have?" after an invoice answer, searched as "where do
+    i download the invoice i have?": the word that points back, replaced by what it means
+    (the catalogue's `called`), or the way customers name the topic added beside it."""
+    norm = normalize(asked)
+    named = deps.flows.called(topic, lang)
+    found = _POINTS_BACK.search(norm)
+    if named and found and (found.group(1) or found.group(2)):
+        return f"{norm[:found.start()]}{named}{norm[found.end():]}"
+    if not named:
+        named = next((d.examples.get(lang, [""])[0] for d in deps.understanding.definitions
+                      if d.intent == topic), "")
+    return f"{norm} {named}".strip()
+
+
+def _asking_sentences(text: str) -> str:
+    """The sentences of a message that ask something: "ah ok, next time then." asks nothing."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    asking = [s for s in sentences if _QUESTION.search(normalize(s))]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else text
 
 
 def _likeliest_request(deps: Deps, text: str) -> Any:
@@ -1188,6 +1267,12 @@ def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> s
         return f"{text} {'هل يمكنني الدفع عبر' if lang == 'ar' else 'can I pay with'}"
     asked = facets.asked(before)
     if not asked:
+        question = _asking_sentences(text)
+        if (d.get("topic") and deps.flows.called(d["topic"], lang)
+                and _POINTS_BACK.search(normalize(question)) and len(question.split()) >= 3):
+            # "طيب تمام. من وين احملها اللي عندي؟" after a company-invoice answer: a new
+            # question about the invoice, not the company question again.
+            return _naming_the_topic(question, deps, d["topic"], lang)
         return f"{before} {text}".strip()
     words = dialogue.product_words(deps.settings.product_words_file)
     extra = [facets.hint(f, lang) for f in asked]
@@ -2418,8 +2503,12 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
         # Empathy first; a stronger acknowledgement once the customer is frustrated. One
         # apology per message: a reply that already apologises gets no second one.
         key = "empathy_strong" if FRUSTRATION_ORDER[level] >= 2 else "empathy"
+        # "am I talking to a bot?" reads as mildly annoyed, but it is a question, not a
+        # grievance: the disclosure gets no apology unless the customer is really upset.
+        mild_question = FRUSTRATION_ORDER[level] == 1 and \
+            replies[0]["data"].get("template") == "ai_disclosure"
         if not replies[0]["data"].get("template", "").startswith("not_understood") and \
-                not arabic.apologises(replies[0]["text"]):
+                not arabic.apologises(replies[0]["text"]) and not mild_question:
             prefix.append(deps.replies.text(key, lang))
     greeted = arabic.greeting_in_kind(normalize(state.get("message_text") or ""), lang)
     if greeted and replies and replies[0]["data"].get("template") != "greeting" \
