@@ -187,7 +187,7 @@ _SPLIT = re.compile(
     # ("VAT no. for the macbook order": an abbreviation's dot ends nothing.)
     r"\s*(?:[?؟]+\s*|(?<![\s(][Nn]o)(?<![\s(][Nn]r)\.\s+|"
     r"(?<=[\s(][Nn][or])\.\s+(?!for\b|of\b|on\b|\d)|"
-    r"\n+|,?\s+(?:and also|and then|also|plus|and)\s+(?=(?:can|could|"
+    r"\n+|,?\s+(?:and also|and then|also|plus|and|n|&)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
     r"wht|hw|whr|wer|r u|can u)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
@@ -265,7 +265,9 @@ def split_parts(text: str) -> list[str]:
         merged.append(f"{carry} {part}".strip() if carry else part)
         carry = ""
     if carry:
-        if merged:
+        # Short pieces at the end that add up to a question ("…؟ وتركبونه انتم؟ بكم؟") are a
+        # part of their own; a word or two ("…? and when?") finishes the part before.
+        if merged and len(carry.split()) < 3:
             merged[-1] = f"{merged[-1]} {carry}"
         else:
             merged.append(carry)

@@ -441,6 +441,13 @@ _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refunda
 _WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just cancel|cancel it|"
                                 r"want to cancel|need it cancel+ed)\b|(ابي الغاء|ابغي الغاء|ابي الغيه|"
                                 r"ابغي الغيه|الغوه|الغوها|الغيه|بس الغوه)")
+_AND_MINE = re.compile(r"\b(what about|how about|and|check|track) (mine|my own|my (own )?(order|one))"
+                       r"( then| instead| pls| please)?\W*$|"
+                       r"^(طيب |طب )?(وطلبي|وحقي|طلبي انا|وطلبي انا|وانا طلبي|حقي انا)( طيب)?\W*$")
+_CALL_OFF = re.compile(
+    r"\b(scrap|call off|kill|ditch|forget( about)?|nix) (the|my|that|this) ([\w-]+ ){0,3}"
+    r"order\b|\b(scrap|ditch|nix) (it|that one)\b|"
+    r"(هونت|كنسلوا|كنسلو|كنسلوه|كنسلي) (عن )?(ال)?(طلب|الاوردر|اوردر)")
 _CANCEL_WORD = re.compile(r"\b(cancel|cancell?ed|cancelling|refuse)\b|(الغي|الغيت|كنسل|الغاء)")
 # "the same for order 100225", "و طلب 100225 بعد نفس الشي": the request before, again.
 _SAME_FOR = re.compile(r"\b(same (thing|for|here|again|please|pls)|the same|too|as well|also)\b|"
@@ -641,6 +648,17 @@ def _read_in_context(
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
+    if (_CALL_OFF.search(norm) and intent != "cancel_order" and not state.get("pending")
+            and not _NO_CANCEL.search(norm)):
+        # "scrap the speaker order", "call off the tv order", "هونت عن طلب السماعة": a
+        # cancellation said without the word the classifier learned.
+        intent, conf = "cancel_order", max(conf, _CONTEXT_CONFIDENCE)
+        sense_ = sense_ | {"intent": intent, "confidence": conf}
+    if (state.get("customer_id") and _AND_MINE.search(norm) and d.get("topic") in _ORDER_INTENTS
+            and not slots.get("order_id") and not state.get("pending")):
+        # "can u track 100280, its my sisters order" … "ok whatever. what about mine then":
+        # the same request, for their own orders.
+        return sense_ | {"intent": d["topic"], "confidence": 0.9, "followup": True}, d
     last_action = d.get("last_action")
     if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
@@ -1135,6 +1153,14 @@ def _read_in_context(
         hint = "كم يوم ياخذ التوصيل" if state["language"] == "ar" else "how long does delivery take"
         return sense_ | {"intent": "delivery_info", "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": f"{text} {hint}", "followup": True}, d
+    if (topic and deps.flows.follows_up(topic) and intent == "track_order"
+            and not slots.get("order_id") and not focus_order and not state.get("pending")
+            and facets.asked(text) and not _WHERE_IS.search(norm) and not _OWN.search(norm)):
+        # "طيب المدة تنحسب من يوم الطلب ولا من متى؟" after delivery times, with no order in
+        # view: "الطلب" is any order, and the question is still about delivery.
+        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only") and not (
             len(dialogue.split_parts(text)) > 1 and len(_parts(text, deps, (intent, conf), {
                 intent, *(a["intent"] for a in sense_["alternatives"])})) > 1):

@@ -1979,3 +1979,49 @@ async def test_a_corrected_order_number_keeps_the_request_they_made(assistant, l
     done = [c for c in await trail(assistant, cid, "request_refund") if c.allowed]
     assert [c.details.get("order_id") for c in done] == ["RW-100241"]
     assert not [c for c in await trail(assistant, cid, "start_return") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "actually scrap the tv order, i'll reorder it later"), ("en", "call off the tv order"),
+    ("ar", "هونت عن طلب التلفزيون"),
+])
+async def test_a_cancellation_in_other_words_is_a_cancellation(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1001", lang)
+    assert templates(out) == ["cancel.needs_confirmation"], templates(out)
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "cancel_order")] == ["RW-100316"]
+
+
+def test_dropping_an_order_off_is_not_calling_it_off():
+    from agent.nodes import _CALL_OFF
+    assert not _CALL_OFF.search("can the courier drop the order at my neighbour")
+    assert _CALL_OFF.search("forget about the speaker order")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["can u track 100280 for me its my sisters order", "ok whatever. what about mine then"]),
+    ("ar", ["تقدر تتبع طلب 100280 حق اختي", "طيب وطلبي انا؟"]),
+])
+async def test_and_mine_after_someone_elses_order_is_their_own(assistant, lang, msgs):
+    # C1029 has four orders: which one is asked, from their own orders.
+    _, outs = await talk(assistant, msgs, "C1029", lang)
+    assert templates(outs[0]) == ["order_not_found"]
+    assert templates(outs[1]) == ["which_order"] and "RW-100243" in text_of(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "k. when does it get here n do u guys install it? how much"),
+    ("ar", "طيب متى يوصل المكيف؟ وتركبونه انتم؟ بكم؟"),
+])
+async def test_arrival_and_installation_in_one_message_are_both_answered(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1047", lang)
+    assert templates(out)[0].startswith("track.") and "199" in text_of(out), (templates(out), text_of(out))
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("ar", ["كم ياخذ التوصيل لجدة؟", "طيب المدة تنحسب من يوم الطلب ولا من متى؟"], "الشحن"),
+    ("en", ["how long is delivery to jeddah?", "and is that time counted from the order day or from shipping?"],
+     "shipping"),
+])
+async def test_how_delivery_time_is_counted_is_a_delivery_question(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"] and wanted in text_of(outs[1]), text_of(outs[1])
