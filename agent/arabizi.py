@@ -152,6 +152,8 @@ _LEXICON: dict[str, str] = {
     "7awleeni": "حوليني", "7awleni": "حوليني", "7awlini": "حوليني", "7wleeni": "حوليني",
     "7awloni": "حولوني", "7awlooni": "حولوني", "mowadhaf": "موظف", "mowazaf": "موظف",
     "a7chi": "احكي", "a7ki": "احكي", "a7ky": "احكي",
+    # "ok yalla sawoh": ok, go on, do it.
+    "sawoh": "سووه", "sawooh": "سووه", "sawwoh": "سووه", "sawiha": "سويها", "sawih": "سويه",
     "rajj3oh": "رجعوه", "raj3oh": "رجعوه", "rajj3t": "رجعت", "rajja3to": "رجعته",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.

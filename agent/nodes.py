@@ -229,6 +229,12 @@ _WHERE_IS = re.compile(
     r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of)\b|"
     r"(وين وصل|وين وصلت|وين طلبي|وين الطلب|متي يوصل|متي توصل|متي يصل|متي تصل|المفروض (كان |كانت )?(يوصل|توصل)|"
     r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح)")
+# "how does that work", "كيف يرجع المبلغ": how the money comes back.
+_HOW_MONEY_BACK = re.compile(
+    r"\bhow (does|will|would|do) (that|it|this|the refund|i get|they|you)\b|\bhow('?s| is) "
+    r"(that|it) (done|work)|\bhow do i get (it|my money|the money|paid)\b|"
+    r"(كيف|شلون|كيفية|طيب كيف) (يرجع|ترجع|راح|بيرجع|تردون|بترجعون|ترجعون|يصير|تصير|استرد|استرجع)")
+_MONEY_BACK_TOOLS = {"start_return", "request_refund", "cancel_order"}
 _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay|any fees?)\b|"
                   r"(علي شي|علي مبلغ|ادفع شي|بدفع شي|راح ادفع|مطلوب مني|اخصم|انخصم|خصمتوا)")
 # Intents that act on one of the customer's orders, and those answered from the knowledge base.
@@ -594,6 +600,12 @@ def _read_in_context(
                     # "yes. oh and the kettle one too": the same change, for another order.
                     intent_of = _INTENT_OF_TOOL.get(state["pending"]["tool"], intent_of)
                     sure = max(sure, 0.85)
+                if (state["pending"]["tool"] in _MONEY_BACK_TOOLS and dialogue.paid_with(piece)
+                        and _HOW_MONEY_BACK.search(normalize(piece))):
+                    # "but i paid cash tho, how does that work" while a return waits for a
+                    # yes: how the money comes back for that payment method, not whether
+                    # one can pay with cash.
+                    intent_of, sure = "refund_timing", 0.9
                 if (intent_of in _ORDER_INTENTS and not piece_slots.get("order_id")
                         and not _names_a_product_in(piece, deps)
                         and not deps.understanding.products.names_any(piece)

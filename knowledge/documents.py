@@ -44,6 +44,12 @@ class Chunk(BaseModel):
     answer: str = Field("", description="For FAQ chunks: the answer alone, as shown to customers")
     topics: list[str] = Field(default_factory=list, description="FAQ category / article topics")
 
+    @property
+    def is_overview(self) -> bool:
+        """An article's lead under its title ("This article explains how to sign in, how to
+        delete your account…"): it names every topic of the article and answers none."""
+        return self.kind == "article" and " — " not in self.title
+
     def embedding_text(self) -> str:
         """What the dense side embeds. For an FAQ: the question, its paraphrases and the start
         of the answer; a long answer would otherwise drown the question in a mean-pooled

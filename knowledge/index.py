@@ -37,6 +37,9 @@ _E5_RANGE = (0.75, 0.95)
 CROSS_LINGUAL_OFFSET = 0.04
 # One extra vote for passages on the recognised intent's topics (a weak prior).
 TOPIC_BONUS = 0.1
+# An article's lead paragraph lists what the article covers, so it matches many questions
+# word for word; the section or FAQ entry that answers should come first.
+OVERVIEW_PENALTY = 0.15
 # An FAQ's dense score moves this share of the way from its chunk cosine (question,
 # paraphrases and the answer's start) up to its best question/paraphrase cosine. 5-fold
 # tuning on StackFAQ dev picks 0.5 in every fold (recall@1 0.932 vs 0.922 at 0.3); 0.3 ships
@@ -409,6 +412,8 @@ class KnowledgeIndex:
                 continue
             if topics and topics.intersection(chunk.topics):
                 score += TOPIC_BONUS
+            if chunk.is_overview:
+                score -= OVERVIEW_PENALTY
             fused[cid] = score
         # Ties (e.g. every cosine below the working range) fall back to raw cosine, then id,
         # so the same query always gets the same answer.

@@ -2025,3 +2025,37 @@ async def test_arrival_and_installation_in_one_message_are_both_answered(assista
 async def test_how_delivery_time_is_counted_is_a_delivery_question(assistant, lang, msgs, wanted):
     _, outs = await talk(assistant, msgs, None, lang)
     assert templates(outs[1]) == ["knowledge.answer"] and wanted in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["the sony headphones i got 2 weeks ago, the noise cancelling stopped working. can i return them?",
+            "ok i want refund not replacement. but i paid cash tho, how does that work"], "IBAN"),
+    ("ar", ["سماعات سوني اللي وصلتني قبل اسبوعين خربت، عزل الضوضاء ما عاد يشتغل. ابي ارجعها",
+            "ابي استرداد مو استبدال. بس انا دافع كاش، كيف يرجع المبلغ؟"], "آيبان"),
+])
+async def test_how_a_cash_order_is_refunded_while_a_return_waits(assistant, lang, msgs, wanted):
+    cid, outs = await talk(assistant, msgs, "C1028", lang)
+    assert "refund.timing" in templates(outs[1]) and wanted in text_of(outs[1]), text_of(outs[1])
+    # Still waiting for the yes: nothing booked on a question.
+    assert not [c for c in await trail(assistant, cid, "start_return") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["how do i delete my rawaf account?", "ok then please delete my account and all my data"]),
+    ("ar", ["كيف احذف حسابي في رواف؟", "طيب احذفوا حسابي وكل بياناتي لو سمحتوا"]),
+])
+async def test_asking_to_delete_an_account_is_answered_and_passed_on_calmly(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    # How it is done and how long it takes, not the article's table of contents.
+    assert "30" in text_of(outs[0]) and "This article" not in text_of(outs[0]), text_of(outs[0])
+    assert "privacy.request_passed" in templates(outs[1]), templates(outs[1])
+    # A right exercised calmly: no apology for frustration the customer never showed.
+    assert not text_of(outs[1]).startswith(("I'm really sorry", "أعتذر")), text_of(outs[1])
+
+
+def test_an_articles_lead_paragraph_is_an_overview():
+    from knowledge.documents import Chunk
+    lead = Chunk(id="a:0", group="a:0", kind="article", lang="en", title="Your account and privacy",
+                 source="x.md", anchor="x", text="This article explains how to delete your account")
+    section = lead.model_copy(update={"title": "Your account and privacy — Deleting your account"})
+    assert lead.is_overview and not section.is_overview
