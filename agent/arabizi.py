@@ -153,6 +153,15 @@ _LEXICON: dict[str, str] = {
     "7awloni": "حولوني", "7awlooni": "حولوني", "mowadhaf": "موظف", "mowazaf": "موظف",
     "a7chi": "احكي", "a7ki": "احكي", "a7ky": "احكي",
     # "ok yalla sawoh": ok, go on, do it.
+    # "el sama3at wel sa3a rj3thum min zmaan": I sent the headphones and the watch back long ago.
+    "rj3thum": "رجعتهم", "rja3thum": "رجعتهم", "raj3thum": "رجعتهم", "rj3tahum": "رجعتهم",
+    "rj3tha": "رجعتها", "rja3tha": "رجعتها", "wel": "وال", "wil": "وال",
+    "zmaan": "زمان", "zaman": "زمان", "zamaan": "زمان", "zman": "زمان",
+    # "ee arsloh lel fareeg bs bsor3a, kl mara nafs el sal7a": yes send it to the team, quickly;
+    # every time the same story.
+    "arsloh": "ارسلوه", "arsiloh": "ارسلوه", "arsilo": "ارسلوه", "arsla": "ارسله", "arsilha": "ارسلها",
+    "fareeg": "فريق", "fareej": "فريق", "fari2": "فريق", "bsor3a": "بسرعه", "bsur3a": "بسرعه",
+    "kl": "كل", "kil": "كل", "mara": "مره", "marra": "مره", "nafs": "نفس", "sal7a": "سالفه",
     "sawoh": "سووه", "sawooh": "سووه", "sawwoh": "سووه", "sawiha": "سويها", "sawih": "سويه",
     "rajj3oh": "رجعوه", "raj3oh": "رجعوه", "rajj3t": "رجعت", "rajja3to": "رجعته",
 }

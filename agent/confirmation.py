@@ -140,9 +140,17 @@ _ASKS_OR_TURNS = re.compile(
 
 
 def _leads_with_yes(text: str, words: list[str]) -> bool:
-    if not words or len(words) > _LEAD_MAX_WORDS or any(w in _NO for w in words):
+    if not words or any(w in _NO for w in words) or _ASKS_OR_TURNS.search(normalize(text)):
         return False
-    return words[0] in _LEAD_YES and not _ASKS_OR_TURNS.search(normalize(text))
+    if len(words) <= _LEAD_MAX_WORDS:
+        return words[0] in _LEAD_YES
+    # "ايه ارسلوه للفريق بس بسرعه، والله تعبت، كل مره نفس السالفه": the yes is the first
+    # clause; what follows vents, and neither asks nor says no.
+    first = _words(_CLAUSE.split(text, maxsplit=1)[0])
+    return bool(first) and len(first) <= _LEAD_MAX_WORDS and first[0] in _LEAD_YES
+
+
+_CLAUSE = re.compile(r"[,،.!\n؛;]+")
 
 
 def is_yes(text: str, extra: frozenset[str] = frozenset()) -> bool:

@@ -824,6 +824,15 @@ def _read_in_context(
                 return sense_ | {"intent": first.intent, "confidence": first.confidence,
                                  "part_text": pieces[0], "part_slots": found,
                                  "asks_person": True}, d
+            if (deps.flows.needs_knowledge(first.intent) and first.confidence >= 0.5
+                    and len(pieces) == 2):
+                # "can you put my company's VAT number on it? or should I talk to someone":
+                # the question the help centre answers first, then the person asked for.
+                d["open_tasks"] = [dialogue.Task(text=pieces[1], intent="talk_to_human",
+                                                 confidence=0.9, slots={}, query=pieces[1])]
+                return sense_ | {"intent": first.intent, "confidence": first.confidence,
+                                 "part_text": pieces[0], "part_slots": found,
+                                 "query": pieces[0], "asks_person": True}, d
         return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
     if intent == "talk_to_human" and _HOURS.search(norm):
         # "when are your staff available?" asks about the team's hours, not for a person now.
@@ -2125,7 +2134,13 @@ def _asks_about_refund_only(state: ConversationState) -> bool:
     whole = normalize(state.get("message_text") or state["text"])
     if _REFUND_ASKED_FOR.search(part):
         return False
-    return bool(_WHEN.search(whole) or _MONEY_HOW.search(whole) or _RETURN_ARRIVED.search(whole))
+    return bool(_WHEN.search(whole) or _MONEY_HOW.search(whole) or _RETURN_ARRIVED.search(whole)
+                or _WHERE_MONEY.search(whole))
+
+
+# "where's my money?", "وين فلوسي؟": asking about the money, like "when does it come back?".
+_WHERE_MONEY = re.compile(r"\bwhere('?s| is| are) (my|the) (money|refund|cash)\b|"
+                          r"(وين|فين|وينها|وينه) (فلوسي|الفلوس|المبلغ|مبلغي|استردادي|فلوسنا)")
 
 
 async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -2435,6 +2450,9 @@ async def _no_one_available(
                  callback_by=callback.isoformat(), business_hours=open_now,
                  rule_id=(state.get("decision") or {}).get("rule_id"))
     key = "handoff.unavailable_busy" if open_now else "handoff.unavailable_closed"
+    if (dialogue.of(state).get("callback") or {}).get("ticket_id") == ticket.id:
+        # The callback was already booked in this chat: what they add joins it, said briefly.
+        key = "handoff.callback_added"
     replies.append(
         deps.replies.reply(
             key, lang, kind="handoff",

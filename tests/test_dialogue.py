@@ -2059,3 +2059,38 @@ def test_an_articles_lead_paragraph_is_an_overview():
                  source="x.md", anchor="x", text="This article explains how to delete your account")
     section = lead.model_copy(update={"title": "Your account and privacy — Deleting your account"})
     assert lead.is_overview and not section.is_overview
+
+
+@pytest.mark.parametrize("lang,say,wanted", [
+    ("ar", "ابي الفاتورة باسم مؤسستي مع الرقم الضريبي والطلب انشحن امس، ينفع تعدلونها؟ ولا ابي اكلم موظف احسن",
+     "قبل شحن"),
+    ("en", "can i get the VAT invoice with my company name if the order already shipped? or should i just "
+           "talk to someone", "before the order ships"),
+])
+async def test_a_question_then_or_a_person_answers_it_and_offers_one(assistant, lang, say, wanted):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["knowledge.answer", "handoff.offer"], templates(out)
+    assert wanted in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["salam 3alaikum, wain floosi 7ag el talab 100234? el sama3at wel sa3a rj3thum min zmaan",
+            "ee arsloh lel fareeg bs bsor3a wallah ta3abt, kl mara nafs el sal7a"]),
+    ("en", ["where's my money for order 100234? i sent the stuff back ages ago",
+            "yes send it to them, honestly every time it's the same story with you guys"]),
+])
+async def test_where_is_my_money_above_the_limit_is_told_then_sent_on_a_vented_yes(assistant, lang, msgs):
+    # Above 1,500 SAR: asking where the money is gets the timing and a question first
+    # (actions.yaml over_limit: on_request); a yes that goes on to vent still sends it.
+    _, outs = await talk(assistant, msgs, "C1008", lang)
+    assert templates(outs[0])[0] == "refund.needs_confirmation_over_limit", templates(outs[0])
+    assert outs[0].mode == "assistant"
+    assert "handoff.created" in templates(outs[1]), templates(outs[1])
+
+
+def test_a_yes_then_venting_is_a_yes_and_a_yes_then_a_question_is_not():
+    from agent import confirmation
+    assert confirmation.is_yes("yes go ahead, honestly this took way too long and i am tired of it")
+    assert confirmation.is_yes("ايه ارسلوه للفريق بس بسرعه، والله تعبت، كل مره نفس السالفه")
+    assert not confirmation.is_yes("yes, but can you tell me when it arrives first and also the fee")
+    assert not confirmation.is_yes("ايه، بس متى يوصل المبلغ؟ وكم ياخذ وقت تقريبا")

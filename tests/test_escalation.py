@@ -249,6 +249,27 @@ async def test_queue_full_is_said_plainly(busy, lang):
     assert out.replies[-1]["lang"] == lang
 
 
+@pytest.mark.parametrize("lang,messages", [
+    ("ar", ["السلام عليكم، عندي شكوى ابي اقدمها",
+            "المندوب تأخر علي ثلاث مرات في طلب ١٠٠٢٤٢ وما احد يرد، وهذي مو اول مرة عندكم"]),
+    ("en", ["hi, i want to file a formal complaint",
+            "your courier was late three times on order 100242 and nobody answers, not the first time"]),
+])
+async def test_a_complaint_detailed_after_a_callback_joins_that_ticket(busy, lang, messages):
+    # Someone else is already waiting: a VIP's complaint gets a callback ticket, and the
+    # details that follow join it, with the callback time, not a second offer of a person.
+    await talk(busy, ["I'm going to report you to the ministry of commerce"])
+    conv = await busy.start("web", None, "C1003")
+    first = await busy.turn(conv.id, messages[0])
+    assert first.replies[-1]["data"]["template"] == "handoff.unavailable_busy"
+    ticket_id = first.replies[-1]["data"]["ticket_id"]
+    out = await busy.turn(conv.id, messages[1])
+    assert [r["data"]["template"] for r in out.replies] == ["handoff.callback_added"]
+    assert ticket_id in out.replies[-1]["text"] and out.mode == "assistant"
+    (ticket,) = await busy.deps.backend.open_tickets(conv.id)
+    assert "100242" in ticket.body
+
+
 @pytest.mark.parametrize("lang,angry,after", [
     ("ar", ["والله زهقت منكم!!! كل مرة نفس الشي وما فيه أحد يرد؟؟؟",
             "للحين ما أحد رد علي، صار لي أسبوع أنتظر!!!"], "كم رسوم التوصيل للرياض؟"),

@@ -141,15 +141,7 @@ class OfflineBrain:
             return {"replies": [reply]}
         if intent == "callback_status":
             cb = dialogue.of(state).get("callback") or {}
-            staffing = deps.policies.staffing
-            from agent.packet import local_time  # the same wording as the handoff notice
-            from datetime import datetime
-
-            reply = book.reply(
-                "handoff.callback_status", lang, ticket_id=cb.get("ticket_id"),
-                callback=local_time(datetime.fromisoformat(cb["by"]), staffing, lang),
-                within=arabic.count(int(staffing.callback.within_hours), "working_hour", lang))
-            return {"replies": [reply]}
+            return {"replies": [self._callback_reply("handoff.callback_status", cb, deps, lang)]}
         if intent == "verify_why":
             return {"replies": [book.reply("verify_why", lang)],
                     "active_flow": state.get("active_flow")}
@@ -279,13 +271,35 @@ class OfflineBrain:
             if open_:
                 # One ticket per issue per conversation: the same complaint again is added
                 # to the open ticket, never filed twice.
+                ticket = open_[0]
+                await deps.backend.update_ticket(
+                    ticket.id, body=f"{ticket.body}\n\n---\nCustomer added: {state['text']}"[:4000])
+                cb = dialogue.of(state).get("callback") or {}
+                if cb.get("ticket_id") == ticket.id and cb.get("by"):
+                    # Nobody could take the chat and a callback is booked: offering a person
+                    # now would promise what the team just could not give; say when instead.
+                    return {"replies": [self._callback_reply(
+                        "handoff.callback_added", cb, deps, lang)], "active_flow": None}
                 return {"replies": [book.reply("complaint.exists", lang,
-                                               ticket_id=open_[0].id)], "active_flow": None}
+                                               ticket_id=ticket.id)], "active_flow": None}
         if flow.tool == "create_ticket" and conf < _TICKET_CONFIDENCE:
             # Filing a complaint on a guess would be worse than asking.
             reply = book.reply("clarify", lang, quick=[intent, "talk_to_human"])
             return {"replies": [reply], "failures": state.get("failures", 0) + 1}
         return self._run_flow(intent, flow, state, deps, lang)
+
+    @staticmethod
+    def _callback_reply(key: str, cb: dict[str, Any], deps: "Deps", lang: Lang) -> Reply:
+        """When the team calls back about the ticket, in the handoff notice's own wording."""
+        from datetime import datetime
+
+        from agent.packet import local_time
+
+        staffing = deps.policies.staffing
+        return deps.replies.reply(
+            key, lang, ticket_id=cb.get("ticket_id"),
+            callback=local_time(datetime.fromisoformat(cb["by"]), staffing, lang),
+            within=arabic.count(int(staffing.callback.within_hours), "working_hour", lang))
 
     # --- flows -------------------------------------------------------------------------------
 
