@@ -150,6 +150,7 @@ _LEXICON: dict[str, str] = {
     "rajj3o": "رجعوا", "raj3o": "رجعوا", "rj3o": "رجعوا", "rajje3o": "رجعوا", "raj3oo": "رجعوا",
     # "eh ok 7awleeni": yes, put me through.
     "7awleeni": "حوليني", "7awleni": "حوليني", "7awlini": "حوليني", "7wleeni": "حوليني",
+    "7ad": "احد", "mowazafeen": "موظفين", "mowazafen": "موظفين", "mowazfeen": "موظفين",
     "7awloni": "حولوني", "7awlooni": "حولوني", "mowadhaf": "موظف", "mowazaf": "موظف",
     "a7chi": "احكي", "a7ki": "احكي", "a7ky": "احكي",
     # "ok yalla sawoh": ok, go on, do it.

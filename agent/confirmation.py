@@ -23,6 +23,8 @@ _YES = {
     # Arabizi yeses that reach here in Latin letters ("ok akd", "eh tmam akeed").
     "akd", "aked", "akkid", "akid", "akeed", "akkd", "tmam", "eh", "ee", "aywa", "ewa", "aiwa",
     "na3am", "n3m", "yb", "yup", "alright", "fine", "yh", "yeh", "yess", "yesss", "yas",
+    # "ya go", "go": go on, do it.
+    "go", "yah", "yuh",
     # "ee tamam sawwha", "eh tamam kanselah": do it / cancel it, in Latin letters.
     "sawwha", "sawha", "sawiha", "sawweha", "sawih", "sawwih", "sawiih", "kanselah", "kanselha",
     "kansilah", "kanslah", "kansel", "kansil", "alghih", "alghiha", "al3'ih", "akkedh", "akidha",
@@ -34,7 +36,7 @@ _NO = {
 }
 # Words that may accompany a yes without changing its meaning ("yes please cancel it").
 _FILLER = {
-    "please", "pls", "thanks", "thank", "you", "cancel", "it", "the", "order", "that", "go",
+    "please", "pls", "thanks", "thank", "you", "cancel", "it", "the", "order", "that", "go", "ya",
     "ahead", "do", "rw", "لو", "سمحت", "شكرا", "الغ", "الغي", "الغيه", "الغه", "الطلب", "الله",
     "يعطيك", "العافيه", "ابي", "ابغي", "تفضل", "يا", "ليت", "الالغاء", "الغاء", "الغيه", "الغيها",
     "book", "pickup", "issue", "refund", "return", "cancellation", "now", "them", "both", "sure",
@@ -167,6 +169,32 @@ def is_yes(text: str, extra: frozenset[str] = frozenset()) -> bool:
         return False
     last = _words(sentences[-1])
     return any(w in _STRONG_YES for w in last) and _consents(last, extra)
+
+
+# The pending action ordered outright ("الغه", "cancel it then"): a yes in the action's own verb.
+_ORDERS: dict[str, frozenset[str]] = {
+    tool: frozenset(normalize(w) for w in words) for tool, words in {
+        "cancel_order": ("الغه", "الغيه", "الغيها", "الغوه", "الغوها", "كنسله", "كنسلوه",
+                         "كنسليه", "cancel"),
+        "start_return": ("رجعوه", "ارجعوه", "رجعيه", "سجلوه", "سجليه", "سجله", "احجزه",
+                         "احجزيه", "book", "return"),
+        "request_refund": ("اصدره", "اصدريه", "رجعوها", "refund", "issue"),
+    }.items()
+}
+_ORDER_FILLER = frozenset(normalize(w) for w in (
+    "خلاص", "يلا", "الحين", "طيب", "تمام", "then", "now", "just", "it", "please", "pls", "ok",
+    "okay", "go", "ahead", "لو", "سمحت", "سمحتي", "الله", "يعافيك", "the", "order", "الطلب"))
+
+
+def orders_it(text: str, tool: str) -> bool:
+    """"خلاص كلمته، الغه" while its cancellation waits: the last clause orders the pending
+    action in its own verb and says nothing else, so it is the yes."""
+    verbs = _ORDERS.get(tool, frozenset())
+    if not verbs or "?" in text or "؟" in text or any(w in _NO for w in _words(text)):
+        return False
+    last = _words([c for c in _CLAUSE.split(text) if _words(c)][-1]) if _words(text) else []
+    return (any(w in verbs for w in last)
+            and all(w in verbs or w in _ORDER_FILLER for w in last))
 
 
 def is_no(text: str) -> bool:

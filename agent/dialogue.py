@@ -477,7 +477,7 @@ def match_orders(
 
 _REFERENCE = re.compile(
     r"\b(my|the|this|that|last|latest) (order|purchase|package|parcel|delivery|stuff|item)s?\b|"
-    r"\b(it|order)\b|(طلبي|الطلب|طلب|طلبيتي|الطلبيه|الاوردر|اوردري|شحنتي|الشحنه|مشترياتي|اغراضي)"
+    r"\b(it|order|the whole (thing|lot))\b|(طلبي|الطلب|طلب|طلبيتي|الطلبيه|الاوردر|اوردري|شحنتي|الشحنه|مشترياتي|اغراضي)"
 )
 
 

@@ -145,8 +145,22 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         state = {**state, **known}  # type: ignore[assignment]
     sense_, d = _read_in_context(state, deps, sense_, d)
     sense_ = _about_an_order_invoice(state, deps, sense_, d)
+    if any(t["intent"] == "talk_to_human" and _ASKS_PERSON.search(normalize(t["text"]))
+           for t in d.get("open_tasks") or []):
+        # "am i talking to a bot? i'd rather talk to a real person": a later part asks for a
+        # person; the policy gate (which sees the first part) counts the request now, so a
+        # "yes" to the offer that part gets is the second request, as the policy reads it.
+        sense_["asks_person"] = True
+    carried = dict(state.get("slots") or {})
+    if state.get("customer_id") and not sense_["slots"].get("order_id") and _MY_OWN.search(
+            normalize(state["text"])):
+        # "what about my own order then?" after an order number that is not theirs: their
+        # own orders are meant, not the number carried from before.
+        carried.pop("order_id", None)
+        d = dialogue.Dialogue(**d)  # type: ignore[typeddict-item]
+        d["focus_orders"] = []
     update: dict[str, Any] = {"sense": sense_, "dialogue": d,
-                              "slots": (state.get("slots") or {}) | sense_["slots"]} | known
+                              "slots": carried | sense_["slots"]} | known
     if "part_text" in sense_:
         # Several requests in one message: handle the first now, the rest after it (review).
         update["text"] = sense_.pop("part_text")
@@ -211,6 +225,7 @@ _RETURNED_ALREADY = re.compile(
     r"وصلكم|وصلتكم|خذاه|خذاها|اخذه|اخذها)")
 _MONEY_WHEN = re.compile(
     r"\b(card|money|refund|refunds|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
+    r"master ?card|visa|credit card|cash back|money back|"
     r"amount back|full amount|"
     r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
@@ -447,6 +462,7 @@ _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refunda
 _WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just cancel|cancel it|"
                                 r"want to cancel|need it cancel+ed)\b|(ابي الغاء|ابغي الغاء|ابي الغيه|"
                                 r"ابغي الغيه|الغوه|الغوها|الغيه|بس الغوه)")
+_MY_OWN = re.compile(r"\b(my own|mine)\b|(حقي انا|طلبي انا|طلباتي انا|حقي أنا|طلبي أنا)")
 _AND_MINE = re.compile(r"\b(what about|how about|and|check|track) (mine|my own|my (own )?(order|one))"
                        r"( then| instead| pls| please)?\W*$|"
                        r"^(طيب |طب )?(وطلبي|وحقي|طلبي انا|وطلبي انا|وانا طلبي|حقي انا)( طيب)?\W*$")
@@ -640,7 +656,8 @@ def _read_in_context(
                 meant = dialogue.without_kept(after)
                 rest = [dialogue.Task(text=meant, intent=kind, confidence=0.9,
                                       slots=deps.understanding.slots(meant), query=meant)]
-            if said == "affirm" and not rest and confirmation.is_yes(text):
+            if said == "affirm" and not rest and (confirmation.is_yes(text) or confirmation.orders_it(
+                    text, state["pending"]["tool"])):
                 # "ok shame about the invoice. yes cancel 312": the whole message is the yes.
                 return sense_ | {"intent": "affirm", "confidence": 0.9}, d
             d["open_tasks"] = rest
@@ -1077,7 +1094,9 @@ def _read_in_context(
         # "do I owe anything? it was cash on delivery" after the cancellation.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if (focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"}
-            and d.get("payment_method") and _MONEY_WHEN.search(norm) and _WHEN.search(norm)
+            and d.get("payment_method") and _MONEY_WHEN.search(norm)
+            # ("الفلوس ترجع؟ دفعت فيزا": whether it comes back, with how they paid.)
+            and (_WHEN.search(norm) or (dialogue.paid_with(text) and ("?" in text or "؟" in text)))
             and not _PAY_COURIER.search(norm)
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
         # "how long until I see it on my card?" about the order just cancelled or refunded.
@@ -1970,7 +1989,8 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1,
                     "dialogue": settled}
-        if confirmation.is_yes(state["text"]) and not other_order:
+        if (confirmation.is_yes(state["text"]) or confirmation.orders_it(
+                state["text"], pending["tool"])) and not other_order:
             # The explicit yes is recognised by the graph, never taken from a model's word.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,

@@ -480,10 +480,17 @@ class OfflineBrain:
                     and dialogue.means_that_one(state["text"])):
                 # "has my laptop shipped? ... ok cancel it": the order in focus.
                 candidates = [o for o in orders if o["order_id"] == focus] or candidates
+        if not candidates and len(orders) == 1:
+            # Their only order, though not in the statuses this request usually means ("did
+            # my order arrive?" when it was delivered last month): that one, not a list of one.
+            candidates = list(orders)
         flow = deps.flows.get(want)
         # A change is only made to an order the customer pointed at (by product, "my order",
-        # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which.
-        pointed = named or want not in _WRITE_INTENTS or dialogue.refers_to_order(state["text"])
+        # "the one I returned"); "refund 5000 SAR" alone names none, so we ask which. With one
+        # order it could be, the summary to confirm names it: "which order?" with one choice
+        # asks nothing.
+        pointed = (named or want not in _WRITE_INTENTS or dialogue.refers_to_order(state["text"])
+                   or len(candidates) == 1 and len(orders) == 1)
         if (want == "request_refund" and len(candidates) == 1
                 and candidates[0]["status"] == "delivered"):
             # "I want my money back for the charger" on a delivered order: a return (the
