@@ -163,6 +163,9 @@ _LEXICON: dict[str, str] = {
     "arsloh": "ارسلوه", "arsiloh": "ارسلوه", "arsilo": "ارسلوه", "arsla": "ارسله", "arsilha": "ارسلها",
     "fareeg": "فريق", "fareej": "فريق", "fari2": "فريق", "bsor3a": "بسرعه", "bsur3a": "بسرعه",
     "kl": "كل", "kil": "كل", "mara": "مره", "marra": "مره", "nafs": "نفس", "sal7a": "سالفه",
+    # "el kettle elly rj3thom wslokm wla la?": did the kettle I sent back reach you or not?
+    "wslokm": "وصلتكم", "wslkm": "وصلتكم", "wasalatkom": "وصلتكم", "wslatkm": "وصلتكم",
+    "wsalatkom": "وصلتكم", "wla": "ولا", "wela": "ولا", "rj3thom": "رجعتهم", "rja3thom": "رجعتهم",
     "sawoh": "سووه", "sawooh": "سووه", "sawwoh": "سووه", "sawiha": "سويها", "sawih": "سويه",
     "rajj3oh": "رجعوه", "raj3oh": "رجعوه", "rajj3t": "رجعت", "rajja3to": "رجعته",
 }
@@ -253,14 +256,15 @@ _ENGLISH_TOO = _ENGLISH | {"hi", "one", "i'll", "ill", "keep", "shipped", "yet",
                            "refund", "send", "back", "paid", "pay", "money", "card", "free"}
 
 
-def writes_english_too(text: str) -> bool:
-    """A Latin message with as many English words as Arabizi ones (and a few of them)."""
+def writes_english_too(text: str, margin: float = 1.0) -> bool:
+    """A Latin message with as many English words as Arabizi ones (and a few of them);
+    `margin` > 1 asks for that many times as many (a chat already held in Arabic)."""
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", re.sub(r"\S+@\S+|\bRW-?\d+", " ", text))
              if not w.isdigit()]
     english = sum(1 for w in words if w in _ENGLISH_TOO)
     arabizi = sum(1 for w in words if w not in _ENGLISH_TOO and (
         _is_digit_word(w) or w in _LEXICON or w in _WEAK))
-    return english >= 4 and english >= arabizi
+    return english >= 4 and english >= arabizi * margin
 
 
 def in_arabic_chat(text: str) -> bool:

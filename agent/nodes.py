@@ -75,7 +75,11 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         # A lone "shukran" from an English speaker is a courtesy, not a change of language;
         # "abi arja3 one of the kettles, I'll keep the other" is answered in its English.
         # A first "hala" or "slm" opens the conversation in Arabic.
-        if not override and not locked and arabizi.writes_english_too(original):
+        # ("tmam, abi el refund now please, 1828 ryal 3la apple pay" in a chat held in
+        # Arabic is Arabic with English words in it: it takes clearly more English to switch.)
+        held_in_arabic = current == "ar" and not opening
+        if not override and not locked and arabizi.writes_english_too(
+                original, 2.0 if held_in_arabic else 1.0):
             lang, switched = "en", False
         elif not override and not locked and (current == "ar" or len(original.split()) >= 3
                                               or opening):
@@ -713,7 +717,11 @@ def _read_in_context(
                          "confidence": 0.7}, d
     flow = state.get("active_flow")
     if (slots.get("contact") and not slots.get("order_id") and not state.get("customer_id")
-            and flow in _ORDER_INTENTS and flow != intent and conf < 0.9
+            and flow in _ORDER_INTENTS and flow != intent
+            # (After "those details don't match", a contact given is the retry, however sure
+            # the classifier is that "the account is under …" is about accounts.)
+            and (conf < 0.9 or d.get("awaiting") == "contact"
+                 or (state.get("verify_failures") or 0) > 0)
             and not (intent == "track_order" and (_WHERE_IS.search(norm) or _ARRIVES.search(norm)))
             and (state.get("slots") or {}).get("order_id") and not state.get("pending")):
         # "كم طلب 100316 ... " -> (its contact asked) -> "هو طلبي، الجوال 05…. ابيه ينلغي": the

@@ -2151,3 +2151,23 @@ async def test_money_back_asked_with_the_card_named_is_that_cards_timing(assista
     _, outs = await talk(assistant, msgs, "C1053", lang)
     assert templates(outs[2]) == ["refund.timing"] and wanted in text_of(outs[2]), text_of(outs[2])
     assert "IBAN" not in text_of(outs[2]) and "آيبان" not in text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs,yes", [
+    ("en", ["need to cancel order 100283 asap, my email is rania.khoury@gmail.com",
+            "oh sorry thats my personal one. the account is under raniakhoury@example.com"], "yes cancel it"),
+    ("ar", ["ابي الغي الطلب 100283، ايميلي rania.khoury@gmail.com",
+            "اسفة هذا ايميلي الشخصي، الحساب مسجل على raniakhoury@example.com"], "ايه الغيه"),
+])
+async def test_a_corrected_contact_after_a_mismatch_is_the_retry(assistant, lang, msgs, yes):
+    cid, outs = await talk(assistant, [*msgs, yes], None, lang)
+    assert [c.allowed for c in await trail(assistant, cid, "verify_identity")] == [False, True]
+    assert templates(outs[1]) == ["cancel.needs_confirmation"], templates(outs[1])
+    assert templates(outs[2]) == ["cancel.ok"], templates(outs[2])
+
+
+def test_english_words_in_an_arabizi_message_do_not_switch_an_arabic_chat():
+    from agent import arabizi
+    text = "tmam, abi el refund now please, 1828 ryal 3la apple pay"
+    assert arabizi.writes_english_too(text)  # as an opening, it reads as English too
+    assert not arabizi.writes_english_too(text, 2.0)  # in a chat held in Arabic, it does not
