@@ -28,6 +28,7 @@ _YES = {
     # "ee tamam sawwha", "eh tamam kanselah": do it / cancel it, in Latin letters.
     "sawwha", "sawha", "sawiha", "sawweha", "sawih", "sawwih", "sawiih", "kanselah", "kanselha",
     "kansilah", "kanslah", "kansel", "kansil", "alghih", "alghiha", "al3'ih", "akkedh", "akidha",
+    "al8ih", "al8eeh", "al8iha", "al8eha", "alghee", "alghih", "alg8ih",
 }
 _YES_PHRASES = ("go ahead", "do it", "please do")
 _NO = {

@@ -19,7 +19,7 @@ from agent.facts import answer as fact_answers, cities_in as facts_cities, read 
 from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
                             refund_timing_reply)
 from agent.packet import build_packet, hours_text, local_time
-from agent.slots import fault_denied, mentions_fault, words_besides_slots
+from agent.slots import fault_denied, mentions_fault, order_ids, words_besides_slots
 from tools.rate_limits import wait_phrase
 from tools.contact import to_ascii_digits
 from agent.state import ConversationState, Pending, Reply, TurnRecord
@@ -1261,6 +1261,15 @@ def _read_in_context(
         elif topic and _POINTS_BACK.search(normalize(asked)):
             query = _naming_the_topic(asked, deps, topic, state["language"])
         return sense_ | {"knowledge_first": True, "query": query}, d
+    ids = order_ids(text)
+    if (intent in _WRITE_INTENTS - {"complaint"} and len(ids) >= 2 and not injected
+            and not state.get("pending") and len(dialogue.split_parts(text)) == 1):
+        # "cancel 100297 and 100310 pls": the same change for each order named, one at a
+        # time (each has its own summary to confirm); the second is said to be next.
+        d["open_tasks"] = [dialogue.Task(text=text, intent=intent, confidence=conf,
+                                         slots={**slots, "order_id": oid}, query=text)
+                           for oid in ids[1:3]]
+        return sense_ | {"slots": {**slots, "order_id": ids[0]}}, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
     parts = [] if injected else _parts(text, deps, (intent, conf), plausible, topic,
                                        focus_order if state.get("customer_id") else None,

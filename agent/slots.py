@@ -130,6 +130,14 @@ def _plain(value: Decimal) -> str:
     return text
 
 
+def order_ids(text: str) -> list[str]:
+    """Every order number in a message, in order ("cancel 100297 and 100310")."""
+    plain = to_ascii_digits(text).translate(_SEPARATORS)
+    plain = _PHONE.sub(" ", _EMAIL.sub(" ", plain))
+    rest = _AMOUNT.sub(" ", normalize(plain))
+    return list(dict.fromkeys(f"RW-{m.group(1)}" for m in _ORDER.finditer(rest)))
+
+
 def extract(
     text: str, today: date | None = None, products: "ProductMatcher | None" = None
 ) -> dict[str, str]:

@@ -2171,3 +2171,23 @@ def test_english_words_in_an_arabizi_message_do_not_switch_an_arabic_chat():
     text = "tmam, abi el refund now please, 1828 ryal 3la apple pay"
     assert arabizi.writes_english_too(text)  # as an opening, it reads as English too
     assert not arabizi.writes_english_too(text, 2.0)  # in a chat held in Arabic, it does not
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi cancel 100297 and 100310 pls, ordered both by mistake", "yes", "yes"]),
+    ("ar", ["ابي الغي الطلبين 100297 و 100310", "ايه", "ee tamam al8eeh"]),
+])
+async def test_two_orders_to_cancel_in_one_message_are_each_confirmed_in_turn(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[0]) == ["cancel.needs_confirmation", "tasks.one_at_a_time_order"], templates(outs[0])
+    assert "RW-100310" in text_of(outs[0])
+    assert templates(outs[1]) == ["cancel.ok", "cancel.needs_confirmation"], templates(outs[1])
+    done = [c.details.get("order_id") for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+    assert done == ["RW-100297", "RW-100310"]
+
+
+def test_every_order_number_in_a_message_is_found():
+    from agent.slots import order_ids
+    assert order_ids("cancel 100297 and RW-100310, my mobile 0501234567") == ["RW-100297", "RW-100310"]
+    assert order_ids("الغوا ١٠٠٢٩٧ و١٠٠٣١٠") == ["RW-100297", "RW-100310"]
+    assert order_ids("refund 250000 SAR") == []
