@@ -140,6 +140,8 @@ def _waiting_hours(norm: str) -> float | None:
         after = norm[m.end(): m.end() + 20]
         if _DURATION_ASKED.search(before) or not _WAIT_CONTEXT.search(before + " " + after):
             continue
+        if m[4] and not m[3] and after.lstrip().startswith("ال"):
+            continue  # "يوم الطلب", "يوم الشحن": a day named, not a time waited
         if m[2]:
             n = int(m[1]) if m[1].isdigit() else _WORD_NUMBERS.get(m[1].lower(), 1)
             hours = n * _UNIT_HOURS[m[2].lower()]

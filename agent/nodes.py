@@ -710,7 +710,10 @@ def _read_in_context(
     if (slots.get("order_id") and slots.get("contact") and not state.get("customer_id")
             and not state.get("pending")
             and ((conf < 0.6 and (intent in _ORDER_INTENTS or not deps.flows.needs_knowledge(intent)))
-                 or (intent not in _ORDER_INTENTS and words_besides_slots(text) <= 6))):
+                 or (intent not in _ORDER_INTENTS and words_besides_slots(text) <= 6))
+            # (When the money is asked about, the refund rule below reads it.)
+            and not (_MONEY_WHEN.search(norm) and (_WHEN.search(norm) or _MONEY_HOW.search(norm))
+                     and not _PAY_COURIER.search(norm))):
         # "can u check order 100297 for me, email nawaf@…", "RW-100231 and my email is …":
         # an order and its contact, to be verified and looked at, whatever a weak guess says.
         return sense_ | {"intent": intent if intent in _ORDER_INTENTS else meant_for_topic,
@@ -728,7 +731,11 @@ def _read_in_context(
         # contact asked for, for the request it was asked for.
         return sense_ | {"intent": flow, "confidence": 0.8}, d
     if (slots.get("order_id") and slots.get("contact") and not state.get("customer_id")
-            and not state.get("pending") and intent not in _ORDER_INTENTS
+            and not state.get("pending")
+            # ("رجعت طلبي 100232 ومتى ترجع فلوسي؟" reads as tracking the order: the money is
+            # what is asked about, not where the parcel is.)
+            and (intent not in _ORDER_INTENTS or (intent == "track_order" and not (
+                _ARRIVES.search(norm) or _WHERE_IS.search(norm))))
             and _MONEY_WHEN.search(norm) and (_WHEN.search(norm) or _MONEY_HOW.search(norm))
             and not _PAY_COURIER.search(norm)):
         # "رجعت الآيباد… رقم الطلب 100240 وإيميلي … متى ترجع فلوسي؟": the order and its
@@ -1203,12 +1210,14 @@ def _read_in_context(
                          "query": f"{text} {hint}", "followup": True}, d
     if (topic and deps.flows.follows_up(topic) and intent == "track_order"
             and not slots.get("order_id") and not focus_order and not state.get("pending")
-            and facets.asked(text) and not _WHERE_IS.search(norm) and not _OWN.search(norm)):
+            and (facets.asked(text) or _COUNTED_FROM.search(norm))
+            and not _WHERE_IS.search(norm) and not _OWN.search(norm)):
         # "طيب المدة تنحسب من يوم الطلب ولا من متى؟" after delivery times, with no order in
         # view: "الطلب" is any order, and the question is still about delivery.
+        query = (f"{text} {facets.hint('time', state['language'])}" if _COUNTED_FROM.search(norm)
+                 else _followup_query(text, d, deps, state["language"]))
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
-                         "query": _followup_query(text, d, deps, state["language"]),
-                         "followup": True}, d
+                         "query": query, "followup": True}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only") and not (
             len(dialogue.split_parts(text)) > 1 and len(_parts(text, deps, (intent, conf), {
                 intent, *(a["intent"] for a in sense_["alternatives"])})) > 1):
@@ -1293,6 +1302,9 @@ def _read_in_context(
     return sense_, d
 
 
+# "the 4-7 days starts from when i order right?", "المدة تنحسب من متى؟": how a time is counted.
+_COUNTED_FROM = re.compile(r"\b(start(s|ed|ing)?|count(s|ed|ing)?|calculated|begins?) from\b|"
+                           r"(تنحسب|تحتسب|تنحسب|تبدا من|يبدا من|تبدأ من|يبدأ من|من متي)")
 # "the one i have", "that one", "it": a thing named by the answer before.
 _POINTS_BACK = re.compile(
     r"\b(it|that one|this one|the one|that|those|them|one i have|mine)\b|"

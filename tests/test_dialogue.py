@@ -2191,3 +2191,26 @@ def test_every_order_number_in_a_message_is_found():
     assert order_ids("cancel 100297 and RW-100310, my mobile 0501234567") == ["RW-100297", "RW-100310"]
     assert order_ids("الغوا ١٠٠٢٩٧ و١٠٠٣١٠") == ["RW-100297", "RW-100310"]
     assert order_ids("refund 250000 SAR") == []
+
+
+@pytest.mark.parametrize("lang,msgs,yes", [
+    ("ar", ["السلام عليكم، رجعت طلبي ١٠٠٢٣٢ ومتى ترجع فلوسي؟ جوالي ٠٥٠١٢٣٤٥٦٧"], "ايه ارسله للفريق الله يعافيك"),
+    ("en", ["hi i returned order 100232, when do i get my money back? my mobile 0501234567"], "yes send it to the team"),
+])
+async def test_an_order_and_contact_with_when_is_my_money_is_about_the_refund(assistant, lang, msgs, yes):
+    # Read as tracking before; the money is what is asked about (2,547 SAR: above the limit).
+    _, outs = await talk(assistant, [*msgs, yes], None, lang)
+    assert templates(outs[0]) == ["refund.needs_confirmation_over_limit"], templates(outs[0])
+    assert "handoff.created" in templates(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,wanted", [
+    ("en", ["how much is delivery to the villages near abha?", "and the 4-7 days starts from when i order right?"],
+     "ships"),
+    ("ar", ["كم ياخذ التوصيل لجدة؟", "طيب المدة تنحسب من يوم الطلب ولا من متى؟"], "شحن"),
+])
+async def test_when_a_delivery_time_starts_is_answered_calmly(assistant, lang, msgs, wanted):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"] and wanted in text_of(outs[1]), text_of(outs[1])
+    # "يوم الطلب" names a day; it is not a wait, and a calm question gets no apology.
+    assert not text_of(outs[1]).startswith(("I'm sorry", "أعتذر")), text_of(outs[1])
