@@ -2214,3 +2214,17 @@ async def test_when_a_delivery_time_starts_is_answered_calmly(assistant, lang, m
     assert templates(outs[1]) == ["knowledge.answer"] and wanted in text_of(outs[1]), text_of(outs[1])
     # "يوم الطلب" names a day; it is not a wait, and a calm question gets no apology.
     assert not text_of(outs[1]).startswith(("I'm sorry", "أعتذر")), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "got order RW-100243 last week, the kettles r fine but i dont need 2 of them lol, can i send both "
+           "kettles back and keep the microwave??"),
+    ("en", "i want to return order RW-100243 but keep the microwave"),
+    ("ar", "ابي ارجع طلب RW-100243 بس المايكرويف خلوه عندي"),
+])
+async def test_a_return_never_takes_what_the_customer_keeps(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1029", lang)
+    assert templates(out) == ["return.needs_confirmation"], templates(out)
+    (call,) = await trail(assistant, cid, "start_return")
+    assert call.details["args"]["items"] == ["SA-PHI-KETTLE-17"], call.details
+    assert "258" in text_of(out)

@@ -511,6 +511,11 @@ class OfflineBrain:
                         picked = dialogue.items_named(earlier, order, words, category_of)
                         if picked:
                             break
+                kept = dialogue.staying_items(_request_text(state), order, words, category_of)
+                if not picked and kept:
+                    # "keep the microwave" and nothing else named: what goes back is the rest,
+                    # never the whole order with what they said they keep.
+                    picked = [k for k in range(len(order["items"])) if k not in kept]
                 if picked and len(picked) < len(order["items"]):
                     items = sorted({order["items"][k]["sku"] for k in picked})
                 elif not picked and d.get("focus_items") and (
