@@ -862,8 +862,6 @@ def eval_replay(
                      else 1)
 
     async def run():
-        from policies.engine import Policies
-
         async with open_shared(settings) as shared:
             started = time.perf_counter()
             with _progress(err, "replay", len(chosen) * repeat, disabled=as_json,

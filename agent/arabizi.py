@@ -165,8 +165,8 @@ _LEXICON: dict[str, str] = {
     "kl": "كل", "kil": "كل", "mara": "مره", "marra": "مره", "nafs": "نفس", "sal7a": "سالفه",
     # "el kettle elly rj3thom wslokm wla la?": did the kettle I sent back reach you or not?
     "wslokm": "وصلتكم", "wslkm": "وصلتكم", "wasalatkom": "وصلتكم", "wslatkm": "وصلتكم",
-    "wsalatkom": "وصلتكم", "wla": "ولا", "wela": "ولا", "rj3thom": "رجعتهم", "rja3thom": "رجعتهم",
-    "sawoh": "سووه", "sawooh": "سووه", "sawwoh": "سووه", "sawiha": "سويها", "sawih": "سويه",
+    "wsalatkom": "وصلتكم", "wela": "ولا", "rj3thom": "رجعتهم", "rja3thom": "رجعتهم",
+    "sawoh": "سووه", "sawooh": "سووه", "sawwoh": "سووه", "sawih": "سويه",
     "rajj3oh": "رجعوه", "raj3oh": "رجعوه", "rajj3t": "رجعت", "rajja3to": "رجعته",
 }
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
