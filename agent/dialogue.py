@@ -111,9 +111,10 @@ KEEP = re.compile(
 # A hedge holds the decision: nothing changes until the customer says yes or no.
 _HESITATE = re.compile(
     r"\b(hmm+|let me think|not sure|i'?m not sure|maybe|wait|hold on|one sec|give me a (sec|minute)|"
-    r"thinking)\b"
+    r"thinking|let me (check|ask|confirm)|check with (my )?\w+|ask my \w+ first)\b"
     r"|(^| )(خلني افكر|خليني افكر|مدري|ما ادري|مو متاكد|مش متاكد|لحظه|لحظه|اصبر|انتظر|شوي|"
-    r"دقيقه|يمكن|مش عارف|استني|بفكر|افكر)( |$)"
+    r"دقيقه|يمكن|مش عارف|استني|بفكر|افكر|بشاور|اشاور|خلني اتاكد|خليني اتاكد|بتاكد|"
+    r"خلني اسال|بسال)( |$)"
 )
 _YES_WORDS = frozenset(normalize(w) for w in (
     "yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",

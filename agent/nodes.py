@@ -2018,8 +2018,10 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             )
             return {"replies": [reply], "pending": None, "active_flow": None, "rounds": rounds + 1,
                     "dialogue": settled}
+        # ("ايه بس خلني افكر شوي", "yes but let me check with my wife": a hesitation, however
+        # it opens, is not the yes.)
         if (confirmation.is_yes(state["text"]) or confirmation.orders_it(
-                state["text"], pending["tool"])) and not other_order:
+                state["text"], pending["tool"])) and not other_order and said != "hesitate":
             # The explicit yes is recognised by the graph, never taken from a model's word.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,

@@ -2228,3 +2228,13 @@ async def test_a_return_never_takes_what_the_customer_keeps(assistant, lang, say
     (call,) = await trail(assistant, cid, "start_return")
     assert call.details["args"]["items"] == ["SA-PHI-KETTLE-17"], call.details
     assert "258" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ابي الغي طلبي RW-100316", "ايه بس خلني افكر شوي"]),
+    ("en", ["cancel my order RW-100316", "yes but let me check with my wife first"]),
+])
+async def test_a_hesitation_that_opens_with_yes_cancels_nothing(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1]) == ["confirm.hold"], templates(outs[1])
+    assert not [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
