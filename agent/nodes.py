@@ -1308,7 +1308,9 @@ _COUNTED_FROM = re.compile(r"\b(start(s|ed|ing)?|count(s|ed|ing)?|calculated|beg
 # "the one i have", "that one", "it": a thing named by the answer before.
 _POINTS_BACK = re.compile(
     r"\b(it|that one|this one|the one|that|those|them|one i have|mine)\b|"
-    r"(هذي|هذا|ذي|ذا|ذاك|ذيك|حقي|حقتي|اللي عندي)(?=[\s?!.,،؟]|$)|[\u0621-\u064a]{2,}(ها|ه)\b")
+    # (Whole words: "ذا" inside "واذا" points at nothing.)
+    r"(?<![\u0621-\u064a])(هذي|هذا|ذي|ذا|ذاك|ذيك|حقي|حقتي|اللي عندي)(?=[\s?!.,،؟]|$)|"
+    r"[\u0621-\u064a]{2,}(ها|ه)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 
 

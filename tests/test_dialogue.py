@@ -2238,3 +2238,11 @@ async def test_a_hesitation_that_opens_with_yes_cancels_nothing(assistant, lang,
     cid, outs = await talk(assistant, msgs, "C1001", lang)
     assert templates(outs[1]) == ["confirm.hold"], templates(outs[1])
     assert not [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+
+
+def test_pointing_back_takes_whole_words():
+    from agent.nodes import _POINTS_BACK
+    from knowledge.normalize import normalize
+    assert not _POINTS_BACK.search(normalize("واذا اخذت ثنتين؟"))
+    assert _POINTS_BACK.search(normalize("من وين احمل ذي؟"))
+    assert _POINTS_BACK.search(normalize("where do i download the one i have?"))
