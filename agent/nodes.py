@@ -1304,14 +1304,13 @@ def _read_in_context(
 
 # "the 4-7 days starts from when i order right?", "المدة تنحسب من متى؟": how a time is counted.
 _COUNTED_FROM = re.compile(r"\b(start(s|ed|ing)?|count(s|ed|ing)?|calculated|begins?) from\b|"
-                           r"(تنحسب|تحتسب|تنحسب|تبدا من|يبدا من|تبدأ من|يبدأ من|من متي)")
+                           r"(تنحسب|تحتسب|تبدا من|يبدا من|تبدأ من|يبدأ من|من متي)")
 # "the one i have", "that one", "it": a thing named by the answer before.
 _POINTS_BACK = re.compile(
     r"\b(it|that one|this one|the one|that|those|them|one i have|mine)\b|"
     # (Whole words: "ذا" inside "واذا" points at nothing.)
     r"(?<![\u0621-\u064a])(هذي|هذا|ذي|ذا|ذاك|ذيك|حقي|حقتي|اللي عندي)(?=[\s?!.,،؟]|$)|"
     r"[\u0621-\u064a]{2,}(ها|ه)\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 
 
 def _naming_the_topic(asked: str, deps: Deps, topic: str, lang: str) -> str:
