@@ -111,6 +111,8 @@ _LEXICON: dict[str, str] = {
     # Fees and payment ("kam r9oom el tawseel lel thallaja? a9dar adfa3 kash 3nd el estilam?").
     "3nd": "عند", "3ind": "عند", "3end": "عند", "estilam": "استلام", "estlam": "استلام",
     "esstilam": "استلام", "istilam": "استلام", "estelam": "استلام", "kash": "كاش",
+    # English words Gulf customers write inside Arabizi, in the Arabic they stand for.
+    "cash": "كاش", "kaash": "كاش", "visa": "فيزا",
     "r9oom": "رسوم", "thallaja": "ثلاجه",
     "thallajah": "ثلاجه", "tallaja": "ثلاجه",
     "ghasala": "غساله", "ghassalah": "غساله", "mukayef": "مكيف", "mkayef": "مكيف",
@@ -176,7 +178,7 @@ _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi"
          "sar", "zen", "yom", "kam", "tmam", "tamam", "esh", "ish", "wen", "mata", "meta", "lah",
          "meta", "eish", "wsh", "lh", "w", "law", "laa", "abd", "b", "lel",
          # Her name is said in either language ("hala noura", "hi noura").
-         "noura", "nora", "norah", "nourah"}
+         "noura", "nora", "norah", "nourah", "cash", "visa"}
 _ENGLISH = {"the", "is", "my", "i", "you", "your", "where", "what", "when", "how", "order",
             "please", "pls", "can", "it", "to", "and", "a", "an", "of", "for", "on", "in", "me",
             "this", "that", "do", "does", "not", "dont", "don't", "are", "was", "be", "have",

@@ -358,6 +358,7 @@ _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|i
 # الاسترداد"), not only about it.
 _REFUND_ASKED_FOR = re.compile(
     r"\b(refund (it|me|them|this|that|my)|process|issue|release|give me|i want|i'?d like|"
+    r"i need (my|the) (refund|money)|"
     r"please refund|(can|could) (you|u) (just |please )?refund|send (it|me))\b|"
     r"(^| )(ابي|ابغي|ابغا|بغيت|ودي|سو|سوي|سوو|حول|حولوا|حولو|رجعوا|ارجعوا|رجعو|اصدر|اصدروا|"
     r"اعطوني|عطوني|ابيها|ابيه|ارجعولي|رجعولي)(?=[\s?!.,،؟]|$)")
@@ -2180,10 +2181,15 @@ def _asks_about_refund_only(state: ConversationState) -> bool:
     or how the refund comes; they do not ask for it ("what's happening with my refund?" does).
     The question may sit in another part of the message than the order ("I sent back order
     100232. When do I get my money?")."""
-    if (state.get("sense") or {}).get("intent") not in {"refund_status", "refund_timing"}:
-        return False
     part = normalize(state["text"])
     whole = normalize(state.get("message_text") or state["text"])
+    before = (state.get("customer_texts") or [])[:-1]
+    if before and words_besides_slots(state["text"]) == 0:
+        # An email or mobile given to prove the order is theirs answers our question: what
+        # they asked is in the message before it.
+        part = whole = normalize(before[-1])
+    elif (state.get("sense") or {}).get("intent") not in {"refund_status", "refund_timing"}:
+        return False
     if _REFUND_ASKED_FOR.search(part):
         return False
     return bool(_WHEN.search(whole) or _MONEY_HOW.search(whole) or _RETURN_ARRIVED.search(whole)

@@ -289,6 +289,10 @@ def outcome_reply(
         # A person issues this refund after inspection: say where the item is and when.
         values["refund_timing"] = book.label("refund_issue.returned", lang) + " " \
             + values["refund_timing"]
+    if key and data.get("asking") and data.get("status") == "returned" \
+            and book.has(f"{key}_asking"):
+        # "When do I get my money back?" is answered before the offer to issue it.
+        key = f"{key}_asking"
     if key and data.get("defective") and book.has(f"{key}_defective"):
         # A faulty product goes back under its own window, for a replacement or a refund.
         key = f"{key}_defective"

@@ -261,7 +261,10 @@ def words_besides_slots(text: str) -> int:
     """How many meaningful words a message has once its order numbers, emails and phones are
     taken out: "0501234567" or "my number is 0501234567" is an answer, not a new request."""
     rest = re.sub(r"\b(EMAIL|PHONE|ORDERNUM)\b", " ", mask(text))
-    return sum(1 for w in tokenize(rest) if w not in _slot_labels())
+    labels = _slot_labels()
+    # "وايميلي", "وجوالي": the label with "and" joined to it is still only a label.
+    return sum(1 for w in tokenize(rest)
+               if w not in labels and not (w.startswith("و") and w[1:] in labels))
 
 
 @lru_cache(maxsize=1)

@@ -1355,7 +1355,9 @@ async def test_no_fault_after_the_window_keeps_the_refusal(assistant, lang, msgs
 async def test_a_visitors_order_and_email_after_a_refund_question_are_checked(assistant, lang, msgs):
     cid, outs = await talk(assistant, msgs, None, lang)
     assert templates(outs[0]) == ["knowledge.answer", "ask_order_to_check.refund_status"]
-    assert templates(outs[1]) == ["refund.needs_confirmation"], templates(outs[1])
+    # They asked where the money is: how a return's refund comes, then the offer to issue it.
+    assert templates(outs[1]) == ["refund.needs_confirmation_asking"], templates(outs[1])
+    assert ("inspection" if lang == "en" else "الفحص") in text_of(outs[1])
     assert [c.allowed for c in await trail(assistant, cid, "verify_identity")] == [True]
 
 

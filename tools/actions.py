@@ -650,8 +650,10 @@ class Toolbox:
             return ToolOutcome(tool="request_refund", outcome="over_limit",
                                data=order_view(order) | {"amount": amount,
                                                           "limit": rule.auto_approve_up_to})
-        waiting = await self._confirm_or_proceed("request_refund", order, session,
-                                                 rule.requires_confirmation, args, amount=amount)
+        # A customer who only asked when the money comes is told that first (actions.yaml).
+        waiting = await self._confirm_or_proceed(
+            "request_refund", order, session, rule.requires_confirmation, args, amount=amount,
+            **({"asking": True} if session.asking_only else {}))
         if waiting:
             return waiting
         updated = await self._backend.set_order_status(

@@ -16,7 +16,7 @@ from agent.outcomes import (
     amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
     cite_refund_timings, outcome_reply, refund_timing_reply,
 )
-from agent.slots import mentions_fault, stated_age_days, words_besides_slots
+from agent.slots import mentions_fault, order_ids, stated_age_days, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
 from knowledge.normalize import normalize
@@ -212,6 +212,27 @@ class OfflineBrain:
                         "active_flow": None}
             # "no wait, don't cancel it" with nothing waiting: nothing changes, and we say so.
             return {"replies": [book.reply("nothing_changed", lang)], "active_flow": None}
+        retry = bool(state.get("verify_failures")) and words_besides_slots(state["text"]) <= 8
+        if (sense.get("slot_only") or retry) and "order_id" not in sense["slots"] \
+                and not state.get("active_flow"):
+            known = state.get("slots") or {}
+            d = dialogue.of(state)
+            # The order named before, even in another part of an earlier message.
+            named = known.get("order_id") or next(
+                (o for t in reversed((state.get("customer_texts") or [])[:-1])
+                 for o in reversed(order_ids(t))), "")
+            pair = [named, known.get("contact") or ""]
+            if (not state.get("customer_id") and "contact" in sense["slots"] and all(pair)
+                    and d.get("failed_pair") != pair):
+                # "I need the invoice for order 100239" -> (the help centre) -> "omar@…": the
+                # contact proves that order is theirs; what they asked about it comes next.
+                topic = d.get("topic")
+                topic_flow = deps.flows.get(topic) if topic else None
+                carry = topic if topic_flow is not None and topic_flow.tool and (
+                    "order_id" in topic_flow.slots) else None
+                return {"tool_calls": [tool_call("verify_identity", {
+                    "order_id": pair[0], "contact": pair[1]})], "active_flow": carry,
+                    "slots": {**known, "order_id": pair[0]}}
         if sense.get("slot_only") and "order_id" not in sense["slots"]:
             # An email or phone on its own, with no question pending: ask what they need.
             return {"replies": [book.reply("how_can_i_help", lang)]}
@@ -610,6 +631,13 @@ class OfflineBrain:
                         result.get("data") or {}).get("customer_id") or state.get("customer_id")},
                         deps)
                 return {"tool_calls": [self._flow_call(flow, state)]}
+            amounts = deps.flows.get("order_amount")
+            if (result["outcome"] == "ok" and flow is None and amounts is not None
+                    and dialogue.of(state).get("topic") == "invoice"):
+                # Verified after asking for an order's invoice: what that order's status allows.
+                return {"tool_calls": [self._flow_call(amounts, state)],
+                        "active_flow": "order_amount",
+                        "sense": {**state["sense"], "order_invoice": True}}
             if result["outcome"] == "locked":
                 return {"route": "handoff", "active_flow": None}
             # Keep both: "sorry, wrong email, it's …" is tried against the same order, and
