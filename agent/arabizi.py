@@ -276,7 +276,9 @@ def in_arabic_chat(text: str) -> bool:
     if not words or _ARABIC_LETTER.search(text) or re.search(r"\S+@\S+", text):
         return False
     if any(w in _ENGLISH for w in words):
-        return False
+        # "ok 5alas cancel el order kolah": Arabic letters written as digits mark Arabizi,
+        # English words in it or not, unless English clearly outweighs it.
+        return any(_is_digit_word(w) for w in words) and not writes_english_too(text, 2.0)
     return any(_is_digit_word(w) or w in _LEXICON or w in _WEAK for w in words)
 
 

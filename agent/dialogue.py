@@ -192,7 +192,9 @@ _SPLIT = re.compile(
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
     r"wht|hw|whr|wer|r u|can u)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
-    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي)))",
+    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي))|"
+    # "ابي اكنسل الساعة، and the microwave one متى يشحن؟": an Arabic comma, then English "and".
+    r"،\s*(?:and|also|plus)\s+)",
     re.I,
 )
 _MIN_PART_CHARS = 6
@@ -222,6 +224,18 @@ def answer_and_rest(text: str) -> list[str]:
         return [m.group(1), *split_parts(m.group(2))]
     return split_parts(text)
 
+
+def question_after_but(text: str) -> str | None:
+    """"لا خلاص لا تلغينه خليه، بس كم ياخذ التوصيل؟", "no keep it but how long to riyadh?": the
+    question a yes or no carries after "but", to be answered too."""
+    m = _BUT_THEN.search(text)
+    if not m or len(m.group(2).split()) < 3:
+        return None
+    tail = m.group(2).strip()
+    return tail if ("?" in tail or "؟" in tail or _ASKS.search(normalize(tail))) else None
+
+
+_BUT_THEN = re.compile(r"(^|\s)(?:but|bs|bas|بس|لكن|بلكن)\s+(.+)$", re.I | re.S)
 
 _NO_THEN_MEANT = re.compile(r"^\s*(.{1,50}?)\s+((?:قصدي|اقصد|أقصد|كنت اقصد|i meant|i mean|meant)\s.+)$",
                             re.I | re.S)

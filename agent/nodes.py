@@ -238,7 +238,7 @@ _MONEY_WHEN = re.compile(
 _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|come|comes|deliver|delivered|"
                       r"get here|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
-                      r"يخرج|يطلع)")
+                      r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
 # "is the washer coming today?" (as a question: "the vacuum that's coming" names one).
 _COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b")
 # Asking where one's own order is, or saying it is late: tracking, whatever else it resembles.
@@ -459,6 +459,10 @@ _OWN = re.compile(r"\b(my(?! (mom|mum|mother|dad|father|sister|brother|bro|sis|w
 # An order not placed yet ("will a new order have a delivery fee?"): nothing to look up.
 _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
 # Questions about buying, which a basket ("and if I add the fridge?") changes the answer to.
+# "when does it ship?", "متى تطلع؟": asked, not told ("it was supposed to come yesterday").
+_WHEN_ASKED = re.compile(r"\b(when|how long|how many days)\b|(^| )(متي|امتي|ايمتي|كم يوم)( |$)")
+# "pay cash when it arrives": how they will pay for something new.
+_PAYING = re.compile(r"\b(pay|paying|cash|buy|order it)\b|(ادفع|بدفع|كاش|اشتري|ابي اطلب|بطلب)")
 _BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
 # Questions about one order that "the same for order 100254" asks again of another.
 _ORDER_QUESTIONS = {"invoice", "order_amount", "refund_status", "track_order", "installation"}
@@ -475,6 +479,19 @@ _CALL_OFF = re.compile(
     r"\b(scrap|call off|kill|ditch|forget( about)?|nix) (the|my|that|this) ([\w-]+ ){0,3}"
     r"order\b|\b(scrap|ditch|nix) (it|that one)\b|"
     r"(هونت|كنسلوا|كنسلو|كنسلوه|كنسلي) (عن )?(ال)?(طلب|الاوردر|اوردر)")
+# "ابي الغيه", "ابغى اكنسل الاوردر", "i want to cancel it": a cancellation asked for in so many
+# words, whatever else the message mentions (how it was paid, "تابي" inside "ابي"...).
+_WANT_CANCEL = re.compile(
+    r"\b(i (want|wanna|need|would like|'?d like) to cancel|pls cancel|please cancel)\b|"
+    r"(^| )(ابي|ابغي|ودي|بغيت|اريد|بدي|عايز|عاوز|حابب|ابا) ?(ا|اني )?(الغي|الغيه|الغيها|الغيهم|"
+    r"اكنسل|كنسل|اكنسله|اكنسلها|الغاء)(?=[\s?!.,،؟]|$)|"
+    # The imperative on its own: "خلاص الغيه", "just cancel it".
+    r"(^| )(الغيه|الغيها|الغوه|الغيهم|كنسليه|كنسله|كنسلوه)(?=[\s?!.,،؟]|$)|"
+    r"\b(just|then|ok|so) cancel (it|that|them|the order)\b")
+# "if I want to cancel, is there a fee?": asking about cancelling, not asking for it.
+_QUESTION_ABOUT_CANCELLING = re.compile(
+    r"\b(if|can|could|how( do)?|is it possible|what happens)\b[^.?!]{0,20}\bcancel|"
+    r"(لو|اذا|إذا|كيف|هل اقدر|اقدر|ينفع|يمديني|ممكن) ?(ابي|ابغي|بغيت|اريد|بدي)? ?(ا)?(الغي|اكنسل)")
 _CANCEL_WORD = re.compile(r"\b(cancel|cancell?ed|cancelling|refuse)\b|(الغي|الغيت|كنسل|الغاء)")
 # "the same for order 100225", "و طلب 100225 بعد نفس الشي": the request before, again.
 _SAME_FOR = re.compile(r"\b(same (thing|for|here|again|please|pls)|the same|too|as well|also)\b|"
@@ -598,7 +615,11 @@ def _read_in_context(
             rest = []
             for piece in pieces[1:]:
                 if dialogue.act(piece) is not None:
-                    continue  # "no... don't cancel it": still the same answer
+                    # "no... don't cancel it": still the same answer, unless it asks
+                    # something after "but".
+                    piece = dialogue.question_after_but(piece) or ""
+                    if not piece:
+                        continue
                 guess = _likeliest_request(deps, piece)
                 same = _SAME_REQUEST.get(state["pending"]["tool"], set())
                 if (said == "affirm" and guess.intent in same
@@ -682,12 +703,20 @@ def _read_in_context(
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
-    if (_CALL_OFF.search(norm) and intent != "cancel_order" and not state.get("pending")
+    if ((_CALL_OFF.search(norm) or (_WANT_CANCEL.search(norm) and intent not in {
+            "talk_to_human", "complaint"} and not _QUESTION_ABOUT_CANCELLING.search(norm)
+            # (Several requests: the part that says it is read as a cancellation below.)
+            and (len(dialogue.split_parts(text)) == 1 or _NO_PERSON.search(norm))))
+            and (intent != "cancel_order" or conf < _CONTEXT_CONFIDENCE)
+            and not state.get("pending")
             and not _NO_CANCEL.search(norm)):
         # "scrap the speaker order", "call off the tv order", "هونت عن طلب السماعة": a
         # cancellation said without the word the classifier learned.
         intent, conf = "cancel_order", max(conf, _CONTEXT_CONFIDENCE)
         sense_ = sense_ | {"intent": intent, "confidence": conf}
+        if _NO_PERSON.search(norm) or len(norm.split()) <= 6:
+            # "يعني تقدرين تلغينه انتي؟ خلاص ما يحتاج موظف، الغيه": all of it says "cancel it".
+            return sense_, d
     if (state.get("customer_id") and _AND_MINE.search(norm) and d.get("topic") in _ORDER_INTENTS
             and not slots.get("order_id") and not state.get("pending")):
         # "can u track 100280, its my sisters order" … "ok whatever. what about mine then":
@@ -720,6 +749,12 @@ def _read_in_context(
         return sense_ | {"intent": intent if intent in _ORDER_INTENTS else meant_for_topic,
                          "confidence": 0.7}, d
     flow = state.get("active_flow")
+    if (slots.get("contact") and not slots.get("order_id") and not state.get("customer_id")
+            and not flow and (state.get("verify_failures") or 0) > 0
+            and words_besides_slots(text) <= 6 and not state.get("pending")):
+        # "لحظة يمكن رقمي 05…" after "those details don't match": the next try, whatever the
+        # classifier makes of the words around it.
+        return sense_ | {"intent": "account", "confidence": 0.9, "slot_only": True}, d
     if (slots.get("contact") and not slots.get("order_id") and not state.get("customer_id")
             and flow in _ORDER_INTENTS and flow != intent
             # (After "those details don't match", a contact given is the retry, however sure
@@ -1123,6 +1158,8 @@ def _read_in_context(
                 topic == "invoice" and conf < 0.6 and not _WHERE_IS.search(norm)
                 and not _ARRIVES.search(norm)))
             and state.get("customer_id")
+            # ("والغسالة متى تطلع لي؟" after a cancellation asks when the washer ships.)
+            and not (topic in _WRITE_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm))
             and not mentions_fault(text) and not complains
             and not (deps.flows.needs_knowledge(intent) and conf >= 0.6)
             and not _HYPOTHETICAL.search(norm) and not RETURN_ASK.search(norm)
@@ -1219,6 +1256,17 @@ def _read_in_context(
                  else _followup_query(text, d, deps, state["language"]))
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
+    if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
+            and _WHEN_ASKED.search(norm) and _ARRIVES.search(norm) and not _MONEY_WHEN.search(norm)
+            and intent not in _WRITE_INTENTS | {"delivery_info", "payment_methods"}
+            and not _PAYING.search(norm) and not slots.get("amount")
+            and not INSTALL_WORDS.search(norm)
+            and (slots.get("product") or dialogue.categories_in(text, dialogue.product_words(
+                deps.settings.product_words_file)))
+            and len(dialogue.split_parts(text)) == 1):
+        # "والغسالة متى تطلع لي؟" after cancelling the tablet: when their washer ships, not
+        # the cancellation again.
+        return sense_ | {"intent": "track_order", "confidence": 0.8}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only") and not (
             len(dialogue.split_parts(text)) > 1 and len(_parts(text, deps, (intent, conf), {
                 intent, *(a["intent"] for a in sense_["alternatives"])})) > 1):
@@ -1333,6 +1381,10 @@ def _asking_sentences(text: str) -> str:
     """The sentences of a message that ask something: "ah ok, next time then." asks nothing."""
     sentences = [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
     asking = [s for s in sentences if _QUESTION.search(normalize(s))]
+    # "seriously? its just a month. ok how do i do the warranty thing": a one-word "seriously?"
+    # vents; the question is the sentence that asks something.
+    if len([s for s in asking if len(s.split()) > 1]) >= 1:
+        asking = [s for s in asking if len(s.split()) > 1]
     return " ".join(asking) if asking and len(asking) < len(sentences) else text
 
 
@@ -1471,6 +1523,21 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         bare = _GREETING_LEAD.sub("", normalize(piece)).strip(" ,.!?؟،") if n == 0 else piece
         guess = _money_at_door(piece, deps.understanding.classifier.predict(
             bare if len(bare.split()) >= 2 else piece).best)
+        said = normalize(piece)
+        if (guess.intent != "cancel_order" and _WANT_CANCEL.search(said)
+                and not _NO_CANCEL.search(said) and not _QUESTION_ABOUT_CANCELLING.search(said)):
+            # "ابي اكنسل الاوردر حق الساعة، and the microwave one متى يشحن؟": this part cancels.
+            guess = guess.model_copy(update={"intent": "cancel_order",
+                                             "confidence": max(guess.confidence, 0.85)})
+        elif ((guess.intent in _WRITE_INTENTS or (
+                n and tasks and tasks[-1]["intent"] in _ORDER_INTENTS
+                and guess.intent in {"delivery_info", "out_of_scope"}
+                and _names_a_product_in(piece, deps)))
+              and _WHEN.search(said) and _ARRIVES.search(said)
+              and not _MONEY_WHEN.search(said) and not mentions_fault(piece)):
+            # "…and the microwave one متى يشحن؟": when it ships asks where it is.
+            guess = guess.model_copy(update={"intent": "track_order",
+                                             "confidence": max(guess.confidence, 0.7)})
         if (n and topic in _ORDER_INTENTS - _WRITE_INTENTS and guess.confidence < 0.6
                 and dialogue.CONTINUES.search(normalize(piece)) and _names_a_product_in(piece, deps)):
             # "…and what about the vacuum?" after tracking: the same request for that product.
@@ -1651,7 +1718,12 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         # does STC Pay take?"); requests about orders wait for the person.
         answer = await _answer_while_waiting(state, deps)
         return {"route": "inbox", "replies": [*answer, reply]}
-    requests = state.get("human_requests", 0) + (1 if _asks_for_person(state, deps) else 0)
+    if _NO_PERSON.search(normalize(state.get("message_text") or state["text"])):
+        # "خلاص ما يحتاج موظف، الغيه", "no need for an agent then, just cancel it": the
+        # request for a person is taken back; what they ask instead is the message.
+        requests = 0
+    else:
+        requests = state.get("human_requests", 0) + (1 if _asks_for_person(state, deps) else 0)
     profile = await _profile(state, deps)
     facts = await _facts(state, deps, profile, human_requests=requests)
     decision = deps.policies.decide_escalation(facts)
@@ -1716,6 +1788,14 @@ async def _answer_while_waiting(state: ConversationState, deps: Deps) -> list[Re
                             deps.settings.knowledge_min_confidence,
                             deps.settings.knowledge_clarify_confidence)
     return [reply] if reply is not None and reply["data"].get("template") == "knowledge.answer" else []
+
+
+_NO_PERSON = re.compile(
+    r"\b(no need (for|of|to talk to|to speak to)?( an?| the)? ?(person|human|agent|staff|rep|"
+    r"representative|employee)|(i )?(don'?t|dont|do not) need (a |an |the )?(person|human|agent|rep|"
+    r"representative)( anymore| then)?|never ?mind (the |a )?(person|human|agent))\b|"
+    r"(ما|مو|مب|مش) ?(يحتاج|يحتاجله|يحتاج له|احتاج|لازم|ابي|ابغي|بدي|عايز) ?(ال)?(موظف|موظفه|احد|"
+    r"بشر|انسان)|(بلاش|خلاص بلاش|لا تحولني|لا تحوليني|لا تحولوني)( ال)?(موظف|تحويل)?")
 
 
 def _asks_for_person(state: ConversationState, deps: Deps) -> bool:
@@ -1998,6 +2078,11 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                                       order_id=pending["args"].get("order_id"), quick=["yes", "no"])
             return {"replies": [kept, hold], "rounds": rounds + 1, "dialogue": d}
         whole = state.get("message_text") or state["text"]
+        if said == "hesitate" and not other_order and dialogue.act(whole) == "deny" \
+                and dialogue.KEEP.search(normalize(whole)):
+            # "لحظة لحظة.. لا خلاص لا تلغينه خليه، بس كم ياخذ التوصيل؟": the "wait" opens a
+            # plain "keep it", which the next part says.
+            said = "deny"
         # ("لا لحظة، ارجع الشواحن كمان": the "no" leads a change to the same return.)
         wider = _wider_return(whole, deps, pending) if (
             pending["tool"] == "start_return" and not other_order

@@ -138,6 +138,12 @@ def order_ids(text: str) -> list[str]:
     return list(dict.fromkeys(f"RW-{m.group(1)}" for m in _ORDER.finditer(rest)))
 
 
+# Between two order numbers: the first was a slip ("sorry", "i meant", "غلطت", "قصدي").
+_CORRECTED = re.compile(r"\b(sorry|sry|oops|i meant|i mean|meant|wrong|typo|correction|actually|"
+                        r"ghlat|ghalat|ghlt|as7a|asdi|a9di|qasdi)\b|"
+                        r"(غلط|غلطت|قصدي|اقصد|اسف|آسف|سوري|لا لا|الصح|الصحيح|عفوا)")
+
+
 def extract(
     text: str, today: date | None = None, products: "ProductMatcher | None" = None
 ) -> dict[str, str]:
@@ -162,7 +168,12 @@ def extract(
             slots["currency"] = "SAR"
     # An amount ("250000 SAR") is not an order number, nor a date.
     rest = _AMOUNT.sub(" ", normalize(plain))
-    order = _ORDER.search(rest)
+    found = list(_ORDER.finditer(rest))
+    order = found[0] if found else None
+    if len(found) > 1 and _CORRECTED.search(rest[found[0].end():found[-1].start()]):
+        # "100265... la sorry ghlat 100256", "100265 لا قصدي 100256": the number after the
+        # correction is the one meant.
+        order = found[-1]
     if order:
         slots["order_id"] = f"RW-{order.group(1)}"
         rest = rest.replace(order.group(0), " ")
