@@ -69,7 +69,8 @@ _LEXICON: dict[str, str] = {
     "mashkoor": "مشكور", "mshkor": "مشكور", "3afwan": "عفوا", "tmam": "تمام", "tamam": "تمام",
     "zain": "زين", "zen": "زين", "akeed": "اكيد", "akid": "اكيد", "aywa": "ايوه", "ewa": "ايوه",
     "ee": "ايه", "eeh": "ايه", "eh": "ايه", "la": "لا", "la2": "لا", "na3am": "نعم",
-    "n3m": "نعم", "inshallah": "ان شاء الله", "wallah": "والله", "walla": "والله",
+    "n3m": "نعم", "inshallah": "ان شاء الله", "wallah": "والله", "walla": "والله", "wala": "ولا", "willa": "ولا",
+    "insan": "انسان", "ensan": "انسان", "bot": "بوت",
     "yalla": "يلا", "ya": "يا", "bas": "بس", "bs": "بس", "ma": "ما", "mb": "مب", "mo": "مو",
     "msh": "مش", "mesh": "مش", "w": "و", "wa": "و", "el": "ال", "al": "ال", "il": "ال",
     "ri7a": "ريحة", "ri7at": "ريحة", "7ree8": "حريق", "7areeg": "حريق", "7ari8": "حريق",
@@ -326,6 +327,9 @@ def to_arabic(text: str) -> str:
             attach = ""
             continue
         low = tok.lower()
+        if low == "walla" and out and "?" in text:
+            # "bot walla insan?": between two choices it is "or" (ولا), not an oath.
+            low = "wala"
         if low in {"el", "al", "il"} or low in {"w", "wa"}:
             attach += _LEXICON[low]
             continue

@@ -549,6 +549,8 @@ _LEFT_OUT = re.compile(
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خلوهم|خله|خليه|خليها|خليهم|خلها|خلهم|اخليه|اخليها|اخليهم|"
     r"بخليه|بخليها|بخليهم|ابيه|ابيها|ابيهم)\s+(عندي|معي)|"
+    # "الساعة خلها", "والتلفزيون خليه": one word, then "leave it".
+    r"(^| )[^\s,،.!?؟]+\s+(خلوه|خلوها|خلوهم|خله|خليه|خليها|خليهم|خلها|خلهم)(?=[\s,،.!?؟]|$)|"
     # "washer n watch r fine", "kettles are ok": what stays.
     r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying|working)\b|"
     # "the microwave stays", "the tv can stay".

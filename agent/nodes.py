@@ -488,6 +488,29 @@ _WANT_CANCEL = re.compile(
     # The imperative on its own: "خلاص الغيه", "just cancel it".
     r"(^| )(الغيه|الغيها|الغوه|الغيهم|كنسليه|كنسله|كنسلوه)(?=[\s?!.,،؟]|$)|"
     r"\b(just|then|ok|so) cancel (it|that|them|the order)\b")
+# "and the other one?", "والثاني؟", "والطلب الثاني": another of their orders.
+_THE_OTHER = re.compile(r"\b(the other( one| order)?|other one|the second( one| order)?)\b|"
+                        r"(الثاني|الثانيه|الثانية|الطلب الثاني|الثاني حقي|الباقي)")
+# "can u add an airfryer to it", "ابي اضيف ثلاجة لطلب الغسالة": an item added to a placed order.
+_ADD_TO_ORDER = re.compile(
+    r"\badd(ing)? (a |an |the |one |another |some )?([\w-]+ ){0,4}(to|into|onto|in) "
+    r"(it|that|this|my order|the order|that order|this order|my \w+ order|the \w+ order|order)\b|"
+    r"(اضيف|أضيف|ازيد|نضيف|تضيف|تضيفون|تضيفين|اضافه|إضافة|اضافة|زيدوا|ضيفوا|ضيف) .{0,40}"
+    r"(للطلب|لطلب|على الطلب|علي الطلب|لطلبي|له|لها|معه|معها|فيه|في الطلب)")
+def _adds_an_item(norm: str) -> bool:
+    """An item added to a placed order ("add an airfryer to it"), not a service or cover
+    added to a product ("اضيف لها رواف كير", "add installation to it")."""
+    return bool(_ADD_TO_ORDER.search(norm)) and not _ADDS_A_SERVICE.search(norm)
+
+
+_ADDS_A_SERVICE = re.compile(r"\b(rawaf ?care|warranty|installation|install|insurance)\b|"
+                             r"(رواف ?كير|ضمان|تركيب|التركيب|الضمان)")
+_ADD_ITEM_QUERY = {"en": "can I add an item to an order I already placed?",
+                   "ar": "هل يمكنني إضافة منتج إلى طلب قائم؟"}
+# "send back the s24 ultra", "i want to return the kettle", "ابي ارجع السماعة": a return asked for.
+_WANT_RETURN = re.compile(
+    r"\b(send (\w+ ){0,3}back|(i (want|wanna|need|would like|'?d like) to|pls|please) return)\b|"
+    r"(^| )(ابي|ابغي|ودي|بغيت|اريد|بدي|عايز|عاوز) ?(ا)?(رجع|ارجع|رجّع|ارجعه|ارجعها|استرجع)(?=[\s?!.,،؟]|$)")
 # "if I want to cancel, is there a fee?": asking about cancelling, not asking for it.
 _QUESTION_ABOUT_CANCELLING = re.compile(
     r"\b(if|can|could|how( do)?|is it possible|what happens)\b[^.?!]{0,20}\bcancel|"
@@ -606,6 +629,14 @@ def _read_in_context(
                     "alternatives": [a.model_dump() for a in guess.alternatives[:3]]
                     if hasattr(guess, "alternatives") else sense_["alternatives"]}
                 intent, conf = sense_["intent"], sense_["confidence"]
+    if (state.get("pending") and state["pending"]["tool"] in _MONEY_BACK_TOOLS
+            and (state["pending"].get("data") or {}).get("payment_method") == "apple_pay"
+            and dialogue.paid_with(text) & {"mada", "credit_card", "visa", "mastercard"}
+            and len(norm.split()) <= 10 and dialogue.act(text) is None
+            and intent not in _WRITE_INTENTS):
+        # "its a mada card in my wallet" while an Apple Pay refund waits: when it reaches
+        # that card.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if state.get("pending"):
         pieces = dialogue.answer_and_rest(text)
         said = dialogue.act(pieces[0]) if pieces else None
@@ -617,7 +648,12 @@ def _read_in_context(
                 if dialogue.act(piece) is not None:
                     # "no... don't cancel it": still the same answer, unless it asks
                     # something after "but".
-                    piece = dialogue.question_after_but(piece) or ""
+                    n_piece = normalize(piece)
+                    asks_change = bool((_WANT_RETURN.search(n_piece) or _WANT_CANCEL.search(n_piece))
+                                       and not _NO_CANCEL.search(n_piece)
+                                       and _names_a_product_in(piece, deps))
+                    # ("…is send back the s24 ultra, changed my mind on it": a new change.)
+                    piece = piece if asks_change else dialogue.question_after_but(piece) or ""
                     if not piece:
                         continue
                 guess = _likeliest_request(deps, piece)
@@ -682,6 +718,10 @@ def _read_in_context(
                 meant = dialogue.without_kept(after)
                 rest = [dialogue.Task(text=meant, intent=kind, confidence=0.9,
                                       slots=deps.understanding.slots(meant), query=meant)]
+            if len(rest) > 1 and any(t["intent"] != "complaint" for t in rest):
+                # "…send back the s24 ultra, changed my mind on it": said beside a request,
+                # "changed my mind" is no complaint to file.
+                rest = [t for t in rest if t["intent"] != "complaint"]
             if said == "affirm" and not rest and (confirmation.is_yes(text) or confirmation.orders_it(
                     text, state["pending"]["tool"])):
                 # "ok shame about the invoice. yes cancel 312": the whole message is the yes.
@@ -717,6 +757,13 @@ def _read_in_context(
         if _NO_PERSON.search(norm) or len(norm.split()) <= 6:
             # "يعني تقدرين تلغينه انتي؟ خلاص ما يحتاج موظف، الغيه": all of it says "cancel it".
             return sense_, d
+    if (_adds_an_item(norm) and not state.get("pending")
+            and len(dialogue.split_parts(text)) == 1 and deps.flows.get("change_items") is not None):
+        # "can u add an airfryer to it so i get free delivery": a placed order is not edited;
+        # what can be done instead (the help centre's answer, found by what is asked).
+        return sense_ | {"intent": "change_items", "confidence": max(conf, 0.85),
+                         "knowledge_first": True,
+                         "query": f"{_ADD_ITEM_QUERY[state['language']]} {text}"}, d
     if (state.get("customer_id") and _AND_MINE.search(norm) and d.get("topic") in _ORDER_INTENTS
             and not slots.get("order_id") and not state.get("pending")):
         # "can u track 100280, its my sisters order" … "ok whatever. what about mine then":
@@ -1152,6 +1199,11 @@ def _read_in_context(
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
         # "how long until I see it on my card?" about the order just cancelled or refunded.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+    if (topic not in _ORDER_INTENTS | {"invoice"} and last_action in _ORDER_INTENTS
+            and _THE_OTHER.search(norm) and dialogue.CONTINUES.search(norm)):
+        # "wheres my airpods?? (…an address question…)" -> "ok and the other one, the iphone?":
+        # the other order, for what was done with the first (the help-centre part aside).
+        topic = last_action
     if (topic in _ORDER_INTENTS | {"invoice"} and dialogue.CONTINUES.search(norm)
             and not slots.get("order_id")
             and (intent not in _ORDER_INTENTS or (
@@ -1394,6 +1446,21 @@ def _likeliest_request(deps: Deps, text: str) -> Any:
     then the likeliest request it is."""
     prediction = deps.understanding.classifier.predict(text)
     guess = prediction.best
+    said = normalize(text)
+    if guess.intent != "change_items" and _adds_an_item(said):
+        # "can u just add a usb-c charger to it instead of cancelling?": editing a placed order.
+        return guess.model_copy(update={"intent": "change_items",
+                                        "confidence": max(guess.confidence, 0.85)})
+    if (guess.intent not in {"cancel_order", "start_return"} and not _QUESTION.search(said)
+            and not _NO_CANCEL.search(said) and _names_a_product_in(text, deps)):
+        # "what i really wanna do is send back the s24 ultra", "ابي الغي طلب المكيف": the
+        # change asked for in so many words, whatever else the words resemble.
+        if _WANT_CANCEL.search(said):
+            return guess.model_copy(update={"intent": "cancel_order",
+                                            "confidence": max(guess.confidence, 0.85)})
+        if _WANT_RETURN.search(said):
+            return guess.model_copy(update={"intent": "start_return",
+                                            "confidence": max(guess.confidence, 0.85)})
     if guess.intent in _SMALL_TALK and _QUESTION.search(normalize(text)) and len(text.split()) >= 3:
         guess = next((a for a in prediction.alternatives if a.intent not in _SMALL_TALK), guess)
         guess = guess.model_copy(update={"confidence": max(guess.confidence, 0.5)})
@@ -2060,6 +2127,10 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         named = state["sense"]["slots"].get("order_id")
         other_order = bool(named) and named != pending["args"].get("order_id")
         said = dialogue.act(state["text"])
+        if not other_order and said != "deny" and _names_another_product(state, deps, pending):
+            # "ee akeed al8 el microwave" while the watch waits for a yes: consent to the
+            # microwave's cancellation, never to the watch's.
+            other_order = True
         settled = _resume_deferred(dialogue.of(state))
         if intent == "talk_to_human" and _ASKS_PERSON.search(normalize(state["text"])):
             # "no, I want to talk to a person": nothing changes, and a person it is.
@@ -2177,6 +2248,17 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
     return update | {"rounds": rounds + 1}
+
+
+def _names_another_product(state: ConversationState, deps: Deps, pending: Pending) -> bool:
+    """The message names a product, and nothing in the order waiting for a yes is it."""
+    text = state["text"]
+    words = dialogue.product_words(deps.settings.product_words_file)
+    if not (dialogue.categories_in(text, words) or deps.understanding.products.find(text)):
+        return False
+    order = {"items": pending["data"].get("items") or []}
+    return not order["items"] or not dialogue.items_named(
+        text, order, words, deps.understanding.products.category_of)
 
 
 def _keeps_the_other(state: ConversationState, deps: Deps, pending: Pending,

@@ -2343,3 +2343,78 @@ def test_a_corrected_order_number_in_one_message():
 async def test_arabizi_with_english_words_stays_arabic(assistant, lang, msgs):
     _, outs = await talk(assistant, msgs, "C1052", lang)
     assert outs[1].language == "ar", text_of(outs[1])
+
+
+# --- blind round 25 classes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["hala, abi al8i talab el microwave w el sa3a kman",
+            "la la bas el microwave, el sa3a 5aleha ma abi al8eha", "ee akeed al8 el microwave"]),
+    ("en", ["cancel my microwave order and the watch one too",
+            "no no only the microwave, keep the watch", "yes cancel the microwave"]),
+])
+async def test_a_yes_that_names_another_product_never_confirms_the_waiting_one(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1013", lang)
+    done = [c.details.get("order_id") for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+    # Only the microwave's order is cancelled; the watch the customer kept never is.
+    assert done == ["RW-100291"], done
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["yo can u cancel my tv order pls",
+            "hmm actually no wait dont cancel it, keep the tv. what i really wanna do is send back the "
+            "s24 ultra, changed my mind on it. the chargers i keep"]),
+    ("ar", ["ابي الغي طلب التلفزيون",
+            "لا لحظة لا تلغيه خله. اللي ابيه صدق ابي ارجع الجوال S24 الترا، غيرت رايي فيه. الشواحن بخليها عندي"]),
+])
+async def test_keep_one_and_return_another_files_no_complaint(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1])[0] == "cancel.kept", templates(outs[1])
+    assert "return.needs_confirmation" in templates(outs[1]), templates(outs[1])
+    assert not await trail(assistant, cid, "create_ticket")
+    (ret,) = await trail(assistant, cid, "start_return")
+    assert ret.details["args"]["items"] == ["PH-SAM-S24U-256"], ret.details
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "salam, inti bot walla insan? abi akalim mowadhaf 7aqiqi"),
+    ("en", "salam, are you a bot or a human? i want to talk to a real employee"),
+])
+async def test_bot_question_with_a_first_request_for_a_person(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1024", lang)
+    assert templates(out) == ["ai_disclosure", "handoff.offer"], templates(out)
+    assert out.mode == "assistant"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["wheres my airpods?? courier msgd yesterday saying he couldnt find the address",
+            "ok and the other one, the iphone?"]),
+    ("ar", ["وين السماعات حقتي؟ المندوب قال ما لقى العنوان", "طيب والثاني، الايفون؟"]),
+])
+async def test_the_other_one_after_tracking_is_tracked(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    tracked = [c.details.get("order_id") for c in await trail(assistant, cid, "track_shipment")]
+    assert tracked[-1] == "RW-100280", tracked
+
+
+@pytest.mark.parametrize("lang,say,expect", [
+    ("en", "can u add an airfryer to my order 100306?", "new"),
+    ("ar", "ابي اضيف ثلاجة لطلب الغسالة اللي سويته امس، ممكن؟", "طلب جديد"),
+])
+async def test_adding_an_item_to_a_placed_order(assistant, lang, say, expect):
+    cid, (out,) = await talk(assistant, [say], "C1043", lang)
+    assert templates(out) == ["knowledge.answer"], templates(out)
+    assert expect in text_of(out)
+    assert not await trail(assistant, cid, "cancel_order")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["السلام عليكم، الطلب رقم 100272 حق جاري، ابي اعرف عنوانه", "خلاص انا صاحب الطلب، رقمي 0501112233"]),
+    ("en", ["hi order 100272 is my neighbours, whats his address", "fine its my order, my number 0501112233"]),
+])
+async def test_a_contact_after_a_refusal_is_checked_against_that_order(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    # The mobile is not the one on the order: checked, refused, nothing shared.
+    assert [c.allowed for c in await trail(assistant, cid, "verify_identity")] == [False]
+    assert templates(outs[1]) == ["verify_mismatch"], templates(outs[1])

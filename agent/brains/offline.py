@@ -212,7 +212,10 @@ class OfflineBrain:
                         "active_flow": None}
             # "no wait, don't cancel it" with nothing waiting: nothing changes, and we say so.
             return {"replies": [book.reply("nothing_changed", lang)], "active_flow": None}
-        retry = bool(state.get("verify_failures")) and words_besides_slots(state["text"]) <= 8
+        besides = words_besides_slots(state["text"])
+        # A retry after a mismatch, or "خلاص انا صاحب الطلب، رقمي 05…": a contact given to
+        # prove the order named before.
+        retry = (bool(state.get("verify_failures")) and besides <= 8) or besides <= 3
         if (sense.get("slot_only") or retry) and "order_id" not in sense["slots"] \
                 and not state.get("active_flow"):
             known = state.get("slots") or {}
