@@ -11,6 +11,8 @@ import re
 from knowledge.normalize import normalize
 
 _YES = {
+    # Stretched in chat: "yess", "yesss go ahead", "okk".
+    "yess", "yesss", "yass", "yeahh", "yepp", "okk", "okkk", "okayy", "suree",
     "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
     "proceed", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد", "تمام", "اوكي", "موافق", "يب",
     "طيب", "اكد", "اكدت", "صح", "بلي", "سوها", "سوه", "سويه", "اوكيه", "yea", "absolutely", "definitely", "اوك", "ايوة", "أيوة",
@@ -106,7 +108,8 @@ _SUFFIXES = ("ها", "يه", "وه", "وا", "ه", "ي")
 # The yes words that carry a last sentence alone ("ok, shame. yes cancel it"): not "ok" or
 # "طيب", which also just acknowledge what was said.
 _STRONG_YES = frozenset(normalize(w) for w in (
-    "yes", "yeah", "yep", "yup", "confirm", "confirmed", "proceed", "نعم", "ايه", "ايوه",
+    "yes", "yess", "yesss", "yeah", "yeahh", "yep", "yup", "confirm", "confirmed", "proceed",
+    "نعم", "ايه", "ايوه",
     "اكيد", "موافق", "اكد", "اؤكد", "اوكد", "اكدي", "اعتمد", "نفذ"))
 _SENTENCE = re.compile(r"[.!\n؛;]+")
 

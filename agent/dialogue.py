@@ -118,6 +118,7 @@ _HESITATE = re.compile(
 )
 _YES_WORDS = frozenset(normalize(w) for w in (
     "yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
+    "yess", "yesss", "yass", "yeahh", "yepp", "okk", "okkk", "okayy", "suree",
     "correct", "proceed", "absolutely", "definitely", "نعم", "ايوه", "ايوا", "ايه", "اي", "اكيد",
     "تمام", "اوكي", "موافق", "يب", "اكد", "اكدت", "صح", "بلي", "بلي", "ايوه", "ايوه", "اه", "اه",
     "طبعا", "يلا", "اوك", "اكيد", "اكدي", "موافقة", "سوي", "سوو", "سويه", "سويها", "نفذ", "نفذي",

@@ -60,4 +60,9 @@ def choose(
         # "yes please", "ok", "شكرا" in a conversation held in the other language is a
         # code-switch, not a change of language.
         return current, False, False
+    if (established and current == "ar" and detected == "en"
+            and re.search(r"[\u0621-\u064a]{2,}(\s+[\u0621-\u064a]{2,}){2,}", text)):
+        # "ok just give me a person please، ابي اكلم احد": a chat held in Arabic that says it
+        # in Arabic too stays Arabic.
+        return current, False, False
     return (detected or current), False, False

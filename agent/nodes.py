@@ -283,6 +283,7 @@ _PART_CONFIDENCE = 0.45
 _GREETING_LEAD = re.compile(
     r"^(\W*(السلام عليكم( ورحمه الله( وبركاته)?)?|سلام عليكم|سلام|هلا( والله)?|هلا وغلا|اهلين|اهلا|"
     r"مرحبا|مرحبتين|هاي|هلو|صباح الخير|صباح النور|مساء الخير|مسا الخير|مساء النور|كيفك|كيف الحال|"
+    r"كيفكن|كيفكم|كيفكو|ازيك|ازيكم|عاملين ايه|اخباركم|شلونكم|يا جماعه|يا جماعة|"
     r"شلونك|شخبارك|يا|نوره|حبيبي|hi|hello|hey|hiya|salam|slam|assalamu alaikum|good morning|"
     r"good evening|good afternoon|noura|habibi|there|how are you|ok|okay|k|kk|thanks|thank you|thx|ty|"
     r"shukran|tamam|great|perfect|cool|نعم|شكرا|مشكور|مشكوره|تمام|زين|اوكي|طيب|يعطيك العافيه)"
@@ -459,6 +460,23 @@ _OWN = re.compile(r"\b(my(?! (mom|mum|mother|dad|father|sister|brother|bro|sis|w
 # An order not placed yet ("will a new order have a delivery fee?"): nothing to look up.
 _NEW_ORDER = re.compile(r"\b(new|another|separate|second) order\b|(طلب|اوردر) (جديد|ثاني|اخر)")
 # Questions about buying, which a basket ("and if I add the fridge?") changes the answer to.
+# "is that incl vat or extra?", "شامل الضريبة؟": whether a price includes VAT.
+_VAT_INCLUDED = re.compile(r"\b(incl|including|included|inclusive|plus|extra|excl|excluding|with|w)\b"
+                           r"[^.?!]{0,12}\b(vat|tax)\b|\b(vat|tax) (incl|included|inclusive|extra)\b|"
+                           r"(شامل|شامله|يشمل|تشمل|مع|بدون|زياده|زيادة|فوقه|عليه) ?(ال)?(ضريبه|ضريبة)|"
+                           r"(ال)?(ضريبه|ضريبة) (شامله|داخله|محسوبه|زياده|زيادة|عليه|فوق)")
+# "and if i bump it to 300?", "طيب لو صار 300؟": the same question for another amount.
+_IF_AMOUNT = re.compile(r"\b(if|what if|and if|n if|bump|make it|goes? up to|increase|add up to)\b|"
+                        r"(^| )(لو|اذا|إذا|ولو|واذا|طيب لو|صار|خليته|زدته)( |$)")
+_VAT_QUERY = {"en": "do your prices include VAT?", "ar": "هل الأسعار شاملة ضريبة القيمة المضافة؟"}
+# "why did my order cost 1314?", "ليش دفعت 99 ريال على الثلاجة؟": what an order was charged.
+_WHY_COST = re.compile(
+    r"\bwhy (did|does|was|is|am|do)\b[^.?!]{0,60}\b(cost|costs|charged?|pay|paid|total|more)\b|"
+    r"(ليش|ليه|لماذا|ليشش) [^.?!؟]{0,40}(دفعت|ادفع|انخصم|خصمتوا|المبلغ|السعر|زياده|زيادة|"
+    r"اكثر|زايد|رسوم|فلوس)")
+# "ليش دفعت 99 على الغسالة؟", "why did i pay 25 on the band": what they already paid.
+_PAID_FOR = re.compile(r"\b(i|we) (paid|was charged|got charged)\b|\bdid i pay\b|"
+                       r"(دفعت|انخصم مني|خصمتوا|حسبتوا علي|حاسبين علي)")
 # "when does it ship?", "متى تطلع؟": asked, not told ("it was supposed to come yesterday").
 _WHEN_ASKED = re.compile(r"\b(when|how long|how many days)\b|(^| )(متي|امتي|ايمتي|كم يوم)( |$)")
 # "pay cash when it arrives": how they will pay for something new.
@@ -486,7 +504,7 @@ _WANT_CANCEL = re.compile(
     r"(^| )(ابي|ابغي|ودي|بغيت|اريد|بدي|عايز|عاوز|حابب|ابا) ?(ا|اني )?(الغي|الغيه|الغيها|الغيهم|"
     r"اكنسل|كنسل|اكنسله|اكنسلها|الغاء)(?=[\s?!.,،؟]|$)|"
     # The imperative on its own: "خلاص الغيه", "just cancel it".
-    r"(^| )(الغيه|الغيها|الغوه|الغيهم|كنسليه|كنسله|كنسلوه)(?=[\s?!.,،؟]|$)|"
+    r"(^|(?<!ما)(?<!لا) )(الغيه|الغيها|الغوه|الغيهم|كنسليه|كنسله|كنسلوه)(?=[\s?!.,،؟]|$)|"
     r"\b(just|then|ok|so) cancel (it|that|them|the order)\b")
 # "and the other one?", "والثاني؟", "والطلب الثاني": another of their orders.
 _THE_OTHER = re.compile(r"\b(the other( one| order)?|other one|the second( one| order)?)\b|"
@@ -572,6 +590,21 @@ def _named_last(state: ConversationState, order_id: str) -> bool:
         to_ascii_digits(before[-1]))
 
 
+_SHORT_REF = re.compile(r"(?:\b(?:order|#|no\.?)\s*|(?:^|\s)و?(?:ال|طلب|الطلب|رقم)\s?)(\d{3})(?!\d)")
+
+
+def _short_order_ref(text: str, state: ConversationState, d: dialogue.Dialogue) -> str | None:
+    """An order named before, referred to by its last three digits ("وال251", "order 251")."""
+    m = _SHORT_REF.search(to_ascii_digits(text))
+    if not m:
+        return None
+    known = list(d.get("focus_orders") or []) + list(d.get("choices") or [])
+    for t in state.get("customer_texts") or []:
+        known += order_ids(t)
+    hits = {o for o in known if o.endswith(m.group(1))}
+    return hits.pop() if len(hits) == 1 else None
+
+
 def _read_in_context(
     state: ConversationState, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue
 ) -> tuple[dict[str, Any], dialogue.Dialogue]:
@@ -581,6 +614,11 @@ def _read_in_context(
     norm = normalize(text)
     intent, conf = sense_["intent"], sense_["confidence"]
     slots = sense_["slots"]
+    if not slots.get("order_id") and (short := _short_order_ref(text, state, d)):
+        # "وال251 دامه متأخر الغوه بعد" after "طلبي 100251": the order named before, by its
+        # last digits.
+        slots = {**slots, "order_id": short}
+        sense_ = sense_ | {"slots": slots}
     if _BOT_QUESTION.search(norm):
         tasks = _with_bot_question(text, deps)
         if "injection" in (state.get("guard_flags") or []):
@@ -623,7 +661,13 @@ def _read_in_context(
             # the request after it is the message.
             guess = deps.understanding.classifier.predict(rest)
             best = guess.best
-            if best.intent not in _SMALL_TALK and best.confidence >= _PART_CONFIDENCE:
+            # (A long request after "مرحبا، كيفكن؟" is the message even when the classifier
+            # is unsure of it: a greeting alone would not answer it at all.)
+            greeted = re.match(r"\W*(السلام|سلام|هلا|اهلا|اهلين|مرحبا|هاي|هلو|صباح|مساء|مسا|كيف|"
+                               r"شلون|ازي|hi|hello|hey|hiya|salam|slam|good (morning|evening))",
+                               norm)
+            if best.intent not in _SMALL_TALK and best.confidence >= (
+                    0.3 if greeted and len(rest.split()) >= 6 else _PART_CONFIDENCE):
                 sense_ = sense_ | {
                     "intent": best.intent, "confidence": round(best.confidence, 4),
                     "alternatives": [a.model_dump() for a in guess.alternatives[:3]]
@@ -640,6 +684,12 @@ def _read_in_context(
     if state.get("pending"):
         pieces = dialogue.answer_and_rest(text)
         said = dialogue.act(pieces[0]) if pieces else None
+        if (said != "affirm" and _adds_an_item(norm) and not confirmation.is_yes(text)
+                and deps.flows.get("change_items") is not None):
+            # "hmm wait actually can u just add a usb-c charger to it instead of cancelling?":
+            # a placed order is not edited (the help centre's answer); the change still waits.
+            return sense_ | {"intent": "change_items", "confidence": 0.9, "knowledge_first": True,
+                             "query": f"{_ADD_ITEM_QUERY[state['language']]} {text}"}, d
         if said is not None and len(pieces) > 1:
             # "yes, confirm. and how long until the money is back?": the answer first, then
             # the question, in the same reply.
@@ -1053,6 +1103,16 @@ def _read_in_context(
         return sense_ | {"intent": "delivery_info", "confidence": max(conf, 0.7),
                          "knowledge_only": True,
                          "query": f"{text} {_MISSED_HINT[state['language']]}"}, d
+    if (topic in {"delivery_info", "payment_methods"} and not state.get("pending")
+            and not slots.get("order_id") and _BARE_NUMBER.search(norm)
+            and _IF_AMOUNT.search(norm) and len(norm.split()) <= 12
+            and (intent in _SMALL_TALK | {"out_of_scope", topic} or conf < 0.6
+                 or len(norm.split()) <= 5)):
+        # "ok n if i bump it to 300?" after the fee for a 200 SAR order: the same question
+        # for the new amount (the old one taken out).
+        before = re.sub(r"\d[\d,.]*\s*(sar|ريال|ر\.?س)?", " ", d.get("topic_text") or "")
+        return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
+                         "query": f"{before} {text}".strip(), "followup": True}, d
     hypothetical = bool(supposed) and not slots.get("order_id") and not (
         supposed and _ASKS_TO_CHANGE.search(norm[:supposed.start()]))
     if hypothetical and (mentions_fault(text) or (
@@ -1080,7 +1140,7 @@ def _read_in_context(
     if (intent == "order_amount" and not slots.get("order_id") and not (
             state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)
                                           or (_names_a_product_in(text, deps)
-                                              and _OWN.search(norm)))
+                                              and (_OWN.search(norm) or _PAID_FOR.search(norm))))
             and not _NEW_ORDER.search(norm))
             # ("is the washer coming today? and how much cash for the driver?": their order.)
             and not (state.get("customer_id") and (_ARRIVES.search(norm) or _COMING.search(norm))
@@ -1308,6 +1368,20 @@ def _read_in_context(
                  else _followup_query(text, d, deps, state["language"]))
         return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
+    if (_VAT_INCLUDED.search(norm) and not state.get("pending") and not slots.get("order_id")
+            and len(norm.split()) <= 10 and len(dialogue.split_parts(text)) == 1
+            and not re.search(r"\b(company|business|firm|cr|invoice)\b|شرك|مؤسس|فاتور", norm)):
+        # "is that incl vat or extra?" after a price: whether prices include VAT.
+        return sense_ | {"intent": "payment_methods", "confidence": 0.8, "knowledge_first": True,
+                         "query": f"{_VAT_QUERY[state['language']]} {text}"}, d
+    if (state.get("customer_id") and not state.get("pending") and _WHY_COST.search(norm)
+            and intent not in _WRITE_INTENTS - {"complaint"} and deps.flows.get("order_amount")
+            and (slots.get("order_id") or slots.get("product") or dialogue.categories_in(
+                text, dialogue.product_words(deps.settings.product_words_file)))
+            and len(dialogue.split_parts(text)) == 1):
+        # "why did my sony headphones order cost 1314 when the headphones are 1299??": what
+        # that order comes to, fee by fee.
+        return sense_ | {"intent": "order_amount", "confidence": 0.85}, d
     if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
             and _WHEN_ASKED.search(norm) and _ARRIVES.search(norm) and not _MONEY_WHEN.search(norm)
             and intent not in _WRITE_INTENTS | {"delivery_info", "payment_methods"}

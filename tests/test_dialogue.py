@@ -2418,3 +2418,89 @@ async def test_a_contact_after_a_refusal_is_checked_against_that_order(assistant
     # The mobile is not the one on the order: checked, refused, nothing shared.
     assert [c.allowed for c in await trail(assistant, cid, "verify_identity")] == [False]
     assert templates(outs[1]) == ["verify_mismatch"], templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hiii noura so the ipad i sent back got to u yesterday, can u refund it pls",
+            "yess go ahead. ooh also can i add a case to my order 100297?"]),
+    ("ar", ["الايباد اللي رجعته وصلكم امس، رجعوا لي فلوسي", "ايوه تمام. وبعد ابي اضيف كفر لطلبي 100297"]),
+])
+async def test_a_stretched_yes_with_another_question(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[1])[0] == "refund.ok", templates(outs[1])
+    assert [c.allowed for c in await trail(assistant, cid, "request_refund")][-1] is True
+
+
+@pytest.mark.parametrize("lang,say,intents", [
+    ("ar", "مرحبا 🙏 كيفكن؟ بدي رجّع سماعات سامسونج يلي وصلتني، فتحتها وجربتها وما حبيتها كتير. شو لازم اعمل؟",
+     {"return_request", "start_return"}),
+    ("en", "hi there how are you, i want to send back the samsung earbuds i got, opened them and dont "
+           "like them, what do i do", {"return_request", "start_return"}),
+])
+async def test_a_request_after_a_greeting_is_answered(assistant, lang, say, intents):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert out.intent in intents and "greeting" not in templates(out), templates(out)
+
+
+async def test_an_arabic_chat_stays_arabic_when_english_carries_arabic_too():
+    from agent.language import choose
+    assert choose("ar", False, "ok just give me a person please، ابي اكلم احد", True)[0] == "ar"
+    assert choose("ar", False, "ok just give me a person please, i need help", True)[0] == "en"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["need to cancel the gaming laptop order",
+            "hmm wait actually can u just add a usb-c charger to it instead of cancelling?",
+            "ok then leave the laptop order as it is, dont cancel"]),
+    ("ar", ["ابي الغي طلب اللابتوب", "لحظة، طيب ممكن تضيفون له شاحن بدل ما الغيه؟", "خلاص خله لا تلغيه"]),
+])
+async def test_adding_an_item_while_a_cancellation_waits(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1053", lang)
+    assert templates(outs[1]) == ["knowledge.answer", "confirm.hold"], templates(outs[1])
+    assert ("new order" if lang == "en" else "طلب جديد") in text_of(outs[1])
+    assert templates(outs[2]) == ["cancel.kept"], templates(outs[2])
+    assert not [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,customer,say,order", [
+    ("en", "C1028", "and why did my sony headphones order cost 1314 when the headphones are 1299??",
+     "RW-100227"),
+    ("ar", "C1028", "ليش دفعت 1314 على السماعة السوني وسعرها 1299؟", "RW-100227"),
+])
+async def test_why_an_order_cost_more_is_its_breakdown(assistant, lang, customer, say, order):
+    _, (out,) = await talk(assistant, [say], customer, lang)
+    assert templates(out) == ["amount.ok"], templates(out)
+    assert order in text_of(out) and "15" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["how much u charge to install 2 split acs?", "is that incl vat or extra?"], "15%"),
+    ("ar", ["كم تركيب المكيف؟", "طيب هذا شامل الضريبة ولا زيادة؟"], "15%"),
+])
+async def test_is_that_including_vat(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"], templates(outs[1])
+    assert expect in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["how much is delivery to abha for a 200 sar order?", "ok n if i bump it to 300?"], "free"),
+    ("ar", ["كم التوصيل لأبها لطلب بقيمة 200 ريال؟", "طيب لو صار 300؟"], "مجاني"),
+])
+async def test_the_same_fee_question_for_a_new_amount(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "300" in text_of(outs[1]) and expect in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["وين وصل طلبي 100251؟ وبعد ابي الغي طلب التلفزيون ١٠٠٣١٦", "ايه الغه",
+            "وال251 دامه متأخر الغوه بعد"]),
+    ("en", ["where is my order 100251? also cancel my tv order 100316", "yes cancel it",
+            "and order 251, its late, cancel that too"]),
+])
+async def test_an_order_named_before_by_its_last_digits(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    calls = await trail(assistant, cid, "cancel_order")
+    assert calls[-1].details.get("order_id") == "RW-100251" or \
+        calls[-1].details.get("args", {}).get("order_id") == "RW-100251", calls[-1].details
+    assert templates(outs[2]) == ["cancel.not_cancellable"], templates(outs[2])
