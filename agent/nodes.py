@@ -515,6 +515,8 @@ _ADD_TO_ORDER = re.compile(
     r"(it|that|this|my order|the order|that order|this order|my \w+ order|the \w+ order|order)\b|"
     r"(اضيف|أضيف|ازيد|نضيف|تضيف|تضيفون|تضيفين|اضافه|إضافة|اضافة|زيدوا|ضيفوا|ضيف) .{0,40}"
     r"(للطلب|لطلب|على الطلب|علي الطلب|لطلبي|له|لها|معه|معها|فيه|في الطلب)")
+
+
 def _adds_an_item(norm: str) -> bool:
     """An item added to a placed order ("add an airfryer to it"), not a service or cover
     added to a product ("اضيف لها رواف كير", "add installation to it")."""
@@ -1535,7 +1537,7 @@ def _likeliest_request(deps: Deps, text: str) -> Any:
         if _WANT_RETURN.search(said):
             return guess.model_copy(update={"intent": "start_return",
                                             "confidence": max(guess.confidence, 0.85)})
-    if guess.intent in _SMALL_TALK and _QUESTION.search(normalize(text)) and len(text.split()) >= 3:
+    if guess.intent in _SMALL_TALK and _QUESTION.search(said) and len(text.split()) >= 3:
         guess = next((a for a in prediction.alternatives if a.intent not in _SMALL_TALK), guess)
         guess = guess.model_copy(update={"confidence": max(guess.confidence, 0.5)})
     return guess
