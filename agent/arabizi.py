@@ -9,7 +9,10 @@ The customer is answered in Arabic.
 
 from __future__ import annotations
 
+import functools
 import re
+
+from knowledge.normalize import normalize
 
 # Common Gulf words as customers type them. Keys are lower case.
 _LEXICON: dict[str, str] = {
@@ -172,6 +175,14 @@ _LEXICON: dict[str, str] = {
     "sawoh": "سووه", "sawooh": "سووه", "sawwoh": "سووه", "sawih": "سويه",
     "rajj3oh": "رجعوه", "raj3oh": "رجعوه", "rajj3t": "رجعت", "rajja3to": "رجعته",
 }
+# Words the frequency-guided speller gets wrong (a commoner word has the same letters):
+# "5alal" is a defect (خلل), not "during" (خلال); "lessa" is "still" (لسه), not "is not".
+_LEXICON.update({
+    "5alal": "خلل", "5alel": "خلل", "khalal": "خلل", "lessa": "لسه", "lesa": "لسه", "lissa": "لسه",
+    "lsa": "لسه", "5aleha": "خليها", "5alih": "خليه", "5aleh": "خليه", "5alah": "خله",
+    "5alha": "خلها", "5alli": "خلي", "5ali": "خلي", "3ni": "عني", "3nk": "عنك", "3nha": "عنها",
+    "a5oy": "اخوي", "a5ooy": "اخوي", "akhoy": "اخوي", "a5ti": "اختي", "ukhti": "اختي",
+})
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
          "ly", "eh", "ee", "bs", "bas", "mo", "hal", "lil", "wallah", "walla", "yalla",
@@ -317,6 +328,154 @@ def _spell(word: str) -> str:
     return "".join(out)
 
 
+# --- spelling an unknown word by what Arabic speakers actually write -------------------------
+# A Latin letter stands for several Arabic ones (h: ه or ح; s: س or ص) and a vowel may be
+# written or not ("floosi", "flosi": فلوسي). Every spelling the letters allow is tried, and the
+# one most used in written Arabic (wordfreq's counts, which include Gulf social media) wins.
+_MULTI: list[tuple[str, tuple[str, ...]]] = [
+    ("sh", ("ش",)), ("kh", ("خ",)), ("gh", ("غ",)), ("th", ("ث", "ذ")), ("dh", ("ذ", "ض", "ظ")),
+    ("ch", ("تش",)), ("ee", ("ي", "")), ("ii", ("ي",)), ("oo", ("و",)), ("ou", ("و",)),
+    ("aa", ("ا",)), ("ei", ("ي",)), ("ai", ("ي", "اي")), ("ay", ("ي", "اي")), ("aw", ("و", "او")),
+    *((k, (v,)) for k, v in _DOTTED.items()),
+]
+_ONE: dict[str, tuple[str, ...]] = {
+    "2": ("ء", "ئ", "ؤ", "أ", "ا"), "3": ("ع",), "5": ("خ",), "6": ("ط", "ظ"), "7": ("ح",),
+    "8": ("ق", "غ"), "9": ("ص", "ض"), "b": ("ب",), "t": ("ت", "ط"), "j": ("ج",), "d": ("د", "ض"),
+    "r": ("ر",), "z": ("ز", "ظ"), "s": ("س", "ص"), "f": ("ف",), "q": ("ق",), "k": ("ك",),
+    "l": ("ل",), "m": ("م",), "n": ("ن",), "h": ("ه", "ح"), "w": ("و",), "y": ("ي",),
+    "g": ("ق", "ج"), "v": ("ف",), "p": ("ب",), "c": ("ك",), "x": ("كس",), "a": ("", "ا"),
+    "e": ("", "ي"), "i": ("", "ي"), "o": ("", "و"), "u": ("", "و"), "'": ("",),
+}
+_FIRST_VOWEL = {"a": ("ا", "ع"), "e": ("ا", "ع"), "i": ("ا", "ع"), "o": ("ا", "و", "ع"),
+                "u": ("ا", "و", "ع")}
+_LAST_A = ("ه", "ا", "ي", "")
+_MAX_SPELLINGS = 4000
+# How common (wordfreq's Zipf scale) a spelling must be to be taken for an unknown word: a
+# word written that way a few times per million words, not a rare name.
+_COMMON_ARABIC = 3.0
+_COMMON_ENGLISH = 3.0
+_RARE_ARABIC = 2.0
+
+
+@functools.lru_cache(maxsize=1)
+def _arabic_counts() -> dict[str, float]:
+    """Arabic words (normalised as the product normalises text) and their Zipf frequency."""
+    try:
+        import wordfreq
+    except ImportError:  # the speller is an improvement; the lexicon still works without it
+        return {}
+    counts: dict[str, float] = {}
+    for word, freq in wordfreq.get_frequency_dict("ar", wordlist="best").items():
+        if freq < 1e-7:  # the list is sorted; rarer words would only add noise
+            break
+        key = normalize(word)
+        counts[key] = max(counts.get(key, 0.0), wordfreq.freq_to_zipf(freq))
+    return counts
+
+
+def preload() -> None:
+    """Read the word counts now (under a second), so no customer waits for it."""
+    _arabic_counts()
+
+
+def _english_zipf(word: str) -> float:
+    try:
+        import wordfreq
+    except ImportError:
+        return 0.0
+    return wordfreq.zipf_frequency(word, "en")
+
+
+def _spellings(word: str) -> list[tuple[str, int]]:
+    """The Arabic spellings the Latin letters allow (bounded), each with how many written
+    vowels it leaves out: "mareed" is more likely مريض than مرض."""
+    out: list[tuple[str, int]] = [("", 0)]
+    i = 0
+    while i < len(word):
+        pair = word[i:i + 2]
+        choices: tuple[str, ...] | None = next((ar for en, ar in _MULTI if en == pair), None)
+        step = 2 if choices is not None else 1
+        ch = word[i]
+        if choices is None and word.endswith(("ha", "hom", "hum")) and i == word.rfind("h") and i > 1:
+            # An object pronoun at the end: "raqmha" رقمها, "arj3hom" ارجعهم.
+            return [(o + ("ها" if word.endswith("ha") else "هم"), n) for o, n in out]
+        if choices is None:
+            if i == 0 and ch in _FIRST_VOWEL:
+                choices = _FIRST_VOWEL[ch]
+            elif ch == "a" and i == len(word) - 1:
+                choices = _LAST_A
+            elif ch in "ie" and i == len(word) - 1:
+                choices = ("ي",)  # "sharikti" شركتي: a final i is written
+            elif ch in "ou" and i == len(word) - 1:
+                choices = ("و",)
+            elif i and ch == word[i - 1] and ch.isalpha() and ch not in "aeiou":
+                choices = ("",)  # a doubled consonant is one letter with a shadda
+            else:
+                choices = _ONE.get(ch)
+            if choices is None:
+                return []
+        # A short vowel is often typed where Arabic writes nothing ("tosal" توصل); a long
+        # one ("ee") or a final one is almost always a letter.
+        vowel = all(c in "aeiou" for c in word[i:i + step])
+        cost = 4 if step == 2 or i + step == len(word) else 1
+        out = [(o + c, n + (cost if vowel and not c else 0)) for o, n in out for c in choices]
+        out = out[:_MAX_SPELLINGS]
+        i += step
+    return out
+
+
+# What leaving out a short vowel the customer wrote costs, in Zipf points (a long or final
+# one costs four times as much).
+_DROP_COST = 0.25
+
+
+@functools.lru_cache(maxsize=4096)
+def best_spelling(word: str) -> tuple[str, float] | None:
+    """The most likely Arabic word these Latin letters spell, with its Zipf frequency."""
+    counts = _arabic_counts()
+    if not counts or not re.fullmatch(r"[a-z235679'8]+", word):
+        return None
+    scored = [(c, counts.get(normalize(c), 0.0), n) for c, n in _spellings(word) if c]
+    scored = [t for t in scored if t[1] > 0]
+    if not scored:
+        return None
+    best = max(scored, key=lambda t: t[1] - _DROP_COST * t[2])
+    return best[0], best[1]
+
+
+# Names customers type in Latin letters inside Arabizi; they stay as they are ("rawaf care").
+_BRANDS = frozenset({"rawaf", "care", "samsung", "apple", "sony", "huawei", "xiaomi", "lg", "bosch",
+                     "philips", "dyson", "midea", "jbl", "anker", "asus", "lenovo", "hp", "dell",
+                     "tabby", "tamara", "mada", "stc", "aramex", "smsa", "iphone", "ipad", "galaxy",
+                     "airpods", "buds", "macbook", "playstation", "ps5", "xbox", "nintendo"})
+
+
+def _unknown_word(low: str) -> str | None:
+    """An Arabizi word no lexicon entry covers, in Arabic script, when it is clearly one."""
+    if (low in _ENGLISH_TOO or low in _WEAK or low in _NEUTRAL or low in _BRANDS or len(low) < 3
+            or not re.search(r"[aeiou2-9]", low)):
+        # (No vowel and no digit, "jbl", "lg": a brand or an abbreviation.)
+        return None
+    if re.search(r"\d", low) and not _is_digit_word(low):
+        return None  # "al8", "rw100": not a word spelled with digits
+    found = best_spelling(low)
+    if found is None:
+        return None
+    spelled, zipf = found
+    if _is_digit_word(low):
+        # Short ones ("al8", "7ag") collide with too many common words: spelled by letter.
+        return spelled if zipf >= 1.0 and len(low) > 4 else None
+    # A Latin word with no digit may be English ("charger", "airpods"): only a spelling that
+    # is common Arabic, and clearly more common than the word is in English, is taken.
+    english = _english_zipf(low)
+    if zipf >= _COMMON_ARABIC and english < min(_COMMON_ENGLISH, zipf - 1.0):
+        return spelled
+    if english < 1.0 and zipf >= _RARE_ARABIC:
+        return spelled  # no English word at all ("floosi", "thnteen"): a rarer word will do
+    return None
+    return None
+
+
 def to_arabic(text: str) -> str:
     """The message in Arabic script; English words, numbers and order ids stay as they are."""
     out: list[str] = []
@@ -342,6 +501,8 @@ def to_arabic(text: str) -> str:
             low = low[2:]
         if low in _LEXICON:
             word = _LEXICON[low]
+        elif (spelled := _unknown_word(low)) is not None:
+            word = spelled
         elif _is_digit_word(low):
             word = _spell(low)
         else:

@@ -145,9 +145,20 @@ _ASKS_OR_TURNS = re.compile(
     r"الثانيه|الاخر)( |$)")
 
 
+# Sounds that only acknowledge before the yes ("oh ok, yes please send it to them").
+_BEFORE_YES = frozenset(normalize(w) for w in (
+    "oh", "ohh", "ah", "ahh", "ok", "okay", "okk", "alright", "right", "hmm", "well", "so",
+    "اها", "اوه", "طيب", "تمام", "اوكي", "اوك", "امم", "اها،"))
+
+
 def _leads_with_yes(text: str, words: list[str]) -> bool:
     if not words or any(w in _NO for w in words) or _ASKS_OR_TURNS.search(normalize(text)):
         return False
+    lead = 0
+    while lead < min(2, len(words) - 1) and words[lead] in _BEFORE_YES:
+        lead += 1
+    if lead and words[lead] in _STRONG_YES:
+        words = words[lead:]
     if len(words) <= _LEAD_MAX_WORDS:
         return words[0] in _LEAD_YES
     # "ايه ارسلوه للفريق بس بسرعه، والله تعبت، كل مره نفس السالفه": the yes is the first

@@ -192,8 +192,8 @@ _SPLIT = re.compile(
     r"\n+|,?\s+(?:and also|and then|also|plus|and|n|&)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
-    r"wht|hw|whr|wer|r u|can u)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
-    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي))|"
+    r"wht|hw|whr|wer|r u|can u|if)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
+    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي|لو ))|"
     # "ابي اكنسل الساعة، and the microwave one متى يشحن؟": an Arabic comma, then English "and".
     r"،\s*(?:and|also|plus)\s+)",
     re.I,
@@ -233,7 +233,14 @@ def question_after_but(text: str) -> str | None:
     if not m or len(m.group(2).split()) < 3:
         return None
     tail = m.group(2).strip()
-    return tail if ("?" in tail or "؟" in tail or _ASKS.search(normalize(tail))) else None
+    return tail if ("?" in tail or "؟" in tail or _ASKS.search(normalize(tail))
+                    or _ASKS_FOR.search(normalize(tail))) else None
+
+
+# "…but I need a VAT invoice with the company name, still possible": asking for something
+# (the question mark may have gone with the split into parts).
+_ASKS_FOR = re.compile(r"\b(i need|i want|i'?d like|can i|can you|can u|could you|possible|is it)\b|"
+                       r"(^| )(ابي|ابغي|ابغا|ممكن|ينفع|يصير|اقدر|محتاج|احتاج|يمديني)( |$)")
 
 
 _BUT_THEN = re.compile(r"(^|\s)(?:but|bs|bas|بس|لكن|بلكن)\s+(.+)$", re.I | re.S)
@@ -293,7 +300,8 @@ def split_parts(text: str) -> list[str]:
 # --- which of the customer's orders --------------------------------------------------------------
 
 _LAST = re.compile(
-    r"\b(last|latest|recent|newest|most recent|the new one|new order|newer one)\b|"
+    r"\b(last(?! (month|week|year|time|night|weekend|ramadan|eid))|latest|recent|newest|most recent|"
+    r"the new one|new order|newer one)\b|"
     r"(اخر|اخر|احدث)\s*(طلب|طلبيه|اوردر)|طلبي الاخير|الطلب الاخير|الطلب الجديد|طلبي الجديد|"
     r"الجديد|الجديده"
 )
@@ -389,8 +397,15 @@ def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
 
 
 _THAT_ONE = re.compile(
-    r"\b(it|this one|that one|this order|that order|the same one|same order)\b|"
-    r"(^| )(الغيه|الغيها|الغوه|الغه|ارجعه|ارجعها|رجعه|رجعها|تتبعه|هذا الطلب|نفس الطلب|هذي|هذا)( |$)")
+    r"\b(it|this one|that one|this order|that order|the same one|same order|the order|cancel that|"
+    r"cancel this)\b|"
+    r"(^| )(الغيه|الغيها|الغوه|الغه|ارجعه|ارجعها|رجعه|رجعها|تتبعه|هذا الطلب|نفس الطلب|هذي|هذا|"
+    r"الطلب|الاوردر|الطلبيه)( |$)")
+
+
+# "the other one", "والغسالة الثانية": not the order in focus, another like it.
+OTHER = re.compile(r"\b(the other( one| order)?|other one|the second( one| order)?)\b|"
+                   r"(الثاني|الثانيه|الثانية|الطلب الثاني|الثاني حقي|الباقي|التانيه|الاخري)")
 
 
 def means_that_one(text: str) -> bool:

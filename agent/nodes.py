@@ -247,7 +247,9 @@ _WHERE_IS = re.compile(
     r"with|any news (on|about)|supposed to (come|arrive|be here|be delivered)|should have (come|arrived)|"
     r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of)\b|"
     r"(وين وصل|وين وصلت|وين طلبي|وين الطلب|متي يوصل|متي توصل|متي يصل|متي تصل|المفروض (كان |كانت )?(يوصل|توصل)|"
-    r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح)")
+    r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح|"
+    # "وين السماعات حقتي؟", "وين الغسالة اللي طلبتها"
+    r"وين (ال)?[\u0621-\u064a]+ (حقي|حقتي|حقيني|اللي طلبته|اللي طلبتها|اللي شريته|اللي شريتها))")
 # "how does that work", "كيف يرجع المبلغ": how the money comes back.
 _HOW_MONEY_BACK = re.compile(
     r"\bhow (does|will|would|do) (that|it|this|the refund|i get|they|you)\b|\bhow('?s| is) "
@@ -362,7 +364,7 @@ _REFUND_ASKED_FOR = re.compile(
     r"i need (my|the) (refund|money)|"
     r"please refund|(can|could) (you|u) (just |please )?refund|send (it|me))\b|"
     r"(^| )(ابي|ابغي|ابغا|بغيت|ودي|سو|سوي|سوو|حول|حولوا|حولو|رجعوا|ارجعوا|رجعو|اصدر|اصدروا|"
-    r"اعطوني|عطوني|ابيها|ابيه|ارجعولي|رجعولي)(?=[\s?!.,،؟]|$)")
+    r"اعطوني|عطوني|ابيها|ابيه|ارجعولي|رجعولي|ابيكم|ابغاكم|ابغيكم|تسوون|تسوولي|تسويلي)(?=[\s?!.,،؟]|$)")
 _TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)(?=[\s?!.,،؟]|$)")
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
@@ -507,8 +509,7 @@ _WANT_CANCEL = re.compile(
     r"(^|(?<!ما)(?<!لا) )(الغيه|الغيها|الغوه|الغيهم|كنسليه|كنسله|كنسلوه)(?=[\s?!.,،؟]|$)|"
     r"\b(just|then|ok|so) cancel (it|that|them|the order)\b")
 # "and the other one?", "والثاني؟", "والطلب الثاني": another of their orders.
-_THE_OTHER = re.compile(r"\b(the other( one| order)?|other one|the second( one| order)?)\b|"
-                        r"(الثاني|الثانيه|الثانية|الطلب الثاني|الثاني حقي|الباقي)")
+_THE_OTHER = dialogue.OTHER
 # "can u add an airfryer to it", "ابي اضيف ثلاجة لطلب الغسالة": an item added to a placed order.
 _ADD_TO_ORDER = re.compile(
     r"\badd(ing)? (a |an |the |one |another |some )?([\w-]+ ){0,4}(to|into|onto|in) "
@@ -1062,6 +1063,9 @@ def _read_in_context(
     about_basket = topic if topic in _BUYING_TOPICS else "delivery_info"
     if (buying and basket.ADDS.search(norm) and not slots.get("order_id")
             and not state.get("pending") and not mentions_fault(text)
+            # "whats delivery on the tv, plus can u mount it?": "plus" joins two questions;
+            # the parts answer each.
+            and len(dialogue.split_parts(text)) == 1
             # "add the air fryer to the same order" before anything is ordered: the basket.
             and (not basket.TO_AN_ORDER.search(norm) or (d.get("basket") and not focus_order))
             and (intent in _BUYING_TOPICS | {"change_items", "order_amount"}
@@ -1196,7 +1200,10 @@ def _read_in_context(
         dialogue.categories_in(text, dialogue.product_words(deps.settings.product_words_file)))
     if ((hypothetical or opened_in_ear)
             and intent in {"start_return", "cancel_order", "request_refund", "track_order"}
-            and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")):
+            and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")
+            # "where are my airpods? also if i open them… can i still return?": two requests;
+            # the parts below answer each, the "if" one from the help centre.
+            and not (len(dialogue.split_parts(text)) > 1 and _WHERE_IS.search(norm))):
         # "if I open the buds and don't like them, can I return them?": a question about the
         # policy, answered from the help centre when it knows.
         return sense_ | {"knowledge_first": True, "query": text}, d
@@ -1259,8 +1266,14 @@ def _read_in_context(
             and (_WHEN.search(norm) or (dialogue.paid_with(text) and ("?" in text or "؟" in text)))
             and not _PAY_COURIER.search(norm)
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
-        # "how long until I see it on my card?" about the order just cancelled or refunded.
-        return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+        # "how long until I see it on my card?" about the order just cancelled or refunded;
+        # "…and if i reorder to najran how long does it take" after it is asked in its turn.
+        return _first_then_rest(
+            text, deps, sense_ | {"intent": "refund_timing", "confidence": 0.9}, d,
+            # ("…الفلوس ترجع؟ دفعت ماستر كارد": how they paid belongs to the money question.)
+            lambda p: bool(_MONEY_WHEN.search(normalize(p)) or (
+                dialogue.paid_with(p) and len(p.split()) <= 5 and not _ASKS_HOW.search(normalize(p)))),
+            {"refund_timing", "refund_status", "request_refund"})
     if (topic not in _ORDER_INTENTS | {"invoice"} and last_action in _ORDER_INTENTS
             and _THE_OTHER.search(norm) and dialogue.CONTINUES.search(norm)):
         # "wheres my airpods?? (…an address question…)" -> "ok and the other one, the iphone?":
@@ -1593,6 +1606,10 @@ def _money_at_door(piece: str, guess: Any) -> Any:
     return guess
 
 
+_ASKS_HOW = re.compile(r"\b(how (long|much|many)|when|what|which|is there|do you|can i)\b|"
+                      r"(^| )(كم|متي|وش|ايش|هل|كيف|اقدر|يمديني)( |$)")
+
+
 def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue,
                      first_is: Any, same: set[str]) -> tuple[dict[str, Any], dialogue.Dialogue]:
     """The first part is the request read from context; a confident, different request after
@@ -1605,7 +1622,11 @@ def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.
         if first_is(piece) or words_besides_slots(piece) == 0:
             continue
         guess = _money_at_door(piece, deps.understanding.classifier.predict(piece).best)
-        if guess.intent in _SMALL_TALK | same or guess.confidence < 0.6:
+        # (A help-centre question with a question word of its own needs less certainty:
+        # its answer is searched, and nothing is done.)
+        floor = _PART_CONFIDENCE if deps.flows.needs_knowledge(guess.intent) and _ASKS_HOW.search(
+            normalize(piece)) else 0.6
+        if guess.intent in _SMALL_TALK | same or guess.confidence < floor:
             continue
         rest.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                   confidence=round(guess.confidence, 4),
@@ -1631,6 +1652,10 @@ def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
                                        confidence=round(guess.confidence, 4),
                                        slots=deps.understanding.slots(piece)))
     return tasks if any(t["intent"] != "bot_question" for t in tasks) else []
+
+
+# The question about a policy behind each action ("if I return it…" asks about returns).
+_POLICY_COUNTERPART = {"start_return": "return_request", "request_refund": "refund_status"}
 
 
 def _parts(text: str, deps: Deps, whole: tuple[str, float],
@@ -1667,6 +1692,18 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         guess = _money_at_door(piece, deps.understanding.classifier.predict(
             bare if len(bare.split()) >= 2 else piece).best)
         said = normalize(piece)
+        if (n and guess.intent in _POLICY_COUNTERPART and _HYPOTHETICAL.search(said)
+                and _QUESTION.search(said) and not mentions_fault(piece)
+                and not deps.understanding.slots(piece).get("order_id")):
+            # "…? also if i open them and dont like em can i still return?": a question about
+            # the policy, never a request to act.
+            guess = guess.model_copy(update={"intent": _POLICY_COUNTERPART[guess.intent],
+                                             "confidence": max(guess.confidence, 0.6)})
+        if (guess.intent in _SMALL_TALK | {"out_of_scope"} and _WHERE_IS.search(said)
+                and not _WHERE_MONEY.search(said)
+                and (order_ids(piece) or _names_a_product_in(piece, deps))):
+            # "yo where are my airpods at? also…": the greeting word is not the request.
+            guess = guess.model_copy(update={"intent": "track_order", "confidence": 0.7})
         if (guess.intent != "cancel_order" and _WANT_CANCEL.search(said)
                 and not _NO_CANCEL.search(said) and not _QUESTION_ABOUT_CANCELLING.search(said)):
             # "ابي اكنسل الاوردر حق الساعة، and the microwave one متى يشحن؟": this part cancels.
@@ -1690,7 +1727,10 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 # "where r my airpods?? and pls cancel the air fryer order": another request
                 # about an order, not the same one too short to read.
                 guess.intent in _ORDER_INTENTS and whole[0] in _ORDER_INTENTS
-                and guess.confidence >= _PART_CONFIDENCE):
+                and guess.confidence >= _PART_CONFIDENCE) and not (
+                # "وين السماعات حقتي؟ وبعد لو فتحتها…": where it is, asked in so many words.
+                guess.intent == "track_order" and guess.confidence >= _PART_CONFIDENCE
+                and _WHERE_IS.search(said)):
             # "fee to jeddah, …": too short to classify alone; the whole message says what.
             guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
         found = deps.understanding.slots(piece)
@@ -1826,7 +1866,8 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     intents = {t["intent"] for t in tasks}
     # (Money for the courier read whole as a refund is the order's amount in its part.)
     at_door = "order_amount" in intents and bool(_PAY_COURIER.search(normalize(text)))
-    if whole[1] >= 0.6 and whole[0] not in intents and not at_door:
+    if (whole[1] >= 0.6 and whole[0] not in intents and not at_door
+            and _POLICY_COUNTERPART.get(whole[0]) not in intents):
         return []  # the parts lost what the whole message clearly asks: read it whole
     if len(intents) == 1 and not deps.flows.needs_knowledge(tasks[0]["intent"]) and not any(
             t["slots"].get("order_id") for t in tasks):
@@ -2077,12 +2118,17 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
                           read_question(state["text"], deps.policies.brand, words).amount,
                           context=dialogue.categories_in(query, words) if sense_.get("followup")
                           else None)
-    result.facts = return_rule(
+    rule = return_rule(
         query if sense_.get("knowledge_first") or (
             sense_.get("followup") and mentions_fault(state["text"])) else state["text"],
         state["language"],
         deps.policies.actions.start_return, deps.replies, faulty=mentions_fault(state["text"])
-    ) or fact_answers(
+    )
+    if rule and result.passages and "returns" in result.passages[0].chunk.topics:
+        # The return rule read from the policy and the help-centre passage on returns agree:
+        # the answer cites where the help centre states it, however the question was worded.
+        result.confidence = max(result.confidence, deps.settings.knowledge_clarify_confidence)
+    result.facts = rule or fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies, words,
         deps.understanding.products.large_categories,
         focus=d.get("focus_categories") or [],
@@ -2541,6 +2587,11 @@ def _stuck(template: str | None) -> bool:
     return template in _NO_PROGRESS or (template or "").startswith("ask_")
 
 
+_ASKS_US = re.compile(r"\b(do|does|can|could|will) (you|u|ya|rawaf)\b.*\b(have|sell|do|offer|take|"
+                     r"accept|deliver|open)\b|"
+                     r"(عندكم|لديكم|تبيعون|تقبلون|توفرون|عندكو|فيه عندكم|في عندكم)")
+
+
 async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Escalation rules after the assistant acted: streaks of misses, weak answers, refunds
     above the limit. The over-limit tier goes to a person even if no rule says so."""
@@ -2548,13 +2599,22 @@ async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, 
     replies = state.get("replies") or []
     templates = [r["data"].get("template") for r in replies]
     stuck = any(_stuck(t) for t in templates)
-    no_progress = state.get("no_progress", 0) + 1 if stuck else 0
+    # The streaks count customer messages, not the parts of one: a later part that misses
+    # keeps the count the message already has (two weak parts of one message are not "two
+    # questions in a row"), and any part that gets somewhere resets it.
+    later_part = bool(state.get("part_replies"))
+    step = 0 if later_part else 1
+    no_progress = state.get("no_progress", 0) + step if stuck else 0
     low = state.get("low_retrieval", 0)
     retrieval = state.get("retrieval")
     if retrieval is not None:
         weak = (retrieval["confidence"] < deps.settings.knowledge_min_confidence
                 and not retrieval.get("facts"))
-        low = low + 1 if weak and stuck else 0
+        # A question about us the help centre cannot answer ("do you have a showroom in
+        # jeddah?") is a miss too, though the reply says what we can help with.
+        about_us = "out_of_scope" in templates and bool(_ASKS_US.search(normalize(
+            state.get("message_text") or state["text"])))
+        low = low + step if weak and (stuck or about_us) else 0
     results = state.get("tool_results") or []
     # A refund still waiting for the customer's yes is not one yet: the rule fires on the yes.
     amounts = [r["data"]["amount"] for r in results

@@ -218,6 +218,11 @@ _FAULT = re.compile(
     r"خشخشه|خشخشة|خشخش|(وقفت|وقف) عن (العصر|التبريد|الشحن|التسخين)|ما ?(ت|ي)عصر|"
     r"stopped (spinning|draining|working properly)|(keeps|kept) cutting out|cutting out|cut out|"
     r"leaked|leaks water|leaking water|"
+    # "a green line across the screen", "black screen", "شاشة سودا".
+    r"(green|pink|white|purple|blue|black|grey|gray) lines?|lines? (on|across|in|down) (the |my )?"
+    r"(screen|display)|black screen|screen (is |went )?(black|blank|dead)|(won'?t|doesn'?t|does not|"
+    r"will not) (turn|switch|power) on|(شاشه|الشاشه) (سودا|سوداء|سوده)|"
+    r"(خط|خطوط) (اخضر|خضر|ابيض|بيض|وردي|بنفسجي|ازرق|اسود|سود)? ?(في|ب|على) ?(ال)?شاش[هة]|"
     # "makes a crazy banging noise on spin", "وحده منها طفت وما عاد تشتغل", "تطلع صوت غريب".
     r"(banging|grinding|clicking|squeaking|squealing|screeching|strange|weird|crazy|funny|"
     r"horrible|scary|knocking|thumping) (noise|noises|sound|sounds)|\bbanging\b|"

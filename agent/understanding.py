@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agent import frustration, slots
+from agent import arabizi, frustration, slots
 from agent.flows import Flows
 from agent.intents import Embedder, IntentClassifier, IntentDefinition, IntentGuess, load_catalogue
 from agent.products import ProductMatcher
@@ -53,6 +53,8 @@ class Understanding:
         definitions = load_catalogue(catalogue_dir)
         classifier = IntentClassifier.load_or_train(catalogue_dir, cache_dir, embedder)
         classifier.fast_confidence = fast_confidence
+        # The Arabizi speller's word counts load once here, not on a customer's first message.
+        arabizi.preload()
         return cls(definitions, classifier, ProductMatcher.load(products_file))
 
     def slots(self, text: str, today: date | None = None) -> dict[str, str]:

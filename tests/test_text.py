@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from agent import language, slots
+from agent.arabizi import to_arabic
 from knowledge.normalize import normalize, tokenize
 
 AR_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -95,3 +97,26 @@ def test_tokenize_is_stable_and_never_yields_empty_tokens(text):
     tokens = tokenize(text)
     assert all(tokens)
     assert tokenize(" ".join(tokens)) == tokenize(" ".join(tokens))
+
+
+# --- Arabizi spelled by what Arabic speakers write (wordfreq counts) ---------------------------
+
+@pytest.mark.parametrize("arabizi,expected", [
+    ("w kman wain sa3at samsung? mta tosal", ["وكمان", "تصل"]),
+    ("abi fatoora dareebiya b ism sharikti w raqmha el dareebi", ["فاتوره", "ضريبيه", "شركتي", "رقمها"]),
+    ("tayeb kam lazem ajahez flous lil mandoob?", ["اجهز", "للمندوب"]),
+    ("el mareed ta3ban w mosta3jil", ["المريض", "تعبان", "مستعجل"]),
+])
+def test_unknown_arabizi_words_take_their_common_arabic_spelling(arabizi, expected):
+    out = to_arabic(arabizi)
+    assert all(word in out for word in expected), out
+
+
+@pytest.mark.parametrize("arabizi,kept", [
+    ("abi a7ot rawaf care 3ala el jbl", ["rawaf", "care", "jbl"]),
+    ("el charger ma yshta8el", ["charger"]),
+    ("ee akeed al8 el microwave", ["al8", "microwave"]),
+])
+def test_brands_english_words_and_codes_stay_as_typed(arabizi, kept):
+    out = to_arabic(arabizi)
+    assert all(word in out for word in kept), out

@@ -36,6 +36,8 @@ _SWITCH_CONFIDENCE = 0.6
 _TICKET_CONFIDENCE = 0.5
 _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund"}
 # Questions about an order's return or refund, and the action that answers them for the order.
+# Intents that ask for nothing themselves ("ok", "thanks", "hi").
+_NO_REQUEST = {"affirm", "thanks", "greeting", "goodbye"}
 _ABOUT_ORDER = {"refund_status": "request_refund", "return_request": "start_return"}
 _ACTIONS = {"cancel_order", "start_return", "request_refund", "track_order"}
 _WANTS = re.compile(r"\b(i want|i'?d like|i need|please|pls|want to)\b|"
@@ -159,6 +161,11 @@ class OfflineBrain:
         if sense.get("knowledge_first") and retrieval and (
                 retrieval.get("facts")
                 or retrieval["confidence"] >= deps.settings.knowledge_min_confidence):
+            return self._answer_from_knowledge(state, deps, lang, active_flow=None)
+        if (sense.get("knowledge_first") and retrieval and intent in _NO_REQUEST
+                and ("?" in state["text"] or "؟" in state["text"])):
+            # "تمام، بس … يصير اخوي يستلمه عني؟": a question after the "ok" gets the help
+            # centre's answer, or its closest topics to choose from; never "how can I help?".
             return self._answer_from_knowledge(state, deps, lang, active_flow=None)
         if sense.get("order_invoice") and deps.flows.get("order_amount") is not None:
             # The invoice of one of their orders: read that order (its status decides).
@@ -500,8 +507,17 @@ class OfflineBrain:
                     query=state["text"]) for o in candidates[1:4]] + list(d.get("open_tasks") or [])
                 candidates = candidates[:1]
             focus = (d.get("focus_orders") or [None])[0]
-            if (len(candidates) > 1 and not named and focus
+            if (focus and dialogue.OTHER.search(normalize(state["text"]))
+                    and any(o["order_id"] == focus for o in candidates)):
+                # "والغسالة الثانية الغوها" after the washer we just returned: the other one.
+                rest = [o for o in orders if o["order_id"] != focus]
+                others, hit = dialogue.match_orders(state["text"], rest, want, words, category_of)
+                if hit and others:
+                    candidates = others
+            if (len(candidates) != 1 and not named and focus
                     and dialogue.means_that_one(state["text"])):
+                # (None at all fits the request, "cancel it" about a shipped order: that
+                # order still, and the flow says what can be done.)
                 # "has my laptop shipped? ... ok cancel it": the order in focus.
                 candidates = [o for o in orders if o["order_id"] == focus] or candidates
         if not candidates and len(orders) == 1:
