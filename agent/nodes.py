@@ -486,6 +486,8 @@ _PAYING = re.compile(r"\b(pay|paying|cash|buy|order it)\b|(ادفع|بدفع|ك�
 _BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
 # Questions about one order that "the same for order 100254" asks again of another.
 _ORDER_QUESTIONS = {"invoice", "order_amount", "refund_status", "track_order", "installation"}
+_IN_GENERAL = re.compile(r"\b(in general|generally|general question|as a rule|in principle)\b|"
+                         r"(بشكل عام|بشكل عام|عموما|سؤال عام|بصفه عامه|بشكل عامه)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
 # "I just want it cancelled", "ابي الغاء وبس": the cancellation asked for again.
 _WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just cancel|cancel it|"
@@ -557,7 +559,9 @@ _WHAT_NOW = re.compile(
     r"\bwhat (can|should|do) i do\b|\bwhat are my options\b|\bso what (now|do i do)\b|"
     r"\bwhat now\b|\bany other way\b|\bhow does (that|it|this) work\b|\bwhat'?s the process\b|"
     r"\bdo i (have|need) to (take|bring|send) it\b|(وش|ايش|شو|ايه|ويش) (الحل|اسوي|اعمل|البديل|الخيارات)|"
-    r"(طيب|طب) (وش|ايش|ايه) (اسوي|الحل|اعمل)|كيف اتصرف|ما الحل|ماذا افعل")
+    r"(طيب|طب) (وش|ايش|ايه) (اسوي|الحل|اعمل)|كيف اتصرف|ما الحل|ماذا افعل|"
+    # "cmon its only 2 days over, cant u make an exception?": what the policy still allows.
+    r"\b(make|do|give me) an exception\b|\bexception\b|استثناء|تستثنوني|تستثنيني|تستثنون")
 
 
 def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[str, Any],
@@ -1196,6 +1200,11 @@ def _read_in_context(
         # be cancelled whole; the cancellation flow finds the order and says so.
         return sense_ | {"intent": "cancel_order", "confidence": max(conf, 0.7),
                          "remove_item": not re.search(r"\bcancel\b|الغ", norm)}, d
+    if _IN_GENERAL.search(norm) and _QUESTION.search(norm) and not state.get("pending"):
+        # "fine. in general tho if an order already shipped can he still cancel it?": a
+        # question about the policy, whatever order was named before.
+        return sense_ | {"knowledge_first": True, "query": text,
+                         "slots": {k: v for k, v in slots.items() if k != "order_id"}}, d
     opened_in_ear = bool(OPENED.search(norm) and RETURN_ASK.search(norm)) and "audio" in (
         dialogue.categories_in(text, dialogue.product_words(deps.settings.product_words_file)))
     if ((hypothetical or opened_in_ear)
@@ -1656,6 +1665,10 @@ def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
 
 # The question about a policy behind each action ("if I return it…" asks about returns).
 _POLICY_COUNTERPART = {"start_return": "return_request", "request_refund": "refund_status"}
+# Intents that ask for the same thing in other words: a part read as one of them keeps what
+# the whole message asks.
+_KINDRED = ({"start_return", "return_request"},
+            {"request_refund", "refund_status", "refund_timing"})
 
 
 def _parts(text: str, deps: Deps, whole: tuple[str, float],
@@ -1867,7 +1880,7 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     # (Money for the courier read whole as a refund is the order's amount in its part.)
     at_door = "order_amount" in intents and bool(_PAY_COURIER.search(normalize(text)))
     if (whole[1] >= 0.6 and whole[0] not in intents and not at_door
-            and _POLICY_COUNTERPART.get(whole[0]) not in intents):
+            and not any(whole[0] in group and group & intents for group in _KINDRED)):
         return []  # the parts lost what the whole message clearly asks: read it whole
     if len(intents) == 1 and not deps.flows.needs_knowledge(tasks[0]["intent"]) and not any(
             t["slots"].get("order_id") for t in tasks):

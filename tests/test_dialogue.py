@@ -2650,3 +2650,53 @@ async def test_someone_else_receiving_the_order(assistant, lang, say, cites):
     assert templates(out) == ["knowledge.answer"], templates(out)
     cited = [c["id"] for r in out.replies for c in r.get("citations") or []]
     assert any(cites in c for c in cited), cited
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i wanna return my sony headphones, dont really like how they sound tbh",
+            "cmon its only 2 days over, cant u make an exception? ive bought loads from u guys"]),
+    ("ar", ["ابي ارجع سماعات سوني، ما عجبني صوتها",
+            "بس يومين زيادة، ما تقدرون تسوون لي استثناء؟ انا عميل دايم عندكم"]),
+])
+async def test_asking_for_an_exception_gets_what_the_policy_still_allows(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1028", lang)
+    assert templates(outs[0])[0] == "return.outside_window", templates(outs[0])
+    assert templates(outs[1])[-1] == "return.alternatives", templates(outs[1])
+    assert not [c for c in await trail(assistant, cid, "start_return") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "wait wtf, theres an order RW-100252 on my account for a jbl speaker, i never placed it?? "
+           "did someone hack my acc"),
+    ("ar", "فيه طلب RW-100252 بحسابي لسماعة جي بي ال وانا ما طلبته! حسابي انهكر؟"),
+])
+async def test_an_order_they_never_placed_goes_to_the_fraud_team(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1039", lang)
+    assert out.mode == "waiting_human", templates(out)
+    rules = [r.details.get("rule_id") for r in await trail(assistant, cid, "handoff")]
+    assert "fraud_or_account_takeover" in rules, rules
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["can u check if order 100251 shipped yet? my number is 0551234567",
+            "fine. in general tho if an order already shipped can he still cancel it?"], "refuse"),
+    ("ar", ["ابي اعرف اذا الطلب 100251 انشحن؟ رقمي 0551234567",
+            "طيب بشكل عام، اذا الطلب انشحن يقدر يلغيه؟"], "رفض"),
+])
+async def test_a_question_in_general_is_answered_from_the_help_centre(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"], templates(outs[1])
+    assert expect in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "hala noura, rj3t el sama3a el jbl w el shawaheen w abi floosi. w kman wain sa3at samsung? "
+           "mta tosal"),
+    ("en", "hi noura, i sent back the jbl speaker and the chargers and i want my money. also where is "
+           "my samsung watch? when does it arrive"),
+])
+async def test_money_for_a_return_and_where_another_order_is(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1033", lang)
+    assert [c.details.get("order_id") for c in await trail(assistant, cid, "track_shipment")] == [
+        "RW-100276"]
+    assert any(t.startswith("refund.") for t in templates(out)), templates(out)
