@@ -488,6 +488,10 @@ _BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
 _ORDER_QUESTIONS = {"invoice", "order_amount", "refund_status", "track_order", "installation"}
 _IN_GENERAL = re.compile(r"\b(in general|generally|general question|as a rule|in principle)\b|"
                          r"(بشكل عام|بشكل عام|عموما|سؤال عام|بصفه عامه|بشكل عامه)")
+# "what time do you open", "متى تفتحون": a question about the hours, not a complaint.
+_WHAT_TIME = re.compile(r"\b(what time|wat time|wht time|when (do|does|is|are)|which (days|hours)|"
+                        r"what (are|r) (your|ur) (hours|timings)|open on|opening hours)\b|"
+                        r"(متي|ايش وقت|وش وقت|كم الساعه|اي ساعه|الساعه كم|ايام الدوام|اوقات)")
 _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refundable"}
 # "I just want it cancelled", "ابي الغاء وبس": the cancellation asked for again.
 _WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just cancel|cancel it|"
@@ -835,6 +839,10 @@ def _read_in_context(
         # not what we offered instead ("refund 100243" answered with a return offer).
         said = (state.get("trajectory") or [{}])[-1].get("intent")
         meant = said if said in _WRITE_INTENTS - {"complaint"} | {"track_order"} else last_action
+        if meant == "track_order" and last_action in _WRITE_INTENTS - {"complaint"}:
+            # (The message before only gave the number and email the cancellation asked for:
+            # the cancellation is what they meant for the other order.)
+            meant = last_action
         return sense_ | {"intent": meant, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
@@ -1006,8 +1014,11 @@ def _read_in_context(
                                  "part_text": pieces[0], "part_slots": found,
                                  "query": pieces[0], "asks_person": True}, d
         return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
-    if intent == "talk_to_human" and _HOURS.search(norm):
-        # "when are your staff available?" asks about the team's hours, not for a person now.
+    if (intent in {"talk_to_human", "complaint"} and _HOURS.search(norm) and _WHAT_TIME.search(norm)
+            and (intent == "talk_to_human"
+                 or sense_["frustration"]["level"] in {"calm", "annoyed"})):
+        # "when are your staff available?", "wat time does ur customer service open on
+        # friday?" ask about the team's hours, not for a person now (nor to complain).
         return sense_ | {"intent": "support_info", "knowledge_only": True,
                          "query": f"{text} {_HOURS_QUERY[state['language']]}"}, d
     if d.get("callback") and (_CALL_ME.search(norm) or (
@@ -1045,6 +1056,13 @@ def _read_in_context(
             and (intent not in _ORDER_INTENTS or conf < 0.6)
             and words_besides_slots(text) <= 8):
         # "و طلب 100225 بعد نفس الشي", "same for 100225 pls": the last request, for that order.
+        return sense_ | {"intent": last_action, "confidence": 0.9}, d
+    if (slots.get("order_id") and last_action in _WRITE_INTENTS - {"complaint"}
+            and d.get("last_outcome") in _REFUSALS and slots["order_id"] != focus_order
+            and _CORRECTION.search(norm) and not state.get("pending")
+            and words_besides_slots(text) <= 12 and intent not in _WRITE_INTENTS - {last_action}):
+        # "لا لا سوري غلطت، هذا التلفزيون خلوه، قصدي الطلب الثاني ١٠٠٣٠٥" after "that order
+        # has shipped, it can't be cancelled": the same request, for the order they meant.
         return sense_ | {"intent": last_action, "confidence": 0.9}, d
     if (d.get("last_outcome") == "outside_window" and not slots.get("order_id")
             and not mentions_fault(text) and (_NO_FAULT.search(norm) or fault_denied(text))):

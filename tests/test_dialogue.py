@@ -2700,3 +2700,32 @@ async def test_money_for_a_return_and_where_another_order_is(assistant, lang, sa
     assert [c.details.get("order_id") for c in await trail(assistant, cid, "track_shipment")] == [
         "RW-100276"]
     assert any(t.startswith("refund.") for t in templates(out)), templates(out)
+
+
+# --- blind round 27 classes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "wat time does ur customer service open on friday? and saturday?"),
+    ("ar", "خدمة العملاء متى تفتح يوم الجمعة؟ والسبت؟"),
+])
+async def test_when_customer_service_opens_is_no_complaint(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["knowledge.answer"], templates(out)
+    assert "16:00" in text_of(out)
+    assert not await trail(assistant, cid, "create_ticket")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["مرحبا، ابغى الغي طلب السماعات", "الرقم 100248 والايميل razan.alruwaili@example.sa",
+            "لا لا سوري غلطت 🙈 هذا التلفزيون خلوه، قصدي الطلب الثاني ١٠٠٣٠٥", "ايه الغيه"]),
+    ("en", ["hi i want to cancel my airpods order", "its 100248, email razan.alruwaili@example.sa",
+            "oh no sorry wrong one, thats the tv, leave it. i meant my other order 100305",
+            "yes cancel it"]),
+])
+async def test_the_order_meant_after_a_refusal_gets_the_same_request(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["cancel.not_cancellable"], templates(outs[1])
+    assert templates(outs[2]) == ["cancel.needs_confirmation"], templates(outs[2])
+    done = [c.details.get("order_id") for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+    assert done == ["RW-100305"], done
