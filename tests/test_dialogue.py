@@ -2705,14 +2705,14 @@ async def test_money_for_a_return_and_where_another_order_is(assistant, lang, sa
 # --- blind round 27 classes ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang,say", [
-    ("en", "wat time does ur customer service open on friday? and saturday?"),
-    ("ar", "خدمة العملاء متى تفتح يوم الجمعة؟ والسبت؟"),
+@pytest.mark.parametrize("lang,say,friday", [
+    ("en", "wat time does ur customer service open on friday? and saturday?", "16:00"),
+    ("ar", "خدمة العملاء متى تفتح يوم الجمعة؟ والسبت؟", "4 عصر"),
 ])
-async def test_when_customer_service_opens_is_no_complaint(assistant, lang, say):
+async def test_when_customer_service_opens_is_no_complaint(assistant, lang, say, friday):
     cid, (out,) = await talk(assistant, [say], None, lang)
     assert templates(out) == ["knowledge.answer"], templates(out)
-    assert "16:00" in text_of(out)
+    assert friday in text_of(out), text_of(out)
     assert not await trail(assistant, cid, "create_ticket")
 
 
