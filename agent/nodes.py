@@ -487,7 +487,7 @@ _BUYING_TOPICS = {"delivery_info", "payment_methods", "installation"}
 # Questions about one order that "the same for order 100254" asks again of another.
 _ORDER_QUESTIONS = {"invoice", "order_amount", "refund_status", "track_order", "installation"}
 _IN_GENERAL = re.compile(r"\b(in general|generally|general question|as a rule|in principle)\b|"
-                         r"(بشكل عام|بشكل عام|عموما|سؤال عام|بصفه عامه|بشكل عامه)")
+                         r"(بشكل عام|عموما|سؤال عام|بصفه عامه|بشكل عامه)")
 # "what time do you open", "متى تفتحون": a question about the hours, not a complaint.
 _WHAT_TIME = re.compile(r"\b(what time|wat time|wht time|when (do|does|is|are)|which (days|hours)|"
                         r"what (are|r) (your|ur) (hours|timings)|open on|opening hours)\b|"
