@@ -94,7 +94,7 @@ _WORD = re.compile(r"[\w']+", re.U)
 _DENY = re.compile(
     r"^(no|nope|nah|no no)\b|\b(don'?t|dont|do not|pls don'?t|please don'?t) (cancel|return|refund|do it|"
     r"proceed|go ahead|book)|\bkeep (it|the order|them|my order)\b|\bnever ?mind\b|\bnevermind\b|"
-    r"\bforget (it|that)\b|\bchanged my mind\b|\bleave it\b|\bi'?ll keep\b|\bstop\b|"
+    r"\bnvm\b|\bforget (it|that|about it|the (return|refund|cancel|cancellation|whole thing))\b|\bchanged my mind\b|\bleave it\b|\bi'?ll keep\b|\bstop\b|"
     r"\b(no|not) (wait|thanks|now)\b|\bactually no\b|"
     # "wait no sorry not the tv!!": a no after a word of surprise, or the thing named refused.
     r"\b(wait|oh|oops|sorry|hmm|ah|uh),? no\b|\bno,? sorry\b|\bnot (the|that|this) \w+\b"
@@ -105,7 +105,8 @@ _DENY = re.compile(
 # Said with nothing waiting for a yes: "don't cancel it", "خلاص لا تلغيه", "keep it".
 KEEP = re.compile(
     r"\b(don'?t|dont|do not) (cancel|return|refund)|\bkeep (it|the order|them|my order)\b|"
-    r"\bnever ?mind\b|\bforget (it|that)\b|(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|بلاش|"
+    r"\bnever ?mind\b|\bnvm\b|\bforget (it|that|about it|the (return|refund|cancel|cancellation))\b|"
+    r"(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|بلاش|"
     r"لا تسوي|لا متلغيش|لا تلغيش)( |$)"
 )
 # A hedge holds the decision: nothing changes until the customer says yes or no.
@@ -116,6 +117,15 @@ _HESITATE = re.compile(
     r"دقيقه|يمكن|مش عارف|استني|بفكر|افكر|بشاور|اشاور|خلني اتاكد|خليني اتاكد|بتاكد|"
     r"خلني اسال|بسال)( |$)"
 )
+def without_hedge(text: str) -> str:
+    """The text after an opening hedge or acknowledgement ("wait is pickup free" -> "is pickup
+    free"), for the question it carries."""
+    norm = normalize(text)
+    rest = re.sub(r"^(?:(?:hmm+|wait|hold on|one sec|ok|okay|oh|ah|umm+|um|uh|actually|so|but|"
+                  r"and|لحظه|اصبر|استني|طيب|طب|امم+|بس|و)\b[\s,.!،]*)+", "", norm)
+    return rest.strip() or norm
+
+
 _YES_WORDS = frozenset(normalize(w) for w in (
     "yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
     "yess", "yesss", "yass", "yeahh", "yepp", "okk", "okkk", "okayy", "suree",
@@ -147,7 +157,7 @@ def act(text: str) -> Act | None:
 # A message that leans on what came before: "and …", "what about …", "طيب و…", "وش عن …".
 # "ok and the other one?", "تمام وطلب المكيف؟": an acknowledgement may come first.
 _ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm|tamam|ugh|uh|"
-        r"fine|lol|تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه|طيب|طب|اف|اوف)[\s,.!،]+)?")
+        r"fine|lol|تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه|طيب|طب|اف|اوف)[\s,.!،]+){0,3}")
 CONTINUES = _CONTINUES = re.compile(
     _ACK + r"(and|also|what about|how about|same for|and what about|and for|and the|plus|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
@@ -359,16 +369,23 @@ def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
     # "2 kettles", "the ACs", "both watches", "غلايتين": a plural or dual names the kind.
     toks = _singulars(_tokens(text), short=True)
     found: list[str] = []
+    at: dict[str, int] = {}
+    whole = norm
     phrases = sorted(((w, c) for c, ws in words.items() for w in ws), key=lambda x: -len(x[0]))
     for phrase, cat in phrases:
         hit = (f" {phrase} " in norm) if " " in phrase else (phrase in toks)
         if hit:
             if cat not in found:
                 found.append(cat)
+            # ("الشاحن والمكنسة": a word may carry the article or "and" before it.)
+            where = re.search(rf" (?:و|ف|ب|ل|وال|بال|لل|ال)?{re.escape(phrase)}", whole)
+            at[cat] = min(at.get(cat, len(whole)), where.start() if where else len(whole))
             if " " in phrase:
                 norm = norm.replace(f" {phrase} ", " ")
                 toks -= set(phrase.split())
-    return found
+    # In the order the customer named them ("cancel my tv order and the huawei one": the TV
+    # first); the sort is stable, so a kind found only through a plural keeps its place.
+    return sorted(found, key=lambda c: at.get(c, len(whole)))
 
 
 # Words in product names that tell nothing apart. Brand names are not among them: within one

@@ -102,6 +102,7 @@ RETURN_ASK = re.compile(
     r"send back|give (it|them|em) back|"
     r"take (it|them|em) back|exchange)\b|"
     r"(ارجع|ارجاع|ترجيع|ارجعها|ارجعه|ارجعهم|استرجع|استرجاع|اردها|اردهم|ارده|رجعها|رجعه|"
+    r"رجعت|رجعتها|رجعته|برجع|برجعها|برجعه|"
     r"نرجع|ترجعونها|ترجعونه|تسترجعون|بدل|استبدال)")
 # The item opened or tried, or still sealed: what the return rules turn on.
 OPENED = re.compile(
@@ -246,7 +247,8 @@ def _days(days: tuple[int, int], lang: Lang) -> str:
 def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook,
            words: dict[str, tuple[str, ...]], large: set[str],
            focus: list[str] | None = None,
-           basket: tuple[float | None, list[str], bool] | None = None) -> list[str]:
+           basket: tuple[float | None, list[str], bool] | None = None,
+           message: str | None = None) -> list[str]:
     """The sentences the brand's figures give for this question (empty when it has no
     parameter they answer). `text` is the message; `query` adds, for a follow-up ("and to
     Jeddah?"), the question it continues, so the facets asked carry over; `focus` the kinds of
@@ -265,6 +267,10 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
         # question about the same thing, for the help centre to answer.
         return []
     whole = read(query, brand, words) if query != text else q
+    # "how much to install a split ac? i got 2 units": the count may be in another part of
+    # the message, when that message names no other kind of product it could count.
+    told = read(message, brand, words) if message and message != text else None
+    told_units = told.units if told and len(told.categories) <= 1 else None
     asked = own if new_facet else set(facets.asked(query))
     norm = normalize(query)
     out: list[str] = []
@@ -295,13 +301,13 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
                 out.append(book.text("facts.install_free", lang, visit=visit))
             else:
                 # "both units" about the order in focus names no product: count it anyway.
-                units = q.units or whole.units or units_in(text, cat) or 1
+                units = q.units or whole.units or units_in(text, cat) or told_units or 1
                 counted = arabic.count(units, _UNIT_NOUN.get(cat, "unit"), lang)
                 out.append(book.text(
                     "facts.install", lang, units=counted,
                     total=_sar(service.price * units, lang), price=_sar(service.price, lang),
                     visit=visit))
-        paid = [service.price * (q.units or whole.units or units_in(text, cat) or 1)
+        paid = [service.price * (q.units or whole.units or units_in(text, cat) or told_units or 1)
                 for cat in cats if (service := brand.installation.services.get(cat)) is not None
                 and service.price]
         if len(paid) >= 2:
@@ -430,7 +436,7 @@ def fee_rule(data: dict[str, object], lang: Lang, brand: BrandFacts, book: Reply
 
 
 def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook,
-                faulty: bool = False) -> list[str]:
+                faulty: bool = False, earbuds: bool = False) -> list[str]:
     """"If I open the buds and don't like them, can I send them back?", "and if it's still
     sealed?": the return rule for that case, from the action policy's windows. The return
     flow cannot see whether an item was opened, so the rule is stated, not applied."""
@@ -439,7 +445,7 @@ def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook,
         return []
     sealed = bool(_SEALED.search(norm))
     opened = bool(OPENED.search(norm)) and not sealed
-    if not (sealed or opened or _RULES_ASKED.search(norm)):
+    if not (sealed or opened or _RULES_ASKED.search(norm) or earbuds):
         return []
     window = arabic.count(policy.window_days, "day", lang)
     defective = arabic.count(policy.defective_window_days, "day", lang)

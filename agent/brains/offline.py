@@ -466,9 +466,11 @@ class OfflineBrain:
                 # what they bought; the kind they named ("my washing machine") still is.
             elif not named and _names_a_product(state, deps):
                 candidates = []
-            if not named and len(candidates) > 1 and (
+            if not named and len(candidates) != 1 and (
                     want in {"start_return", "request_refund"}
                     or dialogue.means_that_one(state["text"])):
+                # (None at all fitting the request, "can i just cancel it then" about the
+                # shipped airpods, is the same: the product was named before.)
                 # "I opened the buds that came with the washer…" -> "it crackles, it's faulty",
                 # "…address on my tv order?" -> "just cancel it": the product was named a
                 # message ago.
