@@ -285,8 +285,13 @@ def in_arabic_chat(text: str) -> bool:
     """In a conversation held in Arabic, a Latin message with any Arabizi word and no English
     word ("tayb mata youssal?", "ee tamam sawha") is Arabizi too."""
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9']+", text) if not w.isdigit()]
-    if not words or _ARABIC_LETTER.search(text) or re.search(r"\S+@\S+", text):
+    if not words or re.search(r"\S+@\S+", text):
         return False
+    if _ARABIC_LETTER.search(text):
+        # "ok w law rja3t el 6alab w ana dafe3 cash, kaif ترجع el floos?": Arabic script and
+        # Arabizi in one message; its Latin words are Arabic too when letters are digits in
+        # at least two of them.
+        return sum(_is_digit_word(w) for w in words) >= 2 and not writes_english_too(text, 2.0)
     if any(w in _ENGLISH for w in words):
         # "ok 5alas cancel el order kolah": Arabic letters written as digits mark Arabizi,
         # English words in it or not, unless English clearly outweighs it.

@@ -119,6 +119,19 @@ def refund_timing(method: str | None, lang: Lang, book: ReplyBook, paid: bool = 
         return book.label("refund_timing.unknown", lang)
 
 
+def cite_help_centre(reply: Reply, index: KnowledgeIndex, lang: Lang, query: str,
+                     topic: str) -> Reply:
+    """A reply built from an order and the help centre's rule (an invoice that can still carry
+    a company's name, the large-appliance fee behind a total) cites where the help centre
+    states that rule: the best passage for `query` on `topic`, in the reply's language."""
+    found = index.search(query, 3, frozenset({topic}))
+    for passage in found.passages:
+        if topic in passage.chunk.topics:
+            chunk = index.counterpart(passage.chunk, lang)
+            return {**reply, "citations": [*reply.get("citations", []), citation(chunk)]}
+    return reply
+
+
 def cite_refund_timings(reply: Reply, index: KnowledgeIndex, lang: Lang) -> Reply:
     """A refund timing for the order's method is the help centre's figure: cite where it
     says so (the refunds guide)."""

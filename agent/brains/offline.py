@@ -14,7 +14,7 @@ from agent.flows import Flow
 from agent.facts import answer as facts_answer, cities_in, fee_rule, read as facts_read
 from agent.outcomes import (
     amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
-    cite_refund_timings, outcome_reply, refund_timing_reply,
+    cite_help_centre, cite_refund_timings, outcome_reply, refund_timing_reply,
 )
 from agent.slots import mentions_fault, order_ids, stated_age_days, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
@@ -712,17 +712,31 @@ class OfflineBrain:
             key = ("invoice.order_open" if status in {"pending", "processing"} else
                    "invoice.order_cancelled" if status == "cancelled" else
                    "invoice.order_shipped_company" if company else "invoice.order_shipped")
-            return {"replies": [book.reply(key, lang, kind="order", data=data,
-                                           order_id=data["order_id"])],
+            reply = book.reply(key, lang, kind="order", data=data, order_id=data["order_id"])
+            return {"replies": [cite_help_centre(
+                        reply, deps.knowledge, lang,
+                        "VAT invoice with the company name and VAT number before the order ships",
+                        "invoices")],
                     "active_flow": None, "failures": 0}
         if result["tool"] == "get_order" and result["outcome"] == "ok" and prefix == "amount":
             # What the order comes to, and the delivery-fee rule behind its fee.
             data = result["data"]
             values = order_values(data, lang, book)
             rule = fee_rule(data, lang, deps.policies.brand, book)
-            return {"replies": [amount_reply(data, values, lang, book, rule)],
-                    "active_flow": None, "failures": 0}
+            reply = amount_reply(data, values, lang, book, rule)
+            if rule:
+                # The fee rule stated is the help centre's: cite it.
+                reply = cite_help_centre(reply, deps.knowledge, lang,
+                                         "delivery fee large appliances free from 1,500 SAR",
+                                         "delivery-fees")
+            return {"replies": [reply], "active_flow": None, "failures": 0}
         reply = outcome_reply(result, prefix, lang, book)
+        late = (result.get("data") or {}).get("expected_in_days")
+        if (result["tool"] == "track_shipment" and late is not None and late < 0
+                and result["outcome"] in {"status_pending", "status_processing", "status_shipped"}):
+            # Past its expected date and not delivered: said first, with one apology.
+            note = book.text("track.late", lang, order_id=result["data"].get("order_id"))
+            reply = {**reply, "text": f"{note} {reply['text']}"}
         if (result["tool"] == "track_shipment"
                 and result["outcome"] in {"status_pending", "status_processing", "status_shipped"}):
             # "when does it reach Makkah?": the zone's delivery time for the city named.
