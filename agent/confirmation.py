@@ -60,6 +60,7 @@ _FILLER = {
     "كله", "كامل", "الكل", "cool", "great", "perfect", "nice", "k", "kk", "thx", "امم", "ام",
     "one", "too", "also", "well", "as", "كمان", "برضو", "لهم", "له", "يخليك", "يخليكم",
     "hmm", "hm", "umm", "um", "uh", "اممم", "ممم", "mmm", "hmmm", "اطلب", "ارسل", "ارسلها", "send", "submit", "raise",
+    "ارسله", "ارسلوه", "ارسلوها", "لهم",
 }
 # Every word must still be one of consent's own; a longer yes only says more of the same.
 _MAX_WORDS = 10

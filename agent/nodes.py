@@ -645,6 +645,20 @@ def _short_order_ref(text: str, state: ConversationState, d: dialogue.Dialogue) 
     return hits.pop() if len(hits) == 1 else None
 
 
+_EMAIL_START = re.compile(r"([\w.+-]+@)\s*$")
+_EMAIL_END = re.compile(r"^\s*([\w-]+(?:\.[\w-]+)+)\b")
+
+
+def _email_across_messages(state: ConversationState) -> str | None:
+    """An email address cut by Enter: the message before ends with "name@" and this one
+    starts with the domain."""
+    before = (state.get("customer_texts") or [])[:-1]
+    if not before or "@" in state["text"]:
+        return None
+    head, tail = _EMAIL_START.search(before[-1]), _EMAIL_END.match(state["text"])
+    return f"{head.group(1)}{tail.group(1)}".lower() if head and tail else None
+
+
 def _read_in_context(
     state: ConversationState, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue
 ) -> tuple[dict[str, Any], dialogue.Dialogue]:
@@ -654,6 +668,17 @@ def _read_in_context(
     norm = normalize(text)
     intent, conf = sense_["intent"], sense_["confidence"]
     slots = sense_["slots"]
+    if not slots.get("contact") and (email := _email_across_messages(state)):
+        # "jameswilson@" then "example.com sorry pressed enter lol": one address, sent in two.
+        slots = {**slots, "email": email, "contact": email}
+        sense_ = sense_ | {"slots": slots, "intent": state.get("active_flow") or intent,
+                           "slot_only": True}
+        intent = sense_["intent"]
+    if (_EMAIL_START.fullmatch(text.strip()) and state.get("active_flow")
+            and not state.get("customer_id")):
+        # "jameswilson@" (Enter pressed too soon): no request of its own; the question for the
+        # contact stands, and the rest of the address completes it.
+        return sense_ | {"intent": "contact_incomplete", "confidence": 0.8}, d
     if not slots.get("order_id") and (short := _short_order_ref(text, state, d)):
         # "وال251 دامه متأخر الغوه بعد" after "طلبي 100251": the order named before, by its
         # last digits.
@@ -1355,7 +1380,9 @@ def _read_in_context(
             and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")
             # "where are my airpods? also if i open them… can i still return?": two requests;
             # the parts below answer each, the "if" one from the help centre.
-            and not (len(dialogue.split_parts(text)) > 1 and _WHERE_IS.search(norm))):
+            and not (len(dialogue.split_parts(text)) > 1 and (_WHERE_IS.search(norm) or (
+                _WHEN.search(norm) and (_ARRIVES.search(norm) or re.search(r"\b(coming|arriving)\b", norm))
+                and _THE_ORDER_ITSELF.search(norm))))):
         # "if I open the buds and don't like them, can I return them?": a question about the
         # policy, answered from the help centre when it knows.
         return sense_ | {"knowledge_first": True, "query": text}, d

@@ -3005,3 +3005,15 @@ async def test_an_invoice_answer_about_an_order_cites_the_help_centre(assistant,
     _, (out,) = await talk(assistant, [say], "C1018", lang)
     assert templates(out) == ["invoice.order_open"], templates(out)
     assert out.replies[0]["citations"], out.replies[0]
+
+
+@pytest.mark.parametrize("lang,first", [
+    ("en", "hi i want to return the redmi buds from order 100193, they stopped charging"),
+    ("ar", "ابي ارجع السماعات من طلب 100193 وقفت تشحن"),
+])
+async def test_an_email_cut_in_two_by_enter_is_one_address(assistant, lang, first):
+    cid, outs = await talk(assistant, [first, "jameswilson@", "example.com sorry pressed enter lol"],
+                           None, lang)
+    assert templates(outs[1]) == ["ask_contact"], templates(outs[1])
+    checks = await trail(assistant, cid, "verify_identity")
+    assert [c.allowed for c in checks] == [True], checks

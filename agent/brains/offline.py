@@ -144,6 +144,11 @@ class OfflineBrain:
         if intent == "callback_status":
             cb = dialogue.of(state).get("callback") or {}
             return {"replies": [self._callback_reply("handoff.callback_status", cb, deps, lang)]}
+        if intent == "contact_incomplete" and (state.get("slots") or {}).get("order_id"):
+            # "jameswilson@": the address was cut off; the same question, and nothing else.
+            return {"replies": [book.reply("ask_contact", lang,
+                                           order_id=state["slots"]["order_id"])],
+                    "active_flow": state.get("active_flow")}
         if intent == "verify_why":
             return {"replies": [book.reply("verify_why", lang)],
                     "active_flow": state.get("active_flow")}
