@@ -1073,7 +1073,7 @@ def _read_in_context(
             d, lambda p: bool(_PICKUP.search(normalize(p))), {"return_request", "start_return"})
     if ((topic in {"refund_status", "refund_timing"} or (
             topic == "payment_methods" and _REFUND_WORDS.search(normalize(d.get("topic_text") or ""))))
-            and not focus_order and dialogue.paid_with(text)
+            and not focus_order and len(dialogue.paid_with(text)) == 1
             and (dialogue.leans_on_context(text) or _HYPOTHETICAL.search(norm))
             and not slots.get("order_id") and not state.get("pending")
             and intent not in _WRITE_INTENTS and deps.flows.get("refund_status") is not None):
@@ -1081,7 +1081,10 @@ def _read_in_context(
         # refund for that way of paying, not whether it is accepted.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "knowledge_first": True, "followup": True,
-                         "query": f"{_REFUND_HINT[state['language']]} {text}"}, d
+                         # The help centre's own question for that method finds its answer
+                         # ("ومدى؟" alone reads closer to other methods in Arabic).
+                         "query": _REFUND_QUERY.get(next(iter(dialogue.paid_with(text))), {}).get(
+                             state["language"]) or f"{_REFUND_HINT[state['language']]} {text}"}, d
     if ((intent in {"payment_methods", "delivery_info"} or conf < 0.5)
             and _PAY_FOR_DELIVERY.search(norm) and not state.get("pending")
             and not _COD_WORDS.search(norm) and deps.flows.get("delivery_info") is not None):
@@ -2674,6 +2677,16 @@ _PICKUP = re.compile(
 _PICKUP_QUERY = {"en": "Do I have to pay to send a return back? who picks it up",
                  "ar": "هل أدفع رسومًا لإرجاع المنتج؟ لازم أوصل المنتج بنفسي؟"}
 _REFUND_HINT = {"en": "how do I get my refund", "ar": "كيف أسترد المبلغ"}
+_REFUND_QUERY = {
+    "cod": {"en": "I paid cash on delivery. How do I get my refund?",
+            "ar": "دفعت عند الاستلام، كيف أسترد المبلغ؟"},
+    "mada": {"en": "How long does a refund to a mada card take?",
+             "ar": "كم يستغرق استرداد المبلغ إلى بطاقة مدى؟"},
+    "apple_pay": {"en": "I paid with Apple Pay. How long will my refund take?",
+                  "ar": "دفعت عبر Apple Pay، كم يستغرق الاسترداد؟"},
+    "stc_pay": {"en": "How long does a refund to STC Pay take?",
+                "ar": "كم يستغرق استرداد المبلغ إلى STC Pay؟"},
+}
 _REFUND_WORDS = re.compile(r"\b(refund|refunds|refunded|money back)\b|(استرداد|المسترد|ترجع فلوسي|يرجع المبلغ|"
                            r"ترجع الفلوس|فلوسي)")
 _COD_WORDS = re.compile(r"\b(cash|cod|cash on delivery)\b|(كاش|عند الاستلام|نقدا|نقد)")
