@@ -22,9 +22,10 @@ seed: install
 run: seed
 	PORT=$(PORT) $(BIN)/cx serve --port $(PORT)
 
-# The tests, then the QA replay suite as a release gate (exit 1 when a scenario breaks).
+# The tests (one worker per core, at most four: each worker seeds its own demo data), then the
+# QA replay suite as a release gate (exit 1 when a scenario breaks).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 	$(MAKE) --no-print-directory eval
 
 # The shipped scenario suite (evals/scenarios) through the offline assistant; the report is

@@ -17,11 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-import yaml
-
 from agent.basket import Item
 from agent.products import SHORT_BRANDS as _SHORT_BRANDS, tokens as _tokens
 from knowledge.normalize import normalize
+from policies.loader import parse_yaml
 
 Act = Literal["affirm", "deny", "hesitate"]
 
@@ -345,7 +344,7 @@ def by_tier(orders: list[dict[str, Any]], intent: str | None,
 
 @lru_cache(maxsize=4)
 def product_words(path: Path) -> dict[str, tuple[str, ...]]:
-    raw = yaml.safe_load(path.read_text("utf-8")) or {}
+    raw = parse_yaml(path.read_text("utf-8")) or {}
     return {cat: tuple(normalize(str(w)) for w in words) for cat, words in raw.items()}
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, RootModel, model_validator
 
 from tools.actions import TOOLS
 from tools.models import OrderStatus
+from policies.loader import parse_yaml
 
 SLOT_NAMES = {"order_id", "contact"}
 
@@ -67,7 +67,7 @@ class Flows(RootModel[dict[str, Flow]]):
 
     @classmethod
     def load(cls, path: Path) -> "Flows":
-        return cls.model_validate(yaml.safe_load(path.read_text("utf-8")))
+        return cls.model_validate(parse_yaml(path.read_text("utf-8")))
 
     def get(self, intent: str) -> Flow | None:
         return self.root.get(intent)

@@ -20,11 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field
 
 from agent import tone as tone_model
 from knowledge.normalize import normalize
+from policies.loader import parse_yaml
 
 Level = Literal["calm", "annoyed", "frustrated", "angry"]
 Trend = Literal["rising", "steady", "falling"]
@@ -58,7 +58,7 @@ class FrustrationReading(BaseModel):
 
 class _Lexicon:
     def __init__(self, path: Path) -> None:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = parse_yaml(path.read_text("utf-8"))
         self.calm = [self._compile(p) for p in raw.get("calm", [])]
         # One alternation per kind: a message is matched once per kind, not once per phrase.
         self.signals: list[tuple[str, float, list[re.Pattern[str]]]] = [

@@ -30,6 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from agent.flows import Flow
 from agent.slots import mask
 from knowledge.normalize import normalize, tokenize
+from policies.loader import parse_yaml
 
 # The feature recipe is part of the cache key: changing it must retrain cached models.
 _RECIPE = "chars2-5+words+dense+mask-v2+temp"
@@ -73,7 +74,7 @@ def load_catalogue(folder: Path) -> list[IntentDefinition]:
     defs: list[IntentDefinition] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            defs.append(IntentDefinition.model_validate(yaml.safe_load(path.read_text("utf-8"))))
+            defs.append(IntentDefinition.model_validate(parse_yaml(path.read_text("utf-8"))))
         except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as exc:
             raise CatalogueError(f"{path}: {exc}") from None
     if not defs:

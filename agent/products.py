@@ -14,10 +14,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel
 
 from knowledge.normalize import normalize
+from policies.loader import parse_yaml
 
 # Words that describe any product and so never identify one (normalised forms).
 # Brands short enough to pass for noise ("cancel the LG"), still words of a product's name.
@@ -101,7 +101,7 @@ class ProductMatcher:
     def load(cls, path: Path) -> "ProductMatcher":
         if not path.exists():
             return cls([])
-        raw = yaml.safe_load(path.read_text("utf-8")) or []
+        raw = parse_yaml(path.read_text("utf-8")) or []
         return cls([Product.model_validate(p) for p in raw])
 
     def names_any(self, text: str) -> bool:

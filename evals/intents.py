@@ -12,8 +12,8 @@ import csv
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel
+from policies.loader import parse_yaml
 
 TEXT_COLUMNS = ("text", "utterance", "query", "sentence")
 LABEL_COLUMNS = ("intent", "category", "label")
@@ -44,7 +44,7 @@ class Scores(BaseModel):
 
 def read_cases(path: Path) -> list[Case]:
     if path.suffix.lower() in {".yaml", ".yml"}:
-        raw = yaml.safe_load(path.read_text("utf-8")) or {}
+        raw = parse_yaml(path.read_text("utf-8")) or {}
         cases = []
         for intent, by_lang in raw.items():
             for lang, items in (by_lang or {}).items():

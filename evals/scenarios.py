@@ -39,6 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from evals.transcript import LineProblem, describe_error
+from policies.loader import parse_yaml, compose_yaml
 
 Lang = Literal["ar", "en"]
 
@@ -185,8 +186,8 @@ def load_scenarios(paths: list[Path]) -> LoadResult:
             files.append(str(path))
             text = path.read_text("utf-8")
             try:
-                nodes = yaml.compose(text)
-                doc = ScenarioFile.model_validate(yaml.safe_load(text))
+                nodes = compose_yaml(text)
+                doc = ScenarioFile.model_validate(parse_yaml(text))
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 problems.append(LineProblem(line=(mark.line + 1) if mark else 1,

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from policies.loader import parse_yaml
 
 DEFAULT_FILE = Path(__file__).with_name("thresholds.yaml")
 
@@ -86,7 +87,7 @@ class Thresholds(_Strict):
         """ValueError naming the file and every wrong field when it is not valid."""
         path = path or DEFAULT_FILE
         try:
-            raw = yaml.safe_load(path.read_text("utf-8")) or {}
+            raw = parse_yaml(path.read_text("utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ValueError(f"{path}: {exc}") from None
         try:

@@ -23,6 +23,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from knowledge.normalize import detect_language
+from policies.loader import parse_yaml
 
 # pypdf logs its own complaints about broken files; we report them once, by file name.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -95,7 +96,7 @@ def read_markdown(path: Path) -> Document:
     match = _FRONT_MATTER.match(raw)
     if match:
         try:
-            meta = yaml.safe_load(match.group(1)) or {}
+            meta = parse_yaml(match.group(1)) or {}
         except yaml.YAMLError as exc:
             raise BadSource(f"front matter is not valid YAML: {exc}") from exc
         raw = raw[match.end():]
@@ -209,7 +210,7 @@ def read_faq_table(path: Path) -> list[FaqItem]:
         elif path.suffix == ".json":
             rows = json.loads(text)
         else:
-            rows = yaml.safe_load(text)
+            rows = parse_yaml(text)
     except (json.JSONDecodeError, yaml.YAMLError, csv.Error) as exc:
         raise BadSource(f"cannot parse {path.suffix[1:].upper()}: {exc}") from exc
     if isinstance(rows, dict):

@@ -14,6 +14,20 @@ from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
+# libyaml's parser when PyYAML was built with it (the PyPI wheels are): the same documents and
+# errors, about ten times faster; every assistant, test and replay worker reads these files.
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """`yaml.safe_load`, through libyaml when it is there."""
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+
+
+def compose_yaml(text: str) -> yaml.Node | None:
+    """The node tree (with line marks) of a document, through libyaml when it is there."""
+    return yaml.compose(text, Loader=_LOADER)
+
 
 class PolicyError(ValueError):
     """A policy file is missing, unreadable or does not match its model.
@@ -48,8 +62,7 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 def load_model(path: Path, model: type[M]) -> M:
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except FileNotFoundError:
         raise PolicyError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -61,6 +74,8 @@ def load_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        # The node tree only to name lines: a valid file (every start) never needs it.
+        root = compose_yaml(text)
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])

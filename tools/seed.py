@@ -6,13 +6,13 @@ import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import yaml
 from pydantic import TypeAdapter
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tools import db
 from tools.models import Customer, Order
+from policies.loader import parse_yaml
 
 _customers = TypeAdapter(list[Customer])
 _orders = TypeAdapter(list[Order])
@@ -45,7 +45,7 @@ def shift_to_today(orders: list[Order], today: date | None = None) -> list[Order
 
 def load_demo_crm(folder: Path) -> tuple[list[Customer], list[Order]]:
     customers = _customers.validate_python(
-        yaml.safe_load((folder / "customers.yaml").read_text(encoding="utf-8"))
+        parse_yaml((folder / "customers.yaml").read_text(encoding="utf-8"))
     )
     orders = _orders.validate_python(
         json.loads((folder / "orders.json").read_text(encoding="utf-8"))
