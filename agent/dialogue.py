@@ -70,6 +70,9 @@ class Dialogue(TypedDict, total=False):
     deferred: Task | None
     # What the customer is thinking of buying, for fees and payment limits (agent/basket.py).
     basket: list[Item]
+    # A question about one order read through its record ("address": can its delivery address
+    # still change?), kept while the identity check asked for on the way is answered.
+    order_question: str | None
 
 
 def of(state: dict[str, Any]) -> Dialogue:
@@ -160,7 +163,7 @@ _ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm
 CONTINUES = _CONTINUES = re.compile(
     _ACK + r"(and|also|what about|how about|same for|and what about|and for|and the|plus|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
-    r"و ?ال)\b|" + _ACK + r"و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا)|"
+    r"و ?ال)\b|" + _ACK + r"و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا|طلب)|"
     # "وطلب الماك بوك نفس الشي", "the tv order, same thing": the question before, again.
     r"\bsame (thing|for|here|again|question)\b|(نفس الشي|نفس الشيء|نفس الكلام|نفس السؤال|بالمثل)"
 )

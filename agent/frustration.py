@@ -60,6 +60,7 @@ class _Lexicon:
     def __init__(self, path: Path) -> None:
         raw = parse_yaml(path.read_text("utf-8"))
         self.calm = [self._compile(p) for p in raw.get("calm", [])]
+        self.jobs = [self._compile(p) for p in raw.get("jobs", [])]
         # One alternation per kind: a message is matched once per kind, not once per phrase.
         self.signals: list[tuple[str, float, list[re.Pattern[str]]]] = [
             (kind, float(spec["weight"]),
@@ -77,6 +78,8 @@ class _Lexicon:
         if re.match(r"[\u0621-\u064a]", words[0]):
             # Arabic words take clitic prefixes: "وللحين", "بالتجاره", "فزهقت".
             return re.compile(rf"(?<![\w])(?:و|ف|ب|ل|ال|وال|بال|لل)?{body}(?![\w])")
+        # ("i'm" is typed "im" and "i’m" too.)
+        body = body.replace("'", "['’]?")
         return re.compile(rf"(?<![\w']){body}(?![\w'])", re.I)
 
 
@@ -183,6 +186,10 @@ def read_message(
     lex = lexicon()
     norm = normalize(text)
     said_calm = False
+    job = False
+    for phrase in lex.jobs:
+        norm, n = phrase.subn(" ", norm)
+        job = job or n > 0
     for calm in lex.calm:
         norm, n = calm.subn(" ", norm)
         said_calm = said_calm or n > 0
@@ -200,6 +207,8 @@ def read_message(
             pending = FrustrationSignal(kind="tone", evidence=", ".join(evidence), weight=weight)
     witnesses = 0  # lexicon words the model replaces: they only corroborate it now
     for kind, weight, patterns in lex.signals:
+        if job and kind == "threat_legal":
+            continue
         found: list[str] = []
         for pat in patterns:
             for match in pat.finditer(norm):

@@ -158,6 +158,7 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         state = {**state, **known}  # type: ignore[assignment]
     sense_, d = _read_in_context(state, deps, sense_, d)
     sense_ = _about_an_order_invoice(state, deps, sense_, d)
+    sense_ = _about_an_order_address(state, deps, sense_, d)
     if any(t["intent"] == "talk_to_human" and _ASKS_PERSON.search(normalize(t["text"]))
            for t in d.get("open_tasks") or []):
         # "am i talking to a bot? i'd rather talk to a real person": a later part asks for a
@@ -380,7 +381,6 @@ _REFUND_ASKED_FOR = re.compile(
     r"please refund|(can|could) (you|u) (just |please )?refund|send (it|me))\b|"
     r"(^| )(ابي|ابغي|ابغا|بغيت|ودي|سو|سوي|سوو|حول|حولوا|حولو|رجعوا|ارجعوا|رجعو|اصدر|اصدروا|"
     r"اعطوني|عطوني|ابيها|ابيه|ارجعولي|رجعولي|ابيكم|ابغاكم|ابغيكم|تسوون|تسوولي|تسويلي)(?=[\s?!.,،؟]|$)")
-_TOO = re.compile(r"\b(too|as well|also|aswell)\b|(^| )(كمان|بعد|برضو|برضه|وياه|ايضا)(?=[\s?!.,،؟]|$)")
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
 _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
@@ -509,6 +509,20 @@ _WHY_COST = re.compile(
 _PAID_FOR = re.compile(r"\b(i|we) (paid|was charged|got charged)\b|\bdid i pay\b|"
                        r"(دفعت|انخصم مني|خصمتوا|حسبتوا علي|حاسبين علي)")
 # "when does it ship?", "متى تطلع؟": asked, not told ("it was supposed to come yesterday").
+_REACHES_ME = re.compile(r"\b(reach me|get to me|i get it|do i get it|get mine)\b|"
+                         r"(يوصلني|توصلني|يجيني|تجيني|يوصلنا|توصلنا|استلمه|استلمها)")
+_SOMEONE_ELSE_RECEIVES = re.compile(
+    r"\b(can|could|may|will) (my|a|the) ?(\w+ )?(wife|husband|brother|sister|son|daughter|mom|mum|"
+    r"mother|dad|father|friend|driver|neighbou?r|colleague|family|someone|somebody|maid|"
+    r"security|guard|doorman) (\w+ )?(receive|recieve|collect|take|get|sign for|accept)\b|"
+    r"\b(someone|somebody) else (receive|recieve|collect|take|get|sign for|accept)\b|"
+    r"(اخوي|اختي|زوجتي|زوجي|ابوي|امي|ولدي|بنتي|السواق|سواقي|الحارس|جاري|احد) "
+    r"(\S+ )?(يستلم|تستلم|يستلمه|يستلمها|تستلمه|تستلمها|يستلمهم)")
+_SOMEONE_ELSE_QUERY = {"en": "Can someone else receive my order on my behalf if I'm not home?",
+                       "ar": "هل يمكن لشخص آخر استلام الطلب نيابة عني إذا لم أكن موجودًا؟"}
+_WHEN_ONE = re.compile(r"\bwhen\b|(^| )(متي|امتي|ايمتي|امتا)( |$)")
+_IN_GENERAL = re.compile(r"\b(usually|normally|generally|typically|in general|if i order|"
+                         r"if i buy|how long does)\b|(عاده|عادتا|عادة|بشكل عام|لو طلبت|اذا طلبت|لو اشتريت)")
 _WHEN_ASKED = re.compile(r"\b(when|how long|how many days)\b|(^| )(متي|امتي|ايمتي|كم يوم)( |$)")
 # "pay cash when it arrives": how they will pay for something new.
 _PAYING = re.compile(r"\b(pay|paying|cash|buy|order it)\b|(ادفع|بدفع|كاش|اشتري|ابي اطلب|بطلب)")
@@ -622,6 +636,29 @@ def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[s
     return sense_ | {"order_invoice": True} if named else sense_
 
 
+def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[str, Any],
+                            d: dialogue.Dialogue) -> dict[str, Any]:
+    """"i need to change the delivery address on RW-100283", "can I change the address of my
+    fridge order?": whether it still can is that order's status, read from its record (after
+    the identity check, for a visitor); "can the address be changed after ordering?" names
+    no order and is the help centre's."""
+    if (sense_["intent"] != "change_address" or state.get("pending")
+            or deps.flows.get("order_amount") is None):
+        return sense_
+    key = "part_slots" if sense_.get("part_text") else "slots"
+    slots, text = sense_.get(key) or {}, sense_.get("part_text") or state["text"]
+    named = slots.get("order_id") or (state.get("customer_id") and (
+        slots.get("product") or _OWN.search(normalize(text)) or dialogue.categories_in(
+            text, dialogue.product_words(deps.settings.product_words_file))))
+    focus = (d.get("focus_orders") or [None])[0]
+    if (not named and focus and state.get("customer_id")
+            and not _IN_GENERAL.search(normalize(text))):
+        # "the address is correct tho, can i change it or add a landmark?" after its tracking.
+        d["open_tasks"] = [t for t in d.get("open_tasks") or [] if t["intent"] != "change_items"]
+        return sense_ | {"order_address": True, key: {**slots, "order_id": focus}}
+    return sense_ | {"order_address": True} if named else sense_
+
+
 def _named_last(state: ConversationState, order_id: str) -> bool:
     """Whether the customer's previous message named `order_id` ("why was I charged 99 on
     100261?"), so "so when does it come?" next is about that order whatever was answered."""
@@ -679,6 +716,14 @@ def _read_in_context(
         # "jameswilson@" (Enter pressed too soon): no request of its own; the question for the
         # contact stands, and the rest of the address completes it.
         return sense_ | {"intent": "contact_incomplete", "confidence": 0.8}, d
+    if (_SOMEONE_ELSE_RECEIVES.search(norm) and _QUESTION.search(norm) and not state.get("pending")
+            and intent not in _WRITE_INTENTS - {"complaint"}
+            and sum(1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))) <= 1
+            and deps.flows.get("delivery_info") is not None):
+        # "can my wife receive order 100269 for me?": whether someone else may take it in (the
+        # help centre says yes), not where the order is.
+        return sense_ | {"intent": "delivery_info", "confidence": 0.85, "knowledge_first": True,
+                         "query": f"{_SOMEONE_ELSE_QUERY[state['language']]} {text}"}, d
     if not slots.get("order_id") and (short := _short_order_ref(text, state, d)):
         # "وال251 دامه متأخر الغوه بعد" after "طلبي 100251": the order named before, by its
         # last digits.
@@ -1077,8 +1122,18 @@ def _read_in_context(
                                   "knowledge_first": True, "query": query},
             d, lambda p: bool((_PREPARE if prepare else _PICKUP).search(normalize(p))),
             {"return_request", "start_return"})
+    if ((topic in {"refund_status", "refund_timing"}
+         or _REFUND_WORDS.search(normalize(d.get("topic_text") or "")))
+            and _FASTER.search(norm) and not state.get("pending") and not slots.get("order_id")
+            and intent not in _WRITE_INTENTS - {"complaint"}
+            and deps.flows.get("refund_status") is not None):
+        # "can u make it faster? i need the money this week" after the refund times: whether
+        # we can (the help centre says the bank's part cannot be sped up), not a complaint.
+        return sense_ | {"intent": "refund_status", "confidence": 0.85, "knowledge_first": True,
+                         "followup": True, "query": _FASTER_QUERY[state["language"]]}, d
     if ((topic in {"refund_status", "refund_timing"} or (
-            topic == "payment_methods" and _REFUND_WORDS.search(normalize(d.get("topic_text") or ""))))
+            topic in {"payment_methods", "payment_problem"}
+            and _REFUND_WORDS.search(normalize(d.get("topic_text") or ""))))
             and not focus_order and len(dialogue.paid_with(text)) == 1
             and (dialogue.leans_on_context(text) or _HYPOTHETICAL.search(norm))
             and not slots.get("order_id") and not state.get("pending")
@@ -1432,7 +1487,9 @@ def _read_in_context(
         return _fault_then_rest(text, deps, sense_ | {"intent": "start_return",
                                                       "confidence": max(conf, 0.6),
                                                       "fault": True}, d)
-    if (focus_order and (topic in _ORDER_INTENTS or _named_last(state, focus_order))
+    if (focus_order and (topic in _ORDER_INTENTS or _named_last(state, focus_order)
+                         # ("ومتى يوصلني؟" after a VAT question about it: it reaches *me*.)
+                         or (_REACHES_ME.search(norm) and len(norm.split()) <= 4))
             and _WHEN.search(norm) and _ARRIVES.search(norm)
             and not _MONEY_WHEN.search(norm)
             and not slots.get("order_id") and not slots.get("product")
@@ -1603,12 +1660,18 @@ def _read_in_context(
         return sense_ | {"intent": "order_amount", "confidence": 0.85}, d
     if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
             and _WHEN_ASKED.search(norm) and _ARRIVES.search(norm) and not _MONEY_WHEN.search(norm)
-            and intent not in _WRITE_INTENTS | {"delivery_info", "payment_methods"}
+            and intent not in _WRITE_INTENTS | {"payment_methods"}
+            # ("ساعة سامسونج متى توصل؟" from a signed-in customer: when theirs arrives; "how long
+            # does a fridge take to jeddah?" asks about delivery in general.)
+            and (intent != "delivery_info" or (
+                _WHEN_ONE.search(norm) and not _IN_GENERAL.search(norm)
+                and not facts_cities(text, deps.policies.brand)[0]))
             and not _PAYING.search(norm) and not slots.get("amount")
             and not INSTALL_WORDS.search(norm)
             and (slots.get("product") or dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file)))
-            and len(dialogue.split_parts(text)) == 1):
+            # ("…متى توصل؟ قاعدة احترق من الانتظار 😂": the rest says how long it feels.)
+            and sum(1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))) <= 1):
         # "والغسالة متى تطلع لي؟" after cancelling the tablet: when their washer ships, not
         # the cancellation again.
         return sense_ | {"intent": "track_order", "confidence": 0.8}, d
@@ -2719,6 +2782,10 @@ _REFUND_QUERY = {
 }
 _REFUND_QUERY["tamara"] = _REFUND_QUERY["tabby"]
 _REFUND_QUERY["mastercard"] = _REFUND_QUERY["visa"]
+_FASTER = re.compile(r"\b(faster|quicker|speed (it|this|that)? ?up|speed up|expedite|hurry|rush it|"
+                     r"sooner)\b|(اسرع|تسرعون|تسرعونه|تسريع|تستعجل|تستعجلون|استعجال|بسرعه|قبل كذا)")
+_FASTER_QUERY = {"en": "Can Rawaf speed up my refund? These times depend on your bank or provider",
+                 "ar": "هل تستطيع رواف تسريع الاسترداد؟ تعتمد هذه المدد على البنك أو مزود الخدمة"}
 _REFUND_WORDS = re.compile(r"\b(refund|refunds|refunded|money back)\b|(استرداد|المسترد|ترجع فلوسي|يرجع المبلغ|"
                            r"ترجع الفلوس|فلوسي)")
 _COD_WORDS = re.compile(r"\b(cash|cod|cash on delivery)\b|(كاش|عند الاستلام|نقدا|نقد)")
@@ -2807,7 +2874,8 @@ def _keeps_the_other(state: ConversationState, deps: Deps, pending: Pending,
 
 
 # "send the chargers back too", "والشواحن بعد ارجعها": more items for the same return.
-_TOO = re.compile(r"\b(too|also|as well|aswell)\b|(^| )(كمان|برضو|بعد|معها|معه|وياها|وياه)(?=[\s?!.,،؟]|$)")
+_TOO = re.compile(r"\b(too|also|as well|aswell)\b|"
+                  r"(^| )(كمان|برضو|برضه|بعد|ايضا|معها|معه|وياها|وياه)(?=[\s?!.,،؟]|$)")
 
 
 def _wider_return(text: str, deps: Deps, pending: Pending) -> list[str] | None:

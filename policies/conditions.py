@@ -176,7 +176,9 @@ class KeywordsCond(_Strict):
     def _patterns(self) -> list[tuple[str, re.Pattern[str]]]:
         out = []
         for word in self.keywords:
-            body = r"\s+".join(re.escape(w) for w in normalize(word).split())
+            # ("i'm a lawyer" is also typed "im a lawyer" or with a curly ’.)
+            body = r"\s+".join(re.escape(w).replace("'", "['’]?")
+                               for w in normalize(word).replace("’", "'").split())
             # Arabic words may carry a clitic prefix (و، ب، ال...).
             out.append((word, re.compile(rf"(?<![\w])(?:و|ف|ب|ل|ال|وال|بال|لل)?{body}(?![\w])", re.I)))
         return out

@@ -3077,3 +3077,104 @@ async def test_a_fault_told_after_an_injection_attempt_is_still_helped(assistant
     assert templates(outs[-1]) == ["return.needs_confirmation_defective"], templates(outs[-1])
     assert not [c for c in await trail(assistant, cid) if c.action in {"start_return", "request_refund"}
                 and c.allowed]
+
+
+# --- blind round 30 classes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "هلا نورة، ساعة سامسونج متى توصل؟ قاعدة احترق من الانتظار 😂"),
+    ("en", "hi when is my samsung watch coming? been waiting forever lol"),
+])
+async def test_when_their_product_arrives_is_its_tracking(assistant, lang, say):
+    # C1033's Samsung watch (RW-100276) is out for delivery: its tracking, not delivery times.
+    _, (out,) = await talk(assistant, [say], "C1033", lang)
+    assert templates(out)[0].startswith("track."), templates(out)
+    assert "RW-100276" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["مساء الخير، ما جاتني الفاتورة على الايميل حق طلب المايكرويف",
+            "طيب السعر شامل الضريبة ولا بتنضاف علي؟", "ومتى يوصلني؟"]),
+    ("en", ["hi i didnt get the invoice email for my microwave order",
+            "does the price include vat or is it added?", "and when do i get it?"]),
+])
+async def test_when_it_reaches_me_after_another_question_tracks_the_order(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1013", lang)
+    assert templates(outs[-1]) == ["track.status_processing"], templates(outs[-1])
+    assert "RW-100291" in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["how long do refunds take to show up? i paid w mada", "and apple pay??",
+            "can u make it faster? i really need the money this week"], "cannot speed"),
+    ("ar", ["كم ياخذ الاسترداد لمدى؟", "طيب تقدرون تسرعونه؟ محتاج الفلوس ضروري"], "تسريعها"),
+])
+async def test_asking_to_speed_up_a_refund_gets_the_honest_answer(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert expect in text_of(outs[-1]), text_of(outs[-1])
+    assert outs[-1].mode == "assistant"
+    if lang == "en":  # the Apple Pay follow-up was about its refund, not about paying with it
+        assert "Apple Pay" in text_of(outs[1]) and "supported" not in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["hala noura, wen wasal talab el microwave?", "5alas ma abih, ilghih"]),
+    ("en", ["where is my microwave order?", "ok never mind, cancel it"]),
+])
+async def test_arabizi_cancel_it_is_a_cancellation(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1013", lang)
+    assert templates(outs[-1]) == ["cancel.needs_confirmation"], templates(outs[-1])
+    assert "RW-100291" in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "hey quick one. im a lawyer and ill be in court all day tmrw, can my wife receive order 100269 for me?"),
+    ("ar", "انا محامي وبكون في المحكمة بكرة، يقدر اخوي يستلم الطلب 100269 بدالي؟"),
+])
+async def test_a_lawyer_by_job_is_not_a_legal_threat_and_someone_else_may_receive(
+        assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1030", lang)
+    assert out.mode == "assistant" and templates(out) == ["knowledge.answer"], templates(out)
+    assert ("trust" if lang == "en" else "تثق") in text_of(out)
+    assert not text_of(out).startswith(("I'm really sorry", "I'm sorry", "أعتذر"))
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["كيف احذف حسابي عندكم؟", "طيب احذفوه لي الحين مع كل بياناتي، ما عاد ابي الحساب"]),
+    ("en", ["how do i delete my account?", "ok delete it now with all my data pls"]),
+])
+async def test_a_deletion_asked_after_how_to_delete_reaches_the_privacy_team(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    assert outs[0].mode == "assistant"
+    assert outs[1].mode == "waiting_human", templates(outs[1])
+    state = (await assistant.graph.aget_state({"configurable": {"thread_id": cid}})).values
+    assert state["decision"]["rule_id"] == "privacy_request"
+
+
+@pytest.mark.parametrize("lang,msgs,contact", [
+    ("en", ["hi i need to change the delivery adress on RW-100283", "rania.khoury@example.com",
+            "oops sorry its raniakhoury@example.com no dot"], "email"),
+    ("ar", ["ابي اغير عنوان التوصيل للطلب RW-100283", "rania.khoury@example.com",
+            "اسفة الصحيح raniakhoury@example.com"], "البريد"),
+])
+async def test_an_address_change_on_an_order_checks_identity_then_its_status(
+        assistant, lang, msgs, contact):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[0]) == ["ask_contact"] and contact in text_of(outs[0]), text_of(outs[0])
+    assert "Sony" not in text_of(outs[1]) and "سوني" not in text_of(outs[1])
+    assert templates(outs[2]) == ["address.order_open"], templates(outs[2])
+    assert outs[2].replies[0]["citations"]
+    checks = await trail(assistant, cid, "verify_identity")
+    assert [c.allowed for c in checks] == [False, True]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["where r my airpods??", "ugh the address is correct tho. can i change it or add a landmark?",
+            "and the iphone one?"]),
+    ("ar", ["وين الايربودز حقتي؟", "العنوان صحيح، اقدر اغيره او اضيف علامة مميزة؟", "وطلب الايفون؟"]),
+])
+async def test_an_address_question_after_tracking_is_about_that_shipped_order(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[1]) == ["address.order_shipped"], templates(outs[1])
+    assert "RW-100260" in text_of(outs[1])
+    assert "RW-100280" in text_of(outs[2]) and templates(outs[2])[0].startswith("track.")

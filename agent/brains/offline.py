@@ -172,12 +172,22 @@ class OfflineBrain:
             # "تمام، بس … يصير اخوي يستلمه عني؟": a question after the "ok" gets the help
             # centre's answer, or its closest topics to choose from; never "how can I help?".
             return self._answer_from_knowledge(state, deps, lang, active_flow=None)
-        if sense.get("order_invoice") and deps.flows.get("order_amount") is not None:
-            # The invoice of one of their orders: read that order (its status decides).
+        if ((sense.get("order_invoice") or sense.get("order_address"))
+                and deps.flows.get("order_amount") is not None):
+            # The invoice or the address of one of their orders: read that order (its status
+            # decides), after the identity check for a visitor.
+            d = dialogue.of(state)
+            d["order_question"] = "address" if sense.get("order_address") else None
+            if not state.get("customer_id"):
+                # A visitor proves it is their order first (the contact for the number given).
+                out = self._run_flow("order_amount", deps.flows.get("order_amount"),  # type: ignore[arg-type]
+                                     {**state, "dialogue": d}, deps, lang)
+                return out | {"dialogue": {**(out.get("dialogue") or d),
+                                           "order_question": d["order_question"]}}
             if sense["slots"].get("order_id"):
                 call = self._flow_call(deps.flows.get("order_amount"), state)  # type: ignore[arg-type]
-                return {"tool_calls": [call], "active_flow": "order_amount"}
-            return self._resolve_order("order_amount", state, deps)
+                return {"tool_calls": [call], "active_flow": "order_amount", "dialogue": d}
+            return self._resolve_order("order_amount", {**state, "dialogue": d}, deps)
         if (intent == "refund_timing" and state.get("customer_id")
                 and deps.flows.get("order_amount") is not None and _other_product(state, deps)):
             # "and the washer's money, when does it come back?" while another order is in
@@ -706,6 +716,22 @@ class OfflineBrain:
                                    else None)
             return {"replies": [cite_refund_timings(refund_timing_reply(about, lang, book),
                                                     deps.knowledge, lang)],
+                    "active_flow": None, "failures": 0, "dialogue": about}
+        if (result["tool"] == "get_order" and result["outcome"] == "ok"
+                and (state["sense"].get("order_address")
+                     or dialogue.of(state).get("order_question") == "address")):
+            # "change the address on RW-100283": what that order's status allows.
+            data = result["data"]
+            status = data.get("status")
+            key = ("address.order_open" if status in {"pending", "processing"} else
+                   "address.order_shipped" if status in {"shipped", "out_for_delivery"} else
+                   "address.order_cancelled" if status == "cancelled" else
+                   "address.order_delivered")
+            reply = book.reply(key, lang, kind="order", data=data, order_id=data["order_id"])
+            about = dialogue.focus(dialogue.of(state), data["order_id"], order_question=None)
+            return {"replies": [cite_help_centre(
+                        reply, deps.knowledge, lang,
+                        "change the delivery address of an order before it ships", "orders")],
                     "active_flow": None, "failures": 0, "dialogue": about}
         if (result["tool"] == "get_order" and result["outcome"] == "ok"
                 and state["sense"].get("order_invoice")):
