@@ -59,6 +59,7 @@ _LEXICON: dict[str, str] = {
     "yigrah": "يقراه", "tstkhdmoonah": "تستخدمونه", "tistakhdimoonah": "تستخدمونه",
     "tstkhdmoon": "تستخدمون", "mo7adatha": "المحادثه", "elmo7adatha": "المحادثه", "el tawseel": "التوصيل", "rsoom": "رسوم",
     "rusoom": "رسوم", "rosoom": "رسوم", "flos": "فلوس", "fulus": "فلوس", "floos": "فلوس",
+    "mudda": "مده", "muddah": "مده", "modda": "مده", "elmudda": "المده", "almudda": "المده",
     "mablagh": "مبلغ", "mabla8": "مبلغ", "el mabla8": "المبلغ", "ejra2": "اجراء",
     "mowathaf": "موظف", "muwadhaf": "موظف", "mwthf": "موظف", "mo6": "مو", "shakwa": "شكوى",
     "shakwah": "شكوى", "mandoob": "مندوب", "mndob": "مندوب", "jawal": "جوال", "jwal": "جوال",

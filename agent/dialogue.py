@@ -440,8 +440,9 @@ def still_open(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [o for o in orders if o["status"] not in _CLOSED]
 
 
-_ONLY = re.compile(r"\b(just|only|keep|remove|without|except)\b|(^| )(بس|فقط|خل|خلي|اشيل|شيل|احذف|"
-                   r"بدون|ما عدا|الا)( |$)")
+_ONLY = re.compile(r"\b(just|only|keep|remove|without|except|alone|by itself|on its own)\b|"
+                   r"(^| )(بس|فقط|خل|خلي|اشيل|شيل|احذف|بدون|ما عدا|الا|بروحه|بروحها|لحاله|لحالها|"
+                   r"لوحده|لوحدها|بحاله|بحالها)( |$)")
 
 
 def means_only(text: str) -> bool:
@@ -563,7 +564,7 @@ def refers_to_order(text: str) -> bool:
 
 
 _PAID_WITH = {
-    "tabby": r"tabby|تابي", "tamara": r"tamara|تمارا", "mada": r"\bmada\b|مدي",
+    "tabby": r"tabby|تابي", "tamara": r"tamara|تمارا", "mada": r"\bmada\b|(?<!ال)مدي(?![\u0621-\u064a])",
     "apple_pay": r"apple ?pay|ابل باي|ابل بي", "stc_pay": r"stc ?pay|اس تي سي",
     "cod": r"\bcod\b|cash on delivery|\bcash\b|كاش|نقد|عند الاستلام",
     "visa": r"\bvisa\b|فيزا", "mastercard": r"master ?card|ماستر",
@@ -680,7 +681,8 @@ _ONE_BACK = re.compile(
     r"\b((send|return|give|take) (back )?(one|1|a single)|(one|1) back)\b|"
     r"(ارجع|ارجاع|ترجيع|رجع|ابي ارجع) (وحده|واحد|واحده|حبه|حبه وحده|قطعه)")
 # "one of them", "just one": one unit, unless what is kept is the one ("only need one").
-_ONE_OF = re.compile(r"\b((one|1) of (them|the|my)|just one|only one)\b|(وحده|واحد|حبه) منهم")
+_ONE_OF = re.compile(r"\b((one|1) of (them|the|my)|just one|only one)\b|"
+                     r"(وحده|واحد|حبه) (منهم|من ال|من (\S+ )?(ال)?\S+ اللي)|(^| )(وحده|واحد|حبه) من ")
 # "I only need one", "keep one": the rest go back.
 _KEEP_ONE = re.compile(r"\b((only|just) (need|want) one|keep one|need only one|want only one)\b|"
                        r"(احتاج وحده|احتاج واحد|ابي وحده بس|ابي واحد بس|اخلي وحده|اخلي واحد|"

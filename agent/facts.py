@@ -98,7 +98,8 @@ _NUMBER_WORDS = {
 _UNIT_NOUN = {"ac": "ac_unit", "tv": "tv_unit"}
 # "can I send it back?": asking whether something can be returned (normalised text).
 RETURN_ASK = re.compile(
-    r"\b(return|returned|returning|send (it|them|em|this|these|both|all( of them)?|the (two|2|rest)) back|"
+    r"\b(return|returned|returning|send (it|them|em|this|these|both|all( of them)?|the (two|2|rest)|"
+    r"one|one of (them|those|the \w+)|the (extra|other|second|spare) (one|\w+)) back|"
     r"send back|give (it|them|em) back|"
     r"take (it|them|em) back|exchange)\b|"
     r"(ارجع|ارجاع|ترجيع|ارجعها|ارجعه|ارجعهم|استرجع|استرجاع|اردها|اردهم|ارده|رجعها|رجعه|"

@@ -290,7 +290,8 @@ _RETURN_ARRIVED = re.compile(
     r"get|got|receive|received)\b|\b(reach(ed)?|arrived at) (you|your warehouse|the warehouse)\b|"
     r"(وصلكم|وصلتكم|وصلكو|وصل لكم|وصلت لكم|استلمتوه|استلمتوها|استلمتو|استلمتم|وصل المستودع|وصلت المستودع)"
     r"(?=[\s?!.,،؟]|$)")
-_QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|when|who)\b|"
+_QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|whats|what's|when|who|why|where|"
+                       r"which)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
 # Greetings and pleasantries a message may open with before its request (normalised text).
@@ -384,18 +385,22 @@ _REFUND_ASKED_FOR = re.compile(
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate it|cheers)\b|(شكرا|مشكور|مشكوره|يعطيك العافيه|"
                      r"الله يعطيك|تسلم|تسلمين|ما قصرت|ما قصرتي|جزاك الله|الله يجزاك|يعافيك)")
 _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|people)|opening|open|"
+                    r"do (you|u) (guys )?work|are (you|u) (guys )?(open|working)|"
                     r"available|working hours|what time (does|do|is|are)|when (does|do) (your|ur|the) "
-                    r"(\w+ )?(team|staff|agents?|people) (work|start))\b|(دوام|دوامكم|دوامهم|ساعات (ال)?عمل|"
+                    r"(\w+ )?(team|staff|agents?|people) (work|start))\b|(دوام|دوامكم|دوامهم|تداومون|يداومون|تشتغلون|ساعات (ال)?عمل|"
                     r"اوقات الدوام|متي تفتحون|"
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين|متي (يفتح|تفتح|يفتحون|يبدا|تبدا|يبدون)|"
                     r"(خدمه العملاء|الدعم|الفريق) (يفتح|تفتح|يبدا|تبدا))")
 # "what's your phone number / email", "وش رقمكم؟": how to reach the team.
 _CONTACT_INFO = re.compile(
     r"\b(your|ur|the) (phone|phone number|number|email|e-mail|whatsapp|hotline)\b|"
+    r"\b(customer service|customer care|support|care) (phone |contact )?(number|email|e-mail|line)\b|"
     r"(رقم (الهاتف|التلفون|الجوال|الواتساب|خدمه العملاء|التواصل) ?(حقكم|لكم|عندكم)?|رقمكم|ايميلكم|"
     r"بريدكم|الايميل حقكم)")
 # The team's hours, said as the help centre says it ("متى دوامكم؟" shares few words with it).
 _HOURS_QUERY = {"ar": "ساعات عمل خدمة العملاء", "en": "customer care opening hours"}
+_CONTACT_WORD = re.compile(r"\b(email|e-mail|mail|phone|number|whatsapp|hotline)\b|"
+                           r"(الايميل|ايميل|البريد|الرقم|الواتس|واتساب|الجوال)")
 _CONTACT_QUERY = {"ar": "كيف أتواصل معكم؟ الهاتف والبريد الإلكتروني",
                   "en": "How can I contact you? phone and email"}
 _CALL_ME = re.compile(
@@ -511,6 +516,26 @@ _PAID_FOR = re.compile(r"\b(i|we) (paid|was charged|got charged)\b|\bdid i pay\b
 # "when does it ship?", "متى تطلع؟": asked, not told ("it was supposed to come yesterday").
 _REACHES_ME = re.compile(r"\b(reach me|get to me|i get it|do i get it|get mine)\b|"
                          r"(يوصلني|توصلني|يجيني|تجيني|يوصلنا|توصلنا|استلمه|استلمها)")
+_NEW_OR_MONEY = re.compile(
+    r"\b(new one|replacement|replace (it|them)|exchange)\b.*\b(money|refund)\b|"
+    r"\b(money|refund)\b.*\b(new one|replacement|replace (it|them)|exchange)\b|"
+    r"(بديل|استبدال|جديد|جديده|يبدلونه|تبدلونه).*(فلوس|الفلوس|المبلغ|استرداد)|"
+    r"(فلوس|الفلوس|المبلغ|استرداد).*(بديل|استبدال|جديد|جديده|يبدلونه|تبدلونه)")
+_NEW_OR_MONEY_QUERY = {
+    "en": "defective product: can I choose a replacement instead of a refund within 30 days of delivery",
+    "ar": "منتج معيب: هل أختار الاستبدال بدلًا من استرداد المبلغ خلال 30 يومًا من التوصيل"}
+_CONTACT_NUMBER = re.compile(r"\b(phone|mobile|contact|cell) (number|no)\b|(رقم (ال)?جوال|رقم (ال)?موبايل|"
+                             r"رقم (ال)?تواصل|رقم (ال)?هاتف)")
+_ADDRESS_WORD = re.compile(r"\b(address|adress|addres|location|landmark|phone|mobile|number|pin|"
+                           r"building|street|district|city)\b|(عنوان|العنوان|عنواني|الموقع|لوكيشن|"
+                           r"اللوكيشن|علامه|رقم الجوال|رقم جوال|الجوال|رقم التواصل|الحي|الشارع|المدينه)")
+_SERVICE_CENTRE = re.compile(
+    r"\b(service (centre|center)|repair (shop|centre|center)|(samsung|apple|lg|sony|huawei|xiaomi|bosch) "
+    r"(centre|center|store|shop)|agent'?s (centre|center)|maintenance (centre|center))\b|"
+    r"(مركز صيانه|مركز الصيانه|مراكز الصيانه|مركز خدمه|الوكيل|الوكاله|محل صيانه|ورشه)")
+_SERVICE_CENTRE_QUERY = {
+    "en": "How do I make a warranty claim? Rawaf arranges pickup so I don't need to take it to a service centre",
+    "ar": "كيف أقدّم طلب ضمان؟ هل ترتب رواف استلام المنتج فلا حاجة لأخذه إلى مركز الصيانة؟"}
 _SOMEONE_ELSE_RECEIVES = re.compile(
     r"\b(can|could|may|will) (my|a|the) ?(\w+ )?(wife|husband|brother|sister|son|daughter|mom|mum|"
     r"mother|dad|father|friend|driver|neighbou?r|colleague|family|someone|somebody|maid|"
@@ -594,7 +619,10 @@ _NOT_SEEN = re.compile(
     r"\b(don'?t|dont|do not|didn'?t|didnt|haven'?t|havent|not|never|can'?t|cant) (see|seen|got|get|"
     r"received?|showing|shown|arrived?)\b|\b(send|issue|do|refund) it again\b|\bnot (there|showing)\b|"
     r"(ما نزل|ما وصل|ما وصلني|ما شفته|ما شفت|ما جاني|ما جا|لسا ما|للحين ما|ما ظهر|ارسلوه مره ثانيه|"
-    r"رجعوه مره ثانيه|مره ثانيه)")
+    r"رجعوه مره ثانيه|مره ثانيه)|"
+    # "w law 3adat el mudda?", "what if it takes longer than that?": past the bank's days.
+    r"\bwhat if (it|that) (takes|goes|is) (longer|over|past)\b|\b(longer|more) than (that|14 days)\b|"
+    r"(لو|اذا|ولو|واذا) (عدت|عادت|تعدت|مرت|خلصت|انتهت|زادت|طالت) (ال)?(مده|مدة|الايام|ايام)")
 # "nothing wrong with it", "ما فيها شي": no fault, in so many words.
 _NO_FAULT = re.compile(r"\b(nothing (is )?wrong|no (problem|issue|fault)s? with|works (fine|perfectly)|"
                        r"working (fine|perfectly))\b|(ما فيها شي|ما فيه شي|مافيها شي|مافيه شي|"
@@ -647,12 +675,26 @@ def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[s
         return sense_
     key = "part_slots" if sense_.get("part_text") else "slots"
     slots, text = sense_.get(key) or {}, sense_.get("part_text") or state["text"]
+    norm = normalize(text)
+    pieces = dialogue.split_parts(state["text"])
+    if (not _ADDRESS_WORD.search(norm) or _CORRECTION.search(norm)
+            # ("can i change the address on my kettle order? and add a charger to it": the
+            # help centre answers both parts; only a message all about the address is read
+            # through the order's record.)
+            or not all(_ADDRESS_WORD.search(normalize(p)) for p in pieces)):
+        # ("اوه اسف الرقم غلط، هو ١٠٠٢٧٤": the order number corrected, nothing about an
+        # address; "how long to khobar?" after the answer: a delivery question.)
+        return sense_
+    # (A product or the order's number picks the order; "my order" alone, with several, is
+    # answered with the help centre's rule rather than "which order?".)
+    # ("رقم الجوال اللي على الطلب": the contact number, not a phone they bought.)
+    bare = _CONTACT_NUMBER.sub(" ", norm)
     named = slots.get("order_id") or (state.get("customer_id") and (
-        slots.get("product") or _OWN.search(normalize(text)) or dialogue.categories_in(
-            text, dialogue.product_words(deps.settings.product_words_file))))
+        (slots.get("product") and bare == norm) or dialogue.categories_in(
+            bare, dialogue.product_words(deps.settings.product_words_file))))
     focus = (d.get("focus_orders") or [None])[0]
     if (not named and focus and state.get("customer_id")
-            and not _IN_GENERAL.search(normalize(text))):
+            and not _IN_GENERAL.search(norm)):
         # "the address is correct tho, can i change it or add a landmark?" after its tracking.
         d["open_tasks"] = [t for t in d.get("open_tasks") or [] if t["intent"] != "change_items"]
         return sense_ | {"order_address": True, key: {**slots, "order_id": focus}}
@@ -716,6 +758,29 @@ def _read_in_context(
         # "jameswilson@" (Enter pressed too soon): no request of its own; the question for the
         # contact stands, and the rest of the address completes it.
         return sense_ | {"intent": "contact_incomplete", "confidence": 0.8}, d
+    if (not state.get("customer_id") and slots.get("contact") and not slots.get("order_id")
+            and intent in _ORDER_INTENTS and conf < _CONTEXT_CONFIDENCE
+            and dialogue.refers_to_order(text) and not state.get("pending")):
+        # "hi my email is sarah@…, can u check my latest order pls": the request is sure; the
+        # order number still has to come with the email (the flow asks for it).
+        return sense_ | {"confidence": _CONTEXT_CONFIDENCE}, d
+    if (d.get("last_action") == "start_return" and d.get("last_outcome") == "ok"
+            and _NEW_OR_MONEY.search(norm) and _QUESTION.search(norm) and not state.get("pending")
+            and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}
+            and deps.flows.get("return_request") is not None):
+        # "will i get a new one or my money back?" after a faulty item's return is booked:
+        # the customer chooses (the help centre's exchanges section).
+        return sense_ | {"intent": "return_request", "confidence": 0.85, "knowledge_first": True,
+                         "followup": True, "query": _NEW_OR_MONEY_QUERY[state["language"]]}, d
+    if (_SERVICE_CENTRE.search(norm) and _QUESTION.search(norm) and not state.get("pending")
+            and not (d.get("last_action") == "start_return" and d.get("last_outcome") == "ok")
+            and not slots.get("order_id")
+            and intent not in _WRITE_INTENTS - {"complaint"}
+            and deps.flows.get("warranty") is not None):
+        # "so do i have to take them to a samsung center or what", "if it breaks do i drag it
+        # to a service centre myself??": how a warranty claim works (we collect it).
+        return sense_ | {"intent": "warranty", "confidence": 0.85, "knowledge_first": True,
+                         "followup": True, "query": _SERVICE_CENTRE_QUERY[state["language"]]}, d
     if (_SOMEONE_ELSE_RECEIVES.search(norm) and _QUESTION.search(norm) and not state.get("pending")
             and intent not in _WRITE_INTENTS - {"complaint"}
             and sum(1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))) <= 1
@@ -1183,6 +1248,11 @@ def _read_in_context(
         query = _HOURS_QUERY[lang_] if _HOURS.search(norm) else _CONTACT_QUERY[lang_]
         return sense_ | {"intent": "support_info", "knowledge_only": True, "confidence": 0.8,
                          "query": query}, d
+    if (topic == "support_info" and _CONTACT_WORD.search(norm) and len(norm.split()) <= 4
+            and not state.get("pending") and deps.flows.get("talk_to_human") is not None):
+        # "والايميل؟" after the phone number: how to reach us, again.
+        return sense_ | {"intent": "support_info", "knowledge_only": True, "confidence": 0.8,
+                         "followup": True, "query": _CONTACT_QUERY[state["language"]]}, d
     if _ASKS_PERSON.search(norm) and not (_HOURS.search(norm) or _BOT_QUESTION.search(norm)):
         # "id still like a person to check it", "this is a joke. get me a real person NOW",
         # "عطني موظف": asked in so many words, whatever else the message says (its other
@@ -1422,6 +1492,15 @@ def _read_in_context(
             query = _PRONOUN_VERB.sub(lambda m: f"{m.group(1)} الطلب", norm)
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query}, d
+    if (((intent == "change_items" and state.get("customer_id"))
+         or (intent == "cancel_order" and not _CANCEL_WORD.search(norm)))
+            and not _COMPLAINS.search(norm) and RETURN_ASK.search(norm) and not state.get("pending")
+            and dialogue.categories_in(text, dialogue.product_words(deps.settings.product_words_file))
+            and deps.flows.get("start_return") is not None):
+        # "i accidentally ordered 2 kettles, can i send one back?", "طلبت غلايتين بالغلط، اقدر
+        # ارجع وحدة؟": a return of their own product (the flow finds the order and asks for a
+        # yes), not a change to the order nor its cancellation.
+        return sense_ | {"intent": "start_return", "confidence": max(conf, 0.7)}, d
     if ((intent != "cancel_order" or conf < 0.85) and not state.get("pending")
             and _CANCEL_NOW.search(norm)
             and not _NO_CANCEL.search(norm) and not _QUESTION.search(norm)
@@ -2735,7 +2814,8 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
 
 def _names_another_product(state: ConversationState, deps: Deps, pending: Pending) -> bool:
     """The message names a product, and nothing in the order waiting for a yes is it."""
-    text = state["text"]
+    # ("ايه رجعه، الجوال سليم خله": the phone named is one that stays, not another request.)
+    text = dialogue.without_kept(state["text"])
     words = dialogue.product_words(deps.settings.product_words_file)
     if not (dialogue.categories_in(text, words) or deps.understanding.products.find(text)):
         return False

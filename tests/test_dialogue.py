@@ -3178,3 +3178,88 @@ async def test_an_address_question_after_tracking_is_about_that_shipped_order(as
     assert templates(outs[1]) == ["address.order_shipped"], templates(outs[1])
     assert "RW-100260" in text_of(outs[1])
     assert "RW-100280" in text_of(outs[2]) and templates(outs[2])[0].startswith("track.")
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["my galaxy buds 3 pro stopped working, left one wont connect anymore. can i return them?",
+            "so do i have to take them to a samsung center or what"], "pickup"),
+    ("ar", ["كم مدة الضمان على الغسالات؟", "واذا خربت لازم اوديها مركز الصيانة بنفسي؟"], "استلام"),
+])
+async def test_a_service_centre_question_gets_how_a_warranty_claim_works(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, "C1021", lang)
+    assert expect in text_of(outs[-1]), text_of(outs[-1])
+    assert templates(outs[-1])[0] == "knowledge.answer"
+
+
+@pytest.mark.parametrize("lang,msgs,hours,email", [
+    ("ar", ["وش رقم خدمة العملاء؟ وتداومون يوم الجمعة؟", "والايميل؟"], "الجمعة", "care@rawaf.sa"),
+    ("en", ["whats your customer service number? and do you work on friday?", "and the email?"],
+     "Friday", "care@rawaf.sa"),
+])
+async def test_contact_number_and_friday_hours_then_the_email(assistant, lang, msgs, hours, email):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert hours in text_of(outs[0]) and "9200 12345" in text_of(outs[0]), text_of(outs[0])
+    assert outs[0].mode == "assistant"
+    assert email in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "hi my email is sarah.aldosari@example.com, can u check my latest order pls"),
+    ("ar", "هلا ايميلي sarah.aldosari@example.com، تقدر تشوف آخر طلب لي؟"),
+])
+async def test_a_visitor_giving_an_email_first_is_asked_for_the_order_number(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) in (["ask_order_id"], ["ask_verification"]), templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["salam, flosi 7ag el talab 100221 lesh ma wesalat?", "w law 3adat el mudda?"]),
+    ("en", ["where is my refund for order 100221?", "what if it takes longer than that?"]),
+])
+async def test_past_the_banks_days_a_refund_is_traced_not_resent(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1019", lang)
+    assert templates(outs[-1]) == ["refund.not_seen"], templates(outs[-1])
+
+
+def test_the_word_for_a_period_or_a_manager_is_not_mada():
+    assert dialogue.paid_with("ولو عادت المده؟") == set()
+    assert dialogue.paid_with("ولو عادت المدى؟") == set()
+    assert dialogue.paid_with("ابي اكلم المدير") == set()
+    assert dialogue.paid_with("انا في المدينة") == set()
+    assert dialogue.paid_with("دفعت بمدى") == {"mada"} and dialogue.paid_with("ومدى؟") == {"mada"}
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "hey i accidentally ordered 2 kettles 🙈 can i send one back? its still sealed"),
+    ("ar", "طلبت غلايتين بالغلط، اقدر ارجع وحدة؟ لسا مقفلة"),
+])
+async def test_sending_one_of_two_back_is_a_return(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1029", lang)
+    assert templates(out) == ["return.needs_confirmation"], templates(out)
+    assert "RW-100243" in text_of(out)
+    assert not [c for c in await trail(assistant, cid) if c.action == "start_return" and c.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["one of the anker chargers from my s24 order is dead, doesnt charge at all",
+            "yes return it. the phone is fine, keep that", "will i get a new one or my money back?"],
+     "replacement"),
+    ("ar", ["واحد من شواحن انكر في طلب الجالكسي خربان ما يشحن", "ايه رجعه، الجوال سليم خله",
+            "بيعطوني بديل ولا ترجع الفلوس؟"], "استبدال"),
+])
+async def test_new_one_or_money_back_after_a_faulty_return(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1]) == ["return.ok_defective"], templates(outs[1])
+    assert expect in text_of(outs[-1]), text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs,new", [
+    ("ar", ["ابي الغي المكيف اللي طلبته امس", "لا لا الأساور الشاومي ابيها، الغ المكيف بروحه"], "طلب جديد"),
+    ("en", ["i want to cancel the AC i ordered yesterday", "no no i want the xiaomi bands, cancel the AC alone"],
+     "new order"),
+])
+async def test_one_item_cannot_be_cancelled_alone_and_a_new_order_is_offered(assistant, lang, msgs, new):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert "cancel.whole_order" in templates(outs[1]), templates(outs[1])
+    assert new in text_of(outs[1])
+    assert not [c for c in await trail(assistant, cid) if c.action == "cancel_order" and c.allowed]
