@@ -373,7 +373,13 @@ _VAT_ASKED = re.compile(r"\b(how much (vat|tax)|vat (on|in|amount)|the vat)\b|"
 _WARRANTY = re.compile(r"\b(warranty|guarantee|rawaf care)\b|(ضمان|الضمان|ضمانه|رواف كير)")
 # "can u just do the refund now": a request, phrased as a question.
 _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|issue|process|send|make|"
-                        r"book|start|release|push|put|get)\b")
+                        r"book|start|release|push|put|get|approve)\b|"
+                        r"(ممكن|تقدر|تقدرين|تقدرون|تكفي|ابيك|ابغاك) (ت)?(عتمد|تعتمد|تعتمدين|تعتمدون|تصدر|"
+                        r"تصدرين|تصدرون|تسوي|تسوين|تسوون|تنفذ|تنفذين|تمشي|تمشين|ترسل|ترسلين)")
+# What each pending change is called when asked for by name ("ممكن تعتمدين الاسترداد الحين؟").
+_CHANGE_NAMED = {"request_refund": re.compile(r"\b(refund|money)\b|(الاسترداد|المبلغ|فلوسي|الفلوس)"),
+                 "cancel_order": re.compile(r"\b(cancell?ation|cancel)\b|(الالغاء|الغاء)"),
+                 "start_return": re.compile(r"\b(return|pickup)\b|(الارجاع|الاسترجاع|المرتجع)")}
 # Asking for the refund itself ("refund it", "process the refund", "ابي فلوسي ترجع", "سو لي
 # الاسترداد"), not only about it.
 _REFUND_ASKED_FOR = re.compile(
@@ -2774,7 +2780,11 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
                     "rounds": rounds + 1, "dialogue": settled}
-        if (intent in _SAME_REQUEST.get(pending["tool"], set()) and not other_order
+        named_change = _CHANGE_NAMED.get(pending["tool"])
+        if ((intent in _SAME_REQUEST.get(pending["tool"], set()) or (
+                # "طيب ممكن تعتمدين الاسترداد الحين؟": the change asked for by name.
+                _DO_IT_ASK.search(normalize(state["text"])) and named_change is not None
+                and named_change.search(normalize(state["text"])))) and not other_order
                 and (not _QUESTION.search(normalize(state["text"]))
                      or _DO_IT_ASK.search(normalize(state["text"])))
                 and said in {None, "hesitate"}):
