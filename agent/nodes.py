@@ -535,6 +535,10 @@ _CONTACT_NUMBER = re.compile(r"\b(phone|mobile|contact|cell) (number|no)\b|(رق
 _ADDRESS_WORD = re.compile(r"\b(address|adress|addres|location|landmark|phone|mobile|number|pin|"
                            r"building|street|district|city)\b|(عنوان|العنوان|عنواني|الموقع|لوكيشن|"
                            r"اللوكيشن|علامه|رقم الجوال|رقم جوال|الجوال|رقم التواصل|الحي|الشارع|المدينه)")
+_MEANWHILE = re.compile(r"\b(meanwhile|in the meantime|until (you|u|they|someone) (call|contact|come)|"
+                        r"what (do|should) i do (with it|now))\b|(لين تتصلون|لين يتصلون|لين تكلموني|"
+                        r"لحد ما تتصلون|الين تتصلون|في هالوقت|بالوقت هذا|وش اسوي فيه|ايش اسوي فيه|"
+                        r"شسوي فيه|وش اسوي الحين)")
 _SERVICE_CENTRE = re.compile(
     r"\b(service (centre|center)|repair (shop|centre|center)|(samsung|apple|lg|sony|huawei|xiaomi|bosch) "
     r"(centre|center|store|shop)|agent'?s (centre|center)|maintenance (centre|center))\b|"
@@ -1294,6 +1298,10 @@ def _read_in_context(
         # friday?" ask about the team's hours, not for a person now (nor to complain).
         return sense_ | {"intent": "support_info", "knowledge_only": True,
                          "query": f"{text} {_HOURS_QUERY[state['language']]}"}, d
+    if ((d.get("callback") or {}).get("safety") and not state.get("pending")
+            and (_WHAT_NOW.search(norm) or _MEANWHILE.search(norm))):
+        # "وش اسوي فيه الحين لين تتصلون؟" after a safety callback: how to stay safe meanwhile.
+        return sense_ | {"intent": "safety_advice", "confidence": 0.9}, d
     if d.get("callback") and (_CALL_ME.search(norm) or (
             (intent == "affirm" or confirmation.is_yes(text)) and not state.get("pending")
             and len(norm.split()) <= 5)):
@@ -3282,6 +3290,10 @@ async def handoff(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     if over is not None and not any(r["data"].get("template") == "refund.over_limit"
                                     for r in replies):
         replies.append(outcome_reply(over, "refund", lang, deps.replies))
+    safety = (state.get("decision") or {}).get("rule_id") == "safety_issue"
+    if safety:
+        # "it's sparking and smells burnt": what to do right now comes before who will help.
+        replies.append(deps.replies.reply("safety.advice", lang))
     if (state.get("decision") or {}).get("rule_id") == "privacy_request":
         # A request about the customer's data goes to the privacy team, who must answer
         # within the days privacy.yaml allows: said, so the customer knows what to expect.
@@ -3389,7 +3401,8 @@ async def _no_one_available(
         )
     )
     d = dialogue.of(state)
-    d["callback"] = {"ticket_id": ticket.id, "by": callback.isoformat()}
+    d["callback"] = {"ticket_id": ticket.id, "by": callback.isoformat(),
+                     "safety": (state.get("decision") or {}).get("rule_id") == "safety_issue"}
     # Nobody is coming: the assistant keeps helping in the meantime.
     return {"replies": replies, "mode": "assistant", "active_flow": None, "pending": None,
             "dialogue": d,

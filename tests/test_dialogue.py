@@ -3263,3 +3263,31 @@ async def test_one_item_cannot_be_cancelled_alone_and_a_new_order_is_offered(ass
     assert "cancel.whole_order" in templates(outs[1]), templates(outs[1])
     assert new in text_of(outs[1])
     assert not [c for c in await trail(assistant, cid) if c.action == "cancel_order" and c.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs,advice", [
+    ("en", ["hi quick q, is the samsung microwave i got end of november still under warranty?",
+            "bc its sparking inside and theres a burning smell now. i unplugged it"], "stop using it"),
+    ("ar", ["المايكرويف السامسونج اللي اشتريته آخر نوفمبر عليه ضمان؟", "لانه يطلع شرار من داخله وفيه ريحة حريق"],
+     "إيقاف استخدامه"),
+])
+async def test_a_safety_handoff_says_what_to_do_right_now_first(assistant, lang, msgs, advice):
+    _, outs = await talk(assistant, msgs, "C1010", lang)
+    assert outs[-1].mode == "waiting_human"
+    assert templates(outs[-1])[:2] == ["safety.advice", "handoff.created"], templates(outs[-1])
+    assert advice in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["رجعت سماعة JBL والشواحن، متى ترجع فلوسي؟ ترا دفعت بأبل باي والبطاقة اللي عليه مدى",
+            "طيب ممكن تعتمدين الاسترداد الحين؟", "ايه اكيد"]),
+    ("en", ["i returned the jbl speaker and chargers, when do i get my money? paid with apple pay",
+            "ok can you approve the refund now?", "yes"]),
+])
+async def test_asking_for_the_pending_refund_by_name_restates_it_then_the_yes_issues_it(
+        assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1033", lang)
+    assert "567" in text_of(outs[1]), text_of(outs[1])
+    assert templates(outs[2]) == ["refund.ok"], templates(outs[2])
+    issued = [c for c in await trail(assistant, cid, "request_refund") if c.allowed]
+    assert len(issued) == 1

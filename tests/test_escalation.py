@@ -327,3 +327,24 @@ async def test_a_faulty_product_gets_the_longer_return_window(assistant, lang, c
     # Booked as a faulty item: its own window, a replacement or a refund.
     assert ok.replies[-1]["data"]["template"] == "return.needs_confirmation_defective"
     assert (await assistant.deps.backend.get_order(order)).status == "delivered"
+
+
+@pytest.mark.parametrize("lang,msgs,advice,again", [
+    ("ar", ["جوالي السامسونج البطارية منتفخة والجوال حار مرة، خايفة ينفجر", "طيب وش اسوي فيه الحين لين تتصلون؟"],
+     "لا تشحنه", "998"),
+    ("en", ["my samsung phone battery is swollen and its really hot", "ok what do i do with it until you call?"],
+     "don't charge it", "998"),
+])
+async def test_a_safety_issue_off_duty_says_how_to_stay_safe_until_the_callback(
+        closed, lang, msgs, advice, again):
+    from tools.backend import now
+
+    if closed.deps.policies.staffing.is_open(now()):
+        pytest.skip("it is Sunday office hours in Riyadh right now")
+    cid, out, _ = await talk(closed, msgs[:1], "C1005")
+    templates = [r["data"].get("template") for r in out.replies]
+    assert "safety.advice" in templates and "handoff.unavailable_closed" in templates, templates
+    assert advice in " ".join(r["text"] for r in out.replies)
+    after = await closed.turn(cid, msgs[1])
+    assert [r["data"].get("template") for r in after.replies] == ["safety.advice"]
+    assert again in after.replies[0]["text"] and after.replies[0]["lang"] == lang

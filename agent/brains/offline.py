@@ -149,6 +149,8 @@ class OfflineBrain:
             return {"replies": [book.reply("ask_contact", lang,
                                            order_id=state["slots"]["order_id"])],
                     "active_flow": state.get("active_flow")}
+        if intent == "safety_advice":
+            return {"replies": [book.reply("safety.advice", lang)]}
         if intent == "verify_why":
             return {"replies": [book.reply("verify_why", lang)],
                     "active_flow": state.get("active_flow")}
