@@ -34,7 +34,7 @@ _LEXICON: dict[str, str] = {
     # "ilghih", "w el sa3a kaman ilghiha", "ilghihom": cancel it / them, with i- or e-.
     "ilghi": "الغي", "ilghih": "الغيه", "ilghiha": "الغيها", "ilghihom": "الغيهم",
     "ilghihum": "الغيهم", "elghih": "الغيه", "elghiha": "الغيها", "elghihom": "الغيهم",
-    "alghiha": "الغيها", "alghihom": "الغيهم", "algihom": "الغيهم", "ilgi": "الغي",
+    "alghihom": "الغيهم", "algihom": "الغيهم", "ilgi": "الغي",
     "ilgih": "الغيه", "ilgiha": "الغيها", "ilgihom": "الغيهم", "il8i": "الغي", "il8ih": "الغيه",
     "il8iha": "الغيها", "il8ihom": "الغيهم", "al8iha": "الغيها", "al8ihom": "الغيهم", "el8a2": "الغاء", "ilgha": "الغاء", "elgha": "الغاء",
     "arj3": "ارجع", "arja3": "ارجع", "arje3": "ارجع", "rj3": "رجع", "raja3t": "رجعت",

@@ -2663,6 +2663,9 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         named = state["sense"]["slots"].get("order_id")
         other_order = bool(named) and named != pending["args"].get("order_id")
         said = dialogue.act(state["text"])
+        # The pending call, re-issued or confirmed, runs under its own flow: an open task read
+        # beside it earlier ("its been like 3 days" -> tracking) must not word its result.
+        own_flow = _INTENT_OF_TOOL.get(pending["tool"], state.get("active_flow"))
         if not other_order and said != "deny" and _keeps_pending(state, deps, pending):
             # "actually wait keep the huawei. only the tv" while the Huawei's cancellation
             # waits: a no to it, said by naming what stays.
@@ -2724,7 +2727,8 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             d["open_tasks"], d["deferred"] = [], None
             call = tool_call("start_return", {**pending["args"], "items": wider or None,
                                               "quantities": None})
-            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1, "dialogue": d}
+            return {"tool_calls": [call], "pending": None,
+                    "active_flow": own_flow, "rounds": rounds + 1, "dialogue": d}
         if said == "deny" and not other_order:
             # "no wait, keep it", "خلاص لا تلغيه": nothing changes, and we say so.
             reply = deps.replies.reply(
@@ -2746,6 +2750,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # The explicit yes is recognised by the graph, never taken from a model's word.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
+                    "active_flow": own_flow,
                     "rounds": rounds + 1, "dialogue": settled}
         asks = "?" in state["text"] or "؟" in state["text"]
         whole_norm = normalize(state.get("message_text") or state["text"])
@@ -2779,7 +2784,8 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # "ok start the return for one charger": an acknowledgement and the request said
             # again, not the yes; the summary is asked again (nothing is done without a yes).
             call = tool_call(pending["tool"], pending["args"])
-            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1}
+            return {"tool_calls": [call], "pending": None,
+                    "active_flow": own_flow, "rounds": rounds + 1}
         asks_for_it = confirmation.is_yes(state["text"], confirmation.ACTION_WORDS
                                           | confirmation.TOOL_WORDS.get(pending["tool"], frozenset()))
         if (said == "affirm" or asks_for_it) and not other_order and _same_thing(state, deps, pending):
@@ -2787,6 +2793,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # (or its product) in the question is the explicit yes.
             call = tool_call(pending["tool"], pending["args"])
             return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
+                    "active_flow": own_flow,
                     "rounds": rounds + 1, "dialogue": settled}
         named_change = _CHANGE_NAMED.get(pending["tool"])
         if ((intent in _SAME_REQUEST.get(pending["tool"], set()) or (
@@ -2799,7 +2806,8 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # "a replacement pls" while the faulty return waits: the same request, restated;
             # the summary is asked again (and audited again), nothing is done without a yes.
             call = tool_call(pending["tool"], pending["args"])
-            return {"tool_calls": [call], "pending": None, "rounds": rounds + 1}
+            return {"tool_calls": [call], "pending": None,
+                    "active_flow": own_flow, "rounds": rounds + 1}
         if (intent == "affirm" or said == "affirm") and not other_order:
             # Sounds like consent but is not an explicit yes: ask again rather than act.
             again = outcome_reply(
