@@ -31,6 +31,11 @@ _LEXICON: dict[str, str] = {
     "algi": "الغي", "algih": "الغيه", "algeeh": "الغيه", "algiha": "الغيها",
     "al8i": "الغي", "alghi": "الغي", "alghee": "الغي", "al8ee": "الغي", "elghi": "الغي",
     "al8eh": "الغيه", "alghih": "الغيه",
+    "al3'eh": "الغيه", "al3'ih": "الغيه", "al'3eh": "الغيه", "al3'eha": "الغيها",
+    "sh7ntoh": "شحنتوه", "sh7antoh": "شحنتوه", "sha7antoh": "شحنتوه", "sh7ntooh": "شحنتوه",
+    "sh7ntoha": "شحنتوها", "insha7an": "انشحن", "ensha7an": "انشحن", "inshi7an": "انشحن",
+    "trkboonh": "تركبونه", "trakboonh": "تركبونه", "tarkboonh": "تركبونه", "trkbonh": "تركبونه",
+    "trkboon": "تركبون", "tarkboon": "تركبون", "dam": "دام", "madam": "مادام",
     # "ilghih", "w el sa3a kaman ilghiha", "ilghihom": cancel it / them, with i- or e-.
     "ilghi": "الغي", "ilghih": "الغيه", "ilghiha": "الغيها", "ilghihom": "الغيهم",
     "ilghihum": "الغيهم", "elghih": "الغيه", "elghiha": "الغيها", "elghihom": "الغيهم",

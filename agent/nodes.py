@@ -539,6 +539,10 @@ _MEANWHILE = re.compile(r"\b(meanwhile|in the meantime|until (you|u|they|someone
                         r"what (do|should) i do (with it|now))\b|(لين تتصلون|لين يتصلون|لين تكلموني|"
                         r"لحد ما تتصلون|الين تتصلون|في هالوقت|بالوقت هذا|وش اسوي فيه|ايش اسوي فيه|"
                         r"شسوي فيه|وش اسوي الحين)")
+_MONEY_WORDS = re.compile(r"\b(refund|refunds|money|my money)\b|(فلوس|الفلوس|فلوسي|المبلغ|مبلغ|الاسترداد)")
+_ALREADY_SENT_BACK = re.compile(r"\b(i (returned|sent back|sent (it|them) back)|i'?ve (returned|sent)|"
+                                r"(was|were) (returned|picked up|collected))\b|(اللي رجعته|اللي رجعتها|"
+                                r"رجعته|رجعتها|رجعتهم|ارجعته|ارجعتها|استلمه المندوب|استلموه|اخذوه)")
 _SERVICE_CENTRE = re.compile(
     r"\b(service (centre|center)|repair (shop|centre|center)|(samsung|apple|lg|sony|huawei|xiaomi|bosch) "
     r"(centre|center|store|shop)|agent'?s (centre|center)|maintenance (centre|center))\b|"
@@ -555,6 +559,10 @@ _SOMEONE_ELSE_RECEIVES = re.compile(
     r"(\S+ )?(يستلم|تستلم|يستلمه|يستلمها|تستلمه|تستلمها|يستلمهم)")
 _SOMEONE_ELSE_QUERY = {"en": "Can someone else receive my order on my behalf if I'm not home?",
                        "ar": "هل يمكن لشخص آخر استلام الطلب نيابة عني إذا لم أكن موجودًا؟"}
+_SHIPPED_YET = re.compile(r"\b((has|have|did) (it|they|my \w+|the \w+) (been )?(shipped|ship|left|"
+                          r"dispatched)|shipped yet|(ship|send|sent) (it|them) (out )?yet)\b|"
+                          r"(شحنتوه|شحنتوها|شحنته|شحنتها|انشحن|انشحنت|تشحن ولا|شحنوه|شحنوها)")
+_QUESTION_MARK_OR_WORD = re.compile(r"[?؟]|\b(has|have|did|yet)\b|(ولا لسه|ولا لسا|ولا لا|او لا|ولا بعد)")
 _WHEN_ONE = re.compile(r"\bwhen\b|(^| )(متي|امتي|ايمتي|امتا)( |$)")
 _IN_GENERAL = re.compile(r"\b(usually|normally|generally|typically|in general|if i order|"
                          r"if i buy|how long does)\b|(عاده|عادتا|عادة|بشكل عام|لو طلبت|اذا طلبت|لو اشتريت)")
@@ -1550,6 +1558,12 @@ def _read_in_context(
     # a person (escalation.yaml vip_complaint), whatever product fault comes with it.
     vip = (state.get("profile") or {}).get("tier") == "vip"
     complains = bool(_COMPLAINS.search(norm)) or (vip and bool(_DISSATISFIED.search(norm)))
+    if (mentions_fault(text) and _MONEY_WORDS.search(norm) and _ALREADY_SENT_BACK.search(norm)
+            and not state.get("pending") and intent not in {"cancel_order", "talk_to_human"}
+            and deps.flows.get("refund_status") is not None):
+        # "وش صار على فلوس جوال الريدمي اللي رجعته؟ كان خربان": the money for a product
+        # already sent back (why it went back is history), not a new return.
+        return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
     if (d.get("last_outcome") == "outside_window" and focus_order and mentions_fault(text)
             and not complains and not slots.get("order_id")):
         # "it's past 15 days; if it is faulty, tell me what's wrong" -> "the screen keeps
@@ -1751,6 +1765,14 @@ def _read_in_context(
         # "why did my sony headphones order cost 1314 when the headphones are 1299??": what
         # that order comes to, fee by fee.
         return sense_ | {"intent": "order_amount", "confidence": 0.85}, d
+    if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
+            and _SHIPPED_YET.search(norm) and _QUESTION_MARK_OR_WORD.search(norm)
+            and intent not in _WRITE_INTENTS and not _IN_GENERAL.search(norm)
+            and (slots.get("product") or dialogue.categories_in(text, dialogue.product_words(
+                deps.settings.product_words_file)))
+            and len(dialogue.split_parts(text)) == 1):
+        # "el mkyf sh7ntoh wla lsa?", "has my fridge shipped yet?": their order's tracking.
+        return sense_ | {"intent": "track_order", "confidence": 0.8}, d
     if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
             and _WHEN_ASKED.search(norm) and _ARRIVES.search(norm) and not _MONEY_WHEN.search(norm)
             and intent not in _WRITE_INTENTS | {"payment_methods"}
