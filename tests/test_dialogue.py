@@ -3291,3 +3291,53 @@ async def test_asking_for_the_pending_refund_by_name_restates_it_then_the_yes_is
     assert templates(outs[2]) == ["refund.ok"], templates(outs[2])
     issued = [c for c in await trail(assistant, cid, "request_refund") if c.allowed]
     assert len(issued) == 1
+
+
+# --- blind round 31 classes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey i opened the redmi buds from my huawei phone order and tbh the sound is meh. can i return them?",
+            "hmm ok. actually the left one keeps disconnecting every few minutes, is that covered?"]),
+    ("ar", ["فتحت سماعات ريدمي اللي جت مع طلب جوال هواوي وصوتها عادي، اقدر ارجعها؟",
+            "طيب ترا السماعة اليسار تفصل كل شوي، هذا يشمله؟"]),
+])
+async def test_earbuds_that_keep_disconnecting_are_a_fault(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1026", lang)
+    # The faulty item's 30-day window applies (offered as a return, or said), never "opened
+    # earbuds can't go back" again.
+    assert "30" in text_of(outs[-1]), text_of(outs[-1])
+    assert templates(outs[-1])[0] in {"return.needs_confirmation_defective", "knowledge.answer"}
+    assert not [c for c in await trail(assistant, cid, "start_return") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "مرحبا، وش صار على فلوس جوال الريدمي اللي رجعته؟ كان خربان"),
+    ("en", "hi what happened to the money for the redmi phone i returned? it was faulty"),
+])
+async def test_the_money_for_a_product_already_sent_back_is_its_refund(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1008", lang)
+    assert templates(out)[0].startswith("refund."), templates(out)
+    assert "RW-100209" in text_of(out)
+    assert not [c for c in await trail(assistant, cid, "start_return")]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "slam, el mkyf sh7ntoh wla lsa?"),
+    ("en", "hey has my AC shipped yet?"),
+])
+async def test_has_their_product_shipped_yet_is_its_tracking(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1055", lang)
+    assert templates(out)[0].startswith("track."), templates(out)
+    assert "RW-100278" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["وين فلوسي؟؟ الطلب 100221 مكتوب مسترد من اسبوع وللحين ما نزل شي بحسابي",
+            "كل مرة نفس الكلام والله طفشت، حولني على موظف الحين"]),
+    ("en", ["where is my money?? order 100221 says refunded a week ago and nothing in my account",
+            "same answer every time, im fed up, transfer me to an agent now"]),
+])
+async def test_upset_and_asking_to_be_transferred_is_handed_over(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1019", lang)
+    assert outs[-1].mode == "waiting_human", templates(outs[-1])
+    assert "complaint.ok" not in templates(outs[-1])
