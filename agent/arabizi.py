@@ -32,6 +32,7 @@ _LEXICON: dict[str, str] = {
     "al8i": "الغي", "alghi": "الغي", "alghee": "الغي", "al8ee": "الغي", "elghi": "الغي",
     "al8eh": "الغيه", "alghih": "الغيه",
     "al3'eh": "الغيه", "al3'ih": "الغيه", "al'3eh": "الغيه", "al3'eha": "الغيها",
+    "raje3ta": "رجعته", "raja3ta": "رجعته", "rja3ta": "رجعته", "rj3ta": "رجعته", "raje3tha": "رجعتها",
     "sh7ntoh": "شحنتوه", "sh7antoh": "شحنتوه", "sha7antoh": "شحنتوه", "sh7ntooh": "شحنتوه",
     "sh7ntoha": "شحنتوها", "insha7an": "انشحن", "ensha7an": "انشحن", "inshi7an": "انشحن",
     "trkboonh": "تركبونه", "trakboonh": "تركبونه", "tarkboonh": "تركبونه", "trkbonh": "تركبونه",

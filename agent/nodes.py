@@ -543,6 +543,13 @@ _MONEY_WORDS = re.compile(r"\b(refund|refunds|money|my money)\b|(فلوس|الف
 _ALREADY_SENT_BACK = re.compile(r"\b(i (returned|sent back|sent (it|them) back)|i'?ve (returned|sent)|"
                                 r"(was|were) (returned|picked up|collected))\b|(اللي رجعته|اللي رجعتها|"
                                 r"رجعته|رجعتها|رجعتهم|ارجعته|ارجعتها|استلمه المندوب|استلموه|اخذوه)")
+_HOW_LONG_SINCE = re.compile(
+    r"^(and |but )?(its|it'?s|it has|its been|been) (been )?(like |about |almost |over |more than )?"
+    r"(a |an |one |two |three |four |five |few |\d+ )?(days?|weeks?|months?|ages|forever|a while|long time)\b|"
+    r"^(i )?(sent|returned|ordered|paid) (it|them)?( back)? ?(like |about )?(\d+|a|one|two|three|few) "
+    r"(days?|weeks?) ago$|"
+    r"^(و)?(له|لها|صار له|صار لها|صارلي|صار لي|من|(رجعت|رجعته|رجعتها|رجعتهم|طلبت|طلبته|طلبتها|دفعت) من) "
+    r"(زمان|اسبوع|اسبوعين|يومين|شهر|\d+ (يوم|ايام|اسابيع))( تقريبا)?$")
 _SERVICE_CENTRE = re.compile(
     r"\b(service (centre|center)|repair (shop|centre|center)|(samsung|apple|lg|sony|huawei|xiaomi|bosch) "
     r"(centre|center|store|shop)|agent'?s (centre|center)|maintenance (centre|center))\b|"
@@ -2089,6 +2096,12 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     for n, piece in enumerate(pieces):
         if n and dialogue.says_only_kept(piece):
             # "…, changed my mind. the chargers I'll keep": what stays, for the request before.
+            continue
+        if (n and tasks and len(piece.split()) <= 7 and _HOW_LONG_SINCE.search(normalize(piece))
+                and not _QUESTION_MARKS.search(piece) and not _QUESTION.search(normalize(piece))
+                and not deps.understanding.slots(piece).get("order_id")):
+            # "wheres my refund?? its been like 3 days", "…؟ رجعته من زمان": how long it has
+            # been, said about the request before, not a request of its own.
             continue
         # "مساء النور، المكيف متى يوصلني؟ …": the greeting is answered in kind; the request
         # after it is what the part asks.

@@ -3341,3 +3341,13 @@ async def test_upset_and_asking_to_be_transferred_is_handed_over(assistant, lang
     _, outs = await talk(assistant, msgs, "C1019", lang)
     assert outs[-1].mode == "waiting_human", templates(outs[-1])
     assert "complaint.ok" not in templates(outs[-1])
+
+
+@pytest.mark.parametrize("lang,say,customer,first", [
+    ("en", "wheres my refund for the microwave i sent back?? its been like 3 days", "C1029", "refund."),
+    ("ar", "salam, flosi 7ag el talab 100221 lesh ma wesalat? raje3ta min zamaan", "C1019", "refund."),
+])
+async def test_how_long_it_has_been_is_part_of_the_request_not_another(
+        assistant, lang, say, customer, first):
+    _, (out,) = await talk(assistant, [say], customer, lang)
+    assert len(out.replies) == 1 and templates(out)[0].startswith(first), templates(out)
