@@ -21,6 +21,7 @@ _NOUNS: dict[str, tuple[str, str, str, str, str, str]] = {
     "working_hour": ("ساعة عمل", "ساعتي عمل", "ساعات عمل", "ساعة عمل", "working hour",
                      "working hours"),
     "day": ("يوم", "يومين", "أيام", "يوماً", "day", "days"),
+    "year": ("سنة", "سنتين", "سنوات", "سنة", "year", "years"),
     "business_day": ("يوم عمل", "يومي عمل", "أيام عمل", "يوم عمل", "business day", "business days"),
     "attempt": ("محاولة", "محاولتين", "محاولات", "محاولة", "attempt", "attempts"),
     "unit": ("وحدة", "وحدتين", "وحدات", "وحدة", "unit", "units"),

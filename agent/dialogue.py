@@ -25,7 +25,14 @@ from policies.loader import parse_yaml
 Act = Literal["affirm", "deny", "hesitate"]
 
 
-class Task(TypedDict):
+class _TaskContext(TypedDict, total=False):
+    # What a follow-up next turn continues, when the part is searched alone ("…can it come
+    # today? and do u take apple pay": the next "and if i get the LG one instead?" is about
+    # both).
+    context: str
+
+
+class Task(_TaskContext):
     """One part of a multi-part message, still to be handled."""
 
     text: str
@@ -162,12 +169,17 @@ _ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm
         r"fine|lol|تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه|طيب|طب|اف|اوف)[\s,.!،]+){0,3}")
 CONTINUES = _CONTINUES = re.compile(
     _ACK + r"(and|also|what about|how about|same for|and what about|and for|and the|plus|"
+    # "what if its a fridge", "and if it's the big one": the same question, supposing.
+    r"what if (its|it'?s|it is|i get|i order|i buy)|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"
     r"و ?ال)\b|" + _ACK + r"و(ال|بال|لل|ب|ل|لو|كم|متي|كيف|هل|اذا|طلب)|"
     # "وطلب الماك بوك نفس الشي", "the tv order, same thing": the question before, again.
     r"\bsame (thing|for|here|again|question)\b|(نفس الشي|نفس الشيء|نفس الكلام|نفس السؤال|بالمثل)"
 )
 _MAX_FOLLOWUP_WORDS = 6
+_WHERE_WE_ARE = re.compile(
+    r"\b(we'?re|we are|i'?m|i am|im|we live|i live|living|based) (in|at) [\w-]+( city)?\b|"
+    r"(^| )(احنا|انا|ساكن|ساكنه|ساكنين|نسكن|اسكن) (في|ب|بال)\s?\S+")
 _SAME_AGAIN = re.compile(r"\bsame (thing|again|question|for)\b|\bthe same\b|(نفس الشي|نفس الشيء|نفس السؤال|بعد\b)")
 _COURTESY = {"pls", "plz", "please", "thanks", "thx", "لوسمحت", "سمحت", "لو", "فضلك", "من"}
 
@@ -177,18 +189,33 @@ def asks_same_again(norm: str) -> bool:
     return bool(_SAME_AGAIN.search(norm))
 
 
+def only_where_they_are(text: str) -> bool:
+    """"im in riyadh", "احنا في الدمام": where the customer is, and nothing else."""
+    norm = normalize(text).strip(" ?؟!.,")
+    rest = _WHERE_WE_ARE.sub(" ", norm)
+    return rest != norm and not [w for w in _WORD.findall(rest) if w not in _COURTESY]
+
+
 def leans_on_context(text: str) -> bool:
     """Short or elliptical: only makes sense with the previous answer."""
     norm = normalize(text).strip(" ?؟!.")
     # "and same for the macbook order pls": courtesy words add nothing to the question.
+    # "and the washing machine? we're in dammam": where they are adds a detail, not a question.
+    norm = _WHERE_WE_ARE.sub(" ", norm)
     words = [w for w in _WORD.findall(norm) if w not in _COURTESY]
     if not words:
         return False
     if len(words) > _MAX_FOLLOWUP_WORDS:
         # "طيب والغسالة ميديا 8 كيلو حقت 1099؟ نفس الشي؟": a longer "and the …?" that says
         # it asks the same again.
-        return (len(words) <= 10 and bool(_CONTINUES.search(norm))
-                and bool(_SAME_AGAIN.search(norm)))
+        if len(words) <= 10 and bool(_CONTINUES.search(norm)) and bool(_SAME_AGAIN.search(norm)):
+            return True
+        # "طيب والثلاجة؟ ناوي آخذ ثلاجة ميديا اللي بـ ١٢٩٩": a short "and the …?" and, after
+        # it, only what they are thinking of (no question of its own).
+        head, mark, tail = normalize(text).replace("؟", "?").partition("?")
+        return bool(mark) and len(_WORD.findall(head)) <= 3 and bool(_CONTINUES.search(head)) \
+            and "?" not in tail and "؟" not in tail and not _ASKS.search(tail) and len(
+                _WORD.findall(tail)) <= 10
     return bool(_CONTINUES.search(norm)) or len(words) <= 3
 
 
@@ -201,10 +228,12 @@ _SPLIT = re.compile(
     # ("VAT no. for the macbook order": an abbreviation's dot ends nothing.)
     r"\s*(?:[?؟]+\s*|(?<![\s(][Nn]o)(?<![\s(][Nn]r)\.\s+|"
     r"(?<=[\s(][Nn][or])\.\s+(?!for\b|of\b|on\b|\d)|"
-    r"\n+|,?\s+(?:and also|and then|also|plus|and|n|&)\s+(?=(?:can|could|"
+    r"\n+|,?\s+(?:and also|and then|also|plus|and|n|&|\+)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
-    r"wht|hw|whr|wer|r u|can u|if)\b)|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
+    r"wht|hw|whr|wer|r u|can u|if)\b"
+    # "ابي الغي طلب 100303 and also كم رسوم ال COD؟": English joins an Arabic question.
+    r"|(?:كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ابي|ابغى|ابغي|ممكن)(?=\s))|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
     r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي|لو ))|"
     # "ابي اكنسل الساعة، and the microwave one متى يشحن؟": an Arabic comma, then English "and".
     r"،\s*(?:and|also|plus)\s+)",
@@ -272,7 +301,12 @@ def _own_question(part: str, text: str) -> bool:
     it in the message ("ومتى يوصل؟")."""
     at = text.find(part)
     after = text[at + len(part):].lstrip() if at >= 0 else ""
-    return after[:1] in {"?", "؟"} and bool(_ASKS.search(normalize(part)))
+    return after[:1] in {"?", "؟"} and bool(
+        _ASKS.search(normalize(part)) or _ARE_YOU.search(normalize(part)))
+
+
+# "انتي بوت؟ فيه موظف حقيقي؟": whether we are a bot is a question of its own, however short.
+_ARE_YOU = re.compile(r"\b(bot|robot|ai|human)\b|(بوت|روبوت|ذكاء اصطناعي|انسان|آلي|الي)")
 
 
 # A bare no that stands as its own part ("…, keep it. can I change the address instead?").

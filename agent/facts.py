@@ -421,11 +421,13 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     return out
 
 
-def fee_rule(data: dict[str, object], lang: Lang, brand: BrandFacts, book: ReplyBook) -> str:
-    """The delivery-fee rule an order's fee came from ("why 99 SAR delivery?")."""
+def fee_rule(data: dict[str, object], lang: Lang, brand: BrandFacts, book: ReplyBook,
+             large: bool = False) -> str:
+    """The delivery-fee rule an order's fee came from ("why 99 SAR delivery?"); `large`: the
+    order holds a large appliance (its free delivery came from the large-appliance rule)."""
     d = brand.delivery
     fee = float(data.get("delivery_fee") or 0.0)  # type: ignore[arg-type]
-    if fee == d.large_fee:
+    if fee == d.large_fee or (large and fee == 0.0):
         return book.text("facts.fee_large", lang, fee=_sar(d.large_fee, lang),
                          free_from=_sar(d.large_free_from, lang))
     if fee == d.same_day_fee:

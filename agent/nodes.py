@@ -159,6 +159,7 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
     sense_, d = _read_in_context(state, deps, sense_, d)
     sense_ = _about_an_order_invoice(state, deps, sense_, d)
     sense_ = _about_an_order_address(state, deps, sense_, d)
+    sense_ = _about_an_order_warranty(state, deps, sense_, d)
     if any(t["intent"] == "talk_to_human" and _ASKS_PERSON.search(normalize(t["text"]))
            for t in d.get("open_tasks") or []):
         # "am i talking to a bot? i'd rather talk to a real person": a later part asks for a
@@ -267,6 +268,21 @@ _HOW_MONEY_BACK = re.compile(
     r"\bhow (does|will|would|do) (that|it|this|the refund|i get|they|you)\b|\bhow('?s| is) "
     r"(that|it) (done|work)|\bhow do i get (it|my money|the money|paid)\b|"
     r"(كيف|شلون|كيفية|طيب كيف) (يرجع|ترجع|راح|بيرجع|تردون|بترجعون|ترجعون|يصير|تصير|استرد|استرجع)")
+# How the money would reach the customer (not when): the refund method for how they paid.
+_HOW_MONEY_COMES = re.compile(
+    r"\bhow (would|will|do|does|can|could) (i|we|you|u|they) (even |actually )?(get|receive|be paid|"
+    r"send|transfer|refund)\b[^?]{0,25}\b(money|refund|cash|it back|paid|me)\b|"
+    r"\bhow (is|will) (the|my) (refund|money) (be )?(sent|paid|transferred|returned)\b|"
+    r"(كيف|شلون|طيب كيف|وكيف) (بتحولون|تحولون|راح تحولون|بتحول|تحول|بترجعون|ترجعون|تردون|بتردون|يوصلني|"
+    r"توصلني|يوصلني المبلغ|استلم|بستلم|اخذ|باخذ|بترجع لي|ترجع لي|يرجع لي)")
+# A person named in so many words ("an actual human", "موظف حقيقي").
+_PERSON_WORD = re.compile(r"\b(human|humans|person|people|agent|representative|rep|employee|staff member|"
+                          r"someone real|real one|operator|customer service)\b|"
+                          r"(موظف|موظفه|انسان|بشر|شخص حقيقي|احد من الفريق|خدمه العملاء)")
+_IF_I_BUY = re.compile(r"\bif (i|we) (order|buy|get|purchase)\b|(^| )(لو|اذا|إذا) (طلبت|اطلب|اشتريت|شريت|"
+                       r"اشتري|اشري)")
+_SOON_WORDS = re.compile(r"\b(today|tonight|tomorrow|same day|same-day)\b|(اليوم|بكره|باكر|بكرة|نفس اليوم)")
+_CANCEL_ASKED = re.compile(r"\b(cancel\w*|call off)\b|(^| )(ا?لغي?\w*|الغاء|اكنسل\w*|كنسل\w*)")
 _MONEY_BACK_TOOLS = {"start_return", "request_refund", "cancel_order"}
 _OWE = re.compile(r"\b(owe|charged|pay anything|still (have to )?pay|have to pay|any fees?)\b|"
                   r"(علي شي|علي مبلغ|ادفع شي|بدفع شي|راح ادفع|مطلوب مني|اخصم|انخصم|خصمتوا)")
@@ -301,8 +317,9 @@ _GREETING_LEAD = re.compile(
     r"كيفكن|كيفكم|كيفكو|ازيك|ازيكم|عاملين ايه|اخباركم|شلونكم|يا جماعه|يا جماعة|"
     r"شلونك|شخبارك|يا|نوره|حبيبي|hi|hello|hey|hiya|salam|slam|assalamu alaikum|good morning|"
     r"good evening|good afternoon|noura|habibi|there|how are you|ok|okay|k|kk|thanks|thank you|thx|ty|"
-    r"shukran|tamam|great|perfect|cool|نعم|شكرا|مشكور|مشكوره|تمام|زين|اوكي|طيب|يعطيك العافيه)"
-    r"\b[\s,.!?؟،]*)+")
+    r"shukran|tamam|great|perfect|cool|quick q|quick question|one (more )?q(uestion)?|"
+    r"نعم|شكرا|مشكور|مشكوره|تمام|زين|اوكي|طيب|يعطيك العافيه|سؤال سريع|عندي سؤال)"
+    r"\b[\s,.!?؟،\-–:]*)+")
 # Intents that are no question of their own; a question read as one of them may still be one.
 _QUESTION_MARKS = re.compile(r"[?؟]+")
 # "why do you need my number?", "ليش تبون رقمي؟ ماني معطيكم شي": the identity check questioned.
@@ -314,6 +331,17 @@ _WHY_CONTACT = re.compile(
 # "will the driver call before coming?", "بيتصلون فيني قبل يجون؟": a call before delivery.
 _CALL_BEFORE = re.compile(r"\b(call|ring|phone|contact) (me )?(before|first|ahead)\b|"
                           r"(يتصلون|بيتصلون|يتصل|بيتصل|يكلمني|بيكلمني|يدقون|بيدقون)( في| علي)?\S* قبل")
+# "why is my order 1083 when the airfryer n the buds are 1068??", "why did i pay 25 sar",
+# "ليش ١٥١١؟": a total or a charge questioned (the breakdown answers it).
+_WHY_AMOUNT = re.compile(
+    r"\bwhy (is|was|did|does|do|r|are|am)\b[^?.!]{0,40}?(\b\d{2,5}(\.\d+)?\b(?! ?(days?|hours?|weeks?))|"
+    r"\btotal\b|\bcharged?\b|\bi pay\b|\bpaid\b|\bso much\b|\bextra\b|\bmore than\b)|"
+    r"(ليش|لماذا|ليه|لمه)\s[^؟?]{0,30}?(\b\d{2,5}\b(?! ?(يوم|ايام|ساعه|ساعات|اسبوع))|المبلغ|الاجمالي|"
+    r"المجموع|زياده|زايد|اكثر من|دفعت|بدفع|ادفع|محسوب|حاسبين)|^(ليش|ليه|لماذا)\s+\d{2,5}\b")
+_DID_I_PAY = re.compile(
+    r"\b(did|have) (i|we) (pay|paid|get charged|been charged|pay anything)\b[^?.!]{0,25}"
+    r"\b(delivery|shipping|cod|fee|fees)\b|\bwas (the )?(delivery|shipping) (free|charged)\b|"
+    r"(^| )(دفعت|انخصم علي|حسبتوا علي|احتسبتوا|اخذتوا مني)\s[^؟?]{0,15}(توصيل|التوصيل|شحن|الشحن|رسوم)")
 _TOTAL_ASKED = re.compile(r"\b(total|in all|altogether)\b|(المجموع|الاجمالي|اجمالي|كم ادفع|كم بدفع)")
 _BUSINESS_INVOICE = re.compile(r"\b(vat|tax|company|business|firm|cr)\b|(ضريبي|ضريبيه|الضريبي|"
                                r"الضريبيه|الشركه|شركه|شركتي|مؤسسه|المؤسسه)")
@@ -632,6 +660,8 @@ _WANT_RETURN = re.compile(
     r"\b(send (\w+ ){0,3}back|(i (want|wanna|need|would like|'?d like) to|pls|please) return)\b|"
     r"(^| )(ابي|ابغي|ودي|بغيت|اريد|بدي|عايز|عاوز) ?(ا)?(رجع|ارجع|رجّع|ارجعه|ارجعها|استرجع)(?=[\s?!.,،؟]|$)")
 # "if I want to cancel, is there a fee?": asking about cancelling, not asking for it.
+# "if i cancel it, when is the money back?": a question about what cancelling would do.
+_HYPOTHETICAL_CANCEL = re.compile(r"\b(if|what happens|when)\b|(^| )(لو|اذا|إذا|وش يصير|متى)( |$)")
 _QUESTION_ABOUT_CANCELLING = re.compile(
     r"\b(if|can|could|how( do)?|is it possible|what happens)\b[^.?!]{0,20}\bcancel|"
     r"(لو|اذا|إذا|كيف|هل اقدر|اقدر|ينفع|يمديني|ممكن) ?(ابي|ابغي|بغيت|اريد|بدي)? ?(ا)?(الغي|اكنسل)")
@@ -679,6 +709,12 @@ def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[s
         slots = sense_.get(key) or {}
         return sense_ | {"order_invoice": True, key: {
             **slots, "order_id": slots.get("order_id") or d["focus_orders"][0]}}
+    if sense_.get("part_text") and d.get("open_tasks") and all(
+            t["intent"] == "invoice" for t in d["open_tasks"]):
+        # "فاتورة ضريبية لطلب الماك بوك وكمان طلب سماعة جي بي ال. الشركة …": every part is
+        # the same invoice question; the orders it names are answered together.
+        d["open_tasks"] = []
+        sense_ = {k: v for k, v in sense_.items() if k not in {"part_text", "part_slots"}}
     if sense_.get("part_text") or sense_["confidence"] < _CONTEXT_CONFIDENCE:
         return sense_
     slots, text = sense_["slots"], state["text"]
@@ -687,6 +723,31 @@ def _about_an_order_invoice(state: ConversationState, deps: Deps, sense_: dict[s
     # Only a message that names the order or its product: "is VAT included?" or "what is the
     # 99 SAR on the invoice?" after an order was discussed are questions for the help centre.
     return sense_ | {"order_invoice": True} if named else sense_
+
+
+def _about_an_order_warranty(state: ConversationState, deps: Deps, sense_: dict[str, Any],
+                             d: dialogue.Dialogue) -> dict[str, Any]:
+    """"كم باقي على ضمان المكنسة؟ طلب 100131", "how long is the warranty left on my fridge?":
+    how long that order's products are covered, from its delivery date (after the identity
+    check, for a visitor). "how long is the warranty?" names no order and is the help
+    centre's."""
+    if (sense_["intent"] != "warranty" or state.get("pending") or sense_.get("part_text")
+            or deps.flows.get("order_amount") is None):
+        return sense_
+    text, slots = state["text"], sense_.get("slots") or {}
+    norm = normalize(text)
+    if not _WARRANTY_LENGTH.search(norm) or mentions_fault(text):
+        # (A fault is a claim, not a question of how long: the warranty flow handles it.)
+        return sense_
+    named = slots.get("order_id") or (state.get("customer_id") and (
+        _OWN.search(norm) or _MY_OWN.search(norm) or _REMAINING.search(norm)) and (
+            slots.get("product") or dialogue.categories_in(
+            text, dialogue.product_words(deps.settings.product_words_file))))
+    if not named:
+        return sense_
+    d["open_tasks"] = [t for t in d.get("open_tasks") or [] if t["intent"] != "warranty"]
+    out = {k: v for k, v in sense_.items() if k not in {"knowledge_first", "query"}}
+    return out | {"order_warranty": True}
 
 
 def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[str, Any],
@@ -789,6 +850,25 @@ def _read_in_context(
         # "hi my email is sarah@…, can u check my latest order pls": the request is sure; the
         # order number still has to come with the email (the flow asks for it).
         return sense_ | {"confidence": _CONTEXT_CONFIDENCE}, d
+    if (_DID_I_PAY.search(norm) and (state.get("customer_id") or d.get("focus_orders"))
+            and not state.get("pending") and intent not in _WRITE_INTENTS
+            and deps.flows.get("order_amount") is not None):
+        # "did i pay delivery on that one?", "دفعت توصيل على طلب المكيف؟": what their order
+        # was charged, not the price list.
+        return _first_then_rest(
+            text, deps, sense_ | {"intent": "order_amount", "confidence": max(conf, 0.85)}, d,
+            lambda p: bool(_DID_I_PAY.search(normalize(p)) or _WHY_AMOUNT.search(normalize(p))),
+            {"order_amount", "delivery_info"})
+    if (_WHY_AMOUNT.search(norm) and (state.get("customer_id") or d.get("focus_orders"))
+            and not state.get("pending") and intent not in _WRITE_INTENTS
+            and deps.flows.get("order_amount") is not None):
+        # "why is it 444?? the speaker is 429", "ليش ١٥١١؟ الغسالة بـ١٠٩٩ بس": what the order's
+        # total is made of, whatever was discussed before (an invoice, its tracking); a
+        # question of its own after it ("…? i thought delivery was free") in its turn.
+        return _first_then_rest(
+            text, deps, sense_ | {"intent": "order_amount", "confidence": max(conf, 0.85)}, d,
+            # (The fee rule the breakdown states answers "isn't delivery free above 299?".)
+            lambda p: bool(_WHY_AMOUNT.search(normalize(p))), {"order_amount", "delivery_info"})
     if (d.get("last_action") == "start_return" and d.get("last_outcome") == "ok"
             and _NEW_OR_MONEY.search(norm) and _QUESTION.search(norm) and not state.get("pending")
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}
@@ -964,6 +1044,19 @@ def _read_in_context(
                     # "…and does it have to be in the box?" while a return waits: a question
                     # about the change, for the help centre, not a complaint to file.
                     intent_of, sure = _about_pending(deps, state["pending"]), 0.7
+                if (said == "deny" and intent_of in _POLICY_COUNTERPART
+                        and _HYPOTHETICAL.search(normalize(piece))
+                        and _QUESTION.search(normalize(piece)) and not mentions_fault(piece)):
+                    # "لا لحظة خليه. لو ما عجبني التلفزيون بعد ما يوصل كم يوم عندي ارجعه؟":
+                    # kept, and a question about the return policy, never a return to book.
+                    intent_of, sure = _POLICY_COUNTERPART[intent_of], max(sure, 0.7)
+                if (intent_of == "order_amount" and not piece_slots.get("order_id")
+                        and _IF_I_BUY.search(normalize(piece))):
+                    # "keep it. how much is delivery if i order just 1 charger on its own?":
+                    # the price list for an order still to be placed, not this one's total.
+                    intent_of, sure = ("delivery_info" if re.search(
+                        r"\b(delivery|shipping)\b|توصيل|شحن", normalize(piece)) else
+                        "payment_methods"), max(sure, 0.7)
                 if intent_of not in _SMALL_TALK:
                     rest.append(dialogue.Task(
                         text=piece, intent=intent_of, confidence=round(sure, 4),
@@ -982,7 +1075,11 @@ def _read_in_context(
                 # "no sorry i meant the AC order, keep the tv": the correction is in the no.
                 after = text
             if said != "affirm" and _CORRECTION.search(normalize(after)) and (
-                    _names_a_product_in(after, deps) and not _NO_CANCEL.search(normalize(after))):
+                    _names_a_product_in(after, deps) and not _NO_CANCEL.search(normalize(after))) \
+                    and not (dialogue.KEEP.search(normalize(text)) and not _names_another_product(
+                        {**state, "text": after}, deps, state["pending"])):
+                # ("actually wait no, keep it. if i dont like the tv … can i return it?": the
+                # product named is the one kept; the rest are questions, not a correction.)
                 # "no sorry, I meant the phone. keep the chargers, return just the phone":
                 # the same request, for the product meant, read whole (its clauses say which).
                 kind = _INTENT_OF_TOOL.get(state["pending"]["tool"], "cancel_order")
@@ -1049,6 +1146,11 @@ def _read_in_context(
     ):
         # "sorry, I meant 100287": the same request about another order; the one they made,
         # not what we offered instead ("refund 100243" answered with a return offer).
+        if d.get("topic") == "warranty" and _WARRANTY_LENGTH.search(
+                normalize(d.get("topic_text") or "")):
+            # ("كم باقي على ضمان المكنسة؟ طلب 100131" -> "اسف قصدي الطلب ١٠٠١٠٤ حق الفرن".)
+            return sense_ | {"intent": "warranty", "confidence": 0.9, "corrected": True,
+                             "order_warranty": True}, d
         said = (state.get("trajectory") or [{}])[-1].get("intent")
         meant = said if said in _WRITE_INTENTS - {"complaint"} | {"track_order"} else last_action
         if meant == "track_order" and last_action in _WRITE_INTENTS - {"complaint"}:
@@ -1121,7 +1223,10 @@ def _read_in_context(
     if (intent == "track_order" and _WARRANTY.search(norm) and not _WHERE_IS.search(norm)
             and not _ARRIVES.search(norm) and deps.flows.get("warranty") is not None):
         # "كم باقي على ضمان المكنسة؟ طلب 100131": the warranty of that order's product.
-        return sense_ | {"intent": "warranty", "confidence": max(conf, 0.8)}, d
+        return _warranty_length(text, norm, sense_ | {"intent": "warranty",
+                                                       "confidence": max(conf, 0.8)}, state), d
+    if intent == "warranty" and not state.get("pending"):
+        sense_ = _warranty_length(text, norm, sense_, state)
     if (not slots.get("order_id") and _VAT_ASKED.search(norm) and amount_in(text) is not None
             and not state.get("pending") and intent not in _ORDER_INTENTS | {"invoice"}):
         # "so how much vat is in a washing machine that costs 1150 sar": the VAT in that price.
@@ -1136,6 +1241,16 @@ def _read_in_context(
         # opened earbuds: the rule again, for that product.
         dialogue.CONTINUES.search(norm) and _names_a_product_in(text, deps)
         and d.get("topic") in {"start_return", "return_request"} and not d.get("last_action"))
+    # ("what about the jbl speaker, can i cancel that one?": another change, asked.)
+    same_rule = same_rule and not _CANCEL_ASKED.search(norm)
+    if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
+            and _QUESTION_ABOUT_CANCELLING.search(norm) and _CANCEL_ASKED.search(norm)
+            and _names_a_product_in(text, deps) and not _HYPOTHETICAL_CANCEL.search(norm)
+            and len(dialogue.split_parts(text)) == 1 and (intent != "cancel_order" or conf < 0.6)
+            and deps.flows.get("cancel_order") is not None):
+        # "طيب وسماعة جي بي ال، اقدر الغيها؟": can their order of that product be cancelled;
+        # the flow says whether, and asks for the yes before anything changes.
+        return sense_ | {"intent": "cancel_order", "confidence": 0.8}, d
     if (same_rule and not slots.get("order_id") and not state.get("pending")
             and RETURN_ASK.search(normalize(f"{d.get('topic_text') or ''} {text}"))
             # "the left one crackles.. does that change anything?": the faulty rule, asked
@@ -1179,8 +1294,10 @@ def _read_in_context(
                  or _names_a_product_in(text, deps))
             and not mentions_fault(text) and not _ASKS_PERSON.search(norm)):
         # "my airpods were supposed to come yesterday?? whats going on", "whats up with my
-        # kettle n microwave order": where their order is.
-        return sense_ | {"intent": "track_order", "confidence": max(conf, 0.8)}, d
+        # kettle n microwave order": where their order is; "…؟ وكم بدفع للمندوب كاش؟" after it.
+        return _first_then_rest(
+            text, deps, sense_ | {"intent": "track_order", "confidence": max(conf, 0.8)}, d,
+            lambda p: bool(_WHERE_IS.search(normalize(p))), {"track_order", "delivery_info"})
     if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
             and intent not in _ORDER_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm)
             and _THE_ORDER_ITSELF.search(norm) and not _HYPOTHETICAL.search(norm)
@@ -1236,12 +1353,16 @@ def _read_in_context(
                          # ("ومدى؟" alone reads closer to other methods in Arabic).
                          "query": _REFUND_QUERY.get(next(iter(dialogue.paid_with(text))), {}).get(
                              state["language"]) or f"{_REFUND_HINT[state['language']]} {text}"}, d
-    if ((intent in {"payment_methods", "delivery_info"} or conf < 0.5)
+    if ((intent in {"payment_methods", "delivery_info"} or conf < 0.5 or (
+            intent == "order_amount" and not slots.get("order_id") and _HYPOTHETICAL.search(norm)))
             and _PAY_FOR_DELIVERY.search(norm) and not state.get("pending")
             and not _COD_WORDS.search(norm) and deps.flows.get("delivery_info") is not None):
-        # "do i pay anything for delivery? its an AC": the delivery fee, not how to pay.
-        return sense_ | {"intent": "delivery_info", "confidence": max(conf, 0.8),
-                         "query": f"{text} {_FEE_HINT[state['language']]}"}, d
+        # "do i pay anything for delivery? its an AC": the delivery fee, not how to pay
+        # ("tabby then, how many payments? also is delivery free for the tv": both asked).
+        return _first_then_rest(
+            text, deps, sense_ | {"intent": "delivery_info", "confidence": max(conf, 0.8),
+                                  "query": f"{text} {_FEE_HINT[state['language']]}"}, d,
+            lambda p: bool(_PAY_FOR_DELIVERY.search(normalize(p))), {"delivery_info"})
     if (METHODS_ASKED.search(norm) and intent not in _ORDER_INTENTS | {"payment_methods"}
             and not state.get("pending") and not slots.get("order_id")
             and deps.flows.get("payment_methods") is not None):
@@ -1474,9 +1595,21 @@ def _read_in_context(
             and len(dialogue.split_parts(text)) < 2):
         # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
+    if (topic == "order_amount" and _HYPOTHETICAL.search(norm) and amount_in(text) is not None
+            and not slots.get("order_id") and not state.get("pending")
+            and deps.flows.get("delivery_info") is not None
+            and re.search(r"\b(free|delivery|shipping|fee)\b|مجان|ببلاش|توصيل|شحن|رسوم", norm)):
+        # "so if i had spent 1500 it would be free?" after the fridge order's 99 SAR delivery:
+        # the fee rule, for that amount and that kind of product.
+        return sense_ | {"intent": "delivery_info", "confidence": _CONTEXT_CONFIDENCE,
+                         "knowledge_first": True, "followup": True,
+                         "query": f"{text} {_FEE_HINT[state['language']]} "
+                                  f"{_product_said_before(state, deps)}".strip()}, d
     if (topic == "order_amount" and focus_order and intent != "order_amount"
             and not slots.get("order_id") and _QUESTION.search(norm)
-            and _BARE_NUMBER.search(norm) and intent not in _ORDER_INTENTS):
+            and _BARE_NUMBER.search(norm) and intent not in _ORDER_INTENTS
+            # ("ok and if i buy a 2nd ac later, installing both is 398 right?": another cost.)
+            and not INSTALL_WORDS.search(norm) and not _HYPOTHETICAL.search(norm)):
         # "explain the 1511? the washer is 1099" right after the total: the same order's
         # amount again, with its breakdown.
         return sense_ | {"intent": "order_amount", "confidence": _CONTEXT_CONFIDENCE,
@@ -1485,14 +1618,19 @@ def _read_in_context(
             state.get("customer_id") and (focus_order or dialogue.refers_to_order(text)
                                           or (_names_a_product_in(text, deps)
                                               and (_OWN.search(norm) or _PAID_FOR.search(norm))))
-            and not _NEW_ORDER.search(norm))
+            and not _NEW_ORDER.search(norm)
+            and not (_IF_I_BUY.search(norm) and len(dialogue.split_parts(text)) == 1))
             # ("is the washer coming today? and how much cash for the driver?": their order.)
             and not (state.get("customer_id") and (_ARRIVES.search(norm) or _COMING.search(norm))
                      and len(dialogue.split_parts(text)) >= 2)):
         # "how much does it cost?", "paid cash, how is it refunded?" from someone with no
         # order in view: a question for the help centre, not one order's total.
-        return sense_ | {"knowledge_first": True, "query": (
-            f"{d.get('topic_text') or ''} {text}".strip() if topic else text)}, d
+        # ("what's the delivery fee on it?" says what it asks; the question before it,
+        # about an invoice, would only skew the search.)
+        query = f"{d.get('topic_text') or ''} {text}".strip() if topic and (
+            topic in _BUYING_TOPICS or not facets.asked(text)) else text
+        return sense_ | {"knowledge_first": True,
+                         "query": f"{query} {_product_said_before(state, deps)}".strip()}, d
     still = _CAN_I_STILL.search(norm) if focus_order else None
     if still and _FEE_ASKED.search(norm) and intent not in {"cancel_order", "start_return"}:
         # "اقدر الغيه؟ فيه رسوم؟" about the order in view: the verb says which action.
@@ -1618,6 +1756,12 @@ def _read_in_context(
                                   "slots": {**slots, "order_id": focus_order}}, d,
             lambda p: bool(_WHEN.search(normalize(p)) and _ARRIVES.search(normalize(p))),
             {"track_order", "delivery_info"})
+    if (focus_order and d.get("payment_method") and _HOW_MONEY_COMES.search(norm)
+            and not state.get("pending") and slots.get("order_id") in {None, focus_order}
+            and intent not in {"cancel_order", "start_return"}):
+        # "since its cash how would i even get my money back?", "وكيف بتحولون لي؟ ما عندي
+        # بطاقة": how the money comes back for the order in focus, for how it was paid.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if (focus_order and d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
             and _OWE.search(norm) and not slots.get("order_id")):
         # "do I owe anything? it was cash on delivery" after the cancellation.
@@ -1657,7 +1801,10 @@ def _read_in_context(
             and not slots.get("order_id")
             and (intent not in _ORDER_INTENTS or (
                 topic == "invoice" and conf < 0.6 and not _WHERE_IS.search(norm)
-                and not _ARRIVES.search(norm)))
+                and not _ARRIVES.search(norm)) or (
+                # "طيب والتلفزيون اللي طلبته امس عليه توصيل؟" after a fridge order's total.
+                topic == "order_amount" and intent == "track_order" and conf < 0.8
+                and not _WHERE_IS.search(norm) and not _WHEN.search(norm)))
             and state.get("customer_id")
             # ("والغسالة متى تطلع لي؟" after a cancellation asks when the washer ships.)
             and not (topic in _WRITE_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm))
@@ -1741,6 +1888,9 @@ def _read_in_context(
             and not slots.get("order_id") and intent not in _ORDER_INTENTS
             and facts_cities(text, deps.policies.brand)[0]
             and not read_question(text, deps.policies.brand, {}).methods
+            # ("and the washing machine? we're in dammam" after installation prices: the
+            # same question about the washer, where they live said with it.)
+            and not (deps.flows.follows_up(topic) and _names_a_product_in(text, deps))
             and deps.flows.get("delivery_info") is not None):
         # "and to Abha?", "n jazan city itself?" after another answer: a place is asked about
         # for delivery.
@@ -1809,6 +1959,9 @@ def _read_in_context(
         continues = bool(dialogue.CONTINUES.search(norm)) and not slots.get("order_id")
         weak = (conf < _CONTEXT_CONFIDENCE or intent in _SMALL_TALK - {"greeting"}
                 or (continues and intent not in _ORDER_INTENTS and conf < 0.85)
+                # "ومتى احجزه؟" after the price of mounting: off-topic only without what
+                # came before.
+                or (continues and intent == "out_of_scope")
                 # "and the laptop I got last week?" after the warranty: the same question.
                 or (continues and deps.flows.needs_knowledge(topic) and intent == "track_order"
                     and not _WHERE_IS.search(norm) and not _ARRIVES.search(norm)
@@ -1820,7 +1973,11 @@ def _read_in_context(
             sense_["slots"].get("product") or facets.asked(text) or _NAMES_SOMETHING.search(norm)
             or dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file)))
-        if deps.flows.follows_up(topic) and weak and not closing and brings:
+        if deps.flows.follows_up(topic) and weak and not closing and brings and not (
+                # ("ok and if i buy a 2nd ac later, installing both is 398 right?" after the
+                # order's amount: a help-centre question of its own.)
+                topic in _ORDER_INTENTS and deps.flows.needs_knowledge(intent) and conf >= 0.7
+                and not slots.get("order_id")):
             # "and the fridge?" after the delivery fee: the same question about another thing.
             return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                              "query": _followup_query(text, d, deps, state["language"]),
@@ -1858,6 +2015,18 @@ def _read_in_context(
                                          slots={**slots, "order_id": oid}, query=text)
                            for oid in ids[1:3]]
         return sense_ | {"slots": {**slots, "order_id": ids[0]}}, d
+    if (topic and slots.get("order_id") and not state.get("pending") and _CORRECTION.search(norm)
+            and conf < 0.6 and len(norm.split()) <= 10 and deps.flows.get(topic) is not None
+            and not _QUESTION.search(norm)):
+        # "كم باقي على ضمان المكنسة؟ طلب 100131" -> "اسف قصدي الطلب ١٠٠١٠٤ حق الفرن": the
+        # same question, for the order meant.
+        again = {"intent": topic, "confidence": _CONTEXT_CONFIDENCE, "followup": True}
+        if topic == "warranty" and _WARRANTY_LENGTH.search(normalize(d.get("topic_text") or "")):
+            # How long the order meant is covered, from its own record.
+            return sense_ | again | {"order_warranty": True}, d
+        if deps.flows.needs_knowledge(topic) and d.get("topic_text"):
+            again["query"] = f"{d['topic_text']} {text}"
+        return sense_ | again, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
     parts = [] if injected else _parts(text, deps, (intent, conf), plausible, topic,
                                        focus_order if state.get("customer_id") else None,
@@ -1959,6 +2128,29 @@ def _names_a_product_in(text: str, deps: Deps) -> bool:
         text, dialogue.product_words(deps.settings.product_words_file)))
 
 
+# "كم الضمان على القلاية؟", "how long is the warranty on the tv": how long the cover lasts (the
+# help centre's own question finds it; "claim" and "Rawaf Care" passages read closer otherwise).
+_WARRANTY_LENGTH = re.compile(
+    r"\b(how long|how many years|how much) (is |does )?(the |your |its |it'?s )?(warranty|guarantee)\b|"
+    r"\bwarranty (period|length|duration)\b|\b(how long|how many years)\b[^?]{0,30}\bwarranty\b|"
+    r"(كم|وش|ايش|ما) (مده |سنه |سنين |سنوات )?(ال)?ضمان|مده (ال)?ضمان|(ال)?ضمان (كم|قد ايه|كام)|"
+    r"كم باقي (علي|من|في) (ال)?ضمان")
+_REMAINING = re.compile(r"\b(left|remaining|still|expire|expires|end|ends)\b|(باقي|متبقي|يخلص|ينتهي|تنتهي)")
+_WARRANTY_LENGTH_QUERY = {"ar": "ما مدة الضمان على منتجاتكم؟ كم سنة الضمان؟",
+                          "en": "How long is the warranty on your products?"}
+
+
+def _warranty_length(text: str, norm: str, sense_: dict[str, Any],
+                     state: ConversationState) -> dict[str, Any]:
+    """A one-part question about how long the warranty lasts searches the help centre's own
+    question for it."""
+    # ("…؟ طلب 100131": an order number given with it is no question of its own.)
+    asks = [p for p in dialogue.split_parts(text) if words_besides_slots(p) >= 2]
+    if not _WARRANTY_LENGTH.search(norm) or len(asks) > 1:
+        return sense_
+    return sense_ | {"knowledge_first": True, "query": _WARRANTY_LENGTH_QUERY[state["language"]]}
+
+
 def _followup_query(text: str, d: dialogue.Dialogue, deps: Deps, lang: str) -> str:
     """What to search for "and the fridge?": the new thing, the facets the earlier question
     asked (cost, time) and, for a large appliance, how the help centre names those."""
@@ -2004,7 +2196,7 @@ def _money_at_door(piece: str, guess: Any) -> Any:
 
 
 _ASKS_HOW = re.compile(r"\b(how (long|much|many)|when|what|which|is there|do you|can i)\b|"
-                      r"(^| )(كم|متي|وش|ايش|هل|كيف|اقدر|يمديني)( |$)")
+                      r"(^| )[وف]?(كم|متي|وش|ايش|هل|كيف|اقدر|يمديني)( |$)")
 
 
 def _only_how_paid(piece: str) -> bool:
@@ -2078,6 +2270,14 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     pieces: list[str] = []
     carry = ""
     for piece in dialogue.split_parts(text):
+        if pieces and (dialogue.only_where_they_are(piece) or (
+                VAT_NUMBER.search(normalize(piece)) and len(piece.split()) <= 12
+                and not _ASKS_HOW.search(normalize(piece)))):
+            # "…can it come today? im in riyadh.": where they are belongs to the question;
+            # "…for the MacBook order. Company is Clarke Trading, VAT 3101…": so do the
+            # details the request needs.
+            pieces[-1] = f"{pieces[-1]} {piece}"
+            continue
         if words_besides_slots(piece) == 0:
             if pieces:
                 pieces[-1] = f"{pieces[-1]} {piece}"
@@ -2116,6 +2316,14 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # the policy, never a request to act.
             guess = guess.model_copy(update={"intent": _POLICY_COUNTERPART[guess.intent],
                                              "confidence": max(guess.confidence, 0.6)})
+        if (guess.intent in {"change_items", "order_amount", "track_order", "out_of_scope"}
+                and _IF_I_BUY.search(said) and _ARRIVES.search(said)
+                and (_WHEN.search(said) or _SOON_WORDS.search(said))
+                and not deps.understanding.slots(piece).get("order_id")):
+            # "if i order the philips kettle now can it come today?": delivery for a purchase
+            # still to be made, not an order to track or change.
+            guess = guess.model_copy(update={"intent": "delivery_info",
+                                             "confidence": max(guess.confidence, 0.7)})
         if (guess.intent in _SMALL_TALK | {"out_of_scope"} and _WHERE_IS.search(said)
                 and not _WHERE_MONEY.search(said)
                 and (order_ids(piece) or _names_a_product_in(piece, deps))):
@@ -2192,10 +2400,20 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                    and not (len(piece.split()) <= 3 and dialogue.leans_on_context(piece)
                             and facets.asked(piece) and prev["intent"] != "delivery_info"
                             and not facts_cities(piece, deps.policies.brand)[0]))
-            tasks.append(dialogue.Task(
+            # ("…can it come today? and do u take apple pay": a sure question on another
+            # topic is searched alone; the part before has its own answer.)
+            at = text.find(piece)
+            marked = at >= 0 and text[at + len(piece):].lstrip()[:1] in {"?", "؟"}
+            apart = (own and guess.intent != prev["intent"] and guess.confidence >= 0.9
+                     and (marked or (_QUESTION.search(normalize(piece))
+                                     and not _only_how_paid(piece))))
+            task = dialogue.Task(
                 text=piece, intent=guess.intent if own else prev["intent"],
                 confidence=guess.confidence if own else prev["confidence"], slots=found,
-                query=f"{prev['text']} {piece}"))
+                query=piece if apart else f"{prev['text']} {piece}")
+            if apart:
+                task["context"] = f"{prev['text']} {piece}"
+            tasks.append(task)
             continue
         if (found.get("contact") and not found.get("order_id") and guess.confidence < 0.6
                 and n + 1 < len(pieces)):
@@ -2594,6 +2812,22 @@ async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
 _REFERS_BACK = re.compile(r"\b(it|them|em|they|those|these)\b|[\u0621-\u064a]{2,}(ها|هم)\b")
 
 
+def _product_said_before(state: ConversationState, deps: Deps) -> str:
+    """"what's the delivery fee on it?": the kind of product a recent message named, when this
+    one only refers back to it (a fee depends on whether it is a large appliance)."""
+    words = dialogue.product_words(deps.settings.product_words_file)
+    text = state["text"]
+    if not _REFERS_BACK.search(normalize(text)) or dialogue.categories_in(text, words):
+        return ""
+    for earlier in reversed((state.get("customer_texts") or [])[:-1][-3:]):
+        kinds = dialogue.categories_in(earlier, words)
+        if kinds:
+            arabic = state["language"] == "ar"
+            return " ".join(next((w for w in words.get(k, ()) if bool(
+                re.search(r"[\u0600-\u06ff]", w)) == arabic), k) for k in kinds[:2])
+    return ""
+
+
 def _with_focus_product(state: ConversationState, deps: Deps) -> str:
     """The customer's words, plus what the product in focus is called when they refer back
     to it without naming it: a policy that depends on the kind of product (earbuds can't go
@@ -2889,7 +3123,9 @@ def _names_another_product(state: ConversationState, deps: Deps, pending: Pendin
 _PAY_FOR_DELIVERY = re.compile(
     r"\b(pay|charge|charged|cost|costs) (anything|something|extra|a fee|any fee|money)? ?"
     r"(for|on) (the )?(delivery|shipping)\b|\bdelivery (free|charge|cost)\b|"
-    r"(ادفع|بدفع|تاخذون|ياخذون) (شي|شيء|فلوس|رسوم|زياده)? ?(علي|عن|لل|حق) ?(ال)?(توصيل|شحن)")
+    r"(ادفع|بدفع|تاخذون|ياخذون) (شي|شيء|فلوس|رسوم|زياده)? ?(علي|عن|لل|حق) ?(ال)?(توصيل|شحن)|"
+    # "if my order is 350 sar do i pay delivery?"
+    r"\b(do|will|would|should|must) (i|we|u|you) (have to |need to )?pay (for )?(the )?(delivery|shipping)\b")
 _FEE_HINT = {"en": "delivery fee", "ar": "رسوم التوصيل"}
 # How the courier collects a return, asked after one is booked.
 _PICKUP = re.compile(
@@ -3273,9 +3509,12 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
     sense_ = dict(state["sense"]) | {"intent": task["intent"], "confidence": task["confidence"],
                                      "slots": task["slots"], "alternatives": []}
     sense_.pop("query", None)
+    sense_.pop("context", None)
     if task.get("query") and task["query"] != task["text"]:
         sense_["query"] = task["query"]
         sense_["part"] = True
+    if task.get("context"):
+        sense_["context"] = task["context"]
     update: dict[str, Any] = {
         "text": task["text"], "sense": sense_, "dialogue": d, "part_replies": done,
         "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,
@@ -3296,6 +3535,12 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
             "tasks.one_at_a_time_order" if next_order else "tasks.one_at_a_time",
             state["language"], order_id=next_order)]
         return update
+    if (task["intent"] == "talk_to_human" and not state["sense"].get("asks_person")
+            and task["confidence"] >= deps.policies.escalation.human_request_confidence
+            and _PERSON_WORD.search(normalize(task["text"]))):
+        # "are you a bot? is there an actual human i can talk to": the request for a person
+        # in a later part counts as one, so "yes please" to our offer is the second.
+        update["human_requests"] = state.get("human_requests", 0) + 1
     update["wants_knowledge"] = needs_knowledge({**state, **update}, deps)  # type: ignore[typeddict-item]
     return update
 
@@ -3502,11 +3747,12 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
     d = dialogue.of(state)
     sense_ = state.get("sense") or {}
     templates = [r["data"].get("template") or "" for r in replies]
-    if any(t in _TOPIC_TEMPLATES or t.startswith(("invoice.", "amount.")) for t in templates):
+    if any(t in _TOPIC_TEMPLATES or t.startswith(("invoice.", "amount.", "warranty."))
+           for t in templates):
         # An answer about the question asked (from the help centre, or an order's invoice or
         # amount).
         d["topic"] = sense_.get("intent")
-        d["topic_text"] = sense_.get("query") or state.get("text")
+        d["topic_text"] = sense_.get("context") or sense_.get("query") or state.get("text")
     elif state.get("tool_results") and d.get("last_action"):
         d["topic"] = d["last_action"]
         d["topic_text"] = state.get("text")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from agent import arabic
 from agent.replies import ReplyBook, money
 from agent.state import Citation, Lang, QuickReply, Reply
 from knowledge.documents import Chunk
 from knowledge.index import KnowledgeIndex, SearchResult
+
+if TYPE_CHECKING:
+    from policies.brand import BrandFacts
 
 # Outcomes whose wording is fixed by policy in both brains (an LLM never paraphrases them).
 APPROVED_OUTCOMES = {
@@ -58,6 +61,36 @@ def _soon(day: str | None, in_days: int | None, lang: Lang, book: ReplyBook) -> 
     if day is None or in_days not in (0, 1):
         return day
     return f"{book.label('today' if in_days == 0 else 'tomorrow', lang)} ({day})"
+
+
+def _full_date(day: date, lang: Lang) -> str:
+    """"22 June 2028", "22 يونيو 2028": a date beyond this year says its year."""
+    return f"{day.day} {arabic.MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def order_warranty_reply(data: dict[str, Any], lang: Lang, book: ReplyBook,
+                         brand: "BrandFacts") -> Reply:
+    """How long an order's products are covered: the manufacturer's warranty from the day it
+    was delivered, and whether Rawaf Care can still be added."""
+    w = brand.warranty
+    years = arabic.count(w.manufacturer_years, "year", lang)
+    care_days = arabic.count(w.care_within_days, "day", lang)
+    values = order_values(data, lang, book)
+    if not data.get("delivered_on"):
+        return book.reply("warranty.order_not_delivered", lang, kind="order", data=data,
+                          order_id=data["order_id"], years=years, care_days=care_days)
+    delivered = date.fromisoformat(data["delivered_on"])
+    try:
+        until = delivered.replace(year=delivered.year + w.manufacturer_years)
+    except ValueError:  # 29 February
+        until = delivered.replace(year=delivered.year + w.manufacturer_years, day=28)
+    care_until = delivered + timedelta(days=w.care_within_days)
+    care = book.text("warranty.care_open" if care_until >= date.today() else "warranty.care_closed",
+                     lang, care_until=_full_date(care_until, lang), care_days=care_days)
+    return book.reply("warranty.order_delivered", lang, kind="order", data=data,
+                      order_id=data["order_id"], items=values["items"],
+                      delivered=_full_date(delivered, lang), years=years,
+                      until=_full_date(until, lang), care=care)
 
 
 def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str, Any]:

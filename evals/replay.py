@@ -14,6 +14,8 @@ measure itself against those labels (`scorer_agreement` in the report).
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 import dataclasses
 import queue
@@ -176,6 +178,24 @@ def fold(text: str) -> str:
     return normalize(to_ascii_digits(text or ""))
 
 
+def mentions(text: str, needle: str) -> bool:
+    """`needle` appears in the folded `text`; a number in it matches a whole number only, so
+    "99 SAR" is not found in "299 SAR" and "15" not in "1,500" or "150" ("209" is in "209.00")."""
+    want = fold(needle)
+    if not want:
+        return True
+    start = 0
+    while (at := text.find(want, start)) >= 0:
+        before, after = text[:at], text[at + len(want):]
+        clean_left = not (want[0].isdigit() and re.search(r"\d[.,]?$", before))
+        # ("209" is in "209.00": decimals end a number; "1" is not in "1,499".)
+        clean_right = not (want[-1].isdigit() and re.match(r"^(\d|,\d{3})", after))
+        if clean_left and clean_right:
+            return True
+        start = at + 1
+    return False
+
+
 def _same(expected: Any, got: Any) -> bool:
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):
         try:
@@ -240,15 +260,15 @@ def check_turn(n: int, want: TurnExpectation, log: TurnLog, replies: list[dict[s
             fail("rule", want.rule, str(log.rule))
     for s in want.reply_contains:
         checks += 1
-        if fold(s) not in text:
+        if not mentions(text, s):
             fail("reply_contains", s, " | ".join(log.replies)[:400])
     if want.reply_any:
         checks += 1
-        if not any(fold(s) in text for s in want.reply_any):
+        if not any(mentions(text, s) for s in want.reply_any):
             fail("reply_any", " or ".join(want.reply_any), " | ".join(log.replies)[:400])
     for s in want.reply_excludes:
         checks += 1
-        if fold(s) in text:
+        if mentions(text, s):
             fail("reply_excludes", f"not {s!r}", " | ".join(log.replies)[:400])
     if want.cites is not None:
         checks += 1

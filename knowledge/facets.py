@@ -27,7 +27,8 @@ _ASKS: dict[Facet, re.Pattern[str]] = {
         # "is delivery still 99?", "التوصيل ب 99؟": a figure put to the fee is asking it.
         r"\b(delivery|shipping) (is |still |stays )*\d{2,4}\b|(التوصيل|الشحن) (ب|بـ )?\d{2,4}|"
         r"(كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل|"
-        r"قديش|بقديش|(^| )كام( |$)|(التوصيل|الشحن|توصيل|شحن)( \S+)? كم|كم (التوصيل|الشحن|توصيل|شحن))"),
+        r"قديش|بقديش|(^| )كام(?!\w)|(التوصيل|الشحن|توصيل|شحن)( \S+)? (كم|كام)(?!\w)|"
+        r"كم (التوصيل|الشحن|توصيل|شحن))"),
     "time": re.compile(
         r"\b(how long|how many (business |working )?days|when will|how soon|how fast|delivery time|takes?)\b|"
         r"\b(kam (yom|youm|yoom|ayam)|mata|meta|mita)\b|"

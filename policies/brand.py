@@ -55,12 +55,20 @@ class Installation(_Strict):
         description="by product category (agent/product_words.yaml)")
 
 
+class Warranty(_Strict):
+    # The manufacturer's warranty every electronic and appliance carries, at least.
+    manufacturer_years: int = Field(2, ge=1)
+    # Rawaf Care (extra years) can be added within this many days of delivery.
+    care_within_days: int = Field(30, ge=1)
+
+
 class BrandFacts(_Strict):
     version: str
     vat_rate: float = Field(gt=0, lt=1)
     delivery: Delivery
     payment: Payment
     installation: Installation
+    warranty: Warranty = Field(default_factory=Warranty)
 
     @model_validator(mode="after")
     def _zones_exist(self) -> "BrandFacts":

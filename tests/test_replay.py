@@ -289,3 +289,23 @@ def test_blind_writers_get_the_brand_materials_and_nothing_of_the_assistant(tmp_
             "materials/policies/actions.yaml"} <= files
     # How the assistant words things, its code and its scenarios are not for the writers.
     assert not any("replies" in f or f.endswith(".py") or "scenarios" in f for f in files)
+
+
+@pytest.mark.parametrize("needle,found", [
+    ("99 SAR", False),       # inside "299 SAR": not the number 99
+    ("299", True),
+    ("500", False),          # inside "1,500"
+    ("1,500", True),
+    ("209", True),           # "209.00": the decimals end the number
+    ("15", False),           # only inside "150" and "1,500"
+    ("3-5", True),
+    ("RW-100234", True),
+    ("مجان", True),
+    ("٢٩٩", True),           # digit scripts are folded
+])
+def test_numbers_in_expectations_match_whole_numbers_only(needle, found):
+    from evals.replay import fold, mentions
+    reply = fold("Standard delivery is 25 SAR, free for orders of 299 SAR or more (1,500 SAR "
+                 "for large ones); refunds take 3-5 days. Order RW-100234 comes to SAR 209.00 "
+                 "with 150 SAR off. التوصيل مجاني")
+    assert mentions(reply, needle) is found

@@ -235,6 +235,7 @@ def order_view(order: Order) -> dict[str, Any]:
         "carrier": order.carrier,
         "tracking_number": order.tracking_number,
         "expected_delivery": order.expected_delivery,
+        "delivered_on": order.delivered_at.date().isoformat() if order.delivered_at else None,
         # "arriving today" reads better than a date that happens to be today.
         "expected_in_days": _days_until(order.expected_delivery, order),
         "last_event": (

@@ -14,7 +14,8 @@ from agent.flows import Flow
 from agent.facts import answer as facts_answer, cities_in, fee_rule, read as facts_read
 from agent.outcomes import (
     amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
-    cite_help_centre, cite_refund_timings, outcome_reply, refund_timing_reply,
+    cite_help_centre, cite_refund_timings, order_warranty_reply, outcome_reply,
+    refund_timing_reply,
 )
 from agent.slots import mentions_fault, order_ids, stated_age_days, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
@@ -174,12 +175,13 @@ class OfflineBrain:
             # "تمام، بس … يصير اخوي يستلمه عني؟": a question after the "ok" gets the help
             # centre's answer, or its closest topics to choose from; never "how can I help?".
             return self._answer_from_knowledge(state, deps, lang, active_flow=None)
-        if ((sense.get("order_invoice") or sense.get("order_address"))
+        if ((sense.get("order_invoice") or sense.get("order_address") or sense.get("order_warranty"))
                 and deps.flows.get("order_amount") is not None):
-            # The invoice or the address of one of their orders: read that order (its status
-            # decides), after the identity check for a visitor.
+            # The invoice, the address or the warranty of one of their orders: read that order
+            # (its status or delivery date decides), after the identity check for a visitor.
             d = dialogue.of(state)
-            d["order_question"] = "address" if sense.get("order_address") else None
+            d["order_question"] = ("address" if sense.get("order_address") else
+                                   "warranty" if sense.get("order_warranty") else None)
             if not state.get("customer_id"):
                 # A visitor proves it is their order first (the contact for the number given).
                 out = self._run_flow("order_amount", deps.flows.get("order_amount"),  # type: ignore[arg-type]
@@ -214,6 +216,11 @@ class OfflineBrain:
         if active and _FLOW_SLOTS & set(sense["slots"]) and not switching:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
         d = dialogue.of(state)
+        if switching and d.get("awaiting") == "which_order" and d.get("choices") and (
+                _describes_an_order(state, deps)):
+            # "ابي اكنسل" -> "أي طلب تقصد؟" -> "الطلب حق el vacuum 😅": which order, described
+            # by what is in it; whatever the words resemble, not a new request.
+            switching = False
         if (d.get("awaiting") in ("which_order", "which_item") and d.get("want")
                 and not switching and state.get("customer_id") and not state.get("part_replies")
                 and _answers_which(state, deps)):
@@ -468,6 +475,11 @@ class OfflineBrain:
                 candidates = [o for o in orders if o["order_id"] == offered[0]] or candidates
                 named = bool(candidates)
             sku = (state.get("sense") or {}).get("slots", {}).get("product")
+            if sku and len(dialogue.categories_in(state["text"], words)) >= 2 and _TOO_OR_AND.search(
+                    normalize(state["text"])):
+                # "…for my macbook order and also the JBL speaker one": two products, two
+                # orders; the one the catalogue recognised is not the only one meant.
+                sku = None
             if sku:
                 # The catalogue knows exactly which product ("the JBL speaker"): only orders
                 # holding it, and none in its place when no order does.
@@ -502,12 +514,14 @@ class OfflineBrain:
             # "cancel my laptop order and the vacuum one too": each order named, one change at
             # a time (the next waits for the answer about the first).
             several = False
-            if want in _WRITE_INTENTS and len(kinds) >= 2 and _TOO_OR_AND.search(
-                    normalize(state["text"])):
+            if len(kinds) >= 2 and _TOO_OR_AND.search(normalize(state["text"])):
+                # ("VAT invoices for my macbook order and also the JBL speaker one": each.)
                 per_kind = []
                 for kind in kinds:
-                    holding = dialogue.still_open([o for o in orders if any(
-                        category_of.get(i.get("sku", "")) == kind for i in o["items"])])
+                    holding = [o for o in orders if any(
+                        category_of.get(i.get("sku", "")) == kind for i in o["items"])]
+                    if want in _WRITE_INTENTS:
+                        holding = dialogue.still_open(holding)
                     holding = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
                     if len(holding) == 1 and holding[0] not in per_kind:
                         per_kind.append(holding[0])
@@ -549,7 +563,11 @@ class OfflineBrain:
         # order it could be, the summary to confirm names it: "which order?" with one choice
         # asks nothing.
         pointed = (named or want not in _WRITE_INTENTS or dialogue.refers_to_order(state["text"])
-                   or len(candidates) == 1 and len(orders) == 1)
+                   or len(candidates) == 1 and len(orders) == 1
+                  # "refund 100241 + …" -> "yes pls do the refund": named a message ago.
+                  or len(candidates) == 1 and any(
+                      candidates[0]["order_id"] in order_ids(t)
+                      for t in (state.get("customer_texts") or [])[-3:]))
         if (want == "request_refund" and len(candidates) == 1
                 and candidates[0]["status"] == "delivered"):
             # "I want my money back for the charger" on a delivered order: a return (the
@@ -709,6 +727,15 @@ class OfflineBrain:
                 return {"tool_calls": [self._flow_call(returns, state)],
                         "active_flow": "start_return"}
         prefix = (flow.replies if flow else None) or deps.flows.prefix_for_tool(result["tool"])
+        refunds = deps.flows.get("request_refund")
+        if (result["tool"] == "get_order" and result["outcome"] == "ok"
+                and state["sense"].get("money_timing") and result["data"].get("status") == "returned"
+                and refunds is not None and refunds.tool):
+            # "طيب والسوار اللي رجعته، متى ترجع فلوسه؟": back with us and not yet refunded;
+            # the refund is what they are waiting for (asked for their yes, as ever).
+            return {"tool_calls": [self._flow_call(refunds, {**state, "slots": {
+                **(state.get("slots") or {}), "order_id": result["data"]["order_id"]}})],
+                    "active_flow": "request_refund"}
         if (result["tool"] == "get_order" and result["outcome"] == "ok"
                 and state["sense"].get("money_timing")):
             data = result["data"]
@@ -718,6 +745,18 @@ class OfflineBrain:
                                    else None)
             return {"replies": [cite_refund_timings(refund_timing_reply(about, lang, book),
                                                     deps.knowledge, lang)],
+                    "active_flow": None, "failures": 0, "dialogue": about}
+        if (result["tool"] == "get_order" and result["outcome"] == "ok"
+                and (state["sense"].get("order_warranty")
+                     or dialogue.of(state).get("order_question") == "warranty")):
+            # "كم باقي على ضمان المكنسة؟": that order's cover, from the day it was delivered.
+            reply = order_warranty_reply(result["data"], lang, book, deps.policies.brand)
+            about = dialogue.focus(dialogue.of(state), result["data"]["order_id"],
+                                   order_question=None)
+            return {"replies": [cite_help_centre(
+                        reply, deps.knowledge, lang,
+                        "manufacturer warranty at least 2 years Rawaf Care within 30 days",
+                        "warranty")],
                     "active_flow": None, "failures": 0, "dialogue": about}
         if (result["tool"] == "get_order" and result["outcome"] == "ok"
                 and (state["sense"].get("order_address")
@@ -755,7 +794,10 @@ class OfflineBrain:
             # What the order comes to, and the delivery-fee rule behind its fee.
             data = result["data"]
             values = order_values(data, lang, book)
-            rule = fee_rule(data, lang, deps.policies.brand, book)
+            products = deps.understanding.products
+            large = any(products.category_of.get(i.get("sku", "")) in products.large_categories
+                        for i in data.get("items") or [])
+            rule = fee_rule(data, lang, deps.policies.brand, book, large)
             reply = amount_reply(data, values, lang, book, rule)
             if rule:
                 # The fee rule stated is the help centre's: cite it.
@@ -843,6 +885,19 @@ def _answers_which(state: ConversationState, deps: "Deps") -> bool:
         (state.get("sense") or {}).get("slots", {}).get("order_id")
         or _names_a_product(state, deps) or dialogue.paid_with(text) or dialogue.means_all(text)
         or dialogue.picks_position(text) or len(text.split()) <= 3)
+
+
+_ASKS_OR_ACTS = re.compile(
+    r"[?؟]|\b(when|where|how|why|what|can|could|is|are|does|do)\b|"
+    r"(^| )(متى|وين|كيف|ليش|هل|كم|وش|ايش|شلون|ممكن)( |$)")
+
+
+def _describes_an_order(state: ConversationState, deps: "Deps") -> bool:
+    """A short answer that names what is in an order ("the vacuum one", "الطلب حق المكنسة")
+    and neither asks nor requests anything of its own."""
+    text = normalize(state["text"])
+    return (_names_a_product(state, deps) and len(text.split()) <= 6
+            and not _ASKS_OR_ACTS.search(text) and not dialogue.ACTION_ASKED.search(text))
 
 
 def _names_a_product(state: ConversationState, deps: "Deps") -> bool:
