@@ -306,7 +306,7 @@ def _own_question(part: str, text: str) -> bool:
 
 
 # "انتي بوت؟ فيه موظف حقيقي؟": whether we are a bot is a question of its own, however short.
-_ARE_YOU = re.compile(r"\b(bot|robot|ai|human)\b|(بوت|روبوت|ذكاء اصطناعي|انسان|آلي|الي)")
+_ARE_YOU = re.compile(r"\b(bot|robot|ai|human)\b|(^| )(بوت|روبوت|ذكاء اصطناعي|انسان)( |$)")
 
 
 # A bare no that stands as its own part ("…, keep it. can I change the address instead?").

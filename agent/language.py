@@ -55,7 +55,8 @@ def choose(
     if locked:
         return current, True, False
     detected = detect(text)
-    words = re.sub(r"\bRW-?\d+|\S+@\S+|\+?\d[\d\s-]{6,}", " ", text, flags=re.I).split()
+    # (An order number said bare, "sorry I meant 100273", is no word of either language.)
+    words = re.sub(r"\bRW-?\d+|\S+@\S+|\+?\d[\d\s-]{6,}|\b\d{6}\b", " ", text, flags=re.I).split()
     if established and detected and detected != current and len(words) <= _SHORT:
         # "yes please", "ok", "شكرا" in a conversation held in the other language is a
         # code-switch, not a change of language.

@@ -64,6 +64,9 @@ _SPELLED_BRANDS = ((re.compile(r"(^| )(ال|ل) ?جي(?= |$)"), r"\1lg"),
                    (re.compile(r"(^| )(ال|وال|بال|لل|و|ب)?تلاجه(?!\w)"), r"\1\2ثلاجه"))
 
 
+_BARE_PARTICLES = frozenset({"ال", "في", "من", "على", "علي", "عن", "مع"})
+
+
 def tokens(text: str) -> set[str]:
     """Normalised words of `text`, each also without an Arabic clitic ("بالثلاجه" -> "ثلاجه")."""
     out: set[str] = set()
@@ -71,8 +74,10 @@ def tokens(text: str) -> set[str]:
     for pattern, brand in _SPELLED_BRANDS:
         norm = pattern.sub(brand, norm)
     for tok in _TOKEN.findall(norm):
-        if len(tok) == 1 and not tok.isdigit():
-            continue  # "where's" -> "s" must not match "Magnifica S"
+        if (len(tok) == 1 and not tok.isdigit()) or tok in _BARE_PARTICLES:
+            # "where's" -> "s" must not match "Magnifica S"; Arabizi "el order" -> "ال" is an
+            # article on its own, no word of any product's name.
+            continue
         out.add(tok)
         # "Buds3", "Watch7": the model word is said without its number too ("galaxy buds").
         glued = re.fullmatch(r"([a-z]{3,})(\d+)", tok)
