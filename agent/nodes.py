@@ -1244,7 +1244,7 @@ def _read_in_context(
     # ("what about the jbl speaker, can i cancel that one?": another change, asked.)
     same_rule = same_rule and not _CANCEL_ASKED.search(norm)
     if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
-            and _QUESTION_ABOUT_CANCELLING.search(norm) and _CANCEL_ASKED.search(norm)
+            and _QUESTION_ABOUT_CANCELLING.search(norm)
             and _names_a_product_in(text, deps) and not _HYPOTHETICAL_CANCEL.search(norm)
             and len(dialogue.split_parts(text)) == 1 and (intent != "cancel_order" or conf < 0.6)
             and deps.flows.get("cancel_order") is not None):
@@ -2822,10 +2822,14 @@ def _product_said_before(state: ConversationState, deps: Deps) -> str:
     for earlier in reversed((state.get("customer_texts") or [])[:-1][-3:]):
         kinds = dialogue.categories_in(earlier, words)
         if kinds:
-            arabic = state["language"] == "ar"
-            return " ".join(next((w for w in words.get(k, ()) if bool(
-                re.search(r"[\u0600-\u06ff]", w)) == arabic), k) for k in kinds[:2])
+            return " ".join((_kind_words(words, k, state["language"]) or [k])[0] for k in kinds[:2])
     return ""
+
+
+def _kind_words(words: dict[str, tuple[str, ...]], kind: str, lang: str) -> list[str]:
+    """The words for a kind of product in the customer's script ("ثلاجه" or "fridge")."""
+    arabic = lang == "ar"
+    return [w for w in words.get(kind, ()) if bool(re.search(r"[\u0600-\u06ff]", w)) == arabic]
 
 
 def _with_focus_product(state: ConversationState, deps: Deps) -> str:
@@ -2841,8 +2845,7 @@ def _with_focus_product(state: ConversationState, deps: Deps) -> str:
     if (not focus or not RETURN_ASK.search(norm) or not _REFERS_BACK.search(norm)
             or dialogue.categories_in(text, words)):
         return text
-    arabic = state["language"] == "ar"
-    names = [w for w in words.get(focus[0], ()) if bool(re.search(r"[\u0600-\u06ff]", w)) == arabic]
+    names = _kind_words(words, focus[0], state["language"])
     return f"{text} {' '.join(names[:3])}" if names else text
 
 
