@@ -21,7 +21,7 @@ _YES = {
     "اوكيه", "يس", "حاضر", "مشي", "ماشي", "امشي", "اؤكد", "اوكد", "مؤكد", "موكد", "اكدها", "اكدو",
     "سو",
     # "تمام توكل على الله", "على بركة الله": go ahead, in the Gulf's own words.
-    "توكل", "توكلي", "توكلوا", "بركه",
+    "توكل", "توكلي", "توكلوا", "توكلنا", "توكلت", "بركه",
     # Arabizi yeses that reach here in Latin letters ("ok akd", "eh tmam akeed").
     "akd", "aked", "akkid", "akid", "akeed", "akkd", "tmam", "eh", "ee", "aywa", "ewa", "aiwa",
     "na3am", "n3m", "yb", "yup", "alright", "fine", "yh", "yeh", "yess", "yesss", "yas",

@@ -168,7 +168,8 @@ def act(text: str) -> Act | None:
 _ACK = (r"^(?:(?:ok|okay|k|kk|cool|great|nice|thanks|thx|alright|right|oh|ah|hmm|tamam|ugh|uh|"
         r"fine|lol|تمام|اوكي|اوك|زين|حلو|ممتاز|شكرا|اها|اوه|طيب|طب|اف|اوف)[\s,.!،]+){0,3}")
 CONTINUES = _CONTINUES = re.compile(
-    _ACK + r"(and|also|what about|how about|same for|and what about|and for|and the|plus|"
+    _ACK + r"(and|also|(?:and |n )?(?:what|wat|wht|whta) (?:about|abt|bout)|how (?:about|abt|bout)|"
+    r"same for|and for|and the|plus|"
     # "what if its a fridge", "and if it's the big one": the same question, supposing.
     r"what if (its|it'?s|it is|i get|i order|i buy)|"
     r"و|طيب و|طب و|طيب|وش عن|وشو عن|ايش عن|بالنسبه ل|بالنسبه|حتي|وبالنسبه|وكم|ومتي|وكيف|وهل|"

@@ -23,6 +23,8 @@ _ASK_ARABIC = re.compile(
 
 # Messages of at most this many words do not change the conversation's language.
 _SHORT = 3
+# A message in both scripts of at most this many words does not change it either.
+_MIXED_SHORT = 6
 
 
 def detect(text: str) -> Lang | None:
@@ -60,6 +62,12 @@ def choose(
     if established and detected and detected != current and len(words) <= _SHORT:
         # "yes please", "ok", "شكرا" in a conversation held in the other language is a
         # code-switch, not a change of language.
+        return current, False, False
+    if (established and current == "ar" and detected == "en" and len(words) <= _MIXED_SHORT
+            and re.search(r"[\u0621-\u064a]{2,}", text)):
+        # "yes تمام go ahead": a short message with Arabic in it, in a chat held in Arabic,
+        # is a code-switch. (An English chat's "ابغى اسوي cancel للطلب" is a change to
+        # Arabic: there the Arabic carries the request.)
         return current, False, False
     if (established and current == "ar" and detected == "en"
             and re.search(r"[\u0621-\u064a]{2,}(\s+[\u0621-\u064a]{2,}){2,}", text)):

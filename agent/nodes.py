@@ -29,7 +29,7 @@ from knowledge.normalize import normalize
 from policies.models import FRUSTRATION_ORDER, Decision, Facts
 from policies.privacy import VAT_NUMBER, has_secret, redact_code_in_context, redact_secrets
 from tools.actions import Session
-from tools.backend import new_id, now
+from tools.backend import new_id, now, shop_day
 from tools.models import AuditRecord, Handoff, HandoffPacket, Ticket
 
 _INJECTION = re.compile(
@@ -136,7 +136,7 @@ async def sense(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
         failures=state.get("failures", 0),
         previous_score=trajectory[-1]["frustration"] if trajectory else None,
         waited_minutes=_minutes_waiting(state),
-        today=now().date(),
+        today=shop_day(now()),
     )
     sense_ = {
         "intent": understood.intent,
@@ -824,6 +824,13 @@ def _email_across_messages(state: ConversationState) -> str | None:
     return f"{head.group(1)}{tail.group(1)}".lower() if head and tail else None
 
 
+# Words of a payment, beside which "charged" is money, not a battery.
+_PAYMENT_TALK = re.compile(
+    r"\b(card|paid|pay|payment|paying|mada|visa|mastercard|apple ?pay|stc ?pay|tabby|tamara|"
+    r"bank|account|twice|deducted|sar|riyals?|checkout|transaction)\b|"
+    r"(بطاقه|البطاقه|دفعت|الدفع|خصم|انخصم|مدي|فيزا|البنك|ريال|مرتين|تابي|تمارا)")
+
+
 def _read_in_context(
     state: ConversationState, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue
 ) -> tuple[dict[str, Any], dialogue.Dialogue]:
@@ -839,6 +846,14 @@ def _read_in_context(
         sense_ = sense_ | {"slots": slots, "intent": state.get("active_flow") or intent,
                            "slot_only": True}
         intent = sense_["intent"]
+    if (intent == "payment_problem" and mentions_fault(text) and not _PAYMENT_TALK.search(norm)
+            and deps.flows.get("return_request") is not None):
+        # "what if one bud doesnt charge tho": a device that won't charge is a fault with the
+        # product (returns, or the warranty just discussed), not a payment.
+        about = d.get("topic") if d.get("topic") in {"return_request", "warranty"} else (
+            "return_request")
+        sense_ = sense_ | {"intent": about, "confidence": max(conf, 0.7)}
+        intent, conf = sense_["intent"], sense_["confidence"]
     if (_EMAIL_START.fullmatch(text.strip()) and state.get("active_flow")
             and not state.get("customer_id")):
         # "jameswilson@" (Enter pressed too soon): no request of its own; the question for the
@@ -961,6 +976,12 @@ def _read_in_context(
         # "its a mada card in my wallet" while an Apple Pay refund waits: when it reaches
         # that card.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+    if ((state.get("pending") or {}).get("tool") == "start_return" and _PICKUP_COST.search(norm)
+            and ("?" in text or "؟" in text) and deps.flows.get("return_request") is not None):
+        # "لحظة، الاستلام من البيت عليه رسوم؟" before the yes: what the return's pickup costs
+        # (the help centre), not the order's amount; the return still waits for the yes.
+        return sense_ | {"intent": "return_request", "confidence": 0.9, "knowledge_first": True,
+                         "query": text}, d
     if state.get("pending"):
         pieces = dialogue.answer_and_rest(text)
         said = dialogue.act(pieces[0]) if pieces else None
@@ -2725,6 +2746,46 @@ def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
 
 async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
+    found = await _search(state, deps)
+    result = SearchResult.model_validate(found["retrieval"])
+    if not _unsure_follow_up(state, deps, result):
+        return found
+    d = dialogue.of(state)
+    answer_at = deps.settings.knowledge_min_confidence
+    if (result.confidence >= deps.settings.knowledge_clarify_confidence and result.passages
+            and set(result.passages[0].chunk.topics) & deps.flows.topics(d["topic"])):
+        # "والجمعة؟" after the team's hours, "does it cover if i drop it" after the warranty:
+        # the best passage alone is on the topic just answered. Two signals agree (the
+        # conversation and the passage), so the answer stands without asking which topic.
+        result.confidence = max(result.confidence, answer_at)
+        return found | {"retrieval": result.model_dump()}
+    # Otherwise the short message is searched with the question it continues; it is
+    # answered only when that search is sure.
+    within = {**state, "sense": {**state["sense"], "query": f"{d['topic_text']} {state['text']}"}}
+    again = await _search(within, deps)  # type: ignore[arg-type]
+    if (again["retrieval"].get("facts")
+            or again["retrieval"]["confidence"] >= answer_at):
+        return again
+    return found
+
+
+_FOLLOW_UP_WORDS = 12
+
+
+def _unsure_follow_up(state: ConversationState, deps: Deps, result: SearchResult) -> bool:
+    """A short message the search alone is unsure of, right after a help-centre answer."""
+    d = dialogue.of(state)
+    topic, before = d.get("topic"), d.get("topic_text") or ""
+    query = state["sense"].get("query") or ""
+    return bool(
+        not result.facts and result.confidence < deps.settings.knowledge_min_confidence
+        and topic and before
+        # (support_info, the team's hours and contacts, has no flow of its own.)
+        and (deps.flows.needs_knowledge(topic) or deps.flows.get(topic) is None)
+        and before not in query and len(state["text"].split()) <= _FOLLOW_UP_WORDS)
+
+
+async def _search(state: ConversationState, deps: Deps) -> dict[str, Any]:
     sense_ = state["sense"]
     # The intent guesses that are plausible at all say which topics the question is about.
     guesses = [(sense_["intent"], sense_["confidence"])] + [
@@ -2935,6 +2996,14 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         named = state["sense"]["slots"].get("order_id")
         other_order = bool(named) and named != pending["args"].get("order_id")
         said = dialogue.act(state["text"])
+        if not other_order and (yes := _question_then_yes(
+                state.get("message_text") or state["text"])):
+            # "wait it goes back to my stc pay right? ok yes go ahead": the question is
+            # answered by the summary already given; the last sentence is the yes (and no
+            # part of the message is left to read on its own).
+            state = {**state, "text": yes,  # type: ignore[typeddict-item]
+                     "dialogue": {**dialogue.of(state), "open_tasks": []}}
+            said = "affirm"
         # The pending call, re-issued or confirmed, runs under its own flow: an open task read
         # beside it earlier ("its been like 3 days" -> tracking) must not word its result.
         own_flow = _INTENT_OF_TOOL.get(pending["tool"], state.get("active_flow"))
@@ -3089,6 +3158,11 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             return {"replies": [again], "rounds": rounds + 1}
         question = (deps.flows.needs_knowledge(intent) or intent == "refund_timing"
                     or state["sense"].get("knowledge_first")) and intent not in _WRITE_INTENTS
+        if question and not state.get("retrieval") and deps.flows.needs_knowledge(intent):
+            # "wait do i pay for the pickup?" before the yes: the help centre answers it
+            # (the graph went straight to the waiting change, past the search).
+            state = {**state, **await retrieve({**state, "pending": None},  # type: ignore[typeddict-item]
+                                               Runtime(context=deps))}  # type: ignore[call-arg]
         about = _money_timing_beside_pending(state, dialogue.of(state), state["text"])
         if about is not None and intent not in _WRITE_INTENTS:
             # "before you cancel it, what happens to my Tabby instalments?": this order's
@@ -3108,6 +3182,27 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
     return update | {"rounds": rounds + 1}
+
+
+# Whether the courier's pickup of a return costs anything.
+_PICKUP_COST = re.compile(
+    r"\b(pick ?-?up|collect(ion|ing)?|courier)\b.*\b(pay|fee|fees|cost|charge|free)\b|"
+    r"\b(pay|fee|fees|cost|charge|free)\b.*\b(pick ?-?up|collect(ion|ing)?|courier)\b|"
+    r"(الاستلام|المندوب|يستلم|ياخذه|ياخذها|يجي ياخذ).*(رسوم|مجان|ادفع|فلوس|تكلفه|بكم)|"
+    r"(رسوم|مجان|ادفع|فلوس|تكلفه|بكم).*(الاستلام|المندوب|يستلم|ياخذه|ياخذها)")
+_SENTENCES = re.compile(r"[?؟.!]+\s*")
+
+
+def _question_then_yes(text: str) -> str | None:
+    """The last sentence, when it is an explicit yes of two words or more after a question
+    and nothing before it says no."""
+    pieces = [p.strip() for p in _SENTENCES.split(text) if p.strip()]
+    if len(pieces) < 2 or not ("?" in text or "؟" in text) or len(pieces[-1].split()) < 2:
+        return None
+    last = pieces[-1]
+    if dialogue.act(last) != "affirm" or not confirmation.is_yes(last):
+        return None
+    return None if any(dialogue.act(p) == "deny" for p in pieces[:-1]) else last
 
 
 def _names_another_product(state: ConversationState, deps: Deps, pending: Pending) -> bool:

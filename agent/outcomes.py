@@ -11,6 +11,7 @@ from agent.replies import ReplyBook, money
 from agent.state import Citation, Lang, QuickReply, Reply
 from knowledge.documents import Chunk
 from knowledge.index import KnowledgeIndex, SearchResult
+from tools.backend import now, shop_day
 
 if TYPE_CHECKING:
     from policies.brand import BrandFacts
@@ -50,9 +51,11 @@ def _date(value: str | None, lang: Lang = "en") -> str | None:
     if not value:
         return None
     try:
-        day = datetime.fromisoformat(value).date()
+        at = datetime.fromisoformat(value)
     except ValueError:
         return value
+    # (A time is read on the shop's calendar; a bare date already is one.)
+    day = shop_day(at) if at.tzinfo else at.date()
     return f"{arabic.DAYS[lang][day.weekday()]} {day.day} {arabic.MONTHS[lang][day.month - 1]}"
 
 
@@ -85,7 +88,7 @@ def order_warranty_reply(data: dict[str, Any], lang: Lang, book: ReplyBook,
     except ValueError:  # 29 February
         until = delivered.replace(year=delivered.year + w.manufacturer_years, day=28)
     care_until = delivered + timedelta(days=w.care_within_days)
-    care = book.text("warranty.care_open" if care_until >= date.today() else "warranty.care_closed",
+    care = book.text("warranty.care_open" if care_until >= shop_day(now()) else "warranty.care_closed",
                      lang, care_until=_full_date(care_until, lang), care_days=care_days)
     return book.reply("warranty.order_delivered", lang, kind="order", data=data,
                       order_id=data["order_id"], items=values["items"],

@@ -3594,3 +3594,89 @@ async def test_where_they_are_belongs_to_the_question_and_the_next_part_is_answe
     _, (out,) = await talk(assistant, msgs, None, lang)
     assert len(out.replies) == 2, templates(out)
     assert all(e in text_of(out) for e in expect), text_of(out)
+
+
+# --- blind round 34 classes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("ar", ["طيب الموظفين متى دوامهم؟", "والجمعة؟"], "4"),
+    ("en", ["how long is the warranty on a macbook air from u? and can i buy the extra warranty "
+            "later like 2 months after i get it",
+            "ok and if it breaks how do i claim, do i have to drive to a service center?",
+            "does it cover if i drop it lol"], "not"),
+])
+async def test_a_short_follow_up_the_search_is_unsure_of_reads_with_the_answer_before(
+        assistant, lang, msgs, expect):
+    # Alone, "والجمعة؟" and "does it cover if i drop it" are too short for the search to be
+    # sure; after the hours or the warranty, they ask about those.
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[-1]) == ["knowledge.answer"], templates(outs[-1])
+    said = text_of(outs[-1])
+    assert expect in said and ("16:00" in said or "4 عصر" in said or "drops" in said), said
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i opened my galaxy buds but dont like the sound, can i return them",
+            "what if one bud doesnt charge tho"]),
+    ("ar", ["فتحت سماعات البودز وما عجبتني، اقدر ارجعها؟", "طيب لو وحدة منها ما تشحن؟"]),
+])
+async def test_a_device_that_does_not_charge_is_a_fault_not_a_payment(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    said = text_of(outs[-1])
+    assert "30" in said and "Tabby" not in said and "تابي" not in said, said
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["hiya so the kettles i got last week, i dont need the extra one can i send it back",
+            "wait do i pay for the pickup?"], "free"),
+    ("ar", ["ابي ارجع غلاية وحدة من طلب الغلايات، جتني ثنتين", "لحظة، الاستلام من البيت عليه رسوم؟"],
+     "مجاني"),
+])
+async def test_a_question_before_the_yes_is_answered_and_the_change_still_waits(
+        assistant, lang, msgs, expect):
+    cid, outs = await talk(assistant, msgs, "C1029", lang)
+    assert templates(outs[-1]) == ["knowledge.answer", "confirm.hold"], templates(outs[-1])
+    assert expect in text_of(outs[-1])
+    assert not [c for c in await trail(assistant, cid, "start_return") if c.allowed]
+    # The yes that follows books it.
+    yes = "ok cool yes book it" if lang == "en" else "تمام توكلنا على الله، اعتمده"
+    out = await assistant.turn(cid, yes)
+    assert templates(out) == ["return.ok"], templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["so i returned the ipad when do i get my money back", "cool can u just refund it now pls",
+            "wait it goes back to my stc pay right? ok yes go ahead"]),
+    ("ar", ["رجعت الايباد، ابي الاسترداد الحين", "بيرجع على اس تي سي باي صح؟ تمام اكد الاسترداد"]),
+])
+async def test_a_question_then_an_explicit_yes_confirms(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[-1]) == ["refund.ok"], templates(outs[-1])
+    assert "STC Pay" in text_of(outs[-1])
+    assert [c for c in await trail(assistant, cid, "request_refund") if c.allowed]
+
+
+async def test_a_question_then_a_bare_ok_is_not_a_yes(assistant):
+    cid, outs = await talk(assistant, ["cool can u just refund the ipad now pls",
+                                       "wait it goes back to my stc pay right? ok"], "C1002", "en")
+    assert "refund.ok" not in templates(outs[-1]), templates(outs[-1])
+    assert not [c for c in await trail(assistant, cid, "request_refund") if c.allowed]
+
+
+async def test_a_short_code_switched_yes_keeps_the_arabic_chat_in_arabic(assistant):
+    _, outs = await talk(assistant, ["هاي، رجعت الـ vacuum حق طلب 100213، ممكن تسوين لي refund؟",
+                                     "yes تمام go ahead"], "C1041", "ar")
+    assert templates(outs[-1]) == ["refund.ok"], templates(outs[-1])
+    assert outs[-1].language == "ar" and "تم" in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["returned my laptop last week, paid w visa credit card. how long till i see the refund??",
+            "wat about cash on delivery orders"], "IBAN"),
+    ("ar", ["رجعت اللابتوب الاسبوع الماضي ودفعت بالفيزا، متى يرجع المبلغ؟",
+            "طيب وبالنسبة لطلبات الدفع عند الاستلام؟"], "آيبان"),
+])
+async def test_what_about_follows_the_refund_timing_question(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert expect in text_of(outs[-1]), text_of(outs[-1])

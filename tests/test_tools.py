@@ -168,3 +168,19 @@ async def test_refund_of_someone_elses_or_undelivered_order_is_refused(toolbox):
     assert (await backend.get_order("RW-100231")).status == "returned"
     s2 = Session(conversation_id="f5", customer_id="C1001", confirmed="request_refund:RW-100195")
     assert (await tb.run("request_refund", {"order_id": "RW-100195"}, s2)).outcome == "needs_return"
+
+
+async def test_return_days_are_counted_on_the_shops_calendar(toolbox, monkeypatch):
+    from datetime import UTC, datetime, time, timedelta
+
+    from tools.backend import SHOP_ZONE, shop_day
+
+    tb, backend = toolbox
+    delivered = (await backend.get_order("RW-100224")).delivered_at
+    # 00:30 in Riyadh is still the evening before in UTC: the 16th day in the shop is the
+    # 15th in UTC, and the 15-day window is over whatever the hour.
+    at = datetime.combine(shop_day(delivered) + timedelta(days=16), time(0, 30), SHOP_ZONE)
+    monkeypatch.setattr("tools.actions.now", lambda: at.astimezone(UTC))
+    out = await tb.run("start_return", {"order_id": "RW-100224"},
+                       Session(conversation_id="r9", customer_id="C1050"))
+    assert out.outcome == "outside_window" and out.data["days"] == 16, out.data

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from policies.models import ActionPolicy
-from tools.backend import CommerceBackend, new_id, now
+from tools.backend import CommerceBackend, new_id, now, shop_day
 from tools.contact import mask_email, mask_phone, normalize_email, normalize_phone, to_ascii_digits
 from tools.models import AuditRecord, Bilingual, Order, OrderStatus, Ticket, TrackingEvent
 from tools.throttle import VerificationThrottle
@@ -209,7 +209,7 @@ def _days_until(day: str | None, order: Order) -> int | None:
         when = date.fromisoformat(day[:10])
     except ValueError:
         return None
-    return (when - now().astimezone(order.created_at.tzinfo).date()).days
+    return (when - shop_day(now())).days
 
 
 def order_view(order: Order) -> dict[str, Any]:
@@ -218,7 +218,7 @@ def order_view(order: Order) -> dict[str, Any]:
     return {
         "order_id": order.id,
         "status": order.status.value,
-        "created_at": order.created_at.date().isoformat(),
+        "created_at": shop_day(order.created_at).isoformat(),
         "items": [
             {"sku": i.sku, "name": i.name.model_dump(), "qty": i.qty, "unit_price": i.unit_price}
             for i in order.items
@@ -235,7 +235,7 @@ def order_view(order: Order) -> dict[str, Any]:
         "carrier": order.carrier,
         "tracking_number": order.tracking_number,
         "expected_delivery": order.expected_delivery,
-        "delivered_on": order.delivered_at.date().isoformat() if order.delivered_at else None,
+        "delivered_on": shop_day(order.delivered_at).isoformat() if order.delivered_at else None,
         # "arriving today" reads better than a date that happens to be today.
         "expected_in_days": _days_until(order.expected_delivery, order),
         "last_event": (
@@ -544,7 +544,7 @@ class Toolbox:
         delivered = order.delivered_at
         # Calendar days where the order was delivered (the shop's time zone), not hours / 24:
         # "delivered 15 days ago" must not depend on the hour the customer writes.
-        days = ((now().astimezone(delivered.tzinfo).date() - delivered.date()).days
+        days = ((shop_day(now()) - shop_day(delivered)).days
                 if delivered else None)
         window = rule.defective_window_days if args.defective else rule.window_days
         if days is None or days > window:

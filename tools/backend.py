@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 from typing import Any, Protocol
 
 from sqlalchemy import func, insert, or_, select, update
@@ -23,6 +24,16 @@ from tools.models import (
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+# The shop's calendar: "delivered 15 days ago" and "arrives in 2 days" count days where the
+# shop is, as the demo seed does. Stored times come back in UTC, and counting in UTC would move
+# every window by a day from 21:00 to midnight UTC (midnight in Riyadh).
+SHOP_ZONE = ZoneInfo("Asia/Riyadh")
+
+
+def shop_day(at: datetime) -> date:
+    return at.astimezone(SHOP_ZONE).date()
 
 
 def new_id(prefix: str) -> str:
