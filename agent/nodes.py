@@ -405,7 +405,8 @@ _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|i
                         r"(ممكن|تقدر|تقدرين|تقدرون|تكفي|ابيك|ابغاك) (ت)?(عتمد|تعتمد|تعتمدين|تعتمدون|تصدر|"
                         r"تصدرين|تصدرون|تسوي|تسوين|تسوون|تنفذ|تنفذين|تمشي|تمشين|ترسل|ترسلين)")
 # What each pending change is called when asked for by name ("ممكن تعتمدين الاسترداد الحين؟").
-_CHANGE_NAMED = {"request_refund": re.compile(r"\b(refund|money)\b|(الاسترداد|المبلغ|فلوسي|الفلوس)"),
+_CHANGE_NAMED = {"request_refund": re.compile(r"\b(refund|money|issue it)\b|(الاسترداد|المبلغ|فلوسي|الفلوس|"
+                                                 r"تصدرينه|تصدرونه|تصدره|تعتمدينه|تعتمدونه)"),
                  "cancel_order": re.compile(r"\b(cancell?ation|cancel)\b|(الالغاء|الغاء)"),
                  "start_return": re.compile(r"\b(return|pickup)\b|(الارجاع|الاسترجاع|المرتجع)")}
 # Asking for the refund itself ("refund it", "process the refund", "ابي فلوسي ترجع", "سو لي
@@ -824,6 +825,17 @@ def _email_across_messages(state: ConversationState) -> str | None:
     return f"{head.group(1)}{tail.group(1)}".lower() if head and tail else None
 
 
+_MINE = re.compile(r"\b(mine|my own|my one|my order)\b|(حقي|طلبي|حقتي|اللي لي)")
+_REFUND_NOW = re.compile(r"\b(now|right now|right away|immediately|today|asap)\b|"
+                         r"(الحين|الان|هلق|دحين|اليوم|فورا)")
+
+
+def _wants_refund_now(intent: str, norm: str) -> bool:
+    """"ابي ترجعون لي فلوسي الحين. وكيف بترجع…؟": the refund asked for now comes first (its
+    summary, or the hand-over above the limit, says how the money comes back)."""
+    return intent == "request_refund" and bool(_REFUND_NOW.search(norm))
+
+
 # Words of a payment, beside which "charged" is money, not a battery.
 _PAYMENT_TALK = re.compile(
     r"\b(card|paid|pay|payment|paying|mada|visa|mastercard|apple ?pay|stc ?pay|tabby|tamara|"
@@ -977,7 +989,8 @@ def _read_in_context(
         # that card.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if ((state.get("pending") or {}).get("tool") == "start_return" and _PICKUP_COST.search(norm)
-            and ("?" in text or "؟" in text) and deps.flows.get("return_request") is not None):
+            and ("?" in text or "؟" in text) and len(dialogue.split_parts(text)) == 1
+            and deps.flows.get("return_request") is not None):
         # "لحظة، الاستلام من البيت عليه رسوم؟" before the yes: what the return's pickup costs
         # (the help centre), not the order's amount; the return still waits for the yes.
         return sense_ | {"intent": "return_request", "confidence": 0.9, "knowledge_first": True,
@@ -1779,7 +1792,7 @@ def _read_in_context(
             {"track_order", "delivery_info"})
     if (focus_order and d.get("payment_method") and _HOW_MONEY_COMES.search(norm)
             and not state.get("pending") and slots.get("order_id") in {None, focus_order}
-            and intent not in {"cancel_order", "start_return"}):
+            and intent not in {"cancel_order", "start_return"} and not _wants_refund_now(intent, norm)):
         # "since its cash how would i even get my money back?", "وكيف بتحولون لي؟ ما عندي
         # بطاقة": how the money comes back for the order in focus, for how it was paid.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
@@ -1794,7 +1807,8 @@ def _read_in_context(
             # ("so i just tell the driver no and the money comes back?": refusing the courier
             # is how the money comes back, not cash paid to him.)
             and (not _PAY_COURIER.search(norm) or _REFUSES_COURIER.search(norm))
-            and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}):
+            and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}
+            and not _wants_refund_now(intent, norm)):
         # "how long until I see it on my card?" about the order just cancelled or refunded;
         # "…and if i reorder to najran how long does it take" after it is asked in its turn.
         return _first_then_rest(
@@ -2010,7 +2024,24 @@ def _read_in_context(
                 intent in _ORDER_INTENTS and intent != topic):
             return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
                              "followup": True}, d
+    if (intent == "complaint" and not complaint_words
+            and sense_["frustration"].get("level", "calm") == "calm"
+            and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")
+            and len(parts_of := dialogue.split_parts(text)) == 1 and parts_of
+            and deps.flows.get("out_of_scope") is not None):
+        # "طيب أختي في جدة، عندها نفس الخدمة؟": a calm question with no word of complaint
+        # is no complaint to file a ticket for; it is read as the question it is.
+        sense_ = sense_ | {"intent": "out_of_scope", "confidence": min(conf, 0.3)}
+        intent, conf = sense_["intent"], sense_["confidence"]
     injected = "injection" in (state.get("guard_flags") or [])
+    if (intent in _NOT_A_QUESTION and topic == "track_order" and state.get("customer_id")
+            and not state.get("pending") and not slots.get("order_id")
+            and (_MINE.search(norm) or dialogue.CONTINUES.search(norm))
+            and (_names_a_product_in(text, deps) or deps.understanding.products.names_any(text))):
+        # "ok whatever. what about mine then, the one w the microwave" after a tracking
+        # answer: where their own order with that product is.
+        return sense_ | {"intent": "track_order", "confidence": _CONTEXT_CONFIDENCE,
+                         "followup": True}, d
     if (intent in _NOT_A_QUESTION and not injected
             and (_QUESTION.search(norm) or _HYPOTHETICAL.search(norm))
             and len(norm.split()) >= 3 and not state.get("pending")

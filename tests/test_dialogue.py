@@ -3680,3 +3680,64 @@ async def test_a_short_code_switched_yes_keeps_the_arabic_chat_in_arabic(assista
 async def test_what_about_follows_the_refund_timing_question(assistant, lang, msgs, expect):
     _, outs = await talk(assistant, msgs, None, lang)
     assert expect in text_of(outs[-1]), text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["لو طلبت شاشة الحين توصلني اليوم؟ أنا بالرياض، وكم رسومها؟",
+            "وأقدر أدفع كاش عند الاستلام؟ كم رسومه؟", "طيب أختي في جدة، عندها نفس الخدمة؟"]),
+    ("en", ["can i get a tv delivered today in riyadh? how much is it?",
+            "and can i pay cash on delivery? whats the fee?", "ok my sister is in jeddah, same service for her?"]),
+])
+async def test_a_calm_question_is_never_filed_as_a_complaint(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert not await trail(assistant, cid, "create_ticket")
+    assert not any(t.startswith("complaint") for t in templates(outs[-1])), templates(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["السلام عليكم، وش صار على طلب المكيف ١٠٠٢٢٥ اللي رجعته؟",
+            "ابي ترجعون لي فلوسي الحين. وكيف بترجع وانا دافع بتابي؟"]),
+    ("en", ["what's up with my AC order 100225 i returned it",
+            "i want my money back now. how does it come back with tabby?"]),
+])
+async def test_a_refund_asked_for_now_above_the_limit_goes_to_the_refunds_team(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1008", lang)
+    assert templates(outs[-1])[:2] == ["refund.over_limit", "handoff.created"], templates(outs[-1])
+    # How the money comes back is said with it (the order was paid with Tabby).
+    assert "تابي" in text_of(outs[-1]) or "Tabby" in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hii so i sent back the microwave + charger last week, when do i get my money?? paid w apple pay",
+            "can u just issue it now then"]),
+    ("ar", ["رجعت المايكرويف والشاحن الاسبوع الماضي، متى ترجع فلوسي؟ دفعت ابل باي",
+            "طيب ممكن تصدرينه الحين؟"]),
+])
+async def test_asking_us_to_issue_the_refund_gets_its_summary_to_confirm(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1029", lang)
+    assert templates(outs[-1]) == ["refund.needs_confirmation"], templates(outs[-1])
+    assert "468" in text_of(outs[-1])
+    assert not [c for c in await trail(assistant, cid, "request_refund") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["can u check RW-100260 for me? its my friends order she asked me to follow up",
+            "ok whatever. what about mine then, the one w the microwave"]),
+    ("ar", ["ممكن تشيك على RW-100260؟ طلب صديقتي", "طيب وطلبي حقي، اللي فيه المايكرويف؟"]),
+])
+async def test_and_mine_the_one_with_a_product_tracks_the_customers_own_order(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1028", lang)
+    calls = await trail(assistant, cid, "track_shipment")
+    assert calls[-1].details["order_id"] == "RW-100271", calls
+    assert "RW-100260" not in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,say,expect", [
+    ("ar", "كم ياخذ الاسترداد اذا الدفع كان أبل باي؟", "3"),
+    ("en", "how long does a refund take if i paid with apple pay?", "3"),
+])
+async def test_two_help_centre_topics_with_a_sure_answer_are_answered_not_asked(
+        assistant, lang, say, expect):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["knowledge.answer"], templates(out)
+    assert "Apple Pay" in text_of(out)

@@ -311,6 +311,11 @@ class OfflineBrain:
             and _has_quick(book, alts[0]["intent"])
             # "where are my two orders": listing them or tracking them answers either way.
             and {intent, alts[0]["intent"]} != {"track_order", "list_orders"}
+            # "كم ياخذ الاسترداد اذا الدفع كان أبل باي؟": two help-centre topics, and the help
+            # centre is sure of its answer; the answer is better than a choice.
+            and not (deps.flows.needs_knowledge(intent) and deps.flows.needs_knowledge(alts[0]["intent"])
+                     and (state.get("retrieval") or {}).get("confidence", 0.0)
+                     >= deps.settings.knowledge_min_confidence)
         ):
             reply = book.reply("clarify", lang, quick=[intent, alts[0]["intent"]])
             return {"replies": [reply], "failures": state.get("failures", 0) + 1}
