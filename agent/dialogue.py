@@ -498,6 +498,10 @@ def means_last(text: str) -> bool:
     return bool(_LAST.search(normalize(text)))
 
 
+# Brands too short to count as a word on their own, as Arabic writes them ("تلفاز إل جي").
+_SHORT_BRANDS_AR = ("ال جي", "اتش بي")
+
+
 def most_named(orders: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Of several orders holding the product meant, those holding more of the products the
     text names ("the microwave from my order with the 2 kettles")."""
@@ -505,10 +509,14 @@ def most_named(orders: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
         return orders
     stems = {t[:-1] if t.endswith("s") and len(t) > 3 else t for t in _tokens(text)}
 
+    said = " " + re.sub(r"[^\w\s]", " ", normalize(text)) + " "
+    brands = [b for b in (*_SHORT_BRANDS, *_SHORT_BRANDS_AR) if f" {b} " in said]
+
     def held(o: dict[str, Any]) -> int:
         return sum(1 for i in o["items"] if stems & {
             t for n in (i.get("name") or {}).values() for t in _tokens(n)
-            if len(t) >= 3 and not t.isdigit() and t not in _GENERIC_NAME_WORDS})
+            if len(t) >= 3 and not t.isdigit() and t not in _GENERIC_NAME_WORDS} or any(
+            f" {b} " in f" {normalize(n)} " for b in brands for n in (i.get("name") or {}).values()))
     most = max(held(o) for o in orders)
     return [o for o in orders if held(o) == most]
 

@@ -54,7 +54,8 @@ _REFUND = re.compile(
     r"\b(refund|refunds|refunded|money back|get my money|see the money|see it)\b|"
     r"(استرداد|الاسترداد|يرجع المبلغ|ترجع الفلوس|يرجع|ترجع|رجعت|ارجعت|ارجع|فلوسي|الفلوس)|"
     r"\b(return|returned)\b")
-_SAME_DAY = re.compile(r"\b(same[- ]day|today)\b|(نفس اليوم|اليوم)")
+# ("واليومين", the two days, is no "today": Arabic has no \b, so the word's edges are spelt out.)
+_SAME_DAY = re.compile(r"\b(same[- ]day|today)\b|(نفس اليوم|(^|[\s(])[وف]?اليوم(?=$|[\s?؟.,،!]))")
 _NOT_SAME_DAY = re.compile(r"\bnot (the )?same[- ]day\b|(مو|مش|مب|غير|بدون) (توصيل )?نفس اليوم")
 # "do you deliver to Hail?", "توصلون لأبها؟": a question about delivering to a place.
 _DELIVER_TO = re.compile(r"\b(deliver|delivers|delivery|ship|shipping)\b|"

@@ -145,6 +145,8 @@ def _waiting_hours(norm: str) -> float | None:
             continue
         if m[4] and not m[3] and after.lstrip().startswith("ال"):
             continue  # "يوم الطلب", "يوم الشحن": a day named, not a time waited
+        if m[4] and not m[3] and before.endswith("ال"):
+            continue  # "واليومين تنحسب من…": the days just quoted, not a time waited
         if m[2]:
             n = int(m[1]) if m[1].isdigit() else _WORD_NUMBERS.get(m[1].lower(), 1)
             hours = n * _UNIT_HOURS[m[2].lower()]

@@ -998,6 +998,13 @@ def _read_in_context(
     if state.get("pending"):
         pieces = dialogue.answer_and_rest(text)
         said = dialogue.act(pieces[0]) if pieces else None
+        if said is not None and (asked := dialogue.question_after_but(pieces[0])):
+            # "لا لا استني خليه لا تلغينه 😅 بس متى يوصلني؟ انا بالرياض": the no, and the
+            # question it carries after "but" (with where they are) for its turn.
+            rest = pieces[1:]
+            if rest and dialogue.only_where_they_are(rest[0]):
+                asked, rest = f"{asked} {rest[0]}", rest[1:]
+            pieces = [pieces[0], asked, *rest]
         if (said != "affirm" and _adds_an_item(norm) and not confirmation.is_yes(text)
                 and deps.flows.get("change_items") is not None):
             # "hmm wait actually can u just add a usb-c charger to it instead of cancelling?":
@@ -1982,6 +1989,13 @@ def _read_in_context(
         # "والغسالة متى تطلع لي؟" after cancelling the tablet: when their washer ships, not
         # the cancellation again.
         return sense_ | {"intent": "track_order", "confidence": 0.8}, d
+    if (topic and deps.flows.needs_knowledge(topic) and intent == "track_order"
+            and not slots.get("order_id") and _COUNTED_FROM.search(norm) and not state.get("pending")):
+        # "and the 1-2 days r from when i order or when it ships?": from when the days just
+        # given count (the help centre), not a question about an order of theirs.
+        return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE, "followup": True,
+                         "knowledge_first": True,
+                         "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
     if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only") and not (
             len(dialogue.split_parts(text)) > 1 and len(_parts(text, deps, (intent, conf), {
                 intent, *(a["intent"] for a in sense_["alternatives"])})) > 1):
@@ -2112,6 +2126,7 @@ def _read_in_context(
 
 # "the 4-7 days starts from when i order right?", "المدة تنحسب من متى؟": how a time is counted.
 _COUNTED_FROM = re.compile(r"\b(start(s|ed|ing)?|count(s|ed|ing)?|calculated|begins?) from\b|"
+                           r"\b(r|are|is) from when\b|"
                            r"(تنحسب|تحتسب|تبدا من|يبدا من|تبدأ من|يبدأ من|من متي)")
 # "the one i have", "that one", "it": a thing named by the answer before.
 _POINTS_BACK = re.compile(
@@ -3458,7 +3473,11 @@ def _asks_about_refund_only(state: ConversationState) -> bool:
         # An email or mobile given to prove the order is theirs answers our question: what
         # they asked is in the message before it.
         part = whole = normalize(before[-1])
-    elif (state.get("sense") or {}).get("intent") not in {"refund_status", "refund_timing"}:
+    elif (state.get("sense") or {}).get("intent") not in {"refund_status", "refund_timing",
+                                                          # ("رجعت الايباد لانه وصلني مكسور…
+                                                          # كيف بترجع فلوسي ومتى؟": sent back
+                                                          # already; the money is the question.)
+                                                          "start_return"}:
         return False
     if _REFUND_ASKED_FOR.search(part):
         return False

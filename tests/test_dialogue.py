@@ -3741,3 +3741,60 @@ async def test_two_help_centre_topics_with_a_sure_answer_are_answered_not_asked(
     _, (out,) = await talk(assistant, [say], None, lang)
     assert templates(out) == ["knowledge.answer"], templates(out)
     assert "Apple Pay" in text_of(out)
+
+
+# --- blind round 35 classes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs,yes", [
+    ("ar", ["هلا نوره، الطلب اللي رجعته متى ترجع فلوسه؟"], "ايه ارسله لهم الله يعافيك"),
+    ("en", ["hi noura, the order i returned, when does the money come back?"], "yes send it to them pls"),
+])
+async def test_asking_when_the_money_comes_for_a_return_above_the_limit_is_told_then_asked(
+        assistant, lang, msgs, yes):
+    # C1001's RW-100232 (2,547 SAR) is back with us: the timing first and whether to send it
+    # to the refunds team; the yes hands it over.
+    cid, (out,) = await talk(assistant, msgs, "C1001", lang)
+    assert templates(out) == ["refund.needs_confirmation_over_limit"], templates(out)
+    assert out.mode == "assistant" and "RW-100232" in text_of(out)
+    after = await assistant.turn(cid, yes)
+    assert after.mode == "waiting_human" and "handoff.created" in templates(after), templates(after)
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("ar", ["هلا نوره ابي الغي الطلب ١٠٠٢٩٥", "لا لا استني خليه لا تلغينه 😅 بس متى يوصلني؟ انا بالرياض"],
+     ("يوم إلى يومين", "RW-100295")),
+    ("en", ["hi noura i want to cancel order 100295",
+            "no no wait keep it dont cancel 😅 but when will it arrive? im in riyadh"],
+     ("1–2", "RW-100295")),
+])
+async def test_a_no_with_a_question_after_but_keeps_the_order_and_answers(assistant, lang, msgs, expect):
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[-1])[0] == "cancel.kept", templates(outs[-1])
+    assert len(outs[-1].replies) == 2 and all(e in text_of(outs[-1]) for e in expect), text_of(outs[-1])
+    assert not [c for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["السلام عليكم، أرغب في إلغاء طلب التلفاز من فضلك.", "تلفاز إل جي."]),
+    ("en", ["hi i want to cancel my tv order", "the LG one"]),
+])
+async def test_a_short_brand_picks_the_order_asked_about(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1018", lang)
+    assert templates(outs[-1]) == ["cancel.needs_confirmation"], templates(outs[-1])
+    assert "RW-100311" in text_of(outs[-1]) and "RW-100309" not in text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["كم رسوم التوصيل لجدة لسماعة جي بي ال فليب ٦؟ وكم ياخذ؟",
+            "واليومين تنحسب من يوم الطلب ولا من يوم الشحن؟"]),
+    ("en", ["how much is delivery to jeddah if i order the JBL flip 6? and how long",
+            "and the 1-2 days r from when i order or when it ships?"]),
+])
+async def test_from_when_the_days_count_is_answered_not_an_order_asked_for(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[-1]) == ["knowledge.answer"], templates(outs[-1])
+    said = text_of(outs[-1])
+    assert ("شحن" in said or "ships" in said) and "49" not in said, said
+    # A calm question about "the two days" is no wait complained of.
+    assert outs[-1].frustration == "calm"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tools import db
+from tools.backend import shop_day
 from tools.models import Customer, Order
 from policies.loader import parse_yaml
 
@@ -25,9 +26,9 @@ def shift_to_today(orders: list[Order], today: date | None = None) -> list[Order
     orders only make sense if the demo keeps that distance from the day it is seeded. "Today"
     is the shop's own date (the orders' time zone), so the demo is the same at any hour."""
     latest = max(o.created_at for o in orders)
-    newest = latest.date()
+    newest = shop_day(latest)
     if today is None:
-        today = datetime.now(latest.tzinfo).date()
+        today = shop_day(datetime.now(UTC))
     delta = timedelta(days=(today - newest).days - 1) if today > newest else timedelta(0)
     if not delta:
         return orders

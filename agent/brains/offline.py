@@ -40,6 +40,8 @@ _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund"}
 # Intents that ask for nothing themselves ("ok", "thanks", "hi").
 _NO_REQUEST = {"affirm", "thanks", "greeting", "goodbye"}
 _ABOUT_ORDER = {"refund_status": "request_refund", "return_request": "start_return"}
+_SENT_BACK = re.compile(r"\b(i (returned|sent back|sent it back|gave back)|my return)\b|"
+                        r"(اللي رجعته|اللي رجعتها|اللي ارجعته|رجعته|رجعتها|ارجعته|المرتجع حقي|مرتجعي)")
 _ACTIONS = {"cancel_order", "start_return", "request_refund", "track_order"}
 _WANTS = re.compile(r"\b(i want|i'?d like|i need|please|pls|want to)\b|"
                     r"(ابي|ابغي|ابغا|ودي|بدي|عايز|عاوز|ارغب|اريد|حابب)")
@@ -284,7 +286,11 @@ class OfflineBrain:
               and _RETURN_VERB.search(norm_text)):
             intent, conf = "start_return", max(conf, 0.6)
         names_own = bool(state.get("customer_id")) and (
-            bool(sense["slots"].get("order_id")) or _names_a_product(state, deps)) or (
+            bool(sense["slots"].get("order_id")) or _names_a_product(state, deps)
+            # "الطلب اللي رجعته متى ترجع فلوسه؟": the order they sent back is one of theirs.
+            # (A number beside it, "طلب ١٧٦ اللي رجعته", is an order they are still naming.)
+            or (intent == "refund_status" and bool(_SENT_BACK.search(norm_text))
+                and not re.search(r"\d", state["text"]))) or (
             # "order 100252 got cancelled, where's my refund?" from a visitor: that order's
             # refund, once they prove it is theirs (the flow asks), not a help-centre page.
             intent == "refund_status" and bool(sense["slots"].get("order_id")))
