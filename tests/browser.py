@@ -16,6 +16,10 @@ if not CHROMIUM.exists():
     pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 expect = sync_api.expect
+# Assertions wait as long as actions do: on two busy cores (the test workers and the replay
+# sharing them) a live update can take longer than Playwright's 5 s default to arrive. A pass
+# is no slower; only a real failure waits the full time.
+expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("CX_ARTIFACTS_DIR") or ROOT / "test-artifacts")
