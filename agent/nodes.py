@@ -2792,27 +2792,25 @@ def needs_knowledge(state: ConversationState, deps: Deps) -> bool:
 
 async def retrieve(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
-    found = await _search(state, deps)
-    result = SearchResult.model_validate(found["retrieval"])
-    if not _unsure_follow_up(state, deps, result):
-        return found
-    d = dialogue.of(state)
-    answer_at = deps.settings.knowledge_min_confidence
-    if (result.confidence >= deps.settings.knowledge_clarify_confidence and result.passages
-            and set(result.passages[0].chunk.topics) & deps.flows.topics(d["topic"])):
-        # "والجمعة؟" after the team's hours, "does it cover if i drop it" after the warranty:
-        # the best passage alone is on the topic just answered. Two signals agree (the
-        # conversation and the passage), so the answer stands without asking which topic.
-        result.confidence = max(result.confidence, answer_at)
-        return found | {"retrieval": result.model_dump()}
-    # Otherwise the short message is searched with the question it continues; it is
-    # answered only when that search is sure.
-    within = {**state, "sense": {**state["sense"], "query": f"{d['topic_text']} {state['text']}"}}
-    again = await _search(within, deps)  # type: ignore[arg-type]
-    if (again["retrieval"].get("facts")
-            or again["retrieval"]["confidence"] >= answer_at):
-        return again
-    return found
+    result, after = await _search(state, deps)
+    if _unsure_follow_up(state, deps, result):
+        d = dialogue.of(state)
+        answer_at = deps.settings.knowledge_min_confidence
+        if (result.confidence >= deps.settings.knowledge_clarify_confidence and result.passages
+                and set(result.passages[0].chunk.topics) & deps.flows.topics(d["topic"])):
+            # "والجمعة؟" after the team's hours, "does it cover if i drop it" after the
+            # warranty: the best passage alone is on the topic just answered. Two signals agree
+            # (the conversation and the passage), so the answer stands without asking which.
+            result.confidence = max(result.confidence, answer_at)
+        else:
+            # Otherwise the short message is searched with the question it continues; it is
+            # answered only when that search is sure.
+            within = {**state, "sense": {**state["sense"],
+                                         "query": f"{d['topic_text']} {state['text']}"}}
+            again, again_after = await _search(within, deps)  # type: ignore[arg-type]
+            if again.facts or again.confidence >= answer_at:
+                result, after = again, again_after
+    return {"retrieval": result.model_dump(), "dialogue": after}
 
 
 _FOLLOW_UP_WORDS = 12
@@ -2831,7 +2829,8 @@ def _unsure_follow_up(state: ConversationState, deps: Deps, result: SearchResult
         and before not in query and len(state["text"].split()) <= _FOLLOW_UP_WORDS)
 
 
-async def _search(state: ConversationState, deps: Deps) -> dict[str, Any]:
+async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, dialogue.Dialogue]:
+    """The search for this message, and the dialogue with the basket it may have changed."""
     sense_ = state["sense"]
     # The intent guesses that are plausible at all say which topics the question is about.
     guesses = [(sense_["intent"], sense_["confidence"])] + [
@@ -2912,7 +2911,7 @@ async def _search(state: ConversationState, deps: Deps) -> dict[str, Any]:
             items != before or query != state["text"]
             or basket.REFERS.search(normalize(state.get("message_text") or state["text"])))
         else None)
-    return {"retrieval": result.model_dump(), "dialogue": d | {"basket": items}}
+    return result, d | {"basket": items}
 
 
 # "if I open them and don't like them...", "لو فتحتها": the product is the one in focus.
