@@ -276,7 +276,13 @@ def question_after_but(text: str) -> str | None:
         return None
     tail = m.group(2).strip()
     return tail if ("?" in tail or "؟" in tail or _ASKS.search(normalize(tail))
-                    or _ASKS_FOR.search(normalize(tail))) else None
+                    or _ASKS_FOR.search(normalize(tail)) or _OPENS_QUESTION.match(normalize(tail))
+                    ) else None
+
+
+# "…btw has my kettle order shipped yet": a question by its opening word (the mark may have
+# gone with the split into parts).
+_OPENS_QUESTION = re.compile(r"(has|have|is|are|did|does|do|will|can|could|what|whats|which)\s")
 
 
 # "…but I need a VAT invoice with the company name, still possible": asking for something
@@ -285,7 +291,8 @@ _ASKS_FOR = re.compile(r"\b(i need|i want|i'?d like|can i|can you|can u|could yo
                        r"(^| )(ابي|ابغي|ابغا|ممكن|ينفع|يصير|اقدر|محتاج|احتاج|يمديني)( |$)")
 
 
-_BUT_THEN = re.compile(r"(^|\s)(?:but|bs|bas|بس|لكن|بلكن)\s+(.+)$", re.I | re.S)
+_BUT_THEN = re.compile(r"(^|\s)(?:but|bs|bas|btw|by the way|بس|لكن|بلكن|بالمناسبه|بالمناسبة|"
+                       r"على فكره|على فكرة)\s+(.+)$", re.I | re.S)
 
 _NO_THEN_MEANT = re.compile(r"^\s*(.{1,50}?)\s+((?:قصدي|اقصد|أقصد|كنت اقصد|i meant|i mean|meant)\s.+)$",
                             re.I | re.S)
@@ -303,7 +310,20 @@ def _own_question(part: str, text: str) -> bool:
     at = text.find(part)
     after = text[at + len(part):].lstrip() if at >= 0 else ""
     return after[:1] in {"?", "؟"} and bool(
-        _ASKS.search(normalize(part)) or _ARE_YOU.search(normalize(part)))
+        _ASKS.search(normalize(part)) or _ARE_YOU.search(normalize(part))
+        or _AND_THE.search(normalize(part)))
+
+
+# "طيب والغسالة؟": "and the washer?", the question before asked again about another thing.
+_AND_THE = re.compile(r"(^| )وال[\u0621-\u064a]{2,}$")
+_AND_THE_EN = re.compile(r"^((ok|okay|k|and|so|hmm|then|what about|how about|n)\s+)*(and|what about|how about|n) "
+                         r"(the|a|an|my)?\s*[\w-]+( [\w-]+)?$")
+
+
+def and_the(part: str) -> bool:
+    """"طيب والغسالة", "ok and the washing machine": another thing, nothing else asked."""
+    norm = normalize(part).strip(" ?؟.!,،")
+    return len(norm.split()) <= 5 and bool(_AND_THE.search(norm) or _AND_THE_EN.match(norm))
 
 
 # "انتي بوت؟ فيه موظف حقيقي؟": whether we are a bot is a question of its own, however short.
@@ -454,7 +474,9 @@ _THAT_ONE = re.compile(
     r"\b(it|this one|that one|this order|that order|the same one|same order|the order|cancel that|"
     r"cancel this)\b|"
     r"(^| )(الغيه|الغيها|الغوه|الغه|ارجعه|ارجعها|رجعه|رجعها|تتبعه|هذا الطلب|نفس الطلب|هذي|هذا|"
-    r"الطلب|الاوردر|الطلبيه)( |$)")
+    r"الطلب|الاوردر|الطلبيه|"
+    # "متى يوصلني؟" right after that order: it, reaching them.
+    r"يوصلني|توصلني|يجيني|تجيني|يوصلنا)( |$|[?!.,،])")
 
 
 # "the other one", "والغسالة الثانية": not the order in focus, another like it.
@@ -623,8 +645,8 @@ def paid_with(text: str) -> set[str]:
 # "the microwave, not the macbook", "بدون اللابتوب": an item named to be left out.
 _LEFT_OUT = re.compile(
     r"\b(not|except|without|but not|apart from|other than|keep|keeping|i'?ll keep|im keeping)\s+"
-    r"(the\s+|my\s+)?[\w-]+(\s+[\w-]+)?|"
-    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي)\s+\S+(\s+\S+)?|"
+    r"(the\s+|my\s+)?[\w-]+(\s+(?!(keep|keeping|and|but|i|cancel|return)\b)[\w-]+)?|"
+    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي)\s+[^\s.,،!?؟]+(\s+[^\s.,،!?؟]+)?|"
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خلوهم|خله|خليه|خليها|خليهم|خلها|خلهم|اخليه|اخليها|اخليهم|"
     r"بخليه|بخليها|بخليهم|ابيه|ابيها|ابيهم)\s+(عندي|معي)|"

@@ -100,17 +100,21 @@ _UNIT_NOUN = {"ac": "ac_unit", "tv": "tv_unit"}
 # "can I send it back?": asking whether something can be returned (normalised text).
 RETURN_ASK = re.compile(
     r"\b(return|returned|returning|send (it|them|em|this|these|both|all( of them)?|the (two|2|rest)|"
-    r"one|one of (them|those|the \w+)|the (extra|other|second|spare) (one|\w+)) back|"
+    r"one|one of (them|those|the \w+)|the (extra|other|second|spare) (one|\w+)|"
+    # "send just the airpods back"
+    r"(just |only )?(the|my|those|these) \w+) back|"
     r"send back|give (it|them|em) back|"
     r"take (it|them|em) back|exchange)\b|"
     r"(ارجع|ارجاع|ترجيع|ارجعها|ارجعه|ارجعهم|استرجع|استرجاع|اردها|اردهم|ارده|رجعها|رجعه|"
     r"رجعت|رجعتها|رجعته|برجع|برجعها|برجعه|"
     r"نرجع|ترجعونها|ترجعونه|تسترجعون|بدل|استبدال)")
+# In-ear headphones: they have their own return rule (never once opened).
+EARBUDS = re.compile(r"\b(earbuds?|airpods|buds|in-?ear)\b|(ايربودز|ايربود|بودز|سماعات اذن|سماعه اذن)")
 # The item opened or tried, or still sealed: what the return rules turn on.
 OPENED = re.compile(
-    r"\b(open|opened|opening|unbox|unboxed|tried|used|wore|worn)\b|"
+    r"\b(open|opened|opening|unbox|unboxed|tried|used|wore|worn|(use|try|test|wear) (it|them|em))\b|"
     r"(فتحت|فتحتها|فتحته|فتحتهم|افتح|افتحها|افتحه|فتحها|فتحه|مفتوح|مفتوحه|جربت|جربتها|جربته|"
-    r"استخدمت|استخدمتها|استعملت|استعملتها|لبستها)")
+    r"استخدمت|استخدمتها|استعملت|استعملتها|لبستها|استخدمها|استعملها|جربها|اجربها|اجربه)")
 _SEALED = re.compile(
     r"\b(unopened|sealed|never opened|not opened|(didn't|didnt|did not|dont|don't|do not|won't|wont)"
     r" (open|use|unbox)|in (the|its|their) box|unused|brand new|untouched)\b|"

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, basket, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import (IF_CANCELLED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, amount_in,
+from agent.facts import (EARBUDS, IF_CANCELLED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, amount_in,
                          return_rule)
 from agent.facts import answer as fact_answers, cities_in as facts_cities, read as read_question
 from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
@@ -101,9 +101,10 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         flags.append("arabizi")
         text = arabizi.to_arabic(text)
         lang, switched = "ar", False
-    if has_secret(text):
+    if has_secret(text) or has_secret(original):
         # A card number or one-time code must never be read as an order number, kept or
         # repeated: it is masked before anything reads it, and the customer is warned.
+        # (The original too: Arabizi spelled in Arabic letters spaces out a mask, "[ code ]".)
         flags.append("secret")
         text = redact_secrets(text)
     elif (masked := redact_code_in_context(text, state.get("customer_texts") or [])) is not None:
@@ -455,6 +456,9 @@ _CAN_I_STILL = re.compile(
     r"\b(can|could) (i|we|u|you) (still )?(cancel|return) (it|that|this|that one|this one|them)\b|"
     r"\bis (it|that|this) still (cancell?able|returnable)\b|"
     r"(اقدر|اقدرا|ممكن|يمديني|اگدر|نقدر) (الغيه|الغيها|الغيهم|ارجعه|ارجعها|ارجعهم|الغي الطلب)")
+# "if i use it once", "لو جربتها مرة": the product tried, in the customer's own words.
+_USED_ONCE = re.compile(r"\b(use|try|test|wear) (it|them|em|this|that)\b|"
+                        r"(استخدمها|استخدمه|استعملها|استعمله|جربها|اجربها|اجربه|البسها)")
 _RETURN_VERB = re.compile(r"\breturn|ارجع")
 _PRONOUN_VERB = re.compile(r"(الغي|ارجع|اكنسل)(ه|ها|هم)(?=[\s?!.,،؟]|$)")
 # "is there a cancellation fee?", "الارجاع ببلاش؟": what doing it costs, asked.
@@ -466,7 +470,7 @@ _REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
                           r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|الغي|الغ)")
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
-                                r"(الطلب|طلبي|الاوردر)")
+                                r"(الطلب|طلبي|طلب|الاوردر)( |$)")
 # "ابي اتابع شحنتي", "track my package": asking to track, in so many words.
 # "how does he get refunded?", "كيف يسترد؟": the way money comes back.
 _REFUND_ASKED = re.compile(
@@ -485,7 +489,11 @@ _DISSATISFIED = re.compile(
     r"not acceptable|unacceptable|i (buy|spend|order) (a lot|everything|always)|loyal customer|"
     r"(everything|all) i'?ve spent|not what i expect)\b|"
     r"(مو مقبول|غير مقبول|ما يصير كذا|توقعت افضل|خيبتوا ظني|خيبه امل|عميل(ه)? (عندكم )?من سنين|"
-    r"دايم اشتري منكم|كل مشترياتي منكم)")
+    r"دايم اشتري منكم|كل مشترياتي منكم|مستاء|مستاءه|مستائه|زعلانه جدا|زعلان جدا|"
+    r"(مو|مب|ليس|مهو) (المستوي|مستوي) (اللي )?(اتوقعه|توقعته|نتوقعه)|"
+    r"كل (طلب|مره|اوردر) (معكم|منكم|عندكم) (فيه|صار فيه|فيها) (مشكله|مشاكل))|"
+    r"\b(every (order|time)( with you| from you)? (has|there'?s) (a )?(problem|issue)s?|"
+    r"not the (standard|level) i expect)\b")
 # "the phone I got last month": their own product.
 _GOT_IT = re.compile(r"\b(i|we) (got|received|bought|purchased)\b|(جاني|جاتني|وصلني|وصلتني|استلمته|"
                      r"استلمتها|اخذته|اخذتها)")
@@ -503,6 +511,17 @@ _SAME_REQUEST = {"start_return": {"start_return", "return_request"},
                  "cancel_order": {"cancel_order"},
                  "request_refund": {"request_refund", "refund_status"}}
 # Asking for a person in so many words (normalised text).
+# "if you can do it yourself, do it", "طيب اذا تقدرين تسوينها انتي خلاص سويها": our offer
+# to do it here, taken.
+_YOU_DO_IT = re.compile(
+    r"\b(you do it|do it (yourself|urself|then|for me)|(if|since) (you|u) can (do it|handle it)|"
+    r"you (can )?handle it|go ahead and do it)\b|"
+    r"(سويها انتي|سويه انتي|سويها انت|سويه انت|انتي سويها|انت سويها|تقدرين تسوينها|تقدر تسويها|"
+    r"خلاص سويها|خلاص سويه|سويها لي|سويه لي|انجزيها|انجزها|خلصيها|خلصها)")
+_REFUND_IT = re.compile(r"\b(to )?refund (the|my|it|me|that)\b|(يرجع|ترجع|ترجعون|ترجعين|يرجعون) (لي )?"
+                        r"(فلوس|المبلغ)")
+_PAYMENT_TOPICS = {"payment_methods", "payment_problem", "refund_status", "refund_timing",
+                   "request_refund", "order_amount"}
 _ASKS_PERSON = re.compile(
     r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
     r"transfer me to|put me through to)\s+(a |an |to a |with a )?(real |actual |live |human )?"
@@ -572,6 +591,11 @@ _MONEY_WORDS = re.compile(r"\b(refund|refunds|money|my money)\b|(فلوس|الف
 _ALREADY_SENT_BACK = re.compile(r"\b(i (returned|sent back|sent (it|them) back)|i'?ve (returned|sent)|"
                                 r"(was|were) (returned|picked up|collected))\b|(اللي رجعته|اللي رجعتها|"
                                 r"رجعته|رجعتها|رجعتهم|ارجعته|ارجعتها|استلمه المندوب|استلموه|اخذوه)")
+# "my microwave return", "المرتجع حقي": a return already made, named as such.
+_MY_RETURN = re.compile(r"\b(my|the) (\w+ )?return (from|of|last)\b|\bmy return\b|(المرتجع حقي|مرتجعي)")
+# "refund that now", "ترجعين فلوسه": asking for the money itself.
+_MONEY_BACK_NOW = re.compile(r"\b(refund|refunded|money back)\b|(ترجعين|ترجعون|ترجعولي|رجعوا|رجعي|"
+                             r"تسوين|سوي|اصدر|تصدر).{0,12}(فلوس|المبلغ|الاسترداد)|استرداد")
 _HOW_LONG_SINCE = re.compile(
     r"^(and |but )?(its|it'?s|it has|its been|been) (been )?(like |about |almost |over |more than )?"
     r"(a |an |one |two |three |four |five |few |\d+ )?(days?|weeks?|months?|ages|forever|a while|long time)\b|"
@@ -866,6 +890,19 @@ def _read_in_context(
             "return_request")
         sense_ = sense_ | {"intent": about, "confidence": max(conf, 0.7)}
         intent, conf = sense_["intent"], sense_["confidence"]
+    if (state.get("offered_human") and _YOU_DO_IT.search(norm) and not _ASKS_PERSON.search(norm)
+            and not state.get("pending") and len(state.get("customer_texts") or []) >= 2):
+        # "ابي موظف يرجع لي فلوس المكنسه" -> our offer ("…or I can do it now") -> "if you can
+        # do it, do it": the request that came with the ask for a person, done here.
+        asked = _ASKS_PERSON.sub(" ", (state.get("customer_texts") or [])[-2])
+        guess = _likeliest_request(deps, asked)
+        if guess.intent == "refund_status" and _REFUND_IT.search(normalize(asked)):
+            # ("…to refund the vacuum i returned": the refund itself was asked for.)
+            guess = guess.model_copy(update={"intent": "request_refund"})
+        if (guess.intent in _ORDER_INTENTS | {"refund_status"}
+                and guess.confidence >= _PART_CONFIDENCE):
+            return sense_ | {"intent": guess.intent, "confidence": max(guess.confidence, 0.8),
+                             "part_text": asked, "part_slots": deps.understanding.slots(asked)}, d
     if (_EMAIL_START.fullmatch(text.strip()) and state.get("active_flow")
             and not state.get("customer_id")):
         # "jameswilson@" (Enter pressed too soon): no request of its own; the question for the
@@ -1052,7 +1089,9 @@ def _read_in_context(
                     intent_of = _INTENT_OF_TOOL.get(state["pending"]["tool"], intent_of)
                     sure = max(sure, 0.9)
                 if (said == "affirm" and _TOO.search(normalize(piece))
-                        and _names_a_product_in(piece, deps)
+                        # ("and the huawei one too": a brand of theirs is enough.)
+                        and (_names_a_product_in(piece, deps)
+                             or deps.understanding.products.names_any(piece))
                         and not _QUESTION.search(normalize(piece))
                         and (sure < 0.6 or intent_of in {"change_items", "out_of_scope"})):
                     # "yes. oh and the kettle one too": the same change, for another order.
@@ -1091,6 +1130,13 @@ def _read_in_context(
                     # "لا لحظة خليه. لو ما عجبني التلفزيون بعد ما يوصل كم يوم عندي ارجعه؟":
                     # kept, and a question about the return policy, never a return to book.
                     intent_of, sure = _POLICY_COUNTERPART[intent_of], max(sure, 0.7)
+                n_piece = normalize(piece)
+                if (intent_of in {"start_return", "return_request", "refund_status"}
+                        and _MONEY_BACK_NOW.search(n_piece) and _REFUND_NOW.search(n_piece)
+                        and (_ALREADY_SENT_BACK.search(n_piece) or _MY_RETURN.search(n_piece))):
+                    # "yes please. also my microwave return from last week, can you refund that
+                    # now?": the money for something already sent back, not another return.
+                    intent_of, sure = "request_refund", max(sure, 0.85)
                 if (intent_of == "order_amount" and not piece_slots.get("order_id")
                         and _IF_I_BUY.search(normalize(piece))):
                     # "keep it. how much is delivery if i order just 1 charger on its own?":
@@ -1127,11 +1173,17 @@ def _read_in_context(
                 # What they keep ("keep the tv", "الشاشة خلها") is not what they mean.
                 meant = dialogue.without_kept(after)
                 rest = [dialogue.Task(text=meant, intent=kind, confidence=0.9,
-                                      slots=deps.understanding.slots(meant), query=meant)]
+                                      slots=_in_pending_order(meant, deps, state["pending"]),
+                                      query=meant)]
             if len(rest) > 1 and any(t["intent"] != "complaint" for t in rest):
                 # "…send back the s24 ultra, changed my mind on it": said beside a request,
                 # "changed my mind" is no complaint to file.
                 rest = [t for t in rest if t["intent"] != "complaint"]
+            if said == "deny":
+                # "wait no, keep the huawei, my wife wants it": why it stays asks for nothing.
+                rest = [t for t in rest if not (
+                    t["intent"] in {"complaint", "out_of_scope"} and t["confidence"] < 0.6
+                    and not _QUESTION.search(normalize(t["text"])))]
             if said == "affirm" and not rest and (confirmation.is_yes(text) or confirmation.orders_it(
                     text, state["pending"]["tool"])):
                 # "ok shame about the invoice. yes cancel 312": the whole message is the yes.
@@ -1149,7 +1201,8 @@ def _read_in_context(
             kind = _INTENT_OF_TOOL.get(state["pending"]["tool"], "cancel_order")
             meant = dialogue.without_kept(text)
             d["open_tasks"] = [dialogue.Task(text=meant, intent=kind, confidence=0.9,
-                                             slots=deps.understanding.slots(meant), query=meant)]
+                                             slots=_in_pending_order(meant, deps, state["pending"]),
+                                             query=meant)]
             return sense_ | {"intent": "deny", "confidence": 0.9, "part_text": text,
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
@@ -1468,9 +1521,16 @@ def _read_in_context(
                                  "part_text": pieces[0], "part_slots": found,
                                  "query": pieces[0], "asks_person": True}, d
         return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
-    if (intent in {"talk_to_human", "complaint"} and _HOURS.search(norm) and _WHAT_TIME.search(norm)
-            and (intent == "talk_to_human"
-                 or sense_["frustration"]["level"] in {"calm", "annoyed"})):
+    if (_HOURS.search(norm) and _WHAT_TIME.search(norm) and (
+            (intent in {"talk_to_human", "complaint"}
+             and (intent == "talk_to_human" or sense_["frustration"]["level"] in {"calm", "annoyed"}))
+            # "طيب متى تفتحون؟" after a callback ticket, read as a yes or as off-topic: the
+            # team's hours, asked in so many words.
+            or (intent in _SMALL_TALK | {"out_of_scope", "track_order"} and conf < 0.9
+                and len(norm.split()) <= 8 and not state.get("pending")
+                and not slots.get("order_id"))
+            or (intent in _SMALL_TALK | {"out_of_scope"} and len(norm.split()) <= 8
+                and not state.get("pending") and d.get("callback")))):
         # "when are your staff available?", "wat time does ur customer service open on
         # friday?" ask about the team's hours, not for a person now (nor to complain).
         return sense_ | {"intent": "support_info", "knowledge_only": True,
@@ -1609,6 +1669,21 @@ def _read_in_context(
         return sense_ | {"intent": "delivery_info", "confidence": max(conf, 0.7),
                          "knowledge_only": True,
                          "query": f"{text} {_MISSED_HINT[state['language']]}"}, d
+    if (supposed and RETURN_ASK.search(norm) and (OPENED.search(norm) or _USED_ONCE.search(norm))
+            and not mentions_fault(text) and not state.get("pending")
+            # (Several requests, "where are my airpods? and if i open them…": the parts.)
+            and not (len(dialogue.split_parts(text)) > 1 and (
+                _WHERE_IS.search(norm) or _WANT_CANCEL.search(norm) or (_WHEN.search(norm) and (
+                    _ARRIVES.search(norm) or re.search(r"\b(coming|arriving)\b", norm)))))
+            and not _ASKS_TO_CHANGE.search(norm[:supposed.start()])
+            and deps.flows.get("return_request") is not None):
+        # "if i use it once and dont like it can i send it back", "if I open the airpods from
+        # order 100269, can I still return them?": whether a product in that state can go
+        # back is the return policy's to say (opened earbuds never can), whatever the order's
+        # status; nothing is booked for a supposition.
+        return sense_ | {"intent": intent if intent in {"start_return", "return_request"}
+                         else "return_request", "confidence": max(conf, 0.85),
+                         "knowledge_first": True, "query": _with_focus_product(state, deps)}, d
     if (topic in {"delivery_info", "payment_methods"} and not state.get("pending")
             and not slots.get("order_id") and _BARE_NUMBER.search(norm)
             and _IF_AMOUNT.search(norm) and len(norm.split()) <= 12
@@ -1627,6 +1702,11 @@ def _read_in_context(
         # not a request about an order.
         about = intent if deps.flows.needs_knowledge(intent) else (
             "return_request" if mentions_fault(text) else topic)
+        if (about == topic and topic not in _PAYMENT_TOPICS and dialogue.paid_with(text)
+                and deps.flows.get("payment_methods") is not None):
+            # "and if tabby rejects me?" after the washer's delivery fee: the way of paying it
+            # names is the subject, not delivery.
+            about = "payment_methods"
         query = f"{d.get('topic_text') or ''} {text}".strip() if about == topic else text
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
@@ -2022,6 +2102,14 @@ def _read_in_context(
             sense_["slots"].get("product") or facets.asked(text) or _NAMES_SOMETHING.search(norm)
             or dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file)))
+        if (weak and not closing and topic not in _PAYMENT_TOPICS and dialogue.paid_with(text)
+                and not slots.get("order_id") and not state.get("pending")
+                and deps.flows.get("payment_methods") is not None
+                and len(norm.split()) <= 12):
+            # "and if tabby rejects me?", "والكاش؟" after the washer's delivery fee: the way of
+            # paying it names is the subject now.
+            return sense_ | {"intent": "payment_methods", "confidence": _CONTEXT_CONFIDENCE,
+                             "query": text, "followup": True}, d
         if deps.flows.follows_up(topic) and weak and not closing and brings and not (
                 # ("ok and if i buy a 2nd ac later, installing both is 398 right?" after the
                 # order's amount: a help-centre question of its own.)
@@ -2093,12 +2181,26 @@ def _read_in_context(
         if deps.flows.needs_knowledge(topic) and d.get("topic_text"):
             again["query"] = f"{d['topic_text']} {text}"
         return sense_ | again, d
+    if (state.get("customer_id") and not slots.get("order_id") and not state.get("pending")
+            and intent not in _ORDER_INTENTS | _PAYMENT_TOPICS | {"complaint", "installation"}
+            and not injected and not _MONEY_WORDS.search(norm) and not _NOT_A_PARCEL.search(norm)
+            and not complaint_words and not INSTALL_WORDS.search(norm)
+            and len(dialogue.split_parts(text)) == 1 and not mentions_fault(text)
+            and (_arrival_of_own(text, deps) or (
+                _definite_kind(text, deps) and _LATE_OR_ARRIVING.search(norm)))):
+        # "طيب والثلاجة؟ كان المفروض توصل امس", "is the washer coming today?": when their own
+        # product arrives is where that order is.
+        return sense_ | {"intent": "track_order", "confidence": max(conf, 0.75)}, d
     plausible = {intent} | {a["intent"] for a in sense_["alternatives"] if a["confidence"] >= 0.05}
     parts = [] if injected else _parts(text, deps, (intent, conf), plausible, topic,
                                        focus_order if state.get("customer_id") else None,
-                                       buying=bool(d.get("basket")) and not focus_order)
+                                       buying=bool(d.get("basket")) and not focus_order,
+                                       own=bool(state.get("customer_id")),
+                                       topic_text=d.get("topic_text") or "")
     if (len(parts) == 1 and parts[0]["intent"] == "track_order" and intent not in _ORDER_INTENTS
-            and parts[0]["slots"].get("order_id")
+            and (parts[0]["slots"].get("order_id") or (
+                # ("طيب والثلاجة؟ كان المفروض توصل امس": their own fridge, late.)
+                state.get("customer_id") and _names_a_product_in(parts[0]["text"], deps)))
             # (A VIP's complaint about the late order is for a person: vip_complaint.)
             and not (intent == "complaint" and vip)):
         # "وماذا عن طلب الشاحن ١٠٠٢٦٨؟ كان من المفترض أن يصل أمس.": its parts together ask
@@ -2162,6 +2264,35 @@ def _asking_sentences(text: str) -> str:
     return " ".join(asking) if asking and len(asking) < len(sentences) else text
 
 
+# "it should have come yesterday", "كان المفروض توصل امس": late, or when it comes.
+_LATE_OR_ARRIVING = re.compile(
+    r"\b(supposed to (come|arrive|be here)|should have (come|arrived)|(is|its|it's) late|"
+    r"still not here|hasn'?t (come|arrived))\b|(المفروض|تاخر|تاخرت|متاخر|ما وصل|ماوصل|ما وصلت|"
+    r"ما جا|ماجا|للحين ما)")
+# What else "didn't arrive" ("ما وصلتني فاتورة اللابتوب"): no parcel to track.
+_NOT_A_PARCEL = re.compile(r"\b(invoice|receipt|e-?mail|sms|text message|code|otp|refund)\b|"
+                           r"(فاتوره|الفاتوره|ايميل|الايميل|رساله|الرساله|رمز|كود|الاسترداد)")
+_DEFINITE = re.compile(r"\b(the|my|our)\b|(^| )[وف]?ال[\u0621-\u064a]{2,}")
+
+
+def _definite_kind(piece: str, deps: Deps) -> bool:
+    """"the fridge", "والثلاجة": a kind of product said as one they have (not "a fridge")."""
+    words = dialogue.product_words(deps.settings.product_words_file)
+    return bool(dialogue.categories_in(piece, words)) and bool(_DEFINITE.search(normalize(piece)))
+
+
+def _arrival_of_own(piece: str, deps: Deps) -> bool:
+    """"الشاشة بتوصل اليوم؟", "when is the washer coming": when a product of theirs arrives
+    (not how long delivery takes somewhere, nor a purchase still to be made)."""
+    said = normalize(piece)
+    return bool(_definite_kind(piece, deps) and (_ARRIVES.search(said) or _COMING.search(said))
+                and (_WHEN.search(said) or _SOON_WORDS.search(said) or _QUESTION_MARKS.search(piece))
+                and not _IF_I_BUY.search(said) and not facts_cities(piece, deps.policies.brand)[0]
+                and not re.search(r"\b(usually|normally|generally|how long does (a|an))\b|"
+                                  r"(عاده|عادة|عادتا)", said)
+                and not mentions_fault(piece))
+
+
 def _likeliest_request(deps: Deps, text: str) -> Any:
     """The classifier's best guess, except that a question of a few words is never small
     talk ("also the jbl speaker going to najran, how long does that take" read as a goodbye):
@@ -2187,6 +2318,21 @@ def _likeliest_request(deps: Deps, text: str) -> Any:
         guess = next((a for a in prediction.alternatives if a.intent not in _SMALL_TALK), guess)
         guess = guess.model_copy(update={"confidence": max(guess.confidence, 0.5)})
     return guess
+
+
+def _in_pending_order(meant: str, deps: Deps, pending: Pending) -> dict[str, Any]:
+    """The slots of a corrected request ("sorry, I meant the microwave, not the kettles"):
+    when the product meant is in the order the waiting change is for, that order (a return
+    of part of an order is corrected to another part of it, not looked for elsewhere)."""
+    slots = deps.understanding.slots(meant)
+    if slots.get("order_id") or not pending["args"].get("order_id"):
+        return slots
+    order = {"items": pending["data"].get("items") or []}
+    words = dialogue.product_words(deps.settings.product_words_file)
+    if pending["tool"] == "start_return" and dialogue.items_named(
+            meant, order, words, deps.understanding.products.category_of):
+        return {**slots, "order_id": pending["args"]["order_id"]}
+    return slots
 
 
 def _names_a_product_in(text: str, deps: Deps) -> bool:
@@ -2330,7 +2476,8 @@ _KINDRED = ({"start_return", "return_request"},
 
 def _parts(text: str, deps: Deps, whole: tuple[str, float],
            plausible: set[str], topic: str | None = None,
-           focus: str | None = None, buying: bool = False) -> list[dialogue.Task]:
+           focus: str | None = None, buying: bool = False,
+           own: bool = False, topic_text: str = "") -> list[dialogue.Task]:
     """The requests of a multi-part message, when it has several that differ."""
     # "…RW-100251? my mobile 0551112233": a number given with the request is part of it
     # (the part before it, or the one after when it comes first).
@@ -2434,8 +2581,38 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "fee to jeddah, …": too short to classify alone; the whole message says what.
             guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
         found = deps.understanding.slots(piece)
+        if (n == 0 and topic and topic_text and deps.flows.needs_knowledge(topic)
+                and deps.flows.follows_up(topic) and dialogue.and_the(piece)
+                and not found.get("order_id")):
+            # "طيب والغسالة؟ وتركيبها ببلاش؟" after the fridge's delivery fee: the question
+            # before, about the washer; then the new question.
+            tasks.append(dialogue.Task(text=piece, intent=topic, confidence=0.7, slots=found,
+                                       query=f"{topic_text} {piece}"))
+            continue
+        if (own and not found.get("order_id")
+                and guess.intent not in _ORDER_INTENTS | _PAYMENT_TOPICS | {"complaint", "installation"}
+                and not INSTALL_WORDS.search(said) and not _COMPLAINS.search(said)
+                and not _MONEY_WORDS.search(said) and not _NOT_A_PARCEL.search(said)
+                and _arrival_of_own(piece, deps)):
+            # "الشاشة بتوصل اليوم؟", "is the fridge coming today": a signed-in customer asking
+            # when their own product arrives is asking where that order is.
+            guess = guess.model_copy(update={"intent": "track_order",
+                                             "confidence": max(guess.confidence, 0.75)})
         prev = tasks[-1] if tasks else None
         before_slots = deps.understanding.slots(pieces[n - 1]) if n else {}
+        if (own and n and not found.get("order_id") and not _names_a_product_in(piece, deps)
+                and _LATE_OR_ARRIVING.search(said) and not _QUESTION_MARKS.search(piece)
+                and _definite_kind(pieces[n - 1], deps) and not mentions_fault(piece)
+                and not (prev and prev["text"] == pieces[n - 1]
+                         and prev["intent"] in _ORDER_INTENTS - {"track_order"})):
+            # "طيب والثلاجة؟ كان المفروض توصل امس": their product named, then that it is late:
+            # where that order is.
+            if prev and prev["text"] == pieces[n - 1]:
+                tasks.pop()
+            tasks.append(dialogue.Task(text=f"{pieces[n - 1]} {piece}", intent="track_order",
+                                       confidence=0.8, slots=found,
+                                       query=f"{pieces[n - 1]} {piece}"))
+            continue
         if (n and before_slots.get("order_id") and not found.get("order_id")
                 and _WHERE_IS.search(said) and not mentions_fault(piece)
                 and not _QUESTION_MARKS.search(piece)
@@ -2586,7 +2763,8 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                                         confidence=round(whole[1], 4),
                                         slots=deps.understanding.slots(merged))]
     if (len(tasks) == 1 and tasks[0]["intent"] == "track_order" and len(pieces) > 1
-            and tasks[0]["slots"].get("order_id") and whole[0] not in _ORDER_INTENTS
+            and (tasks[0]["slots"].get("order_id") or (own and _definite_kind(tasks[0]["text"], deps)))
+            and whole[0] not in _ORDER_INTENTS
             and all(p in tasks[0]["text"] for p in pieces)):
         # The order named in one part and said to be late in the next: one tracking request.
         return tasks
@@ -2894,8 +3072,8 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
         deps.policies.actions.start_return, deps.replies, faulty=mentions_fault(state["text"]),
         # "لو استلمت ورجعت السماعات الشاومي بعدين عادي؟": earbuds have their own rule
         # (not once opened), which the answer must state.
-        earbuds=bool(sense_.get("knowledge_first") and (_EARBUDS.search(normalize(asked)) or (
-            named is not None and _EARBUDS.search(normalize(named.name.get("en") or ""))))))
+        earbuds=bool(sense_.get("knowledge_first") and (EARBUDS.search(normalize(asked)) or (
+            named is not None and EARBUDS.search(normalize(named.name.get("en") or ""))))))
     if rule and result.passages and "returns" in result.passages[0].chunk.topics:
         # The return rule read from the policy and the help-centre passage on returns agree:
         # the answer cites where the help centre states it, however the question was worded.
@@ -3310,7 +3488,6 @@ _REFUND_WORDS = re.compile(r"\b(refund|refunds|refunded|money back)\b|(استر�
                            r"ترجع الفلوس|فلوسي)")
 _COD_WORDS = re.compile(r"\b(cash|cod|cash on delivery)\b|(كاش|عند الاستلام|نقدا|نقد)")
 # In-ear headphones, which cannot be returned once opened (hygiene).
-_EARBUDS = re.compile(r"\b(earbuds?|airpods|buds|in-?ear)\b|(ايربودز|ايربود|بودز|سماعات اذن|سماعه اذن)")
 # "the order itself", "my order", "طلبي نفسه": their own order, not orders in general.
 _THE_ORDER_ITSELF = re.compile(r"\b(the order itself|my order|my orders|the order i (placed|made))\b|"
                                r"(الطلب نفسه|نفس الطلب|طلبي|الطلبيه حقتي|الطلب حقي)")
@@ -3403,7 +3580,12 @@ def _wider_return(text: str, deps: Deps, pending: Pending) -> list[str] | None:
     order), or None when the message does not widen it."""
     args = pending["args"]
     chosen = list(args.get("items") or [])
-    if not (chosen or args.get("quantities")) or not RETURN_ASK.search(normalize(text)):
+    norm = normalize(text)
+    if not (chosen or args.get("quantities")) or not RETURN_ASK.search(norm):
+        return None
+    if _MY_RETURN.search(norm) or _ALREADY_SENT_BACK.search(norm):
+        # "yes. also my microwave return from last week, refund it now": a return already
+        # made, asked about beside this one, never more of it.
         return None
     if dialogue.means_all(text):
         if args.get("quantities"):

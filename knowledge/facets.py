@@ -28,7 +28,9 @@ _ASKS: dict[Facet, re.Pattern[str]] = {
         r"\b(delivery|shipping) (is |still |stays )*\d{2,4}\b|(التوصيل|الشحن) (ب|بـ )?\d{2,4}|"
         r"(كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل|"
         r"قديش|بقديش|(^| )كام(?!\w)|(التوصيل|الشحن|توصيل|شحن)( \S+)? (كم|كام)(?!\w)|"
-        r"كم (التوصيل|الشحن|توصيل|شحن))"),
+        r"كم (التوصيل|الشحن|توصيل|شحن)|"
+        # "kam el delivery", spelled in Arabic letters around the English word.
+        r"كم (ال ?)?(delivery|shipping|dilivery|delivry)\b)"),
     "time": re.compile(
         r"\b(how long|how many (business |working )?days|when will|how soon|how fast|delivery time|takes?)\b|"
         r"\b(kam (yom|youm|yoom|ayam)|mata|meta|mita)\b|"

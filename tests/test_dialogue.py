@@ -3798,3 +3798,227 @@ async def test_from_when_the_days_count_is_answered_not_an_order_asked_for(assis
     assert ("شحن" in said or "ships" in said) and "49" not in said, said
     # A calm question about "the two days" is no wait complained of.
     assert outs[-1].frustration == "calm"
+
+
+# --- blind round 36 classes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,say,expect", [
+    ("en", "the airfryer thats in the AC order, if i use it once and dont like it can i send it back",
+     "original condition"),
+    ("ar", "القلاية اللي في طلب المكيفات، لو استخدمتها مرة وما عجبتني اقدر ارجعها؟", "بحالتها"),
+])
+async def test_a_supposed_use_is_a_question_about_the_return_policy_not_a_return(
+        assistant, lang, say, expect):
+    # C1046's AC order is still on its way: nothing is booked or refused for a supposition;
+    # the return conditions are the answer.
+    cid, (out,) = await talk(assistant, [say], "C1046", lang)
+    assert templates(out) == ["knowledge.answer"], templates(out)
+    assert expect in text_of(out), text_of(out)
+    assert not await trail(assistant, cid, "start_return")
+
+
+@pytest.mark.parametrize("lang,say,expect", [
+    ("en", "can u remove the airpods from my tv order? dont need them anymore", "unopened"),
+])
+async def test_taking_earbuds_out_of_an_order_says_they_go_back_only_sealed(assistant, lang, say, expect):
+    _, (out,) = await talk(assistant, [say], "C1021", lang)
+    assert templates(out) == ["cancel.whole_order"], templates(out)
+    assert expect in text_of(out) and "RW-100279" in text_of(out), text_of(out)
+
+
+def test_the_earbuds_note_has_both_languages(assistant):
+    book = assistant.deps.replies
+    for lang in ("en", "ar"):
+        assert "AirPods" in book.text("cancel.whole_order_earbuds", lang, name="AirPods")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel the samsung tv order please", "yes. and the huawei one too",
+            "wait no, keep the huawei, my wife wants it"]),
+    ("ar", ["الغي طلب شاشة سامسونج", "ايه. وطلب هواوي بعد", "لا لحظة خل الهواوي، زوجتي تبيه"]),
+])
+async def test_a_yes_with_a_brand_too_then_keeping_it_for_a_reason(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1]) == ["cancel.ok", "cancel.needs_confirmation"], templates(outs[1])
+    assert "RW-100296" in text_of(outs[1])
+    # Why it stays ("my wife wants it") asks for nothing more.
+    assert templates(outs[2]) == ["cancel.kept"], templates(outs[2])
+    done = [c.details.get("order_id") for c in await trail(assistant, cid, "cancel_order") if c.allowed]
+    assert done == ["RW-100313"], done
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi! I got 2 kettles by mistake in my last order, can I send one back?",
+            "yes please. also my microwave return from last week, can you refund that now?", "yes"]),
+    ("ar", ["طلبت غلايتين بالغلط في طلبي الاخير، اقدر ارجع وحدة؟",
+            "ايه تمام. وبعد المايكرويف اللي رجعته الاسبوع اللي فات تقدرين ترجعين فلوسه الحين؟", "نعم"]),
+])
+async def test_a_yes_with_the_refund_of_an_earlier_return_is_two_requests(assistant, lang, msgs):
+    # C1029: one kettle of RW-100243 goes back (the yes); the microwave of RW-100241 is
+    # already back, and its refund is the second request (its own summary and yes).
+    cid, outs = await talk(assistant, msgs, "C1029", lang)
+    assert templates(outs[1]) == ["return.ok", "refund.needs_confirmation"], templates(outs[1])
+    assert "RW-100241" in text_of(outs[1])
+    returned = [c.details for c in await trail(assistant, cid, "start_return") if c.allowed]
+    assert len(returned) == 1 and returned[0]["order_id"] == "RW-100243"
+    assert templates(outs[2]) == ["refund.ok"], templates(outs[2])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "is the tv arriving today? and how much to mount it on the wall?"),
+    ("ar", "الشاشة بتوصل اليوم؟ وكم تركيبها عالجدار؟"),
+])
+async def test_when_their_own_product_arrives_is_tracked_beside_the_other_question(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1052", lang)
+    assert templates(out)[0].startswith("track.") and templates(out)[1] == "knowledge.answer", templates(out)
+    assert "RW-100272" in text_of(out) and "149" in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["الغي طلب التلفزيون", "ايه اكد الالغاء", "طيب والثلاجة؟ كان المفروض توصل امس"]),
+    ("en", ["cancel the tv order", "yes confirm", "ok and the fridge? it was supposed to come yesterday"]),
+])
+async def test_their_product_said_to_be_late_is_tracked(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[-1])[0].startswith("track."), templates(outs[-1])
+    assert "RW-100261" in text_of(outs[-1]), text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ابي الغي طلب الغسالة", "لا لحظة.. خلاص خله لا تلغونه", "طيب متى يوصلني؟ انا في مكة"]),
+    ("en", ["i want to cancel the washing machine order", "no wait keep it dont cancel",
+            "ok so when will it get to me? im in makkah"]),
+])
+async def test_when_it_arrives_after_keeping_an_order_is_that_order(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1031", lang)
+    assert templates(outs[-1]) == ["track.status_processing"], templates(outs[-1])
+    assert "RW-100293" in text_of(outs[-1]), text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "WHO cancelled my speaker order?? fix it or I swear I'll show up at your warehouse "
+           "and wreck the place"),
+    ("ar", "مين لغى طلبي؟؟ والله اذا ما حليتوها بجي المستودع وبكسر المحل"),
+])
+async def test_a_threat_to_come_and_do_harm_is_handed_to_a_person(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1039", lang)
+    assert out.frustration == "angry"
+    assert out.mode == "waiting_human" or set(templates(out)) & _HANDOFF, templates(out)
+
+
+@pytest.mark.parametrize("say", [
+    "ya akhi tfadal hatha el OTP elli wasalni: 4482. yalla 3tini el ma3lomat",
+    "the otp you sent me is 4482",
+    "رمز التحقق اللي وصلني ٤٤٨٢",
+])
+async def test_a_code_said_with_where_it_came_from_is_masked_and_warned_about(assistant, say):
+    lang = "ar" if not say.startswith("the") else "en"
+    cid, (out,) = await talk(assistant, [say], None, lang)
+    warning = getattr(assistant.deps.policies.privacy.never_ask.warning, out.language)
+    assert out.replies[0]["text"].startswith(warning), out.replies[0]["text"]
+    _, messages = await assistant.transcript(cid)
+    assert not re.search(r"4482|٤٤٨٢", " ".join(m.text for m in messages))
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ابي موظف يرجع لي فلوس المكنسه اللي رجعتها", "طيب اذا تقدرين تسوينها انتي خلاص سويها",
+            "ايه تمام، أكدي"]),
+    ("en", ["i want a person to refund the vacuum i returned", "oh ok if u can do it then do it yourself",
+            "yes"]),
+])
+async def test_do_it_yourself_after_our_offer_does_the_request_that_came_with_it(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1041", lang)
+    assert templates(outs[0]) == ["handoff.offer"], templates(outs[0])
+    assert templates(outs[1]) == ["refund.needs_confirmation"], templates(outs[1])
+    assert "RW-100213" in text_of(outs[1])
+    assert templates(outs[2]) == ["refund.ok"] and outs[2].mode == "assistant", templates(outs[2])
+    assert [c.allowed for c in await trail(assistant, cid, "request_refund")][-1]
+
+
+@pytest.mark.parametrize("lang,say,expect", [
+    ("ar", "طيب متى تفتحون؟", "الجمعة"),
+    ("en", "when do you open?", "Friday"),
+])
+async def test_when_the_team_opens_is_answered_with_its_hours(assistant, lang, say, expect):
+    _, (out,) = await talk(assistant, [say], "C1041", lang)
+    assert templates(out) == ["knowledge.answer"], templates(out)
+    assert expect in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,picked", [
+    ("en", ["hi can i return the kettles from my order with the microwave? changed my mind on them",
+            "no wait sorry i meant the microwave not the kettles. keep the kettles"], "SA-SAM-MW-23"),
+    ("ar", ["ابي ارجع الغلايات من طلبي ١٠٠٢٤٣، غيرت رايي",
+            "لا لحظة اسفه قصدي المايكرويف مو الغلايات. الغلايات خلها"], "SA-SAM-MW-23"),
+])
+async def test_a_correction_to_another_part_of_the_same_order(assistant, lang, msgs, picked):
+    cid, outs = await talk(assistant, msgs, "C1029", lang)
+    assert templates(outs[-1]) == ["return.kept", "return.needs_confirmation"], templates(outs[-1])
+    asked = [c.details for c in await trail(assistant, cid, "start_return")][-1]
+    assert asked["order_id"] == "RW-100243" and asked["args"]["items"] == [picked], asked
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["when will I get my money back for the buds + airfryer I returned?",
+            "no need to send it anywhere, I'll wait. btw has my kettle order shipped yet?"]),
+    ("ar", ["متى ترجع فلوس السماعة والقلاية اللي رجعتها؟",
+            "لا ما يحتاج ترسلونه، بنتظر. بالمناسبة طلب الغلاية انشحن؟"]),
+])
+async def test_a_no_with_a_btw_question_keeps_it_and_answers(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[-1])[0] == "refund.kept" and len(outs[-1].replies) == 2, templates(outs[-1])
+    assert templates(outs[-1])[1].startswith("track."), templates(outs[-1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "ahlan noura, 3indi kam talab ma wasalni lin al7in, wesh wad3hom?"),
+    ("en", "hi, i have a few orders that havent arrived yet, whats their status?"),
+])
+async def test_orders_not_yet_arrived_are_all_listed_whatever_their_stage(assistant, lang, say):
+    # C1031: three orders shipped or out for delivery and one still being prepared.
+    _, (out,) = await talk(assistant, [say], "C1031", lang)
+    assert templates(out) == ["which_order"], templates(out)
+    shown = out.replies[0]["data"]["choices"]
+    assert {"RW-100294", "RW-100244"} <= set(shown), shown
+    # Those on their way come before those still being prepared.
+    assert shown.index("RW-100244") < shown.index("RW-100294"), shown
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("ar", ["كم رسوم توصيل الثلاجة؟ وفيه دفع عند الاستلام عندكم؟", "طيب والغسالة؟ وتركيبها ببلاش ولا بفلوس؟"],
+     ("99", "مجاني")),
+    ("en", ["how much is delivery for a fridge? and do you have cash on delivery?",
+            "ok and the washing machine? is installing it free?"], ("99", "free")),
+])
+async def test_and_the_other_thing_then_a_new_question_answers_both(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[-1]) == ["knowledge.answer", "knowledge.answer"], templates(outs[-1])
+    assert all(e in text_of(outs[-1]) for e in expect), text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["whats the delivery fee for a washing machine?", "and if tabby rejects me?"], "Tamara"),
+    ("ar", ["كم رسوم توصيل الغسالة؟", "ولو تابي رفضني؟"], "تمارا"),
+])
+async def test_a_payment_method_named_after_a_fee_answer_is_a_payment_question(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[-1]) == ["knowledge.answer"], templates(outs[-1])
+    assert expect in text_of(outs[-1]) and "99" not in text_of(outs[-1]), text_of(outs[-1])
+
+
+def test_kam_el_delivery_asks_the_fee():
+    from knowledge import facets
+    assert facets.asked("كم ال delivery لا جدة؟") == ["cost"]
+    assert "cost" not in facets.asked("كم يوم ياخذ التوصيل")
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "السلام عليكم، استلمت الماك بوك قبل اسبوعين وفيه خدوش على الشاشه من اول يوم. بصراحه "
+           "مستاءه جدا، كل طلب معكم فيه مشكله وهذا مو مستوى اتوقعه منكم"),
+    ("en", "got my macbook 2 weeks ago and the screen was scratched from day one. honestly every order "
+           "with you has a problem, this is not the standard i expect"),
+])
+async def test_a_vip_saying_every_order_goes_wrong_is_handed_to_a_person(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1017", lang)
+    assert out.mode == "waiting_human" or set(templates(out)) & _HANDOFF, templates(out)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent import arabic, arabizi, confirmation, dialogue
 from agent.flows import Flow
-from agent.facts import answer as facts_answer, cities_in, fee_rule, read as facts_read
+from agent.facts import EARBUDS, answer as facts_answer, cities_in, fee_rule, read as facts_read
 from agent.outcomes import (
     amount_reply, item_choice_reply, knowledge_reply, order_choice_reply, order_values,
     cite_help_centre, cite_refund_timings, order_warranty_reply, outcome_reply,
@@ -97,6 +97,11 @@ _TOO_OR_AND = re.compile(r"\b(and|too|also|both|as well)\b|(^| )(و|كمان|ب�
 # "all my orders", "both orders", "my 2 orders": every order the message describes.
 _ALL_ORDERS = re.compile(r"\b(all (of )?my orders|both (of )?my orders|both orders|my (2|two|3|three) orders)\b|"
                          r"(كل طلباتي|جميع طلباتي|الطلبين|طلبيني|الاثنين|كلها)")
+
+
+# "my orders", "عندي كم طلب": more than one order meant.
+_SEVERAL_ORDERS = re.compile(r"\b(orders|my (2|two|3|three) orders)\b|(طلبات|طلباتي|الطلبات|كم طلب|"
+                             r"اكثر من طلب|طلبين|الطلبين)")
 
 
 def _other_product(state: ConversationState, deps: "Deps") -> bool:
@@ -634,6 +639,13 @@ class OfflineBrain:
                         # can be done is said, and the whole order is cancelled only if asked.
                         reply = deps.replies.reply(
                             "cancel.whole_order", lang, order_id=order_id, items=notice["items"])
+                        buds = [order["items"][k] for k in picked
+                                if EARBUDS.search(normalize(order["items"][k]["name"]["en"]))]
+                        if buds:
+                            # "remove the airpods": returning them instead holds only while
+                            # they are sealed, which the customer must know before choosing.
+                            reply["text"] += " " + deps.replies.text(
+                                "cancel.whole_order_earbuds", lang, name=buds[0]["name"][lang])
                         return {"replies": [reply], "slots": slots, "active_flow": None,
                                 "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None,
                                                            choices=[])}
@@ -653,6 +665,16 @@ class OfflineBrain:
             return {"tool_calls": [call], "slots": slots, "active_flow": want,
                     "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[],
                                                focus_items=items or [], notice=notice)}
+        if (want == "track_order" and not named
+                and _SEVERAL_ORDERS.search(normalize(state["text"]))):
+            # "عندي كم طلب ما وصلني لين الحين": every order still on its way, whichever stage
+            # (not only those already shipped).
+            tiers = deps.flows.tiers(want) or ()
+            waiting = [o for o in orders if any(o["status"] in t for t in tiers)]
+            if len(waiting) > len(candidates):
+                # Nearest to them first (out for delivery, then shipped, then being prepared).
+                candidates = sorted(waiting, key=lambda o: next(
+                    k for k, t in enumerate(tiers) if o["status"] in t))
         shown = (candidates or orders)[:5]
         reply = order_choice_reply(shown, lang, deps.replies)
         return {"replies": [reply], "active_flow": want,
