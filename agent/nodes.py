@@ -2468,6 +2468,10 @@ def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
 
 # The question about a policy behind each action ("if I return it…" asks about returns).
 _POLICY_COUNTERPART = {"start_return": "return_request", "request_refund": "refund_status"}
+# "can i still cancel if i find it cheaper", "اقدر الغيه لو لقيته ارخص": asked ahead, supposing.
+_CAN_I_CANCEL_IF = re.compile(
+    r"\b(can|could) (i|we|u|you) (still )?cancel\b.*\b(if|in case|when)\b|"
+    r"(اقدر|ممكن|يمديني|اگدر|نقدر) ?(ا)?(الغي|الغيه|الغيها|اكنسل).*(لو|اذا|إذا)( |$)")
 # Intents that ask for the same thing in other words: a part read as one of them keeps what
 # the whole message asks.
 _KINDRED = ({"start_return", "return_request"},
@@ -2529,6 +2533,13 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "…? also if i open them and dont like em can i still return?": a question about
             # the policy, never a request to act.
             guess = guess.model_copy(update={"intent": _POLICY_COUNTERPART[guess.intent],
+                                             "confidence": max(guess.confidence, 0.6)})
+        if (n and guess.intent == "cancel_order" and _CAN_I_CANCEL_IF.search(said)
+                and not mentions_fault(piece) and deps.flows.about("cancel_order")
+                and not deps.understanding.slots(piece).get("order_id")):
+            # "…when does it arrive? and can i still cancel if i find it cheaper somewhere":
+            # whether it could be cancelled, asked ahead; nothing is cancelled for a maybe.
+            guess = guess.model_copy(update={"intent": deps.flows.about("cancel_order"),
                                              "confidence": max(guess.confidence, 0.6)})
         if (guess.intent in {"change_items", "order_amount", "track_order", "out_of_scope"}
                 and _IF_I_BUY.search(said) and _ARRIVES.search(said)
@@ -3078,6 +3089,11 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
         # The return rule read from the policy and the help-centre passage on returns agree:
         # the answer cites where the help centre states it, however the question was worded.
         result.confidence = max(result.confidence, deps.settings.knowledge_clarify_confidence)
+    if sense_.get("intent") == "change_items" and _adds_an_item(normalize(state["text"])):
+        # "can I add a speaker to the same order so delivery is free?": whether a placed order
+        # takes more items is the answer; the fee rule the reason mentions is not.
+        result.facts = []
+        return result, d | {"basket": items}
     result.facts = rule or fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies, words,
         deps.understanding.products.large_categories,
@@ -3193,7 +3209,10 @@ def _supplements(deps: Deps, query: str, result: Any, lang: str,
     found = []
     for facet in facets.missing(query, top.title, text):
         extra = deps.knowledge.search(f"{query} {facets.hint(facet, lang)}", 5, topics)
-        for passage in extra.passages:
+        # ("how much is Rawaf Care?": the price said on the warranty page, before any page
+        # on delivery fees that the facet's words bring up.)
+        same_subject = sorted(extra.passages, key=lambda p: not set(p.chunk.topics) & set(top.topics))
+        for passage in same_subject:
             chunk = deps.knowledge.counterpart(passage.chunk, lang)  # type: ignore[arg-type]
             body = chunk.answer if chunk.kind == "faq" and chunk.answer else chunk.text
             if chunk.group != top.group and facet in facets.covered(chunk.title, body) and all(
@@ -3844,10 +3863,17 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         sense_["part"] = True
     if task.get("context"):
         sense_["context"] = task["context"]
+    slots = _part_slots(state.get("slots") or {}, task["slots"])
+    waiting = deps.flows.get(state.get("active_flow") or "")
+    if (waiting is not None and waiting.identity and waiting.tool and not state.get("customer_id")
+            and deps.flows.needs_knowledge(task["intent"]) and not task["slots"].get("order_id")):
+        # "order 100286, when does it arrive? and can i still cancel if…" from a visitor: the
+        # order asked about waits for their email beside the question answered now.
+        slots = {**(state.get("slots") or {}), **task["slots"]}
     update: dict[str, Any] = {
         "text": task["text"], "sense": sense_, "dialogue": d, "part_replies": done,
         "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,
-        "slots": _part_slots(state.get("slots") or {}, task["slots"]),
+        "slots": slots,
     }
     about = _money_timing_beside_pending(state, d, task["text"])
     if about is not None and task["intent"] not in _WRITE_INTENTS:

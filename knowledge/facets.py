@@ -39,7 +39,9 @@ _ASKS: dict[Facet, re.Pattern[str]] = {
 }
 # What states it: a figure with its unit.
 _STATES: dict[Facet, re.Pattern[str]] = {
-    "cost": re.compile(r"\d[\d,.]*\s*(sar|riyals?|ريال|ر\.س)|(sar|ريال)\s*\d|\bfree\b|مجان"),
+    "cost": re.compile(r"\d[\d,.]*\s*(sar|riyals?|ريال|ر\.س)|(sar|ريال)\s*\d|\bfree\b|مجان|"
+                       # "the price depends on the product": what it costs, said without a figure.
+                       r"\bprice (depends|varies)\b|(يختلف|ويختلف) السعر|السعر (يختلف|يعتمد)"),
     "time": re.compile(r"\d\s*(–|-|to|الي|إلى)?\s*\d*\s*(business )?(days?|hours?|يوم|ايام|ساعه|ساعات)|"
                        r"(day|يوم) (to|الي) \d|same[- ]day|نفس اليوم"),
 }

@@ -104,6 +104,18 @@ _SEVERAL_ORDERS = re.compile(r"\b(orders|my (2|two|3|three) orders)\b|(طلبا�
                              r"اكثر من طلب|طلبين|الطلبين)")
 
 
+def _awaiting_identity(state: ConversationState, deps: "Deps") -> str | None:
+    """The order request of an earlier part of this message that waits for the visitor's
+    email or mobile ("…when does it arrive? and can i still cancel if…"): a question
+    answered beside it leaves it waiting, so the contact, when given, resumes it."""
+    active = state.get("active_flow")
+    flow = deps.flows.get(active) if active else None
+    if (state.get("part_replies") and not state.get("customer_id") and flow is not None
+            and flow.identity and flow.tool):
+        return active
+    return None
+
+
 def _other_product(state: ConversationState, deps: "Deps") -> bool:
     """A kind of product is named that the order in focus does not hold."""
     words = dialogue.product_words(deps.settings.product_words_file)
@@ -393,7 +405,8 @@ class OfflineBrain:
             return {"replies": [book.reply(flow.reply, lang, **values)], "active_flow": None,
                     "failures": 0}
         if flow.knowledge:
-            out = self._answer_from_knowledge(state, deps, lang, active_flow=None)
+            out = self._answer_from_knowledge(state, deps, lang,
+                                              active_flow=_awaiting_identity(state, deps))
             action = _ABOUT_ORDER.get(name) if name == "refund_status" else None
             if (action and not state.get("customer_id") and out.get("failures") == 0
                     and _OWN_CASE.search(normalize(state["text"]))
