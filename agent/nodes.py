@@ -255,7 +255,8 @@ _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|come|comes|deliver|
 _COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b")
 # Asking where one's own order is, or saying it is late: tracking, whatever else it resembles.
 _WHERE_IS = re.compile(
-    r"\b(where('?s| is| are)|(whats|what'?s|what is) the eta|eta (on|for) (my|the)|"
+    r"\b(where('?s| is| are)|(where|wher|wer) (r|re) (my|the|ur)|where my|"
+    r"(whats|what'?s|what is) the eta|eta (on|for) (my|the)|"
     r"whats up with|what'?s up with|what is happening with|what'?s happening "
     r"with|any news (on|about)|supposed to (come|arrive|be here|be delivered)|should have (come|arrived)|"
     r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of)\b|"
@@ -413,7 +414,9 @@ _CHANGE_NAMED = {"request_refund": re.compile(r"\b(refund|money|issue it)\b|(ا�
 # Asking for the refund itself ("refund it", "process the refund", "ابي فلوسي ترجع", "سو لي
 # الاسترداد"), not only about it.
 _REFUND_ASKED_FOR = re.compile(
-    r"\b(refund (it|me|them|this|that|my)|process|issue|release|give me|i want|i'?d like|"
+    r"\b(refund (it|me|them|this|that|my)|process|issue|release|give me|i want|"
+    # ("want it processed pls"; "when is it processed?" only asks when.)
+    r"i'?d like|want (it|them|the refund) (processed|done|issued|now)|"
     r"i need (my|the) (refund|money)|"
     r"please refund|(can|could) (you|u) (just |please )?refund|send (it|me))\b|"
     r"(^| )(ابي|ابغي|ابغا|بغيت|ودي|سو|سوي|سوو|حول|حولوا|حولو|رجعوا|ارجعوا|رجعو|اصدر|اصدروا|"
@@ -466,7 +469,7 @@ _FEE_ASKED = re.compile(r"\b(fees?|charges?|costs?|penalty|free|pay (for|to))\b|
                         r"(رسوم|رسم|مجان|ببلاش|بلاش|بفلوس|يكلف|غرامه|بمقابل)")
 # "ابي اcancel الorder حقي", "i wanna cancel": wanting it done, whatever the verb.
 _WANTS_TO = re.compile(r"\b(i want|i wanna|i need|i'?d like|want to|wanna)\b|(^| )(ابي|ابغي|ابغا|بغيت|ودي) ")
-_REMOVE_ITEM = re.compile(r"\b(remove|take out|drop|delete|cancel)\b|"
+_REMOVE_ITEM = re.compile(r"\b(remove|take out|drop(?=\s.*\bfrom\b)|delete|cancel)\b|"
                           r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|الغي|الغ)")
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
@@ -518,10 +521,13 @@ _YOU_DO_IT = re.compile(
     r"you (can )?handle it|go ahead and do it)\b|"
     r"(سويها انتي|سويه انتي|سويها انت|سويه انت|انتي سويها|انت سويها|تقدرين تسوينها|تقدر تسويها|"
     r"خلاص سويها|خلاص سويه|سويها لي|سويه لي|انجزيها|انجزها|خلصيها|خلصها)")
-_REFUND_IT = re.compile(r"\b(to )?refund (the|my|it|me|that)\b|(يرجع|ترجع|ترجعون|ترجعين|يرجعون) (لي )?"
+# ("متى ترجع فلوسي؟" asks when the money comes back: no request.)
+_REFUND_IT = re.compile(r"\b(to )?refund (the|my|it|me|that)\b|(ترجعون|ترجعين|يرجعون) (لي )?"
                         r"(فلوس|المبلغ)")
 _PAYMENT_TOPICS = {"payment_methods", "payment_problem", "refund_status", "refund_timing",
                    "request_refund", "order_amount"}
+# "…a person about the dishwasher installation", "…موظف بخصوص التركيب": what it is about.
+_ABOUT_SUBJECT = re.compile(r"\b(about|regarding|concerning)\b|(بخصوص|بشان|بشأن|عن موضوع)")
 _ASKS_PERSON = re.compile(
     r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
     r"transfer me to|put me through to)\s+(a |an |to a |with a )?(real |actual |live |human )?"
@@ -664,7 +670,7 @@ _WANT_CANCEL = re.compile(
 _THE_OTHER = dialogue.OTHER
 # "can u add an airfryer to it", "ابي اضيف ثلاجة لطلب الغسالة": an item added to a placed order.
 _ADD_TO_ORDER = re.compile(
-    r"\badd(ing)? (a |an |the |one |another |some )?([\w-]+ ){0,4}(to|into|onto|in) "
+    r"\badd(ing)? (a |an |the |one |another |some )?([\w-]+ ){0,6}(to|into|onto|in) "
     r"(it|that|this|my order|the order|that order|this order|my \w+ order|the \w+ order|order)\b|"
     r"(اضيف|أضيف|ازيد|نضيف|تضيف|تضيفون|تضيفين|اضافه|إضافة|اضافة|زيدوا|ضيفوا|ضيف) .{0,40}"
     r"(للطلب|لطلب|على الطلب|علي الطلب|لطلبي|له|لها|معه|معها|فيه|في الطلب)")
@@ -676,8 +682,10 @@ def _adds_an_item(norm: str) -> bool:
     return bool(_ADD_TO_ORDER.search(norm)) and not _ADDS_A_SERVICE.search(norm)
 
 
-_ADDS_A_SERVICE = re.compile(r"\b(rawaf ?care|warranty|installation|install|insurance)\b|"
-                             r"(رواف ?كير|ضمان|تركيب|التركيب|الضمان)")
+_ADDS_A_SERVICE = re.compile(r"\b(rawaf ?care|warranty|installation|install|insurance|"
+                             # ("add my company name and vat number to it": to the invoice.)
+                             r"name|vat|tax|number|address|note|instructions|company)\b|"
+                             r"(رواف ?كير|ضمان|تركيب|التركيب|الضمان|اسم|الاسم|ضريبي|الضريبي|عنوان|ملاحظه)")
 _ADD_ITEM_QUERY = {"en": "can I add an item to an order I already placed?",
                    "ar": "هل يمكنني إضافة منتج إلى طلب قائم؟"}
 # "send back the s24 ultra", "i want to return the kettle", "ابي ارجع السماعة": a return asked for.
@@ -1391,7 +1399,9 @@ def _read_in_context(
         # kettle n microwave order": where their order is; "…؟ وكم بدفع للمندوب كاش؟" after it.
         return _first_then_rest(
             text, deps, sense_ | {"intent": "track_order", "confidence": max(conf, 0.8)}, d,
-            lambda p: bool(_WHERE_IS.search(normalize(p))), {"track_order", "delivery_info"})
+            lambda p: bool(_WHERE_IS.search(normalize(p))),
+            # (The venting beside it, "…nobody called me", is no complaint of its own.)
+            {"track_order", "delivery_info"} | ({"complaint"} if not _COMPLAINS.search(norm) else set()))
     if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
             and intent not in _ORDER_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm)
             and _THE_ORDER_ITSELF.search(norm) and not _HYPOTHETICAL.search(norm)
@@ -1520,6 +1530,18 @@ def _read_in_context(
                 return sense_ | {"intent": first.intent, "confidence": first.confidence,
                                  "part_text": pieces[0], "part_slots": found,
                                  "query": pieces[0], "asks_person": True}, d
+        about = _ABOUT_SUBJECT.search(norm) if len(pieces) == 1 else None
+        subject = norm[about.end():].strip(" ?؟.!") if about else ""
+        if len(subject.split()) >= 2 and not state.get("pending"):
+            first = deps.understanding.classifier.predict(subject).best
+            if deps.flows.needs_knowledge(first.intent) and first.confidence >= 0.6:
+                # "ممكن اكلم موظف بخصوص تركيب غسالة الصحون اللي وصلتني؟": what the help
+                # centre says about it first, then the person asked for.
+                d["open_tasks"] = [dialogue.Task(text=text, intent="talk_to_human",
+                                                 confidence=0.9, slots={}, query=text)]
+                return sense_ | {"intent": first.intent, "confidence": first.confidence,
+                                 "part_text": subject, "part_slots": {}, "query": subject,
+                                 "asks_person": True}, d
         return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
     if (_HOURS.search(norm) and _WHAT_TIME.search(norm) and (
             (intent in {"talk_to_human", "complaint"}
@@ -1643,7 +1665,13 @@ def _read_in_context(
                          "query": query, "followup": True}, d
     if (buying and not slots.get("order_id") and not state.get("pending")
             and not mentions_fault(text) and len(norm.split()) <= 10
-            and not _QUESTION.search(norm) and amount_in(text) is not None
+            and not _QUESTION.search(norm)
+            # ("the midea 260L one": a model of the catalogue says its own price.)
+            and (amount_in(text) is not None or (
+                deps.understanding.products.find(text) is not None
+                and intent not in _WRITE_INTENTS and not _WHERE_IS.search(norm)
+                and not dialogue.refers_to_order(text) and not _CANCEL_WORD.search(norm)
+                and not RETURN_ASK.search(norm)))
             and (deps.understanding.products.find(text) or deps.understanding.products.names_any(text)
                  or dialogue.categories_in(
                 text, dialogue.product_words(deps.settings.product_words_file)))):
@@ -1651,6 +1679,16 @@ def _read_in_context(
         # top load one, 1099": what they are buying, for the question just answered.
         return sense_ | {"intent": about_basket, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
+    if (buying and topic != "delivery_info" and d.get("basket") and not slots.get("order_id")
+            and not state.get("pending") and len(norm.split()) <= 8
+            and len(dialogue.split_parts(text)) == 1
+            and "cost" in facets.asked(text) and _DELIVERY_WORD.search(norm)
+            and deps.flows.get("delivery_info") is not None):
+        # "w el tawseel 3aleha kam?" after whether the 4,999 fridge can be paid in cash: the
+        # delivery fee of what they are buying.
+        return sense_ | {"intent": "delivery_info", "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": f"{text} {_product_said_before(state, deps)}".strip(),
                          "followup": True}, d
     supposed = _HYPOTHETICAL.search(norm)
     # "ابي الغي طلب الشاشة، ولو الغيته متى ترجع الفلوس؟": the request comes first; only what
@@ -1818,8 +1856,9 @@ def _read_in_context(
                 _WHEN.search(norm) and (_ARRIVES.search(norm) or re.search(r"\b(coming|arriving)\b", norm))
                 and _THE_ORDER_ITSELF.search(norm))))):
         # "if I open the buds and don't like them, can I return them?": a question about the
-        # policy, answered from the help centre when it knows.
-        return sense_ | {"knowledge_first": True, "query": text}, d
+        # policy, answered from the help centre when it knows. ("if i dont like them" after
+        # tracking the airpods: them, the airpods.)
+        return sense_ | {"knowledge_first": True, "query": _with_focus_product(state, deps)}, d
     # A VIP's disappointment ("I spend a lot with you, I expected better") is a complaint for
     # a person (escalation.yaml vip_complaint), whatever product fault comes with it.
     vip = (state.get("profile") or {}).get("tier") == "vip"
@@ -1830,6 +1869,13 @@ def _read_in_context(
         # "وش صار على فلوس جوال الريدمي اللي رجعته؟ كان خربان": the money for a product
         # already sent back (why it went back is history), not a new return.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
+    if (intent in {"start_return", "return_request", "refund_status", "request_refund"}
+            and not state.get("pending") and _REFUND_IT.search(norm) and not _WHEN.search(norm) and (_ALREADY_SENT_BACK.search(norm) or _MY_RETURN.search(norm)
+                                             or _SENT_BACK.search(norm))
+            and not mentions_fault(text) and deps.flows.get("request_refund") is not None):
+        # "also can you refund the microwave I sent back last week": the money for something
+        # already back with us, not another return.
+        return sense_ | {"intent": "request_refund", "confidence": max(conf, 0.85)}, d
     if (d.get("last_outcome") == "outside_window" and focus_order and mentions_fault(text)
             and not complains and not slots.get("order_id")):
         # "it's past 15 days; if it is faulty, tell me what's wrong" -> "the screen keeps
@@ -1837,7 +1883,11 @@ def _read_in_context(
         return sense_ | {"intent": "start_return", "confidence": 0.9, "fault": True,
                          "slots": {**slots, "order_id": focus_order}}, d
     if (not complains and mentions_fault(text) and intent == "start_return" and conf < 0.6
-            and RETURN_ASK.search(norm)):
+            and (RETURN_ASK.search(norm) or (
+                # "the bosch washing machine i got last month is leaking water": their own
+                # product, faulty; what can be done is the return flow's to say.
+                state.get("customer_id") and _GOT_IT.search(norm)
+                and _names_a_product_in(text, deps)))):
         # "the washer stopped spinning after 40 days, do I return it or what?": a faulty
         # product to send back, however long the story around it.
         return _fault_then_rest(text, deps, sense_ | {"confidence": 0.6, "fault": True}, d)
@@ -2293,6 +2343,12 @@ def _arrival_of_own(piece: str, deps: Deps) -> bool:
                 and not mentions_fault(piece))
 
 
+_DELIVERY_WORD = re.compile(r"\b(delivery|shipping|deliver)\b|(توصيل|التوصيل|شحن|الشحن)")
+# "will I pay delivery on it?", "بدفع توصيل عليها؟": whether delivery is charged.
+_PAY_DELIVERY = re.compile(r"\b(pay|paying|charged?|charging) (for )?(the )?(delivery|shipping)\b|"
+                           r"(ادفع|بدفع|ندفع|تدفع|يدفع|تاخذون|بتاخذون|تحسبون) (رسوم )?(ال)?(توصيل|شحن)")
+
+
 def _likeliest_request(deps: Deps, text: str) -> Any:
     """The classifier's best guess, except that a question of a few words is never small
     talk ("also the jbl speaker going to najran, how long does that take" read as a goodbye):
@@ -2314,6 +2370,11 @@ def _likeliest_request(deps: Deps, text: str) -> Any:
         if _WANT_RETURN.search(said):
             return guess.model_copy(update={"intent": "start_return",
                                             "confidence": max(guess.confidence, 0.85)})
+    if (guess.intent in {"payment_methods", "payment_problem"} and _PAY_DELIVERY.search(said)
+            and not dialogue.paid_with(text)):
+        # "will I pay delivery on that one?": the delivery fee, not a way of paying.
+        return guess.model_copy(update={"intent": "delivery_info",
+                                        "confidence": max(guess.confidence, 0.8)})
     if guess.intent in _SMALL_TALK and _QUESTION.search(said) and len(text.split()) >= 3:
         guess = next((a for a in prediction.alternatives if a.intent not in _SMALL_TALK), guess)
         guess = guess.model_copy(update={"confidence": max(guess.confidence, 0.5)})
@@ -2551,7 +2612,8 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                                              "confidence": max(guess.confidence, 0.7)})
         if (guess.intent in _SMALL_TALK | {"out_of_scope"} and _WHERE_IS.search(said)
                 and not _WHERE_MONEY.search(said)
-                and (order_ids(piece) or _names_a_product_in(piece, deps))):
+                and (order_ids(piece) or _names_a_product_in(piece, deps)
+                     or deps.understanding.products.names_any(piece))):
             # "yo where are my airpods at? also…": the greeting word is not the request.
             guess = guess.model_copy(update={"intent": "track_order", "confidence": 0.7})
         if (guess.intent != "cancel_order" and _WANT_CANCEL.search(said)
@@ -2778,6 +2840,16 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             and whole[0] not in _ORDER_INTENTS
             and all(p in tasks[0]["text"] for p in pieces)):
         # The order named in one part and said to be late in the next: one tracking request.
+        return tasks
+    if (any(t["intent"] == "track_order" for t in tasks) and not _COMPLAINS.search(normalize(text))
+            and any(t["intent"] == "complaint" for t in tasks)):
+        # "…the courier 'tried' yesterday but nobody called me": said beside where the order
+        # is, the grievance is met with empathy, not filed as a complaint of its own.
+        tasks = [t for t in tasks if t["intent"] != "complaint"]
+    if (len(tasks) == 1 and whole[0] == "complaint" and tasks[0]["intent"] == "track_order"
+            and _WHERE_IS.search(normalize(tasks[0]["text"])) and not _COMPLAINS.search(normalize(text))):
+        # "yo where r my airpods?? the courier 'tried' yesterday but nobody called me": the
+        # grievance is met with empathy; where the order is, is the request.
         return tasks
     if len(tasks) < 2:
         return []
@@ -3084,7 +3156,8 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
         # "لو استلمت ورجعت السماعات الشاومي بعدين عادي؟": earbuds have their own rule
         # (not once opened), which the answer must state.
         earbuds=bool(sense_.get("knowledge_first") and (EARBUDS.search(normalize(asked)) or (
-            named is not None and EARBUDS.search(normalize(named.name.get("en") or ""))))))
+            named is not None and EARBUDS.search(normalize(named.name.get("en") or "")))
+            or await _focus_holds_earbuds(state, deps))))
     if rule and result.passages and "returns" in result.passages[0].chunk.topics:
         # The return rule read from the policy and the help-centre passage on returns agree:
         # the answer cites where the help centre states it, however the question was worded.
@@ -3110,6 +3183,20 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
 
 # "if I open them and don't like them...", "لو فتحتها": the product is the one in focus.
 _REFERS_BACK = re.compile(r"\b(it|them|em|they|those|these)\b|[\u0621-\u064a]{2,}(ها|هم)\b")
+
+
+async def _focus_holds_earbuds(state: ConversationState, deps: Deps) -> bool:
+    """"لو ما عجبتني اقدر ارجعها؟" right after tracking their AirPods: "it" is the earbuds of
+    the order in focus (their own order only), whose return rule differs."""
+    focus = (dialogue.of(state).get("focus_orders") or [None])[0]
+    if not (focus and state.get("customer_id") and _REFERS_BACK.search(normalize(state["text"]))
+            and RETURN_ASK.search(normalize(state["text"]))):
+        return False
+    order = await deps.backend.get_order(focus)
+    if order is None or order.customer_id != state["customer_id"]:
+        return False
+    names = [i.name.en if hasattr(i.name, "en") else str(i.name) for i in order.items]
+    return len(order.items) == 1 and any(EARBUDS.search(normalize(n)) for n in names)
 
 
 def _product_said_before(state: ConversationState, deps: Deps) -> str:
@@ -3865,7 +3952,9 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         sense_["context"] = task["context"]
     slots = _part_slots(state.get("slots") or {}, task["slots"])
     waiting = deps.flows.get(state.get("active_flow") or "")
+    asked = {(r.get("data") or {}).get("template") for r in done}
     if (waiting is not None and waiting.identity and waiting.tool and not state.get("customer_id")
+            and asked & {"ask_contact", "ask_verification"}
             and deps.flows.needs_knowledge(task["intent"]) and not task["slots"].get("order_id")):
         # "order 100286, when does it arrive? and can i still cancel if…" from a visitor: the
         # order asked about waits for their email beside the question answered now.

@@ -233,7 +233,10 @@ _FAULT = re.compile(
     r"(banging|grinding|clicking|squeaking|squealing|screeching|strange|weird|crazy|funny|"
     r"horrible|scary|knocking|thumping) (noise|noises|sound|sounds)|\bbanging\b|"
     r"ما ?عاد (ي|ت)?(شتغل|يشتغل|تشتغل|يشحن|تشحن|يبرد|تبرد)|ما ?عادت (تشتغل|تشحن|تبرد)|"
-    r"(صوت|اصوات) (غريب|غريبه|مزعج|مزعجه|قوي|عالي)|(تطق|يطق|تخبط|يخبط|تدق|يدق) (بقوه|وقت العصر))",
+    r"(صوت|اصوات) (غريب|غريبه|مزعج|مزعجه|قوي|عالي)|(تطق|يطق|تخبط|يخبط|تدق|يدق) (بقوه|وقت العصر)|"
+    # "صوتها يقطع من جهة وحدة", "تهرب موية", "تسرب ماء": sound cutting out, water leaking.
+    r"(صوتها|صوته|الصوت) (يقطع|يتقطع|مقطع|يروح|يختفي)|(تهرب|يهرب|تسرب|يسرب|تنقط|ينقط|يطلع منه|"
+    r"تطلع منها) (موي[هة]|ماء|ماي|مويه)|(تسريب|يسرب|تسرب) )",
     re.I,
 )
 # "they're not broken, I just don't like the sound": a fault named only to deny it.

@@ -18,7 +18,8 @@ Facet = Literal["cost", "time"]
 # What asks for a facet (on normalised text: ة->ه, ى->ي, أ/إ/آ->ا).
 _ASKS: dict[Facet, re.Pattern[str]] = {
     "cost": re.compile(
-        r"\b(how much|cost|costs|price|fee|fees|charge|charges|pay for)\b|"
+        r"\b(how much|cost|costs|price|fee|fees|charge|charges|pay for|"
+        r"pay (the )?(delivery|shipping))\b|(ادفع|بدفع|ندفع) (رسوم )?(ال)?(توصيل|شحن)|"
         # "whats delivery on the redmi buds, theyre 169": what delivery comes to for it.
         r"\b(what'?s|whats|wats|what is) (the )?(delivery|shipping)\b"
         r"(?! (time|times|date|days|duration|period|like|status|address|company|partner))|"

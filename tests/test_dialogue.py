@@ -3900,6 +3900,7 @@ async def test_when_it_arrives_after_keeping_an_order_is_that_order(assistant, l
     ("en", "WHO cancelled my speaker order?? fix it or I swear I'll show up at your warehouse "
            "and wreck the place"),
     ("ar", "مين لغى طلبي؟؟ والله اذا ما حليتوها بجي المستودع وبكسر المحل"),
+    ("ar", "والله لو ما وصل بكرة لاجي لكم بنفسي واكسر المستودع على روسكم"),
 ])
 async def test_a_threat_to_come_and_do_harm_is_handed_to_a_person(assistant, lang, say):
     _, (out,) = await talk(assistant, [say], "C1039", lang)
@@ -4022,3 +4023,125 @@ def test_kam_el_delivery_asks_the_fee():
 async def test_a_vip_saying_every_order_goes_wrong_is_handed_to_a_person(assistant, lang, say):
     _, (out,) = await talk(assistant, [say], "C1017", lang)
     assert out.mode == "waiting_human" or set(templates(out)) & _HANDOFF, templates(out)
+
+
+# --- blind round 37 classes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["track 100269 pls", "if i dont like them can i send them back"]),
+    ("ar", ["تتبع طلب ١٠٠٢٦٩", "لو ما عجبتني اقدر ارجعها؟"]),
+])
+async def test_if_i_dont_like_them_after_tracking_earbuds_states_their_own_rule(assistant, lang, msgs):
+    # C1030's RW-100269 is a pair of AirPods, shipped: nothing is booked or refused; the
+    # answer is the rule for in-ear headphones (not once opened).
+    cid, outs = await talk(assistant, msgs, "C1030", lang)
+    assert templates(outs[-1]) == ["knowledge.answer"], templates(outs[-1])
+    assert ("hygiene" in text_of(outs[-1])) if lang == "en" else ("لأسباب صحية" in text_of(outs[-1]))
+    assert not await trail(assistant, cid, "start_return")
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "ok. other thing, the bosch washing machine i got last month is leaking water from the bottom"),
+    ("ar", "وشي ثاني، الغسالة بوش اللي جتني الشهر اللي فات تهرب موية من تحت"),
+])
+async def test_their_product_described_as_faulty_is_a_defective_return(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1030", lang)
+    assert templates(out) == ["return.needs_confirmation_defective"], templates(out)
+    assert "RW-100222" in text_of(out)
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "can you refund the microwave I sent back last week"),
+    ("ar", "تقدرين ترجعين فلوس المايكرويف اللي رجعته الاسبوع اللي فات؟"),
+])
+async def test_refunding_what_was_sent_back_is_a_refund_not_another_return(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1029", lang)
+    assert templates(out) == ["refund.needs_confirmation"], templates(out)
+    assert "RW-100241" in text_of(out)
+    assert not await trail(assistant, cid, "start_return")
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "what does rawaf care add exactly? and if i drop it and crack the screen is that covered"),
+])
+async def test_dropping_a_phone_is_no_item_dropped_from_an_order(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1046", lang)
+    assert not any(t.startswith("cancel.") for t in templates(out)), templates(out)
+    assert not await trail(assistant, cid, "cancel_order")
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "yo where r my airpods?? the courier 'tried' yesterday apparently but nobody called me"),
+    ("ar", "وين السماعات حقتي؟؟ المندوب يقول حاول امس بس محد اتصل علي"),
+])
+async def test_venting_beside_where_is_my_order_is_tracked_not_filed(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1002", lang)
+    assert templates(out)[0].startswith("track."), templates(out)
+    assert "complaint.ok" not in templates(out)
+    assert not await assistant.deps.backend.open_tickets(cid)
+
+
+@pytest.mark.parametrize("lang,msgs,expect", [
+    ("en", ["how much is delivery for a fridge", "the midea 260L one", "can i pay cash for it? whats the total then"],
+     ("1,398", "1,413")),
+    ("ar", ["كم التوصيل للثلاجة؟", "ثلاجة ميديا ٢٦٠ لتر", "اقدر ادفع كاش؟ وكم المجموع؟"], ("1,398", "1,413")),
+])
+async def test_naming_the_model_after_a_fee_answer_prices_it(assistant, lang, msgs, expect):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert expect[0] in text_of(outs[1]), text_of(outs[1])
+    assert expect[1] in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["can I add another AC to my order?",
+            "ok I'll just place a second order for the other AC. will I pay delivery on that one?"]),
+    ("ar", ["اقدر اضيف مكيف ثاني لطلبي؟", "طيب بسوي طلب ثاني للمكيف الثاني. بدفع توصيل عليه؟"]),
+])
+async def test_paying_delivery_asks_the_fee_not_the_ways_to_pay(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1047", lang)
+    said = text_of(outs[-1])
+    assert "99" in said and "1,500" in said, said
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["can i pay cash for the samsung side by side fridge, its 4999?", "and how much is delivery on it?"]),
+    ("ar", ["اقدر ادفع كاش لثلاجة سامسونج سايد باي سايد بـ4999؟", "وكم التوصيل عليها؟"]),
+])
+async def test_the_delivery_fee_of_what_they_are_buying_after_a_payment_answer(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    said = text_of(outs[-1])
+    assert "4,999" in said and ("free" in said or "مجاني" in said), said
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi i returned the sony headphones + jbl speaker, order no 100212. where's my refund?? "
+            "want it processed pls", "emily_clarke@example.sa"]),
+])
+async def test_a_refund_above_the_limit_asked_to_be_processed_is_handed_over(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "refund.over_limit" in templates(outs[-1]), templates(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["السلام عليكم، ممكن اكلم موظف بخصوص تركيب غسالة الصحون اللي وصلتني؟", "لا ابي موظف لو سمحتي"]),
+    ("en", ["can i talk to someone about installing the dishwasher i got?", "no i want a person please"]),
+])
+async def test_a_person_asked_for_about_a_topic_gets_the_answer_and_the_offer(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1040", lang)
+    assert templates(outs[0]) == ["knowledge.answer", "handoff.offer"], templates(outs[0])
+    assert ("free" in text_of(outs[0])) if lang == "en" else ("مجاني" in text_of(outs[0]))
+    # The first request was counted: asked again, it is handed over.
+    assert outs[1].mode == "waiting_human" or set(templates(outs[1])) & _HANDOFF, templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("ar", "رجعت المكنسة الدايسون، متى ترجع فلوسي؟"),
+    ("en", "i sent back the dyson vacuum, when do i get my money back?"),
+])
+async def test_when_the_money_comes_back_is_still_only_asked(assistant, lang, say):
+    # C1004's Dyson (RW-100210, 2,999 SAR) is back with us. Above the limit, a customer who
+    # only asks when is told and offered the refunds team, not handed over.
+    _, (out,) = await talk(assistant, [say], "C1004", lang)
+    assert templates(out) == ["refund.needs_confirmation_over_limit"], templates(out)
+    assert out.mode == "assistant"

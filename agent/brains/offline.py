@@ -110,8 +110,9 @@ def _awaiting_identity(state: ConversationState, deps: "Deps") -> str | None:
     answered beside it leaves it waiting, so the contact, when given, resumes it."""
     active = state.get("active_flow")
     flow = deps.flows.get(active) if active else None
-    if (state.get("part_replies") and not state.get("customer_id") and flow is not None
-            and flow.identity and flow.tool):
+    asked = {(r.get("data") or {}).get("template") for r in state.get("part_replies") or []}
+    if (asked & {"ask_contact", "ask_verification"} and not state.get("customer_id")
+            and flow is not None and flow.identity and flow.tool):
         return active
     return None
 
