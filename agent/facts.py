@@ -121,6 +121,8 @@ _SEALED = re.compile(
     r"(مفتحتهاش|مفتحتوش|ما فتحتها|مافتحتها|ما فتحته|مافتحته|ما افتحها|ما افتحه|بدون ما افتح|"
     r"بكرتونها|بكرتونه|بكرتونته|بكرتونتها|مغلف|مغلفه|مختوم|مختومه|ما استخدمتها|ما استخدمته|"
     r"ما استعملتها|ما استعملته)")
+# (Public: "yep do it, its still sealed" says how the item is, beside a yes.)
+SEALED = _SEALED
 # The return rules themselves asked about: the window, or what cannot go back.
 _RULES_ASKED = re.compile(
     r"\b(return (window|policy|period)|how (long|many days) (do i have|to return)|"

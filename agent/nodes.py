@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, basket, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import (EARBUDS, IF_CANCELLED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, amount_in,
+from agent.facts import (EARBUDS, IF_CANCELLED, SEALED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, amount_in,
                          return_rule)
 from agent.facts import answer as fact_answers, cities_in as facts_cities, read as read_question
 from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
@@ -528,6 +528,11 @@ _PAYMENT_TOPICS = {"payment_methods", "payment_problem", "refund_status", "refun
                    "request_refund", "order_amount"}
 # "…a person about the dishwasher installation", "…موظف بخصوص التركيب": what it is about.
 _ABOUT_SUBJECT = re.compile(r"\b(about|regarding|concerning)\b|(بخصوص|بشان|بشأن|عن موضوع)")
+# "how much do I get back?", "كم بيرجع لي؟": the amount of the refund just arranged.
+_HOW_MUCH_BACK = re.compile(
+    r"\bhow much (do|will|would|can) (i|we) get( back)?\b|\bhow much (is|will be) (the|my) refund\b|"
+    r"\bhow much (money )?(comes|goes|will come) back\b|"
+    r"كم (بيرجع|يرجع|راح يرجع|بيرجعلي|يرجعلي|بسترد|استرد|برجع)|كم المبلغ (اللي )?(بيرجع|يرجع|المسترد)")
 _ASKS_PERSON = re.compile(
     r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
     r"transfer me to|put me through to)\s+(a |an |to a |with a )?(real |actual |live |human )?"
@@ -941,6 +946,12 @@ def _read_in_context(
             text, deps, sense_ | {"intent": "order_amount", "confidence": max(conf, 0.85)}, d,
             # (The fee rule the breakdown states answers "isn't delivery free above 299?".)
             lambda p: bool(_WHY_AMOUNT.search(normalize(p))), {"order_amount", "delivery_info"})
+    if (d.get("last_action") in {"start_return", "request_refund"} and d.get("last_outcome") == "ok"
+            and d.get("amount") and _HOW_MUCH_BACK.search(norm) and not state.get("pending")
+            and not slots.get("order_id")):
+        # "how much do I get back and where does it go?" after the return of one charger is
+        # booked: that return's amount, and when and where it comes back.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
     if (d.get("last_action") == "start_return" and d.get("last_outcome") == "ok"
             and _NEW_OR_MONEY.search(norm) and _QUESTION.search(norm) and not state.get("pending")
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}
@@ -1081,6 +1092,9 @@ def _read_in_context(
                             restate, piece = True, ""
                     if not piece:
                         continue
+                if (said == "affirm" and SEALED.search(normalize(piece))
+                        and not _QUESTION.search(normalize(piece)) and len(piece.split()) <= 6):
+                    continue  # "yep do it, its still sealed": how the item is, with the yes
                 guess = _likeliest_request(deps, piece)
                 same = _SAME_REQUEST.get(state["pending"]["tool"], set())
                 if (said == "affirm" and guess.intent in same

@@ -4145,3 +4145,21 @@ async def test_when_the_money_comes_back_is_still_only_asked(assistant, lang, sa
     _, (out,) = await talk(assistant, [say], "C1004", lang)
     assert templates(out) == ["refund.needs_confirmation_over_limit"], templates(out)
     assert out.mode == "assistant"
+
+
+# --- blind round 38 classes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs,amount", [
+    ("en", ["got my S24 Ultra order recently with 2 anker chargers, I only need one. can I send the other back?",
+            "yep do it, its still sealed", "how much do I get back and where does it go?"], "69"),
+    ("ar", ["ابي ارجع شاحن انكر واحد من طلب S24، جاني شاحنين واحتاج واحد بس", "ايه سجله، مختوم للحين",
+            "كم بيرجع لي ووين؟"], "69"),
+])
+async def test_how_much_comes_back_after_a_partial_return_is_its_amount(assistant, lang, msgs, amount):
+    # C1046's RW-100239: one 69 SAR charger of two goes back; "still sealed" is said with the
+    # yes, and the question after it is about this return's money.
+    _, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1]) == ["return.ok"], templates(outs[1])
+    assert templates(outs[2]) == ["refund.timing"], templates(outs[2])
+    assert re.search(rf"\b{amount}(\.00)?\b", text_of(outs[2])), text_of(outs[2])
