@@ -459,9 +459,9 @@ _CAN_I_STILL = re.compile(
     r"\b(can|could) (i|we|u|you) (still )?(cancel|return) (it|that|this|that one|this one|them)\b|"
     r"\bis (it|that|this) still (cancell?able|returnable)\b|"
     r"(اقدر|اقدرا|ممكن|يمديني|اگدر|نقدر) (الغيه|الغيها|الغيهم|ارجعه|ارجعها|ارجعهم|الغي الطلب)")
-# "if i use it once", "لو جربتها مرة": the product tried, in the customer's own words.
-_USED_ONCE = re.compile(r"\b(use|try|test|wear) (it|them|em|this|that)\b|"
-                        r"(استخدمها|استخدمه|استعملها|استعمله|جربها|اجربها|اجربه|البسها)")
+# "if i use this once", "لو استعمله مرة": the product tried, in forms `OPENED` (which already
+# reads "use it", "جربها") leaves to this question.
+_USED_ONCE = re.compile(r"\b(use|try|test|wear) (this|that)\b|(استخدمه|استعمله|البسها)")
 _RETURN_VERB = re.compile(r"\breturn|ارجع")
 _PRONOUN_VERB = re.compile(r"(الغي|ارجع|اكنسل)(ه|ها|هم)(?=[\s?!.,،؟]|$)")
 # "is there a cancellation fee?", "الارجاع ببلاش؟": what doing it costs, asked.
