@@ -195,6 +195,8 @@ _LEXICON.update({
     "lsa": "لسه", "5aleha": "خليها", "5alih": "خليه", "5aleh": "خليه", "5alah": "خله",
     "5alha": "خلها", "5alli": "خلي", "5ali": "خلي", "3ni": "عني", "3nk": "عنك", "3nha": "عنها",
     "a5oy": "اخوي", "a5ooy": "اخوي", "akhoy": "اخوي", "a5ti": "اختي", "ukhti": "اختي",
+    # A digit then two letters reads as a model name ("5g", "4k") to the speller.
+    "7lw": "حلو", "7lo": "حلو", "7lwa": "حلوه", "7lwh": "حلوه",
 })
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",

@@ -25,8 +25,8 @@ _YES = {
     # Arabizi yeses that reach here in Latin letters ("ok akd", "eh tmam akeed").
     "akd", "aked", "akkid", "akid", "akeed", "akkd", "tmam", "eh", "ee", "aywa", "ewa", "aiwa",
     "na3am", "n3m", "yb", "yup", "alright", "fine", "yh", "yeh", "yess", "yesss", "yas",
-    # "ya go", "go": go on, do it.
-    "go", "yah", "yuh",
+    # "ya go", "go": go on, do it; "ay tamam sawha" (اي، yes). (Not "ya": "ya noura" calls.)
+    "go", "yah", "yuh", "ay", "ayy",
     # "ee tamam sawwha", "eh tamam kanselah": do it / cancel it, in Latin letters.
     "sawwha", "sawha", "sawiha", "sawweha", "sawih", "sawwih", "sawiih", "kanselah", "kanselha",
     "kansilah", "kanslah", "kansel", "kansil", "alghih", "alghiha", "al3'ih", "akkedh", "akidha",

@@ -65,7 +65,7 @@ class Dialogue(TypedDict, total=False):
     focus_items: list[str]
     # A note to say before the reply to the next tool result (e.g. "one item can't be
     # cancelled alone" before the whole order's confirmation): template key and values.
-    notice: dict[str, str] | None
+    notice: dict[str, Any] | None
     # The amount the last action on the order in focus refunds (a return of one item: its price).
     amount: float | None
     # Payment method of the order in focus (what refund timings apply).
@@ -471,9 +471,9 @@ def _item_score(item: dict[str, Any], said: set[str], cats: list[str],
 
 
 _THAT_ONE = re.compile(
-    r"\b(it|this one|that one|this order|that order|the same one|same order|the order|cancel that|"
+    r"\b(it|them|those|this one|that one|this order|that order|the same one|same order|the order|cancel that|"
     r"cancel this)\b|"
-    r"(^| )(الغيه|الغيها|الغوه|الغه|ارجعه|ارجعها|رجعه|رجعها|تتبعه|هذا الطلب|نفس الطلب|هذي|هذا|"
+    r"(^| )(الغيه|الغيها|الغوه|الغه|ارجعه|ارجعها|رجعه|رجعها|تتبعه|هذا الطلب|نفس الطلب|هذي|هذا|منه|"
     r"الطلب|الاوردر|الطلبيه|"
     # "متى يوصلني؟" right after that order: it, reaching them.
     r"يوصلني|توصلني|يجيني|تجيني|يوصلنا)( |$|[?!.,،])")
@@ -512,7 +512,15 @@ def only_clause(text: str) -> str:
     speaker", the clause that says which part is meant (else the whole text)."""
     clauses = [c for c in re.split(r"[،,.؛;\n]+", text) if c.strip()]
     meant = [c for c in clauses if means_only(c)]
-    return meant[-1] if meant and len(clauses) > 1 else text
+    clause = meant[-1] if meant and len(clauses) > 1 else text
+    # "take off the air fryer and keep the earbuds": what is kept is not what is meant.
+    kept = _KEEP_REST.search(clause)
+    return clause[:kept.start()] if kept and kept.start() > 0 and clause[:kept.start()].strip() \
+        else clause
+
+
+_KEEP_REST = re.compile(r"\s(and |but |then )?(keep|leave)\b|"
+                        r"\s(و|بس )?(خلي|خل|ابقي|اترك|تخلون|خلوا|تتركون)\s", re.I)
 
 
 def means_last(text: str) -> bool:
@@ -524,21 +532,38 @@ def means_last(text: str) -> bool:
 _SHORT_BRANDS_AR = ("ال جي", "اتش بي")
 
 
+def _stem(token: str) -> str:
+    """A word without its plural or article: "kettles" ~ "kettle", "الغلايات" ~ "غلايه"."""
+    if token.endswith("s") and len(token) > 3 and token.isascii():
+        return token[:-1]
+    for lead in ("وال", "بال", "ال", "لل"):
+        if token.startswith(lead) and len(token) - len(lead) >= 3:
+            token = token[len(lead):]
+            break
+    for tail in ("ات", "ه"):
+        if token.endswith(tail) and len(token) - len(tail) >= 3:
+            return token[:-len(tail)]
+    return token
+
+
 def most_named(orders: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Of several orders holding the product meant, those holding more of the products the
     text names ("the microwave from my order with the 2 kettles")."""
     if len(orders) < 2:
         return orders
-    stems = {t[:-1] if t.endswith("s") and len(t) > 3 else t for t in _tokens(text)}
+    stems = {_stem(t) for t in _tokens(text)}
 
     said = " " + re.sub(r"[^\w\s]", " ", normalize(text)) + " "
     brands = [b for b in (*_SHORT_BRANDS, *_SHORT_BRANDS_AR) if f" {b} " in said]
 
     def held(o: dict[str, Any]) -> int:
-        return sum(1 for i in o["items"] if stems & {
-            t for n in (i.get("name") or {}).values() for t in _tokens(n)
-            if len(t) >= 3 and not t.isdigit() and t not in _GENERIC_NAME_WORDS} or any(
-            f" {b} " in f" {normalize(n)} " for b in brands for n in (i.get("name") or {}).values()))
+        # How many of the words and brands the text names this order's items carry ("the
+        # JBL headphones": the order with a JBL speaker beats one with Sony headphones).
+        names = [n for i in o["items"] for n in (i.get("name") or {}).values()]
+        own = {_stem(t) for n in names for t in _tokens(n)
+               if len(t) >= 3 and not t.isdigit() and t not in _GENERIC_NAME_WORDS}
+        return len(stems & own) + sum(1 for b in brands
+                                      if any(f" {b} " in f" {normalize(n)} " for n in names))
     most = max(held(o) for o in orders)
     return [o for o in orders if held(o) == most]
 
@@ -567,8 +592,10 @@ def match_orders(
         for pos, pattern in _ORDINALS.items():
             if pattern.search(normalize(text)) and pos < len(pool):
                 return [pool[pos]], True
-    said = _singulars(_tokens(text))
-    cats = categories_in(text, words)
+    # What the message says stays ("…and I'm keeping the laptop") names no order to act on.
+    basis = without_kept(text)
+    said = _singulars(_tokens(basis))
+    cats = categories_in(basis, words)
     scored = []
     for order in pool:
         best = max((_item_score(i, said, cats, category_of) for i in order["items"]), default=0)
@@ -577,6 +604,14 @@ def match_orders(
     if scored:
         top = max(s for s, _ in scored)
         named = [o for s, o in scored if s == top]
+        if len(named) > 1 and basis != text:
+            # "cancel the watch and keep the phone": what stays still tells two orders with
+            # a watch apart (the one with the phone in it).
+            full_said, full_cats = _singulars(_tokens(text)), categories_in(text, words)
+            again = [(sum(1 for i in o["items"] if _item_score(i, full_said, full_cats, category_of)), o)
+                     for o in named]
+            most = max(n for n, _ in again)
+            named = [o for n, o in again if n == most]
         named = most_named(named, text)
         # The same product bought twice: one order already cancelled or refunded is not the
         # one meant when the other is still open.
@@ -644,9 +679,11 @@ def paid_with(text: str) -> set[str]:
 
 # "the microwave, not the macbook", "بدون اللابتوب": an item named to be left out.
 _LEFT_OUT = re.compile(
-    r"\b(not|except|without|but not|apart from|other than|keep|keeping|i'?ll keep|im keeping)\s+"
+    r"\b(not|except|without|but not|apart from|other than|keep|keeping|i'?ll keep|im keeping|"
+    r"leave|leaving)\s+"
     r"(the\s+|my\s+)?[\w-]+(\s+(?!(keep|keeping|and|but|i|cancel|return)\b)[\w-]+)?|"
-    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي)\s+[^\s.,،!?؟]+(\s+[^\s.,،!?؟]+)?|"
+    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي|تخلون|وتخلون|"
+    r"خلوا|وخلوا|ابقي|وابقي|ابقوا|وابقوا|اترك|واترك)\s+[^\s.,،!?؟]+(\s+[^\s.,،!?؟]+)?|"
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خلوهم|خله|خليه|خليها|خليهم|خلها|خلهم|اخليه|اخليها|اخليهم|"
     r"بخليه|بخليها|بخليهم|ابيه|ابيها|ابيهم)\s+(عندي|معي)|"
@@ -658,7 +695,11 @@ _LEFT_OUT = re.compile(
     r"(\b[\w-]+\s+){1,2}(stays|can stay|will stay|stay with me)\b|"
     # "الغسالة والساعة ما فيها شي", "التاب كلش زين": nothing wrong with those.
     r"(^| )(\S+\s+){1,3}(ما فيها شي|ما فيه شي|ما فيهم شي|مافيها شي|مافيه شي|ما فيها شيء|"
-    r"ما فيه شيء|كلش زين|كلها زينه|زينه|زين|سليمه|سليم|شغاله|شغال|تمام)( |$)")
+    r"ما فيه شيء|كلش زين|كلها زينه|زينه|زين|سليمه|سليم|شغاله|شغال|تمام|حلو|حلوه)( |$)|"
+    # "أما اللابتوب فسأحتفظ به", "the laptop i'll hold on to": kept.
+    r"(^| )(اما )?(\S+\s+){1,2}(فسأحتفظ|فساحتفظ|سأحتفظ|ساحتفظ|بحتفظ|راح احتفظ|احتفظ) (به|بها|بهم)(?=[\s.,،!?؟]|$)|"
+    # "التاب ما ابي ارجعه": said not to go back.
+    r"(^| )(\S+\s+){1,2}(ما ابي|ما ابغي|ما ابغا|مابي|مابغي) (ارجعه|ارجعها|ارجعو|ارجعهم|ارجعوه)( |$)")
 # "the earbuds that came with the washer", "اللي جات مع الغسالة": the other item only locates
 # the one meant.
 _CAME_WITH = re.compile(

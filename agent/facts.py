@@ -43,7 +43,7 @@ INSTALL_WORDS = re.compile(
     # ("the midea top mount" is a kind of fridge, not a question about mounting it.)
     r"\b(install|installation|installing|(?<!top )(?<!top-)(?<!bottom )(?<!bottom-)mount|"
     r"mounting|fit|fitting)\b|"
-    r"(تركيب|تركيبه|يركب|تركبون|تركبوا|تعليق|تثبيت|فني)")
+    r"(تركيب|تركيبه|يركب|يركبها|يركبه|يركبون|اركب|اركبها|اركبه|نركب|تركبون|تركبوا|تركبها|تعليق|تثبيت|فني)")
 # In a question already about installation, "when does the technician come?" is about it too
 # (alone, "a complaint about the technician" is a complaint, which INSTALL_WORDS leaves be).
 _INSTALL = re.compile(f"{INSTALL_WORDS.pattern}|\\b(technician|technicians|installed)\\b")
@@ -65,6 +65,10 @@ _ADDRESS = re.compile(r"\b(address|addresses)\b|(عنوان|العنوان|عن�
 _TOTAL = re.compile(r"\b(total|in all|altogether|all (the|in)|all fees|with (all )?the fees|"
                     r"how much (do|will|would) i (pay|give|hand))\b|(المجموع|الاجمالي|اجمالي|كامل|"
                     r"كامله|كم ادفع|كم راح ادفع|كم بدفع|كم اجهز|مع الرسوم|total|el total)")
+# A bare count with what it counts: "2 of them", "3 units", "٢ منها".
+_COUNTED = re.compile(r"\b([2-9]|1\d|20)\s+(of them|of em|units?|pcs|pieces|ones|منها|منهم|حبات|وحدات)(?!\w)")
+# (Public: "يعني كم أدفع بالضبط للمندوب؟" after a cash-on-delivery answer asks this.)
+TOTAL_ASKED = _TOTAL
 _FREE = re.compile(r"\bfree\b|مجان|ببلاش|بلاش")
 # Payment methods, strictly (a bare "مدي" also sits inside "المدينه").
 _METHODS = {
@@ -109,7 +113,7 @@ RETURN_ASK = re.compile(
     r"رجعت|رجعتها|رجعته|برجع|برجعها|برجعه|"
     r"نرجع|ترجعونها|ترجعونه|تسترجعون|بدل|استبدال)")
 # In-ear headphones: they have their own return rule (never once opened).
-EARBUDS = re.compile(r"\b(earbuds?|airpods|buds|in-?ear)\b|(ايربودز|ايربود|بودز|سماعات اذن|سماعه اذن)")
+EARBUDS = re.compile(r"\b(earbuds?|airpods|buds\d*|in-?ear)\b|(ايربودز|ايربود|بودز|سماعات اذن|سماعه اذن)")
 # The item opened or tried, or still sealed: what the return rules turn on.
 OPENED = re.compile(
     r"\b(open|opened|opening|unbox|unboxed|tried|used|wore|worn|(use|try|test|wear) (it|them|em))\b|"
@@ -214,6 +218,8 @@ def units_in(text: str, category: str) -> int | None:
     for word in norm.split():
         if word in _NUMBER_WORDS:
             return _NUMBER_WORDS[word]
+        if word.startswith("ال") and _NUMBER_WORDS.get(word[2:], 0) >= 3:
+            return _NUMBER_WORDS[word[2:]]  # "المكيفات الثلاثه": the three of them
     return None
 
 
@@ -227,8 +233,11 @@ def read(text: str, brand: BrandFacts, words: dict[str, tuple[str, ...]]) -> Que
     units = next((u for c in cats if c in brand.installation.services
                   if (u := units_in(text, c)) is not None), None)
     if units is None and not cats:
-        # "طيب لو ثنتين؟", "and for 3?" after the price of one: a count with nothing else.
+        # "طيب لو ثنتين؟", "and for 3?" after the price of one: a count with nothing else;
+        # "if i install 2 of them?": a figure with what it counts.
         units = next((_NUMBER_WORDS[w] for w in _words(norm).split() if w in _NUMBER_WORDS), None)
+        if units is None and (m := _COUNTED.search(norm)):
+            units = int(m.group(1))
     d, p = brand.delivery, brand.payment
     fees = frozenset({d.standard_fee, d.large_fee, d.same_day_fee, p.cod_fee})
     return Question(cities=cities, remote=remote, categories=cats,
@@ -270,7 +279,9 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     # "fee to Abha? and how many days?": the same case, another of its figures.
     new_facet = query != text and bool(own - set(facets.asked(query.replace(text, " "))))
     if query != text and not (q.cities or q.remote or q.categories or q.amount or q.units
-                              or q.methods or (install_q and focus) or changed or new_facet):
+                              or q.methods or (install_q and focus) or changed or new_facet
+                              # "so how much do I pay the courier in all?": the sum of it.
+                              or _TOTAL.search(normalize(text))):
         # A follow-up that names no new case ("can I pay it in instalments?") is a new
         # question about the same thing, for the help centre to answer.
         return []
@@ -395,9 +406,10 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
         else:
             out.append(book.text("facts.cod_ok", lang, amount=_sar(amount, lang),
                                  limit=_sar(p.cod_limit, lang), fee=_sar(p.cod_fee, lang)))
-            if _TOTAL.search(norm) and cats:
+            if _TOTAL.search(norm) and (cats or amount >= max(d.free_from, d.large_free_from)):
                 # "the fridge is 1299, what's the total I pay the driver?": its delivery fee
-                # (free above the threshold for its size) and the cash fee added up.
+                # (free above the threshold for its size) and the cash fee added up. ("my order
+                # is 2,800": free delivery whatever it holds, so the total needs no product.)
                 is_large = any(c in large for c in cats)
                 fee, free_from = (d.large_fee, d.large_free_from) if is_large else (
                     d.standard_fee, d.free_from)

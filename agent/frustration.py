@@ -109,7 +109,17 @@ _WAIT_CONTEXT = re.compile(
 # A duration asked about or promised ("كم يوم توصل؟", "how many days", "within 3 days") is
 # not one the customer has waited.
 _DURATION_ASKED = re.compile(
-    r"(how many|how long|within|in|takes?|كم|خلال|بعد|ياخذ|تاخذ)\s*$", re.I)
+    r"(how many|how long|within|in|after|takes?|كم|خلال|بعد|ياخذ|تاخذ)\s*"
+    r"(\d+\s*|ثلاث|ثلاثه|اربع|اربعه|خمس|خمسه|عشر|عشره|عده)?\s*$", re.I)
+# A duration that dates something the customer already has or a rule's window ("I got it 3
+# days ago, can I return it?", "صار لي ١٨ يوم من الاستلام", "المهلة ١٥ يوم") is the product's
+# age, not a wait; "I ordered 3 days ago" and "رجعته من اسبوع وما وصلني المبلغ" still are.
+_PRODUCT_AGE = re.compile(
+    r"(?<![\w])(got|bought|purchased|received|receiving|delivery|delivered|purchase|"
+    r"استلمت|استلمته|استلمتها|استلام|الاستلام|الاستلم|شريت|شريته|شريتها|اشتريت|اشتريته|الشراء|"
+    r"مهله|المهله|مهلت|window)(?![\w])", re.I)
+_NOT = re.compile(r"(?<![\w])و?(not|never|no|didn t|haven t|hasn t|ما|لم|مو|للحين)\s+(\w+\s+)?$",
+                  re.I)
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "several": 3, "few": 3}
 _UNIT_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24, "week": 168, "month": 720,
@@ -142,6 +152,9 @@ def _waiting_hours(norm: str) -> float | None:
         before = norm[max(0, m.start() - 25): m.start()]
         after = norm[m.end(): m.end() + 20]
         if _DURATION_ASKED.search(before) or not _WAIT_CONTEXT.search(before + " " + after):
+            continue
+        around = before + " " + after
+        if any(not _NOT.search(around[:a.start()]) for a in _PRODUCT_AGE.finditer(around)):
             continue
         if m[4] and not m[3] and after.lstrip().startswith("ال"):
             continue  # "يوم الطلب", "يوم الشحن": a day named, not a time waited

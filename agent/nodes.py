@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from agent import arabic, arabizi, basket, confirmation, dialogue, language
 from agent.brains.offline import tool_call
 from agent.deps import Deps
-from agent.facts import (EARBUDS, IF_CANCELLED, SEALED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, amount_in,
+from agent.facts import (EARBUDS, IF_CANCELLED, SEALED, INSTALL_WORDS, METHODS_ASKED, OPENED, RETURN_ASK, TOTAL_ASKED, amount_in,
                          return_rule)
 from agent.facts import answer as fact_answers, cities_in as facts_cities, read as read_question
 from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
@@ -58,6 +58,17 @@ async def _audit(
         AuditRecord(at=now(), conversation_id=state["conversation_id"], actor=actor,
                     action=action, allowed=allowed, reason=reason, details=details)
     )
+
+
+# Offering to send what must never be sent ("want me to send u my card number?", "اعطيك
+# الرمز اللي وصلني؟").
+_OFFERS_SECRET = re.compile(
+    r"\b(send|give|share|type|tell|dm|text)( it)?( to)? (you|u|ya)? ?(my |the )?(full )?"
+    r"(card( number| details| no)?|credit card|cvv|cvc|otp|one[- ]time (code|password)|"
+    r"verification code|password|pin)\b|"
+    r"(ارسل|ارسلك|ابعث|ابعثلك|اعطيك|اعطيكم|ارسل لك|ابعث لك|اكتب لك|اكتبلك|اعطيج|ارسلج)\s+"
+    r"(لك |لكم )?(رقم البطاقه|البطاقه|بيانات البطاقه|الرمز|رمز التحقق|الكود|كود التحقق|"
+    r"كلمه السر|كلمه المرور|الباسورد|الرقم السري|cvv)")
 
 
 async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -111,6 +122,9 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         # "got it, its 482913, should I send it?" while talking about the sign-in code.
         flags.append("secret")
         text = masked
+    if "secret" not in flags and _OFFERS_SECRET.search(normalize(original)):
+        # "want me to send u my card number so u can block it?": the warning, before they do.
+        flags.append("secret_offered")
     texts = (state.get("customer_texts") or []) + [original if "arabizi" in flags else text]
     mode = state.get("mode") or "assistant"
     return {
@@ -247,7 +261,7 @@ _MONEY_WHEN = re.compile(
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
-_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|come|comes|deliver|delivered|"
+_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|deliver|delivered|"
                       r"get here|landing|land|reach me|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
@@ -258,11 +272,14 @@ _WHERE_IS = re.compile(
     r"\b(where('?s| is| are)|(where|wher|wer) (r|re) (my|the|ur)|where my|"
     r"(whats|what'?s|what is) the eta|eta (on|for) (my|the)|"
     r"whats up with|what'?s up with|what is happening with|what'?s happening "
-    r"with|any news (on|about)|supposed to (come|arrive|be here|be delivered)|should have (come|arrived)|"
-    r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of)\b|"
+    r"with|(what'?s|whats|what is) going on (with|w) (my|the|ur|your)|any (news|update) (on|about)|supposed to (come|arrive|be here|be delivered)|should have (come|arrived)|"
+    r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of|"
+    # "did my order with the 2 kettles get delivered?", "has my fridge arrived?"
+    r"did (my|the|our) [\w ,'-]{1,60}?(get delivered|get here|arrive|come|ship)|"
+    r"(has|have) (my|the|our) [\w ,'-]{1,40}?(been delivered|arrived|shipped|come))\b|"
     r"(وين وصل|وين وصلت|وين طلبي|وين الطلب|متي يوصل|متي توصل|متي يصل|متي تصل|المفروض (كان |كانت )?(يوصل|توصل)|"
     r"من المفترض (ان )?(يصل|تصل|يوصل|توصل)|لم (يصل|تصل) بعد|"
-    r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح|"
+    r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح|وش وضع طلب|ايش وضع طلب|هل وصل|هل وصلت|هل تم توصيل|"
     # "وين السماعات حقتي؟", "وين الغسالة اللي طلبتها"
     r"وين (ال)?[\u0621-\u064a]+ (حقي|حقتي|حقيني|اللي طلبته|اللي طلبتها|اللي شريته|اللي شريتها))")
 # "how does that work", "كيف يرجع المبلغ": how the money comes back.
@@ -312,6 +329,24 @@ _QUESTION = re.compile(r"[?؟]|\b(is|are|do|does|can|will|how|what|whats|what's|
                        r"which)\b|"
                        r"(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
 _PART_CONFIDENCE = 0.45
+# "how much VAT is in it?", "وكم الضريبة اللي فيها؟": the tax in an amount, asked.
+_HOW_MUCH_VAT = re.compile(r"\bhow much (vat|tax)\b|\b(vat|tax) (amount|is it|was it)\b|"
+                           r"(كم|قديش|بكم) (ال)?(ضريبه|القيمه المضافه)")
+# Where an order stands, told as a fact ("my ACs are out for delivery today", "الغسالة وصلتني
+# امس"): the setting for a question beside it.
+_STATE_NOTE = re.compile(
+    r"\b(are|is|was|were|got|have been|has been)\s+(out for delivery|delivered|arriving|arrived|"
+    r"coming|shipped|on (the|its|their) way)\b|"
+    r"(^| )(وصلتني|وصلني|وصلت|طالع للتوصيل|طالعه للتوصيل|بالطريق|في الطريق|انشحن|انشحنت)( |$)")
+# A question word anywhere in a piece ("مساء النور، المكيف متى يوصلني"): it asks something.
+_WH_WORD = re.compile(r"\b(how|what|whats|when|where|why|which|who)\b|"
+                      r"(^| )(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين|شلون)( |$)")
+_ASKS_OPENING = re.compile(
+    r"^\W*(is|are|do|does|can|could|will|would|how|what|whats|when|who|why|where|which)\b|"
+    r"^\W*(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
+_REQUEST_VERB = re.compile(
+    r"\b(pls|please|plz|want|need|cancel|return|refund|track|send|check|give|book|help)\b|"
+    r"(ابي|ابغي|ابغا|بغيت|الغي|الغاء|ارجع|ارجاع|استرجع|استرداد|تتبع|ساعدني|احجز|ممكن|لو سمحت)")
 # Greetings and pleasantries a message may open with before its request (normalised text).
 _GREETING_LEAD = re.compile(
     r"^(\W*(السلام عليكم( ورحمه الله( وبركاته)?)?|سلام عليكم|سلام|هلا( والله)?|هلا وغلا|اهلين|اهلا|"
@@ -469,11 +504,14 @@ _FEE_ASKED = re.compile(r"\b(fees?|charges?|costs?|penalty|free|pay (for|to))\b|
                         r"(رسوم|رسم|مجان|ببلاش|بلاش|بفلوس|يكلف|غرامه|بمقابل)")
 # "ابي اcancel الorder حقي", "i wanna cancel": wanting it done, whatever the verb.
 _WANTS_TO = re.compile(r"\b(i want|i wanna|i need|i'?d like|want to|wanna)\b|(^| )(ابي|ابغي|ابغا|بغيت|ودي) ")
-_REMOVE_ITEM = re.compile(r"\b(remove|take out|drop(?=\s.*\bfrom\b)|delete|cancel)\b|"
+_REMOVE_ITEM = re.compile(r"\b(remove|take out|take off|drop(?=\s.*\bfrom\b)|delete|cancel)\b|"
                           r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|الغي|الغ)")
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
                                 r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
-                                r"(الطلب|طلبي|طلب|الاوردر)( |$)")
+                                r"(الطلب|طلبي|طلب|الاوردر)( |$)|"
+                                # "في طلب ١٠٠٢٩٩ ممكن تشيلون القلاية؟": the order named first.
+                                r"(في|من) (الطلب|طلبي|طلب|الاوردر)( |$).*"
+                                r"(تشيلون|تشيلوا|شيلوا|تشيل|تحذفون|احذفوا|تحذف)")
 # "ابي اتابع شحنتي", "track my package": asking to track, in so many words.
 # "how does he get refunded?", "كيف يسترد؟": the way money comes back.
 _REFUND_ASKED = re.compile(
@@ -541,10 +579,11 @@ _ASKS_PERSON = re.compile(
     # "i want someone senior to call me", "have a manager call me back".
     r"\b(want|need|get|have) (someone|somebody|a person|a manager|a supervisor|someone senior)"
     r"( senior| from (your|the) team)? to (call|contact|ring|phone) me\b|"
-    r"(ابي|ابغي|ابغا|ودي|بغيت|عطني|عطوني|حولني|حولوني|وصلني|اكلم|اتكلم مع|ابي اكلم|ابغي اكلم)\s+"
+    r"(ابي|ابغي|ابغا|ودي|بغيت|عطني|عطوني|حولني|حولوني|وصلني|اكلم|اتكلم مع|ابي اكلم|ابغي اكلم|"
+    r"اريد|بدي|عايز|عاوز|احتاج)\s+"
     r"((احكي|احچي|اتكلم|اتواصل|اكلم|اتحدث) )?"
     r"(ل|مع |على |علي |الى |لل)?(موظف|موظفه|الموظف|انسان|شخص حقيقي|احد من الفريق|خدمه العملاء|بشري|مسوول|المسوول|"
-    r"مدير|المدير|مشرف|المشرف)")
+    r"مدير|المدير|مشرف|المشرف|مشرفا|موظفا|مديرا|مسوولا)")
 # Told to cancel, in so many words ("الغوها", "cancel it"), whatever else the message says.
 _CANCEL_NOW = re.compile(
     r"(^| )(الغه|الغوه|الغوها|الغيه|الغيها|الغوهم|الغيهم|كنسله|كنسليه|كنسلوه|كنسلوها|كنسلها|"
@@ -664,6 +703,10 @@ _CALL_OFF = re.compile(
     r"(هونت|كنسلوا|كنسلو|كنسلوه|كنسلي) (عن )?(ال)?(طلب|الاوردر|اوردر)")
 # "ابي الغيه", "ابغى اكنسل الاوردر", "i want to cancel it": a cancellation asked for in so many
 # words, whatever else the message mentions (how it was paid, "تابي" inside "ابي"...).
+# "can i still cancel it?", "اقدر الغيه؟": whether it can be cancelled, asked outright.
+_CAN_CANCEL = re.compile(
+    r"\b(can|could) (i|we|u|you) (still |just )?cancel\b|"
+    r"(اقدر|يمديني|ينفع|اقدر اني|ممكن) ?(ا)?(الغي|الغيه|الغيها|الغيهم|الغاء|اكنسل)")
 _WANT_CANCEL = re.compile(
     r"\b(i (want|wanna|need|would like|'?d like) to cancel|pls cancel|please cancel)\b|"
     r"(^| )(ابي|ابغي|ودي|بغيت|اريد|بدي|عايز|عاوز|حابب|ابا) ?(ا|اني )?(الغي|الغيه|الغيها|الغيهم|"
@@ -1256,6 +1299,13 @@ def _read_in_context(
         # the same request, for their own orders.
         return sense_ | {"intent": d["topic"], "confidence": 0.9, "followup": True}, d
     last_action = d.get("last_action")
+    if (slots.get("order_id") and last_action in _WRITE_INTENTS - {"complaint"}
+            and d.get("last_outcome") not in (None, "ok") and words_besides_slots(text) <= 2
+            and not _QUESTION.search(norm) and not _WHEN.search(norm)
+            and state.get("customer_id") and not state.get("pending")):
+        # "رقم الطلب RW-100184" after "that return is past its window; it's under warranty":
+        # the order for the same request, given as if we had asked for it.
+        return sense_ | {"intent": last_action, "confidence": 0.85}, d
     if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
         or words_besides_slots(text) <= 4
@@ -1279,6 +1329,13 @@ def _read_in_context(
     # After "where is my refund?" or "I want to return something" answered from the help
     # centre, the order (and its contact) given next is the one meant for that.
     meant_for_topic = _ORDER_TASK_OF_TOPIC.get(topic or "", "track_order")
+    if (topic == "invoice" and slots.get("order_id") and not slots.get("contact")
+            and not state.get("pending") and words_besides_slots(text) <= 3
+            and d.get("awaiting") == "order_id"):
+        # "RW-100242" after "my invoice never came … send me the order number": that order's
+        # invoice (its contact is asked next for a visitor), never a return the number's
+        # look suggests.
+        return sense_ | {"intent": "invoice", "confidence": 0.7, "order_invoice": True}, d
     if (slots.get("order_id") and slots.get("contact") and not state.get("customer_id")
             and not state.get("pending")
             and ((conf < 0.6 and (intent in _ORDER_INTENTS or not deps.flows.needs_knowledge(intent)))
@@ -1288,6 +1345,9 @@ def _read_in_context(
                      and not _PAY_COURIER.search(norm))):
         # "can u check order 100297 for me, email nawaf@…", "RW-100231 and my email is …":
         # an order and its contact, to be verified and looked at, whatever a weak guess says.
+        if topic == "invoice" and (conf < 0.6 or intent not in _ORDER_INTENTS):
+            # "my invoice never came" -> "RW-100242 and my email …": that order's invoice.
+            return sense_ | {"intent": "invoice", "confidence": 0.7, "order_invoice": True}, d
         return sense_ | {"intent": intent if intent in _ORDER_INTENTS else meant_for_topic,
                          "confidence": 0.7}, d
     flow = state.get("active_flow")
@@ -1725,7 +1785,8 @@ def _read_in_context(
             and not mentions_fault(text) and not state.get("pending")
             # (Several requests, "where are my airpods? and if i open them…": the parts.)
             and not (len(dialogue.split_parts(text)) > 1 and (
-                _WHERE_IS.search(norm) or _WANT_CANCEL.search(norm) or (_WHEN.search(norm) and (
+                _WHERE_IS.search(norm) or _WANT_CANCEL.search(norm) or _CAN_CANCEL.search(norm)
+                or (_WHEN.search(norm) and (
                     _ARRIVES.search(norm) or re.search(r"\b(coming|arriving)\b", norm)))))
             and not _ASKS_TO_CHANGE.search(norm[:supposed.start()])
             and deps.flows.get("return_request") is not None):
@@ -1762,11 +1823,38 @@ def _read_in_context(
         query = f"{d.get('topic_text') or ''} {text}".strip() if about == topic else text
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": query, "followup": True}, d
-    if (intent != "installation" and conf < 0.6 and INSTALL_WORDS.search(norm)
-            and (not deps.flows.needs_knowledge(intent) or intent == "delivery_info")
+    if (topic == "payment_methods" and TOTAL_ASKED.search(norm) and not slots.get("order_id")
+            and amount_in(d.get("topic_text") or "") is not None and not state.get("pending")
+            and not amount_in(text)):
+        # "يعني كم أدفع بالضبط للمندوب؟" after "my order is 2,800, can I pay cash? the fee?":
+        # the same case, added up.
+        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": f"{d.get('topic_text')} {text}", "followup": True}, d
+    if (topic == "invoice" and d.get("focus_orders") and state.get("customer_id")
+            and _HOW_MUCH_VAT.search(norm) and not slots.get("order_id") and not state.get("pending")
+            and deps.flows.get("order_amount") is not None and not amount_in(text)):
+        # "وكم الضريبة اللي فيها؟" after that order's invoice: the VAT in that order's total.
+        return sense_ | {"intent": "order_amount", "confidence": 0.85,
+                         "slots": {**slots, "order_id": d["focus_orders"][0]}}, d
+    on_install = topic == "installation"
+    if (on_install and INSTALL_WORDS.search(norm) and not slots.get("order_id")
+            and not state.get("pending") and len(dialogue.split_parts(text)) > 1
+            and conf < 0.85 and intent in {"installation", "change_items", "start_return"}
+            and sum(1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))) <= 1):
+        # "and if i want to install 2 of them? im ordering another one" after the price of
+        # one: the same question for two; the reason beside it asks nothing.
+        return sense_ | {"intent": "installation", "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "query": f"{d.get('topic_text') or ''} {text}".strip(),
+                         "followup": True}, d
+    if (intent != "installation" and INSTALL_WORDS.search(norm)
+            and conf < (_CONTEXT_CONFIDENCE if on_install else 0.6)
+            and (not deps.flows.needs_knowledge(intent) or intent == "delivery_info" or on_install)
             and deps.flows.get("installation") is not None and not slots.get("order_id")
-            and len(dialogue.split_parts(text)) < 2):
-        # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests.
+            and (len(dialogue.split_parts(text)) < 2 or (on_install and sum(
+                1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))) <= 1))):
+        # "والتركيب عليه فلوس؟": installation is named, whatever "فلوس" suggests. After an
+        # installation answer, "ولو ابي اركب ٢ مكيفات؟ لاني بطلب واحد ثاني" asks it again for
+        # two (the reason given beside it asks nothing).
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
     if (topic == "order_amount" and _HYPOTHETICAL.search(norm) and amount_in(text) is not None
             and not slots.get("order_id") and not state.get("pending")
@@ -1866,9 +1954,11 @@ def _read_in_context(
             and _QUESTION.search(norm) and not mentions_fault(text) and not slots.get("order_id")
             # "where are my airpods? also if i open them… can i still return?": two requests;
             # the parts below answer each, the "if" one from the help centre.
-            and not (len(dialogue.split_parts(text)) > 1 and (_WHERE_IS.search(norm) or (
-                _WHEN.search(norm) and (_ARRIVES.search(norm) or re.search(r"\b(coming|arriving)\b", norm))
-                and _THE_ORDER_ITSELF.search(norm))))):
+            and not (len(dialogue.split_parts(text)) > 1 and (
+                _WHERE_IS.search(norm) or _CAN_CANCEL.search(norm) or (
+                    _WHEN.search(norm) and (_ARRIVES.search(norm)
+                                            or re.search(r"\b(coming|arriving)\b", norm))
+                    and _THE_ORDER_ITSELF.search(norm))))):
         # "if I open the buds and don't like them, can I return them?": a question about the
         # policy, answered from the help centre when it knows. ("if i dont like them" after
         # tracking the airpods: them, the airpods.)
@@ -2128,8 +2218,10 @@ def _read_in_context(
             and not INSTALL_WORDS.search(norm)
             and (slots.get("product") or dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file)))
-            # ("…متى توصل؟ قاعدة احترق من الانتظار 😂": the rest says how long it feels.)
-            and sum(1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))) <= 1):
+            # ("…متى توصل؟ قاعدة احترق من الانتظار 😂": the rest says how long it feels;
+            # "I need a VAT invoice for the speaker. also when's my macbook arriving?" asks two.)
+            and sum(1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))
+                    or _REQUEST_VERB.search(normalize(p))) <= 1):
         # "والغسالة متى تطلع لي؟" after cancelling the tablet: when their washer ships, not
         # the cancellation again.
         return sense_ | {"intent": "track_order", "confidence": 0.8}, d
@@ -2533,7 +2625,11 @@ def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
             tasks.append(dialogue.Task(text=piece, intent="bot_question", confidence=0.95,
                                        slots={}, query=piece))
             continue
-        guess = deps.understanding.classifier.predict(piece).best
+        # ("تمام. والتركيب كم سعره؟ وانتي موظفة ولا روبوت؟": the "ok" before the question is
+        # not what the part asks.)
+        bare = _GREETING_LEAD.sub("", normalize(piece)).strip(" ,.!?؟،")
+        guess = deps.understanding.classifier.predict(
+            bare if len(bare.split()) >= 2 else piece).best
         if guess.intent not in _SMALL_TALK and guess.confidence >= _PART_CONFIDENCE:
             tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                        confidence=round(guess.confidence, 4),
@@ -2576,6 +2672,14 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 pieces[-1] = f"{pieces[-1]} {piece}"
             else:
                 carry = f"{carry} {piece}".strip()
+            continue
+        if _STATE_NOTE.search(normalize(piece)) and not _QUESTION_MARKS.search(piece) and not (
+                _ASKS_OPENING.search(normalize(piece)) or _REQUEST_VERB.search(normalize(piece))
+                or _WH_WORD.search(normalize(piece))
+                or {"order_id", "contact"} & set(deps.understanding.slots(piece))):
+            # "my 2 split ACs are out for delivery today. how much to install both?": where
+            # their order stands is what the question after it is about, not a question.
+            carry = f"{carry} {piece}".strip()
             continue
         pieces.append(f"{carry} {piece}".strip() if carry else piece)
         carry = ""
@@ -2624,7 +2728,7 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # still to be made, not an order to track or change.
             guess = guess.model_copy(update={"intent": "delivery_info",
                                              "confidence": max(guess.confidence, 0.7)})
-        if (guess.intent in _SMALL_TALK | {"out_of_scope"} and _WHERE_IS.search(said)
+        if (guess.intent in _SMALL_TALK | {"out_of_scope", "list_orders"} and _WHERE_IS.search(said)
                 and not _WHERE_MONEY.search(said)
                 and (order_ids(piece) or _names_a_product_in(piece, deps)
                      or deps.understanding.products.names_any(piece))):
@@ -2720,6 +2824,10 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             prev["text"], prev["query"] = f"{prev['text']} {piece}", f"{prev['query']} {piece}"
             continue
         if (prev and deps.flows.needs_knowledge(prev["intent"]) and not found.get("order_id")
+                # ("…a VAT invoice for the speaker order. Also when's my macbook arriving?":
+                # a sure request about another product of theirs stands on its own.)
+                and not (guess.intent in _ORDER_INTENTS and guess.confidence >= 0.8
+                         and found.get("product") and _QUESTION.search(normalize(piece)))
                 and (dialogue.leans_on_context(piece) or guess.confidence < 0.6
                      or deps.flows.needs_knowledge(guess.intent)
                      # "how long to tabuk and how much is it": "it" is the same thing.
@@ -3390,7 +3498,15 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                                       order_id=deferred["slots"].get("order_id"))
             hold = deps.replies.reply("confirm.hold", lang,
                                       order_id=pending["args"].get("order_id"), quick=["yes", "no"])
-            return {"replies": [kept, hold], "rounds": rounds + 1, "dialogue": d}
+            answered: list[Reply] = []
+            whole_text = state.get("message_text") or state["text"]
+            if (about := _money_timing_beside_pending(state, d, whole_text)) is not None:
+                # "keep the phone, just the tv. but first how long till the money is back on my
+                # mastercard?": the waiting order's money, asked beside the change.
+                asked = read_question(whole_text, deps.policies.brand, {}).methods
+                answered = [cite_refund_timings(refund_timing_reply(about, lang, deps.replies, asked),
+                                                deps.knowledge, lang)]
+            return {"replies": [kept, *answered, hold], "rounds": rounds + 1, "dialogue": d}
         whole = state.get("message_text") or state["text"]
         if said == "hesitate" and not other_order and dialogue.act(whole) == "deny" \
                 and dialogue.KEEP.search(normalize(whole)):
@@ -3770,10 +3886,14 @@ def _asks_about_refund_only(state: ConversationState) -> bool:
     part = normalize(state["text"])
     whole = normalize(state.get("message_text") or state["text"])
     before = (state.get("customer_texts") or [])[:-1]
-    if before and words_besides_slots(state["text"]) == 0:
-        # An email or mobile given to prove the order is theirs answers our question: what
-        # they asked is in the message before it.
-        part = whole = normalize(before[-1])
+    giving = words_besides_slots(state["text"]) == 0 or (
+        (state.get("sense") or {}).get("slot_only") and words_besides_slots(state["text"]) <= 4)
+    asked = [t for t in before if words_besides_slots(t) > 0]
+    if before and giving and asked:
+        # An email or mobile given to prove the order is theirs ("جرب الجوال 05…" after a
+        # wrong email) answers our question: what they asked is in the last message that
+        # asked anything.
+        part = whole = normalize(asked[-1])
     elif (state.get("sense") or {}).get("intent") not in {"refund_status", "refund_timing",
                                                           # ("رجعت الايباد لانه وصلني مكسور…
                                                           # كيف بترجع فلوسي ومتى؟": sent back
@@ -3979,6 +4099,32 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         "slots": slots,
     }
     about = _money_timing_beside_pending(state, d, task["text"])
+    rest = [t for t in d.get("open_tasks") or [] if t is not task]
+    joined = " ".join([task["text"], *(t["text"] for t in rest)])
+    words = dialogue.product_words(deps.settings.product_words_file)
+
+    def bare(t: dialogue.Task) -> bool:
+        # "how long does that take", "وكم تاخذ": nothing named of its own.
+        return (len(t["text"].split()) <= 6 and not t["slots"].get("order_id")
+                and not dialogue.categories_in(t["text"], words)
+                and not facts_cities(t["text"], deps.policies.brand)[0])
+
+    own_norm = normalize(task["text"])
+    if not rest and bare(task) and (_WHEN.search(own_norm) or _MONEY_WHEN.search(own_norm)):
+        # ("…والفلوس ترجع على ابل باي صح؟ وكم تاخذ؟": the last part, read with the message.)
+        joined = state.get("message_text") or joined
+    if about is None and joined != task["text"] and all(bare(t) for t in rest) and (
+            task["intent"] not in _WRITE_INTENTS or (
+            # ("the money goes back to apple pay right?" reads as asking for a refund.)
+            task["intent"] == "request_refund" and _WHEN.search(normalize(joined)))):
+        # "yes confirm. and the money goes back to apple pay right? how long does that take":
+        # the money in one part, "how long" in the next; one question about the refund.
+        about = _money_timing_beside_pending(state, d, joined)
+        if about is not None:
+            task = {**task, "intent": "refund_timing"}
+            about["open_tasks"] = [t for t in rest if not (
+                _WHEN.search(normalize(t["text"])) or _MONEY_WHEN.search(normalize(t["text"])))]
+            d["open_tasks"] = about["open_tasks"]
     if about is not None and task["intent"] not in _WRITE_INTENTS:
         d.update(about)  # type: ignore[typeddict-item]
         sense_ |= {"intent": "refund_timing", "confidence": 0.9}
@@ -4200,6 +4346,9 @@ def _distinct(replies: list[Reply]) -> list[Reply]:
     return out
 
 
+_TEMPLATE_TOPIC = {"invoice": "invoice", "amount": "order_amount", "warranty": "warranty"}
+
+
 def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dialogue:
     """What the conversation is about after this turn: the question answered, if any."""
     d = dialogue.of(state)
@@ -4208,8 +4357,11 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
     if any(t in _TOPIC_TEMPLATES or t.startswith(("invoice.", "amount.", "warranty."))
            for t in templates):
         # An answer about the question asked (from the help centre, or an order's invoice or
-        # amount).
-        d["topic"] = sense_.get("intent")
+        # amount). When this message only gave the details asked for (a mobile after "those
+        # don't match"), the answer's own subject is the topic, not the words of the message.
+        family = next((_TEMPLATE_TOPIC[t.split(".")[0]] for t in templates
+                       if t.split(".")[0] in _TEMPLATE_TOPIC), None)
+        d["topic"] = family if family and sense_.get("slot_only") else sense_.get("intent")
         d["topic_text"] = sense_.get("context") or sense_.get("query") or state.get("text")
     elif state.get("tool_results") and d.get("last_action"):
         d["topic"] = d["last_action"]
@@ -4257,8 +4409,8 @@ async def finalize(state: ConversationState, runtime: Runtime[Deps]) -> dict[str
             and state.get("route") != "inbox":
         # "السلام عليكم، وين طلبي؟" is answered in kind before the answer.
         prefix.insert(0, greeted + ("،" if lang == "ar" else ","))
-    if "secret" in (state.get("guard_flags") or []) and replies:
-        # Card data or a one-time code was pasted: the approved warning comes first.
+    if {"secret", "secret_offered"} & set(state.get("guard_flags") or []) and replies:
+        # Card data or a one-time code was pasted (or offered): the approved warning first.
         prefix.insert(0, getattr(deps.policies.privacy.never_ask.warning, lang))
     if prefix and replies:
         first = replies[0]

@@ -342,6 +342,10 @@ def outcome_reply(
             and book.has(f"{key}_asking"):
         # "When do I get my money back?" is answered before the offer to issue it.
         key = f"{key}_asking"
+    if key == "return.not_returnable" and data.get("status") in {"shipped", "out_for_delivery"} \
+            and book.has(f"{key}_on_the_way"):
+        # Not delivered yet: refusing it at the door is what can be done now.
+        key = f"{key}_on_the_way"
     if key and data.get("defective") and book.has(f"{key}_defective"):
         # A faulty product goes back under its own window, for a replacement or a refund.
         key = f"{key}_defective"

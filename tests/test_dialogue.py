@@ -4163,3 +4163,284 @@ async def test_how_much_comes_back_after_a_partial_return_is_its_amount(assistan
     assert templates(outs[1]) == ["return.ok"], templates(outs[1])
     assert templates(outs[2]) == ["refund.timing"], templates(outs[2])
     assert re.search(rf"\b{amount}(\.00)?\b", text_of(outs[2])), text_of(outs[2])
+
+
+# --- blind round 39 classes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs,total", [
+    ("ar", ["ابي فني يركب لي المكيفات الثلاثة اللي اشتريتها، كم بتكلفني؟"], "597"),
+    ("en", ["how much to get my three split ACs installed?"], "597"),
+    ("ar", ["كم تركيب المكيف السبليت؟", "ولو ابي اركب ٢ مكيفات؟ لاني بطلب واحد ثاني"], "398"),
+    ("en", ["how much is split ac installation?", "and if i want to install 2 of them? im ordering another one"], "398"),
+])
+async def test_installation_is_priced_for_the_number_of_units(assistant, lang, msgs, total):
+    # "the three ACs" counts with the article; after an installation answer, "if I install
+    # 2" asks it again for two, whatever the reason said beside it ("I'm ordering another").
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert total in text_of(outs[-1]), text_of(outs[-1])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "my 2 split ACs are out for delivery today. how much to get both installed and how soon can the tech come?"),
+    ("ar", "المكيفين الاثنين بالطريق اليوم. كم تركيبهم الاثنين ومتى يجي الفني؟"),
+])
+async def test_where_the_order_stands_is_the_setting_not_a_question(assistant, lang, msg):
+    # C1046's ACs are out for delivery: that sentence asks nothing (no same-day delivery
+    # answer); the installation of both is the question.
+    _, (out,) = await talk(assistant, [msg], "C1046", lang)
+    text = text_of(out)
+    assert "398" in text and "49" not in text, text
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("ar", "تمام. والتركيب كم سعره للمكيف؟ وانتي موظفة ولا روبوت؟"),
+    ("en", "ok cool. and how much is installing a split ac? are you a bot or a real person?"),
+])
+async def test_an_ok_before_a_question_beside_are_you_a_bot_loses_nothing(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], None, lang)
+    assert "ai_disclosure" in templates(out) and "199" in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "my airpods order is shipped, can i still cancel it? and if i open them can i return them?"),
+    ("ar", "طلب الايربودز انشحن، اقدر الغيه؟ ولو فتحتها اقدر ارجعها؟"),
+])
+async def test_can_i_cancel_beside_a_return_supposition_answers_both(assistant, lang, msg):
+    # C1030's RW-100269 (AirPods) has shipped: it can't be cancelled (refuse it or return it),
+    # and opened earbuds can't go back; nothing is cancelled.
+    cid, (out,) = await talk(assistant, [msg], "C1030", lang)
+    assert templates(out)[0] == "cancel.not_cancellable", templates(out)
+    assert "knowledge.answer" in templates(out), templates(out)
+    assert not [r for r in await trail(assistant, cid) if r.action == "cancel_order"
+                and r.allowed]
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "hey 2 things - cancel my kettle order pls, and whats going on with the sony headphones order"),
+    ("ar", "شيئين: الغوا طلب الغلاية لو سمحت، ووش وضع طلب سماعات سوني؟"),
+])
+async def test_whats_going_on_with_an_order_is_tracking_beside_a_cancel(assistant, lang, msg):
+    # C1049: the kettle's RW-100300 is to cancel (confirmation asked); the Sony headphones'
+    # RW-100283 is to track, never a second cancellation.
+    _, outs = await talk(assistant, [msg, "yes" if lang == "en" else "ايه"], "C1049", lang)
+    assert templates(outs[0])[0] == "cancel.needs_confirmation", templates(outs[0])
+    assert any(t.startswith("track.") for t in templates(outs[0]) + templates(outs[1])), \
+        (templates(outs[0]), templates(outs[1]))
+    assert "RW-100283" not in " ".join(r["text"] for r in outs[1].replies
+                                       if r["data"].get("template") == "cancel.needs_confirmation")
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "on order 100299 can you just take off the air fryer and keep the earbuds?"),
+    ("ar", "في طلب ١٠٠٢٩٩ ممكن تشيلون القلاية وتخلون السماعات؟"),
+])
+async def test_taking_one_item_off_a_named_order_cancels_nothing(assistant, lang, msg):
+    # C1026's RW-100299 (buds + air fryer, processing): one item can't be taken out; what can
+    # be done is said and nothing waits for a yes.
+    cid, (out,) = await talk(assistant, [msg], "C1026", lang)
+    assert templates(out) == ["cancel.whole_order"], templates(out)
+    state = (await assistant.graph.aget_state({"configurable": {"thread_id": cid}})).values
+    assert not state.get("pending")
+
+
+@pytest.mark.parametrize("lang,msgs,note", [
+    ("en", ["where is order 100263", "can i cancel just the earbuds from it? dont need them anymore"], "unopened"),
+    ("ar", ["وين طلب ١٠٠٢٦٣", "اقدر الغي السماعات بس منه؟ ما احتاجها"], "بعد فتحها"),
+])
+async def test_cancelling_an_item_of_the_order_just_tracked_is_about_that_order(assistant, lang, msgs, note):
+    # C1049's RW-100263 (shipped) holds the Buds3; RW-100283 (Sony headphones) is another
+    # order. "from it" is the one just tracked: shipped, so not cancellable, and the earbuds
+    # go back only unopened.
+    _, outs = await talk(assistant, msgs, "C1049", lang)
+    text = text_of(outs[1])
+    assert "RW-100263" in text and "RW-100283" not in text, text
+    assert "cancel.not_cancellable" in templates(outs[1]) and note in text, text
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["my order is 2,800, can i pay cash on delivery? and whats the fee?",
+            "so how much do i pay the courier exactly?"]),
+    ("ar", ["طلبي ٢٨٠٠ ريال ينفع ادفع كاش عند الاستلام؟ وكم رسومه؟", "يعني كم أدفع بالضبط للمندوب؟"]),
+])
+async def test_the_cash_total_after_a_cod_answer_is_added_up(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "2,815" in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "hi did my order with the 2 kettles and the microwave get delivered?"),
+    ("en", "has my order with the kettles arrived yet?"),
+    ("ar", "هل وصل طلبي اللي فيه الغلايات والمايكرويف؟"),
+])
+async def test_did_my_order_arrive_is_tracking(assistant, lang, msg):
+    # C1029's RW-100243 (kettles and a microwave) was delivered. (Their other order with a
+    # microwave was returned: "my microwave" alone would be asked about.)
+    _, (out,) = await talk(assistant, [msg], "C1029", lang)
+    assert templates(out) == ["track.status_delivered"], templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["جوال سامسونج A55 اللي اخذته منكم الشاشة صارت سودا وما تشتغل", "رقم الطلب RW-100184"]),
+    ("en", ["the screen on my samsung a55 went black and it won't turn on, i want to return it",
+            "order number RW-100184"]),
+])
+async def test_an_order_number_after_a_refused_request_carries_it_on(assistant, lang, msgs):
+    # C1057's phone is past the 30-day defect window: the order number given next is for the
+    # same request (warranty said again), not a tracking question.
+    _, outs = await talk(assistant, msgs, "C1057", lang)
+    assert templates(outs[1]) == templates(outs[0]) and "track.status_delivered" not in templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,timing", [
+    ("en", ["cancel my samsung tv order and the huawei phone one too",
+            "wait actually keep the phone, just the tv. but first how long till the money is back on my mastercard?"],
+     "5-14"),
+    ("ar", ["ابي الغي طلب شاشة سامسونج وطلب جوال هواوي بعد",
+            "لا لحظة خل الجوال، بس الشاشة. بس قبل، متى ترجع الفلوس على الماستركارد؟"], "5 إلى 14"),
+])
+async def test_keeping_the_other_order_and_asking_about_the_money_answers_both(assistant, lang, msgs, timing):
+    # C1046: the TV's RW-100313 (Mastercard) waits for a yes; the phone's RW-100296 stays.
+    # The money question beside the change is answered, and the TV still waits.
+    _, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1]) == ["cancel.kept", "refund.timing", "confirm.hold"], templates(outs[1])
+    assert timing in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["رجعت غسالة الصحون، متى ترجع فلوسي؟ رقم الطلب 100217", "ibrahim.alosaimi@example.com",
+            "جرب الجوال +966541968982"]),
+    ("en", ["i sent back the dishwasher, when do i get my money? order 100217", "ibrahim.alosaimi@example.com",
+            "try my mobile +966541968982"]),
+])
+async def test_a_money_question_stays_a_question_after_a_second_try_at_the_contact(assistant, lang, msgs):
+    # RW-100217 (2,299 SAR, above the 1,500 limit) was returned: only when the money comes was
+    # asked; after a wrong email and the right mobile, the timing is told and the refunds
+    # team is offered, not handed the refund yet.
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert outs[2].mode == "assistant" and outs[2].handoff is None, templates(outs[2])
+    assert any(t.startswith("refund.needs_confirmation") for t in templates(outs[2])), templates(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["أحتاج فاتورة ضريبية باسم مؤسستي ورقمها الضريبي لطلبي RW-100288", "رقم جوالي +966509842604",
+            "آسف غلطت، رقمي الصحيح 0509842640", "وبعد إضافة البيانات، متى تصلني الفاتورة؟"]),
+    ("en", ["I need a tax invoice with my company name and VAT number for order RW-100288",
+            "my mobile is +966509842604", "sorry wrong one, try 0509842640",
+            "and once the details are added, when do i get the invoice?"]),
+])
+async def test_the_subject_after_a_retried_contact_is_the_answer_not_the_retry(assistant, lang, msgs):
+    # The retry of the contact is not what the conversation is about: the invoice answered
+    # after it is, so the invoice question after that is read as one.
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "knowledge.clarify" not in templates(outs[3]), templates(outs[3])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i never got the invoice for my order", "RW-100242", "+966568193319", "how much vat is in it?"]),
+    ("ar", ["ما وصلتني فاتورة طلبي", "RW-100242", "0568193319", "وكم الضريبة اللي فيها؟"]),
+])
+async def test_a_visitors_missing_invoice_is_checked_on_their_order(assistant, lang, msgs):
+    # How invoices are sent, and the order number asked to check theirs; the bare number is
+    # that order's invoice (never a return), verified by its mobile; "how much VAT in it" is
+    # that order's VAT (RW-100242: 664.96 SAR).
+    cid, outs = await talk(assistant, msgs, None, lang)
+    assert "ask_order_to_check.invoice" in templates(outs[0]), templates(outs[0])
+    assert templates(outs[1]) == ["ask_contact"], templates(outs[1])
+    assert templates(outs[2]) == ["invoice.order_shipped"], templates(outs[2])
+    assert "664.96" in text_of(outs[3]), text_of(outs[3])
+    assert not [r for r in await trail(assistant, cid) if r.action == "start_return"]
+
+
+# --- blind round 40 classes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["كم مدة وصول فني التركيب؟", "حجزت التركيب من أسبوع ولم يأتِ أحد! ثالث مرة أتواصل معكم، أريد مشرفًا فورًا"]),
+    ("en", ["how long until the installer comes?", "booked it a week ago and nobody came! third time i contact you, i need a supervisor now"]),
+])
+async def test_a_supervisor_asked_for_in_msa_or_english_is_a_person(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert any(t.startswith("handoff.") and t != "handoff.offer" for t in templates(outs[1])), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("ar", "أود إرجاع المايكرويف فقط من طلبي الأخير، لم يُفتح. أما اللابتوب فسأحتفظ به."),
+    ("en", "i'd like to return only the microwave from my last order, still sealed. the laptop i'll keep"),
+])
+async def test_the_last_order_holding_what_is_named_not_the_newest_of_all(assistant, lang, msg):
+    # C1003: the newest order (RW-100253) is a laptop on its way; the microwave and the kept
+    # MacBook are in RW-100242, delivered: that is the order meant.
+    _, (out,) = await talk(assistant, [msg], "C1003", lang)
+    assert templates(out) == ["return.needs_confirmation"] and "RW-100242" in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,second", [
+    ("ar", ["ابي cancel لطلب الغسالة وطلب التابلت، وطلب الشاشة خلوه", "ايه اكدي"], "RW-100294"),
+    ("en", ["cancel the washing machine order and the tablet one, leave the tv order", "yes"], "RW-100294"),
+])
+async def test_the_order_said_to_stay_is_never_queued_for_cancelling(assistant, lang, msgs, second):
+    # C1031: the washer (RW-100293) and the tablet (RW-100294) go; the TV's RW-100292 stays.
+    _, outs = await talk(assistant, msgs, "C1031", lang)
+    assert "RW-100292" not in text_of(outs[0]) + text_of(outs[1]), text_of(outs[1])
+    assert second in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel the dyson pls", "yea cancel it"]),
+    ("ar", ["الغي طلب الدايسون", "ay tamam sawha"]),
+])
+async def test_a_chat_yes_confirms(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1050", lang)
+    assert templates(outs[1]) == ["cancel.ok"], templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg,refuse", [
+    ("en", "i want to return my redmi phone, order RW-100274", "refuse the delivery"),
+    ("ar", "ابي ارجع جوال ريدمي طلب RW-100274", "رفض الاستلام"),
+])
+async def test_a_return_asked_for_an_order_on_its_way_says_it_can_be_refused(assistant, lang, msg, refuse):
+    _, (out,) = await talk(assistant, [msg], "C1036", lang)
+    assert templates(out) == ["return.not_returnable_on_the_way"] and refuse in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "i got an email about an order i never placed. want me to send u my card number so u can block it?"),
+    ("ar", "جاني ايميل عن طلب ما سويته! ابعث لك رقم البطاقة عشان توقفونها؟"),
+])
+async def test_offering_a_card_number_gets_the_never_share_warning_first(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], None, lang)
+    warning = {"en": "please don't share card numbers", "ar": "لا تشارك رقم البطاقة"}[lang]
+    assert warning in out.replies[0]["text"], out.replies[0]["text"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["I need a VAT invoice with my company name for order 100312", "also the macbook order, is it arriving today?"]),
+    ("ar", ["ابي فاتورة ضريبية باسم شركتي لطلب 100312", "وطلب الماك بوك، بيوصل اليوم؟"]),
+])
+async def test_is_it_arriving_after_an_invoice_answer_is_tracking(assistant, lang, msgs):
+    # C1007's MacBook (RW-100254) is out for delivery.
+    _, outs = await talk(assistant, msgs, "C1007", lang)
+    assert templates(outs[1]) == ["track.status_out_for_delivery"], templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["أرجو إلغاء طلب شاشة سوني فقط", "لا، انتظري. ألغي شاشة إل جي بدلاً منها، وأبقي السوني كما هو."]),
+    ("en", ["please cancel only the sony tv order", "no wait, cancel the LG tv instead and keep the sony as it is"]),
+])
+async def test_cancel_the_other_instead_and_keep_this_one(assistant, lang, msgs):
+    # C1018: the Sony's RW-100309 stays; the LG's RW-100311 is the one to confirm now.
+    _, outs = await talk(assistant, msgs, "C1018", lang)
+    assert templates(outs[1]) == ["cancel.kept", "cancel.needs_confirmation"], templates(outs[1])
+    assert "RW-100311" in outs[1].replies[1]["text"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["my bosch washer is leaking from underneath, i want to return it",
+            "yes confirm. and the money goes back to apple pay right? how long does that take"]),
+    ("ar", ["غسالة بوش تهرب موية من تحت، ابي ارجعها", "ايه اكد. والفلوس ترجع على ابل باي صح؟ وكم تاخذ؟"]),
+])
+async def test_a_money_question_split_over_two_parts_after_a_yes_is_one_question(assistant, lang, msgs):
+    # C1030's RW-100222 (Apple Pay): the return is booked and its refund timing told.
+    _, outs = await talk(assistant, msgs, "C1030", lang)
+    assert templates(outs[1]) == ["return.ok_defective", "refund.timing"], templates(outs[1])

@@ -202,6 +202,25 @@ async def closed(seeded_template, tmp_path_factory) -> AsyncIterator[Assistant]:
         yield a
 
 
+@pytest.mark.parametrize("lang,ask,hours", [
+    ("en", "hi can I talk to a human pls, its about my AC order", "Sunday 09:00-17:00"),
+    ("ar", "ابي اكلم موظف لو سمحت، بخصوص طلب المكيف", "الأحد 09:00-17:00"),
+])
+async def test_outside_hours_the_offer_of_a_person_says_the_team_is_offline(closed, lang, ask, hours):
+    """Nobody can join now: the first offer says so, with the hours and the callback, instead
+    of promising to connect; the yes opens the callback ticket."""
+    from tools.backend import now
+
+    if closed.deps.policies.staffing.is_open(now()):
+        pytest.skip("it is Sunday office hours in Riyadh right now")
+    conv = await closed.start("web", lang, None)
+    offer = (await closed.turn(conv.id, ask)).replies[-1]
+    assert offer["data"]["template"] == "handoff.offer_closed", offer
+    assert hours in offer["text"] and ("4" in offer["text"] or "٤" in offer["text"]), offer["text"]
+    notice = (await closed.turn(conv.id, "yes" if lang == "en" else "ايه")).replies[-1]
+    assert notice["data"]["template"] == "handoff.unavailable_closed", notice
+
+
 @pytest.mark.parametrize("lang", ["ar", "en"])
 async def test_outside_hours_a_ticket_and_an_honest_callback_time(closed, lang):
     from datetime import datetime

@@ -157,6 +157,25 @@ def test_a_duration_asked_about_is_not_a_wait(text):
     assert not [s for s in signals if s.kind == "waiting"] and score < 0.25, signals
 
 
+@pytest.mark.parametrize("text", [
+    "can i still send it back, i got it 12 days ago", "it's been 3 weeks since delivery, is a return still ok?",
+    "is a return possible after four weeks?", "شريت الشاشة قبل اسبوعين وما عجبتني، اقدر ارجعها؟",
+    "صار لي ١٢ يوم من الاستلام، ينفع الاسترجاع؟", "هل يمكن الإرجاع بعد ثلاث اسابيع من الشراء؟",
+])
+def test_a_duration_that_dates_the_product_is_not_a_wait(text):
+    """How old the product is decides a return; it is not time spent waiting on us."""
+    score, signals, _ = read_message(text)
+    assert not [s for s in signals if s.kind == "waiting"], signals
+
+
+@pytest.mark.parametrize("text", [
+    "ordered it 4 days ago and still haven't received it", "طلبت من ٤ ايام وما استلمت شي",
+])
+def test_a_wait_for_something_not_received_still_counts(text):
+    _, signals, _ = read_message(text)
+    assert [s for s in signals if s.kind == "waiting"], signals
+
+
 @pytest.mark.parametrize("text,hours", [
     ("صار لي اسبوع انتظر الطلب", 168), ("i have been waiting 3 days", 72),
     ("الطلب متاخر من يومين", 48),

@@ -22,6 +22,7 @@ from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
 from knowledge.normalize import normalize
 from knowledge.index import SearchResult
+from tools.backend import now
 
 if TYPE_CHECKING:
     from agent.deps import Deps
@@ -40,6 +41,12 @@ _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund"}
 # Intents that ask for nothing themselves ("ok", "thanks", "hi").
 _NO_REQUEST = {"affirm", "thanks", "greeting", "goodbye"}
 _ABOUT_ORDER = {"refund_status": "request_refund", "return_request": "start_return"}
+# "my invoice never came", "ما وصلتني فاتورة طلبي": their own order's invoice is missing.
+_MY_INVOICE_MISSING = re.compile(
+    r"\b(didn'?t|did not|never|haven'?t|have not|not) (get|got|receive|received|come|came|arrive|"
+    r"arrived)\b.*\binvoice\b|\binvoice\b.*\b(never came|didn'?t come|not (received|arrived)|"
+    r"missing)\b|(ما|لم) (وصلتني|وصلني|جاتني|جتني|تصلني|استلمت) (ال)?فاتوره|"
+    r"(ال)?فاتوره (ما|لم) (وصلت|جات|تصل|توصل)")
 _SENT_BACK = re.compile(r"\b(i (returned|sent back|sent it back|gave back)|my return)\b|"
                         r"(اللي رجعته|اللي رجعتها|اللي ارجعته|رجعته|رجعتها|ارجعته|المرتجع حقي|مرتجعي)")
 _ACTIONS = {"cancel_order", "start_return", "request_refund", "track_order"}
@@ -126,20 +133,49 @@ def _other_product(state: ConversationState, deps: "Deps") -> bool:
 
 
 def _earlier_product_text(state: ConversationState, deps: "Deps") -> str | None:
-    """The customer's previous message, in Arabic script if it was Arabizi, when this one
-    names no product and that one did."""
+    """The customer's latest earlier message that named a product (of the last three), in
+    Arabic script if it was Arabizi, when this one names none: "did i pay delivery on them?"
+    two messages after "my 2 split ACs…"."""
     if _names_a_product(state, deps):
         return None
-    texts = (state.get("customer_texts") or [])[:-1]
-    if not texts:
-        return None
-    text = texts[-1]
-    if arabizi.looks_like_arabizi(text):
-        text = arabizi.to_arabic(text)
     words = dialogue.product_words(deps.settings.product_words_file)
-    if deps.understanding.products.find(text) or dialogue.categories_in(text, words):
-        return text
+    for text in reversed((state.get("customer_texts") or [])[:-1][-3:]):
+        if arabizi.looks_like_arabizi(text):
+            text = arabizi.to_arabic(text)
+        if deps.understanding.products.find(text) or dialogue.categories_in(text, words):
+            return text
     return None
+
+
+def _whole_order_reply(order: dict[str, Any], picked: list[int], lang: Lang,
+                       deps: "Deps") -> Reply:
+    """A single item cannot be taken out of a placed order: what can be done instead."""
+    sep = "، " if lang == "ar" else ", "
+    reply = deps.replies.reply("cancel.whole_order", lang, order_id=order["order_id"],
+                               items=sep.join(i["name"][lang] for i in order["items"]))
+    buds = [order["items"][k] for k in picked
+            if EARBUDS.search(normalize(order["items"][k]["name"]["en"]))]
+    if buds:
+        # "remove the airpods": returning them instead holds only while they are sealed,
+        # which the customer must know before choosing.
+        reply["text"] += " " + deps.replies.text("cancel.whole_order_earbuds", lang,
+                                                 name=buds[0]["name"][lang])
+    return reply
+
+
+def _items_taken_out(text: str, order: dict[str, Any], deps: "Deps") -> list[int]:
+    """The items "take off the air fryer and keep the buds" names, when that is some of the
+    order's items and not all of them (else none)."""
+    if len({i["sku"] for i in order.get("items") or []}) < 2:
+        return []
+    words = dialogue.product_words(deps.settings.product_words_file)
+    picked = dialogue.items_named(dialogue.only_clause(text), order, words,
+                                  deps.understanding.products.category_of)
+    if (picked and len(picked) < len(order["items"]) and not dialogue.means_all(text)
+            and (dialogue.means_only(text) or dialogue.staying_items(
+                text, order, words, deps.understanding.products.category_of))):
+        return picked
+    return []
 
 
 class OfflineBrain:
@@ -396,8 +432,19 @@ class OfflineBrain:
         if flow.handoff:
             # The escalation policy decides when a request hands over (see escalation.yaml);
             # when it did not, offer once, with a button, and say what we can do right now.
-            reply = book.reply("handoff.offer", lang,
-                               quick=["talk_to_human", "track_order", "return_request"])
+            staffing = deps.policies.staffing
+            if staffing.is_open(now()):
+                reply = book.reply("handoff.offer", lang,
+                                   quick=["talk_to_human", "track_order", "return_request"])
+            else:
+                # Nobody can join now: the offer says so, with the hours and the callback.
+                from agent.packet import hours_text
+
+                reply = book.reply(
+                    "handoff.offer_closed", lang,
+                    quick=["talk_to_human", "track_order", "return_request"],
+                    hours=hours_text(staffing, lang),
+                    within=arabic.count(int(staffing.callback.within_hours), "working_hour", lang))
             return {"replies": [reply], "active_flow": None, "offered_human": True}
         if flow.reply is not None:
             values: dict[str, Any] = {"name_part": "", "salutation": arabic.greeting_in_kind(
@@ -417,6 +464,14 @@ class OfflineBrain:
                 out["replies"].append(book.reply("ask_order_to_check.refund_status", lang))
                 out["active_flow"] = action
                 out["dialogue"] = dialogue.focus(dialogue.of(state), None, awaiting="order_id")
+            elif (name == "invoice" and not state.get("customer_id") and out.get("failures") == 0
+                    and _MY_INVOICE_MISSING.search(normalize(state["text"]))
+                    and not (state.get("sense") or {}).get("slots", {}).get("order_id")):
+                # "my invoice never came" from a visitor: how invoices are sent, and the order
+                # number to check theirs.
+                out["replies"].append(book.reply("ask_order_to_check.invoice", lang))
+                out["dialogue"] = {**(out.get("dialogue") or dialogue.of(state)),
+                                   "awaiting": "order_id"}
             return out
         assert flow.tool is not None
         slots = state.get("slots") or {}
@@ -499,6 +554,19 @@ class OfflineBrain:
                 choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
                 tiers=deps.flows.tiers(want),
             )
+            focus_id = (d.get("focus_orders") or [None])[0]
+            if (focus_id and dialogue.means_that_one(state["text"])
+                    and [o["order_id"] for o in candidates] != [focus_id]):
+                # "can i cancel just the earbuds from it?" right after tracking the order that
+                # holds them: it, that order, though another order holds headphones too.
+                kinds = set(dialogue.categories_in(state["text"], words))
+                held = [o for o in orders if o["order_id"] == focus_id and any(
+                    category_of.get(i.get("sku", "")) in kinds for i in o["items"])]
+                # (Only when that order holds what is named, not just its kind, and not "the
+                # kettles from my other order".)
+                if (held and not dialogue.OTHER.search(normalize(state["text"]))
+                        and held[0] in dialogue.most_named(held + candidates, state["text"])):
+                    candidates, named = held, True
             offered = d.get("choices") if d.get("awaiting") == "which_order" else None
             if offered and len(offered) == 1 and confirmation.is_yes(state["text"]):
                 # "أي طلب تقصد؟ • RW-100303" -> "تمام أكّد": the one order offered.
@@ -539,8 +607,10 @@ class OfflineBrain:
                                                          category_of, tiers=deps.flows.tiers(want))
                     candidates = again if named and again else candidates
             if len(candidates) > 1 and dialogue.means_last(state["text"]):
-                candidates = candidates[:1]  # "the microwave from my last order": the newest
-            kinds = dialogue.categories_in(state["text"], words)
+                # "the microwave from my last order": the newest of those holding what the
+                # message names ("…the microwave only, I'm keeping the laptop": both).
+                candidates = dialogue.most_named(candidates, state["text"])[:1]
+            kinds = dialogue.categories_in(dialogue.without_kept(state["text"]), words)
             # "cancel my laptop order and the vacuum one too": each order named, one change at
             # a time (the next waits for the answer about the first).
             several = False
@@ -645,22 +715,14 @@ class OfflineBrain:
                         and not dialogue.means_all(state["text"])):
                     # "cancel just the air fryer, keep the buds": one item cannot be taken
                     # out of a placed order; say so before asking about the whole order.
-                    sep = "، " if lang == "ar" else ", "
+                    # (Rendered once the tool has answered, with the earbuds note if any.)
                     notice = {"key": "cancel.whole_order", "order_id": order_id,
-                              "items": sep.join(i["name"][lang] for i in order["items"])}
+                              "picked": picked}
                     if state["sense"].get("remove_item"):
                         # "remove the air fryer from my order" asks for no cancellation: what
                         # can be done is said, and the whole order is cancelled only if asked.
-                        reply = deps.replies.reply(
-                            "cancel.whole_order", lang, order_id=order_id, items=notice["items"])
-                        buds = [order["items"][k] for k in picked
-                                if EARBUDS.search(normalize(order["items"][k]["name"]["en"]))]
-                        if buds:
-                            # "remove the airpods": returning them instead holds only while
-                            # they are sealed, which the customer must know before choosing.
-                            reply["text"] += " " + deps.replies.text(
-                                "cancel.whole_order_earbuds", lang, name=buds[0]["name"][lang])
-                        return {"replies": [reply], "slots": slots, "active_flow": None,
+                        return {"replies": [_whole_order_reply(order, picked, lang, deps)],
+                                "slots": slots, "active_flow": None,
                                 "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None,
                                                            choices=[])}
             quantities = None
@@ -733,6 +795,11 @@ class OfflineBrain:
                     return self._resolve_order(active, {**state, "customer_id": (
                         result.get("data") or {}).get("customer_id") or state.get("customer_id")},
                         deps)
+                if active == "order_amount" and dialogue.of(state).get("topic") == "invoice":
+                    # "my invoice never came" -> order and a wrong email -> the right mobile:
+                    # still that order's invoice, not its amount.
+                    return {"tool_calls": [self._flow_call(flow, state)],
+                            "sense": {**state["sense"], "order_invoice": True}}
                 return {"tool_calls": [self._flow_call(flow, state)]}
             amounts = deps.flows.get("order_amount")
             if (result["outcome"] == "ok" and flow is None and amounts is not None
@@ -753,6 +820,17 @@ class OfflineBrain:
             return {"replies": [reply], "failures": state.get("failures", 0) + 1, "dialogue": d}
         if result["outcome"] == "handoff":
             return {"route": "handoff", "active_flow": None}
+        if (result["tool"] == "cancel_order" and result["outcome"] == "needs_confirmation"
+                and (state.get("sense") or {}).get("remove_item")
+                and (picked := _items_taken_out(state["text"], result.get("data") or {}, deps))):
+            # "on order 100299 can you take off the air fryer and keep the buds?": the order
+            # was named, so it was read directly; one item still cannot be taken out, and
+            # nothing is cancelled that was not asked for.
+            order = result["data"]
+            return {"replies": [_whole_order_reply(order, picked, lang, deps)], "pending": None,
+                    "active_flow": None,
+                    "dialogue": dialogue.focus(dialogue.of(state), order["order_id"], want=None,
+                                               awaiting=None, choices=[])}
         if (result["tool"] == "start_return" and result["outcome"] == "not_returnable"
                 and (result.get("data") or {}).get("status") == "returned"
                 and deps.flows.get("request_refund") is not None
@@ -881,9 +959,8 @@ class OfflineBrain:
         update: dict[str, Any] = {"replies": [reply], "active_flow": None, "failures": 0}
         d = dialogue.of(state)
         notice = d.pop("notice", None)
-        if notice:
-            values = {k: v for k, v in notice.items() if k != "key"}
-            update["replies"] = [book.reply(notice["key"], lang, **values), reply]
+        if notice and (data := result.get("data") or {}).get("order_id") == notice["order_id"]:
+            update["replies"] = [_whole_order_reply(data, notice["picked"], lang, deps), reply]
             update["dialogue"] = d
         if result["outcome"] == "not_found":
             update["slots"] = {k: v for k, v in (state.get("slots") or {}).items() if k != "order_id"}
