@@ -338,12 +338,11 @@ _STATE_NOTE = re.compile(
     r"\b(are|is|was|were|got|have been|has been)\s+(out for delivery|delivered|arriving|arrived|"
     r"coming|shipped|on (the|its|their) way)\b|"
     r"(^| )(وصلتني|وصلني|وصلت|طالع للتوصيل|طالعه للتوصيل|بالطريق|في الطريق|انشحن|انشحنت)( |$)")
-# A question word anywhere in a piece ("مساء النور، المكيف متى يوصلني"): it asks something.
-_WH_WORD = re.compile(r"\b(how|what|whats|when|where|why|which|who)\b|"
-                      r"(^| )(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين|شلون)( |$)")
-_ASKS_OPENING = re.compile(
-    r"^\W*(is|are|do|does|can|could|will|would|how|what|whats|when|who|why|where|which)\b|"
-    r"^\W*(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)")
+# A piece that asks something: a question word anywhere ("مساء النور، المكيف متى يوصلني"), or
+# one of "is/can/do…" opening it ("is it out for delivery").
+_ASKS = re.compile(r"^\W*(is|are|do|does|can|could|will|would)\b|"
+                   r"\b(how|what|whats|when|where|why|which|who)\b|"
+                   r"(^| )(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين|شلون)( |$)")
 _REQUEST_VERB = re.compile(
     r"\b(pls|please|plz|want|need|cancel|return|refund|track|send|check|give|book|help)\b|"
     r"(ابي|ابغي|ابغا|بغيت|الغي|الغاء|ارجع|ارجاع|استرجع|استرداد|تتبع|ساعدني|احجز|ممكن|لو سمحت)")
@@ -2674,8 +2673,7 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 carry = f"{carry} {piece}".strip()
             continue
         if _STATE_NOTE.search(normalize(piece)) and not _QUESTION_MARKS.search(piece) and not (
-                _ASKS_OPENING.search(normalize(piece)) or _REQUEST_VERB.search(normalize(piece))
-                or _WH_WORD.search(normalize(piece))
+                _ASKS.search(normalize(piece)) or _REQUEST_VERB.search(normalize(piece))
                 or {"order_id", "contact"} & set(deps.understanding.slots(piece))):
             # "my 2 split ACs are out for delivery today. how much to install both?": where
             # their order stands is what the question after it is about, not a question.
@@ -3064,15 +3062,20 @@ def _money_timing_beside_pending(state: ConversationState, d: dialogue.Dialogue,
     return {**d, "payment_method": method, "focus_orders": focus}
 
 
+def _timing_reply(about: dialogue.Dialogue, text: str, lang: str, deps: Deps) -> Reply:
+    """When the money of the order in focus comes back, for the methods the text names."""
+    asked = read_question(text, deps.policies.brand, {}).methods
+    return cite_refund_timings(refund_timing_reply(about, lang, deps.replies, asked),
+                               deps.knowledge, lang)
+
+
 async def _answer_while_waiting(state: ConversationState, deps: Deps) -> list[Reply]:
     sense_ = state["sense"]
     intent, lang = sense_["intent"], state["language"]
     d = dialogue.of(state)
     about = _money_timing_beside_pending(state, d, state["text"])
     if intent == "refund_timing" or about is not None:
-        asked = read_question(state["text"], deps.policies.brand, {}).methods
-        return [cite_refund_timings(refund_timing_reply(about or d, lang, deps.replies, asked),
-                                    deps.knowledge, lang)]
+        return [_timing_reply(about or d, state["text"], lang, deps)]
     if not (deps.flows.needs_knowledge(intent) or sense_.get("knowledge_first")) or not (
             _QUESTION.search(normalize(state["text"]))):
         return []
@@ -3503,9 +3506,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             if (about := _money_timing_beside_pending(state, d, whole_text)) is not None:
                 # "keep the phone, just the tv. but first how long till the money is back on my
                 # mastercard?": the waiting order's money, asked beside the change.
-                asked = read_question(whole_text, deps.policies.brand, {}).methods
-                answered = [cite_refund_timings(refund_timing_reply(about, lang, deps.replies, asked),
-                                                deps.knowledge, lang)]
+                answered = [_timing_reply(about, whole_text, lang, deps)]
             return {"replies": [kept, *answered, hold], "rounds": rounds + 1, "dialogue": d}
         whole = state.get("message_text") or state["text"]
         if said == "hesitate" and not other_order and dialogue.act(whole) == "deny" \
