@@ -181,7 +181,9 @@ _MAX_FOLLOWUP_WORDS = 6
 _WHERE_WE_ARE = re.compile(
     r"\b(we'?re|we are|i'?m|i am|im|we live|i live|living|based) (in|at) [\w-]+( city)?\b|"
     r"(^| )(احنا|انا|ساكن|ساكنه|ساكنين|نسكن|اسكن) (في|ب|بال)\s?\S+")
-_SAME_AGAIN = re.compile(r"\bsame (thing|again|question|for)\b|\bthe same\b|(نفس الشي|نفس الشيء|نفس السؤال|بعد\b)")
+_SAME_AGAIN = re.compile(r"\bsame (thing|again|question|for|company|details)\b|\bthe same\b|"
+                         r"\border( \d+)?( pls| please| plz)? (too|as well)\b|"
+                         r"(نفس الشي|نفس الشيء|نفس السؤال|نفس الشركه|بعد\b|كمان$|برضو$|ايضا$)")
 _COURTESY = {"pls", "plz", "please", "thanks", "thx", "لوسمحت", "سمحت", "لو", "فضلك", "من"}
 
 
@@ -232,10 +234,10 @@ _SPLIT = re.compile(
     r"\n+|,?\s+(?:and also|and then|also|plus|and|n|&|\+)\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
-    r"wht|hw|whr|wer|r u|can u|if)\b"
+    r"wht|hw|whr|wer|r u|can u|if|has|have|did)\b"
     # "ابي الغي طلب 100303 and also كم رسوم ال COD؟": English joins an Arabic question.
     r"|(?:كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ابي|ابغى|ابغي|ممكن)(?=\s))|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
-    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي|لو ))|"
+    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي|لو |طلب ))|"
     # "ابي اكنسل الساعة، and the microwave one متى يشحن؟": an Arabic comma, then English "and".
     r"،\s*(?:and|also|plus)\s+)",
     re.I,
@@ -311,7 +313,12 @@ def _own_question(part: str, text: str) -> bool:
     after = text[at + len(part):].lstrip() if at >= 0 else ""
     return after[:1] in {"?", "؟"} and bool(
         _ASKS.search(normalize(part)) or _ARE_YOU.search(normalize(part))
-        or _AND_THE.search(normalize(part)))
+        or _AND_THE.search(normalize(part)) or _TOPIC_NOUN.search(normalize(part)))
+
+
+# "…يستلم الطلب؟ وبتجيني فاتورة؟": a topic of its own named in two words is its own question.
+_TOPIC_NOUN = re.compile(r"\b(invoice|receipt|warranty|installation)\b|"
+                         r"(فاتوره|الفاتوره|ضمان|الضمان|تركيب|التركيب)( |$)")
 
 
 # "طيب والغسالة؟": "and the washer?", the question before asked again about another thing.

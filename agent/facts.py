@@ -191,17 +191,33 @@ def amount_in(text: str, fees: frozenset[float] = frozenset()) -> float | None:
     norm = normalize(text)
     norm = _PHONE.sub(" ", _ORDER_ID.sub(" ", norm))
     bare: list[float] = []
+    fee_like: list[float] = []
     for m in _NUMBER.finditer(norm):
         value = float(m.group(1).replace(",", "") + ("." + m.group(2) if m.group(2) else ""))
         after, before = norm[m.end():m.end() + 12], norm[max(0, m.start() - 8):m.start()]
         if re.match(rf"\s*{_CURRENCY}", after) or re.search(rf"{_CURRENCY}\s*$", before):
+            if (_FEE_AFTER.match(norm[m.end():m.end() + 24])
+                    or _FEE_BEFORE.search(norm[max(0, m.start() - 24):m.start()])):
+                # "ليش حاسبين علي ٢٥ ريال توصيل؟ طلبي كان فوق ٢٥٠ ريال": the fee charged is
+                # what is asked about; the order's value is the other price.
+                fee_like.append(value)
+                continue
             return value
         if (not _NOT_AMOUNT.match(after) and 50 <= value < _MAX_BARE_AMOUNT
                 and not 1900 <= value <= 2100):
             bare.append(value)
     if len(bare) > 1:
         bare = [v for v in bare if v not in fees]
-    return bare[0] if len(bare) == 1 else None
+    if len(bare) == 1:
+        return bare[0]
+    return fee_like[0] if len(fee_like) == 1 and not bare else None
+
+
+_FEE_BEFORE = re.compile(r"(delivery|shipping|fee|fees|charge|التوصيل|توصيل|الشحن|شحن|رسوم)"
+                         r"( fee| charge| is| was| of| cost| costs)*\s*$")
+# A price followed by what it paid for: "25 SAR delivery", "٢٥ ريال توصيل", "15 riyal fee".
+_FEE_AFTER = re.compile(rf"\s*{_CURRENCY}\s*(for |لل|ل)?(delivery|shipping|fee|fees|cod|"
+                        r"توصيل|التوصيل|شحن|الشحن|رسوم|زياده)")
 
 
 def units_in(text: str, category: str) -> int | None:

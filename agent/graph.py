@@ -44,6 +44,15 @@ def after_next_task(state: ConversationState) -> Literal["review", "retrieve", "
     return "retrieve" if state.get("wants_knowledge") else "respond"
 
 
+def after_handoff(state: ConversationState) -> Literal["next_task", "finalize"]:
+    # A callback ticket leaves the conversation with the assistant: the message's other
+    # parts are still answered. A queued handoff ends the assistant's turn.
+    if (state.get("mode") or "assistant") == "assistant" and state.get("route") == "continue" \
+            and (state.get("dialogue") or {}).get("open_tasks"):
+        return "next_task"
+    return "finalize"
+
+
 def after_tools(state: ConversationState) -> Literal["handoff", "respond"]:
     return "handoff" if state.get("route") == "handoff" else "respond"
 
@@ -70,6 +79,6 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_conditional_edges("tools", after_tools)
     graph.add_conditional_edges("review", after_review)
     graph.add_conditional_edges("next_task", after_next_task)
-    graph.add_edge("handoff", "finalize")
+    graph.add_conditional_edges("handoff", after_handoff)
     graph.add_edge("finalize", END)
     return graph.compile(checkpointer=checkpointer)

@@ -262,7 +262,7 @@ _MONEY_WHEN = re.compile(
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
 _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|deliver|delivered|"
-                      r"get here|landing|land|reach me|"
+                      r"get here|get to (me|us|my \w+)|landing|land|reach(?! (you|u|us|out|a|an|your|ur|customer))|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
 # "is the washer coming today?" (as a question: "the vacuum that's coming" names one).
@@ -271,7 +271,8 @@ _COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b")
 _WHERE_IS = re.compile(
     r"\b(where('?s| is| are)|(where|wher|wer) (r|re) (my|the|ur)|where my|"
     r"(whats|what'?s|what is) the eta|eta (on|for) (my|the)|"
-    r"whats up with|what'?s up with|what is happening with|what'?s happening "
+    r"whats up with|what'?s up with|(what'?s|whats|what is) (the |its |it'?s )?status|"
+    r"what is happening with|what'?s happening "
     r"with|(what'?s|whats|what is) going on (with|w) (my|the|ur|your)|any (news|update) (on|about)|supposed to (come|arrive|be here|be delivered)|should have (come|arrived)|"
     r"(has|have)n'?t (come|arrived)|not (here|arrived) yet|still not here|status of|"
     # "did my order with the 2 kettles get delivered?", "has my fridge arrived?"
@@ -279,7 +280,7 @@ _WHERE_IS = re.compile(
     r"(has|have) (my|the|our) [\w ,'-]{1,40}?(been delivered|arrived|shipped|come))\b|"
     r"(وين وصل|وين وصلت|وين طلبي|وين الطلب|متي يوصل|متي توصل|متي يصل|متي تصل|المفروض (كان |كانت )?(يوصل|توصل)|"
     r"من المفترض (ان )?(يصل|تصل|يوصل|توصل)|لم (يصل|تصل) بعد|"
-    r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح|وش وضع طلب|ايش وضع طلب|هل وصل|هل وصلت|هل تم توصيل|"
+    r"ما وصل|ما وصلت|للحين ما (وصل|وصلت|جا|جت)|وش صار علي|ايش صار علي|وين راح|وش وضع طلب|ايش وضع طلب|وش وضعه|وش وضعها|ايش وضعه|ايش وضعها|وش صار عليه|وش صار عليها|هل وصل|هل وصلت|هل تم توصيل|"
     # "وين السماعات حقتي؟", "وين الغسالة اللي طلبتها"
     r"وين (ال)?[\u0621-\u064a]+ (حقي|حقتي|حقيني|اللي طلبته|اللي طلبتها|اللي شريته|اللي شريتها))")
 # "how does that work", "كيف يرجع المبلغ": how the money comes back.
@@ -510,7 +511,10 @@ _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|
                                 r"(الطلب|طلبي|طلب|الاوردر)( |$)|"
                                 # "في طلب ١٠٠٢٩٩ ممكن تشيلون القلاية؟": the order named first.
                                 r"(في|من) (الطلب|طلبي|طلب|الاوردر)( |$).*"
-                                r"(تشيلون|تشيلوا|شيلوا|تشيل|تحذفون|احذفوا|تحذف)")
+                                r"(تشيلون|تشيلوا|شيلوا|تشيل|تحذفون|احذفوا|تحذف|شيلي|احذفي)|"
+                                # "on my latest order please remove the air fryer".
+                                r"\b(on|in|from) (my|the|this|that) (\w+ )?order\b.*"
+                                r"\b(remove|take out|take off|delete)\b")
 # "ابي اتابع شحنتي", "track my package": asking to track, in so many words.
 # "how does he get refunded?", "كيف يسترد؟": the way money comes back.
 _REFUND_ASKED = re.compile(
@@ -546,6 +550,7 @@ _OK_THEN_REQUEST = re.compile(r"^(ok|okay|alright|k|kk)[ ,.!]+(please |pls )?(st
 # What a yes may go on to restate about the change it confirms (no new request).
 # The order task a help-centre topic leads to once an order is named.
 _ORDER_TASK_OF_TOPIC = {"refund_status": "refund_status", "return_request": "start_return",
+                        "order_amount": "order_amount",
                         "start_return": "start_return", "request_refund": "refund_status"}
 _SAME_REQUEST = {"start_return": {"start_return", "return_request"},
                  "cancel_order": {"cancel_order"},
@@ -673,8 +678,8 @@ _SHIPPED_YET = re.compile(r"\b((has|have|did) (it|they|my \w+|the \w+) (been )?(
                           r"(شحنتوه|شحنتوها|شحنته|شحنتها|انشحن|انشحنت|تشحن ولا|شحنوه|شحنوها)")
 _QUESTION_MARK_OR_WORD = re.compile(r"[?؟]|\b(has|have|did|yet)\b|(ولا لسه|ولا لسا|ولا لا|او لا|ولا بعد)")
 _WHEN_ONE = re.compile(r"\bwhen\b|(^| )(متي|امتي|ايمتي|امتا)( |$)")
-_IN_GENERAL = re.compile(r"\b(usually|normally|generally|typically|in general|if i order|"
-                         r"if i buy|how long does)\b|(عاده|عادتا|عادة|بشكل عام|لو طلبت|اذا طلبت|لو اشتريت)")
+_USUALLY = re.compile(r"\b(usually|normally|generally|typically|in general|if i order|"
+                      r"if i buy|how long does)\b|(عاده|عادتا|عادة|بشكل عام|لو طلبت|اذا طلبت|لو اشتريت)")
 _WHEN_ASKED = re.compile(r"\b(when|how long|how many days)\b|(^| )(متي|امتي|ايمتي|كم يوم)( |$)")
 # "pay cash when it arrives": how they will pay for something new.
 _PAYING = re.compile(r"\b(pay|paying|cash|buy|order it)\b|(ادفع|بدفع|كاش|اشتري|ابي اطلب|بطلب)")
@@ -733,6 +738,14 @@ _ADDS_A_SERVICE = re.compile(r"\b(rawaf ?care|warranty|installation|install|insu
                              # ("add my company name and vat number to it": to the invoice.)
                              r"name|vat|tax|number|address|note|instructions|company)\b|"
                              r"(رواف ?كير|ضمان|تركيب|التركيب|الضمان|اسم|الاسم|ضريبي|الضريبي|عنوان|ملاحظه)")
+# "switch them to a different colour", "change it to the 256gb", "ابي اغيره للون الاسود".
+_SWAP_ITEM = re.compile(r"\b(switch|swap|change|exchange) (it|them|that|this|the \w+)( one)? "
+                        r"(to|for|into) (a |an |the )?(different|another|other|\w+ (colou?r|model|size|version))|"
+                        r"\b(different|another|other) (colou?r|model|size|version)\b|"
+                        r"(اغيره|اغيرها|تغيرونه|تغيرونها|غيروه|غيروها|ابدله|ابدلها|بدلوه|بدلوها|تبدلونه|تبدلونها)"
+                        r" .*(لون|موديل|مقاس|حجم|سعه)|(لون|موديل|مقاس) (ثاني|ثانيه|اخر|مختلف)")
+_SWAP_ITEM_QUERY = {"en": "Can I switch a product in my order to a different model or colour?",
+                    "ar": "هل يمكنني تغيير منتج في طلبي إلى موديل أو لون آخر؟"}
 _ADD_ITEM_QUERY = {"en": "can I add an item to an order I already placed?",
                    "ar": "هل يمكنني إضافة منتج إلى طلب قائم؟"}
 # "send back the s24 ultra", "i want to return the kettle", "ابي ارجع السماعة": a return asked for.
@@ -761,7 +774,11 @@ _NOT_SEEN = re.compile(
 # "nothing wrong with it", "ما فيها شي": no fault, in so many words.
 _NO_FAULT = re.compile(r"\b(nothing (is )?wrong|no (problem|issue|fault)s? with|works (fine|perfectly)|"
                        r"working (fine|perfectly))\b|(ما فيها شي|ما فيه شي|مافيها شي|مافيه شي|"
-                       r"ما فيها عيب|ما فيه عيب|شغاله تمام|شغال تمام|سليمه|سليم)")
+                       r"ما فيها عيب|ما فيه عيب|شغاله تمام|شغال تمام|سليمه|سليم)|"
+                       # "theyre basically brand new in the box": as good as new, no fault.
+                       r"\b(brand new|like new|as good as new|in the box|still sealed|unopened|"
+                       r"never used|not even used|barely used)\b|"
+                       r"(جديده|جديد|بكرتونه|بكرتونها|بالكرتون|ما استخدمته|ما استخدمتها|ما فتحته|ما فتحتها)( |$)")
 # "وش المطلوب مني بالضبط؟" after a refusal: what to do next (about the warranty, the warranty's
 # own process answers it).
 _WHAT_NEEDED = re.compile(r"\bwhat do i (need|have) to do\b|(وش|ايش|شو) المطلوب( مني)?")
@@ -1013,7 +1030,7 @@ def _read_in_context(
                          "followup": True, "query": _SERVICE_CENTRE_QUERY[state["language"]]}, d
     if (_SOMEONE_ELSE_RECEIVES.search(norm) and _QUESTION.search(norm) and not state.get("pending")
             and intent not in _WRITE_INTENTS - {"complaint"}
-            and sum(1 for p in dialogue.split_parts(text) if _QUESTION.search(normalize(p))) <= 1
+            and _questions_in(text) <= 1
             and deps.flows.get("delivery_info") is not None):
         # "can my wife receive order 100269 for me?": whether someone else may take it in (the
         # help centre says yes), not where the order is.
@@ -1103,6 +1120,12 @@ def _read_in_context(
             if rest and dialogue.only_where_they_are(rest[0]):
                 asked, rest = f"{asked} {rest[0]}", rest[1:]
             pieces = [pieces[0], asked, *rest]
+        if (said != "affirm" and not confirmation.is_yes(text)
+                and deps.flows.get("change_items") is not None and _SWAP_ITEM.search(norm)):
+            # "could you just switch them to a different colour instead of cancelling?": a
+            # placed order's items are not swapped (cancel it and order again); the change waits.
+            return sense_ | {"intent": "change_items", "confidence": 0.9, "knowledge_first": True,
+                             "query": f"{_SWAP_ITEM_QUERY[state['language']]} {text}"}, d
         if (said != "affirm" and _adds_an_item(norm) and not confirmation.is_yes(text)
                 and deps.flows.get("change_items") is not None):
             # "hmm wait actually can u just add a usb-c charger to it instead of cancelling?":
@@ -1123,7 +1146,9 @@ def _read_in_context(
                                        and not _NO_CANCEL.search(n_piece)
                                        and _names_a_product_in(piece, deps))
                     # ("…is send back the s24 ultra, changed my mind on it": a new change.)
-                    piece = piece if asks_change else dialogue.question_after_but(piece) or ""
+                    # ("…، طلب الغلاية انشحن ولا لا؟": "or not" closes a question, no answer.)
+                    piece = piece if asks_change or (k and _asks_where(piece)) else (
+                        dialogue.question_after_but(piece) or "")
                     if not piece and dialogue.act(pieces[k]) == "hesitate" and \
                             _is_question_about_pending(pieces[k], text, "", 0.0):
                         # "…wait will it be the full 1499": the hedge carries a question.
@@ -1134,6 +1159,11 @@ def _read_in_context(
                             restate, piece = True, ""
                     if not piece:
                         continue
+                if rest and dialogue.only_where_they_are(piece):
+                    # "…when will it get to me? im in khobar": where they are, for that question.
+                    rest[-1] = {**rest[-1], "text": f"{rest[-1]['text']} {piece}",
+                                "query": f"{rest[-1]['query']} {piece}"}
+                    continue
                 if (said == "affirm" and SEALED.search(normalize(piece))
                         and not _QUESTION.search(normalize(piece)) and len(piece.split()) <= 6):
                     continue  # "yep do it, its still sealed": how the item is, with the yes
@@ -1146,6 +1176,10 @@ def _read_in_context(
                 # cancel the AC instead").
                 piece_slots = deps.understanding.slots(piece)
                 intent_of, sure = guess.intent, guess.confidence
+                if (intent_of not in {"track_order", "refund_status", "refund_timing"}
+                        and _asks_where(piece) and not mentions_fault(piece)):
+                    # "لا لحظة خلها، طلب الغلاية انشحن ولا لا؟": kept, and where another is.
+                    intent_of, sure = "track_order", max(sure, 0.75)
                 if (said != "affirm" and piece_slots.get("order_id")
                         and _CORRECTION.search(normalize(piece))):
                     # "no sorry wrong number!! i meant 100294": the pending request, for
@@ -1228,7 +1262,8 @@ def _read_in_context(
             if said != "affirm" and _CORRECTION.search(normalize(after)) and (
                     _names_a_product_in(after, deps) and not _NO_CANCEL.search(normalize(after))) \
                     and not (dialogue.KEEP.search(normalize(text)) and not _names_another_product(
-                        {**state, "text": after}, deps, state["pending"])):
+                        {**state, "text": after}, deps, state["pending"])) \
+                    and not _asks_where(dialogue.without_kept(after)):
                 # ("actually wait no, keep it. if i dont like the tv … can i return it?": the
                 # product named is the one kept; the rest are questions, not a correction.)
                 # "no sorry, I meant the phone. keep the chargers, return just the phone":
@@ -1303,8 +1338,12 @@ def _read_in_context(
             and not _QUESTION.search(norm) and not _WHEN.search(norm)
             and state.get("customer_id") and not state.get("pending")):
         # "رقم الطلب RW-100184" after "that return is past its window; it's under warranty":
-        # the order for the same request, given as if we had asked for it.
-        return sense_ | {"intent": last_action, "confidence": 0.85}, d
+        # the order for the same request, given as if we had asked for it. (The very order
+        # refused for its window: what can still be done for it, not the refusal again.)
+        again = (d.get("last_outcome") == "outside_window"
+                 and slots["order_id"] == (d.get("focus_orders") or [None])[0])
+        return sense_ | ({"intent": "alternatives", "confidence": 0.9} if again
+                         else {"intent": last_action, "confidence": 0.85}), d
     if slots.get("order_id") and last_action and _CORRECTION.search(norm) and (
         conf < _CONTEXT_CONFIDENCE or intent not in _ORDER_INTENTS
         or words_besides_slots(text) <= 4
@@ -1347,8 +1386,11 @@ def _read_in_context(
         if topic == "invoice" and (conf < 0.6 or intent not in _ORDER_INTENTS):
             # "my invoice never came" -> "RW-100242 and my email …": that order's invoice.
             return sense_ | {"intent": "invoice", "confidence": 0.7, "order_invoice": True}, d
-        return sense_ | {"intent": intent if intent in _ORDER_INTENTS else meant_for_topic,
-                         "confidence": 0.7}, d
+        bare = words_besides_slots(text) <= 3 and topic in _ORDER_TASK_OF_TOPIC
+        # ("الطلب RW-100217 والايميل …" after "when does my money come back?": the details
+        # asked for, for that question, whatever the classifier makes of two words.)
+        return sense_ | {"intent": intent if intent in _ORDER_INTENTS and not bare
+                         else meant_for_topic, "confidence": 0.7}, d
     flow = state.get("active_flow")
     if (slots.get("contact") and not slots.get("order_id") and not state.get("customer_id")
             and not flow and (state.get("verify_failures") or 0) > 0
@@ -1459,6 +1501,49 @@ def _read_in_context(
         # A VIP's "where is my watch?? second time you're late, this won't go unsaid": a
         # complaint for a person (vip_complaint), with the order it is about.
         return sense_ | {"intent": "complaint", "confidence": 0.9}, d
+    if (intent == "change_address" and not slots.get("order_id") and not state.get("pending")
+            and _ADDRESS_WORD.search(norm) and not _CHANGE_VERB.search(norm)
+            and facts_cities(text, deps.policies.brand)[0]
+            and d.get("topic") in _BUYING_TOPICS | {"delivery_info"}
+            and deps.flows.get("delivery_info") is not None):
+        # "ولو العنوان في جدة؟ في نفس اليوم؟" after same-day delivery in Riyadh: delivery to
+        # that city, not a change of address.
+        return sense_ | {"intent": "delivery_info", "confidence": _CONTEXT_CONFIDENCE,
+                         "query": _followup_query(text, d, deps, state["language"]),
+                         "followup": True}, d
+    if (intent == "track_order" and not slots.get("order_id") and not state.get("pending")
+            and _WHEN.search(norm) and (_SEVERAL_ORDERS.search(norm) or _ROUGHLY.search(norm))
+            and facts_cities(text, deps.policies.brand)[0] and not _names_a_product_in(text, deps)
+            # ("where are my orders? and how long to Buraidah?" asks where they are too.)
+            and not re.search(r"\b(where|wheres|wer)\b|(^| )(وين|فين)( |$)", norm)
+            and deps.flows.get("delivery_info") is not None):
+        # "طلبت أمس كم طلب، متى توصل مكة تقريباً؟": how long delivery to that city takes, for
+        # all of them (each order's own tracking is a request away).
+        return sense_ | {"intent": "delivery_info", "confidence": 0.8}, d
+    if (intent in {"track_order", "delivery_info"} and not state.get("pending")
+            and (slots.get("order_id") or (state.get("customer_id") and _OWN.search(norm)
+                                           and _names_a_product_in(text, deps)))
+            and (_DELIVERY_FREE.search(norm) or _PAY_DELIVERY.search(norm))
+            and not _WHERE_IS.search(norm) and not _WHEN.search(norm)
+            and len(dialogue.split_parts(text)) <= 2 and deps.flows.get("order_amount") is not None):
+        # "hey is delivery free on my AC order? #100287": what that order was charged for
+        # delivery, fee by fee, not where it is.
+        return sense_ | {"intent": "order_amount", "confidence": 0.85}, d
+    if (not state.get("pending") and intent in _WRITE_INTENTS and dialogue.KEEP.search(norm)
+            and (asked := [p for p in dialogue.split_parts(text) if _asks_where(p)
+                           and not dialogue.KEEP.search(normalize(p))])):
+        # "fine, actually dont cancel anything, I'm keeping the samsung tv. when will it get to
+        # me? im in khobar": nothing to change; where it is, asked.
+        pieces = dialogue.split_parts(text)
+        at = pieces.index(asked[0])
+        tail = pieces[at + 1] if at + 1 < len(pieces) else ""
+        part = f"{asked[0]} {tail}" if tail and dialogue.only_where_they_are(tail) else asked[0]
+        # ("…keeping the samsung tv. when will it get to me?": "it" is the one kept.)
+        found = deps.understanding.slots(part)
+        if not (found.get("order_id") or found.get("product")):
+            found = {**{k: v for k, v in slots.items() if k in _ORDER_SLOTS}, **found}
+        return sense_ | {"intent": "track_order", "confidence": 0.8, "part_text": part,
+                         "part_slots": found}, d
     if (_WHERE_IS.search(norm) and not slots.get("order_id") and not state.get("pending")
             and (intent in _SMALL_TALK | {"out_of_scope", "change_items"} or conf < 0.5
                  # "…supposed to come yesterday and nobody showed up??" vents, and asks where.
@@ -1637,8 +1722,12 @@ def _read_in_context(
     if d.get("callback") and (_CALL_ME.search(norm) or (
             (intent == "affirm" or confirmation.is_yes(text)) and not state.get("pending")
             and len(norm.split()) <= 5)):
-        # "so when will someone call me?" after a callback ticket: when, and the ticket.
-        return sense_ | {"intent": "callback_status", "confidence": 0.9}, d
+        # "so when will someone call me?" after a callback ticket: when, and the ticket;
+        # "يعني مافي احد؟! طيب المهم، لما ينشحن كم ياخذ للرياض؟": and the question after it.
+        return _first_then_rest(text, deps, sense_ | {"intent": "callback_status",
+                                                      "confidence": 0.9}, d,
+                                lambda p: bool(_CALL_ME.search(normalize(p))),
+                                {"talk_to_human", "complaint", "callback_status"})
     complaint_words = bool(_COMPLAINS.search(norm))
     if (intent == "complaint" and not complaint_words and deps.flows.get("out_of_scope") is not None
             # ("tbh they also crackle in the left ear": a fault to help with, whatever came
@@ -1686,6 +1775,12 @@ def _read_in_context(
         # "لا لا سوري غلطت، هذا التلفزيون خلوه، قصدي الطلب الثاني ١٠٠٣٠٥" after "that order
         # has shipped, it can't be cancelled": the same request, for the order they meant.
         return sense_ | {"intent": last_action, "confidence": 0.9}, d
+    if (d.get("last_outcome") == "outside_window" and slots.get("order_id") == focus_order
+            and not state.get("pending") and words_besides_slots(text) <= 10
+            and intent not in _WRITE_INTENTS - {last_action} and not _WHERE_IS.search(norm)):
+        # "i think i ordered it in october? order no is 100201" after "past the return
+        # window": the same order, so what can still be done for it (the warranty).
+        return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
     if (d.get("last_outcome") == "outside_window" and not slots.get("order_id")
             and not mentions_fault(text) and (_NO_FAULT.search(norm) or fault_denied(text))):
         # "theyre not broken i just dont like how they sound" after "past the window; if it's
@@ -1718,6 +1813,8 @@ def _read_in_context(
     about_basket = topic if topic in _BUYING_TOPICS else "delivery_info"
     if (buying and basket.ADDS.search(norm) and not slots.get("order_id")
             and not state.get("pending") and not mentions_fault(text)
+            # ("تمام. وطلب التلفزيون ال ٦٥ الغوه ما ابيه": an order of theirs, cancelled.)
+            and not _WANT_CANCEL.search(norm) and not _CALL_OFF.search(norm)
             # "whats delivery on the tv, plus can u mount it?": "plus" joins two questions;
             # the parts answer each.
             and len(dialogue.split_parts(text)) == 1
@@ -1738,7 +1835,7 @@ def _read_in_context(
                          "query": query, "followup": True}, d
     if (buying and not slots.get("order_id") and not state.get("pending")
             and not mentions_fault(text) and len(norm.split()) <= 10
-            and not _QUESTION.search(norm)
+            and not _QUESTION.search(norm) and not _WANT_CANCEL.search(norm)
             # ("the midea 260L one": a model of the catalogue says its own price.)
             and (amount_in(text) is not None or (
                 deps.understanding.products.find(text) is not None
@@ -1986,10 +2083,11 @@ def _read_in_context(
         return sense_ | {"intent": "start_return", "confidence": 0.9, "fault": True,
                          "slots": {**slots, "order_id": focus_order}}, d
     if (not complains and mentions_fault(text) and intent == "start_return" and conf < 0.6
-            and (RETURN_ASK.search(norm) or (
-                # "the bosch washing machine i got last month is leaking water": their own
-                # product, faulty; what can be done is the return flow's to say.
-                state.get("customer_id") and _GOT_IT.search(norm)
+            and (RETURN_ASK.search(norm) or slots.get("order_id") or (
+                # "the bosch washing machine i got last month is leaking water", "my redmi buds
+                # from order 100193 stopped working": their own product, faulty; what can be
+                # done is the return flow's to say.
+                state.get("customer_id") and (_GOT_IT.search(norm) or _OWN.search(norm))
                 and _names_a_product_in(text, deps)))):
         # "the washer stopped spinning after 40 days, do I return it or what?": a faulty
         # product to send back, however long the story around it.
@@ -2081,8 +2179,10 @@ def _read_in_context(
                 topic == "order_amount" and intent == "track_order" and conf < 0.8
                 and not _WHERE_IS.search(norm) and not _WHEN.search(norm)))
             and state.get("customer_id")
-            # ("والغسالة متى تطلع لي؟" after a cancellation asks when the washer ships.)
+            # ("والغسالة متى تطلع لي؟" after a cancellation asks when the washer ships;
+            # "and when is the tv coming?" after its mounting price, when it arrives.)
             and not (topic in _WRITE_INTENTS and _WHEN.search(norm) and _ARRIVES.search(norm))
+            and not _arrival_of_own(text, deps)
             and not mentions_fault(text) and not complains
             and not (deps.flows.needs_knowledge(intent) and conf >= 0.6)
             and not _HYPOTHETICAL.search(norm) and not RETURN_ASK.search(norm)
@@ -2099,6 +2199,7 @@ def _read_in_context(
     if (topic and deps.flows.follows_up(topic) and intent == "track_order"
             and dialogue.CONTINUES.search(norm) and not _WHERE_IS.search(norm)
             and not _ARRIVES.search(norm) and not _OWN.search(norm)
+            and not _COMING.search(norm)
             and not slots.get("order_id") and _names_a_product_in(text, deps)):
         # "and the laptop I got last week?" after the warranty answer: the same question
         # about that product, not where it is.
@@ -2199,7 +2300,7 @@ def _read_in_context(
         return sense_ | {"intent": "order_amount", "confidence": 0.85}, d
     if (state.get("customer_id") and not state.get("pending") and not slots.get("order_id")
             and _SHIPPED_YET.search(norm) and _QUESTION_MARK_OR_WORD.search(norm)
-            and intent not in _WRITE_INTENTS and not _IN_GENERAL.search(norm)
+            and intent not in _WRITE_INTENTS and not _USUALLY.search(norm)
             and (slots.get("product") or dialogue.categories_in(text, dialogue.product_words(
                 deps.settings.product_words_file)))
             and len(dialogue.split_parts(text)) == 1):
@@ -2211,7 +2312,7 @@ def _read_in_context(
             # ("ساعة سامسونج متى توصل؟" from a signed-in customer: when theirs arrives; "how long
             # does a fridge take to jeddah?" asks about delivery in general.)
             and (intent != "delivery_info" or (
-                _WHEN_ONE.search(norm) and not _IN_GENERAL.search(norm)
+                _WHEN_ONE.search(norm) and not _USUALLY.search(norm)
                 and not facts_cities(text, deps.policies.brand)[0]))
             and not _PAYING.search(norm) and not slots.get("amount")
             and not INSTALL_WORDS.search(norm)
@@ -2266,6 +2367,8 @@ def _read_in_context(
             return sense_ | {"intent": "payment_methods", "confidence": _CONTEXT_CONFIDENCE,
                              "query": text, "followup": True}, d
         if deps.flows.follows_up(topic) and weak and not closing and brings and not (
+                # ("والضمان العادي حقها لين متى؟": how long the warranty lasts, its own question.)
+                sense_.get("knowledge_first") and sense_.get("query")) and not (
                 # ("ok and if i buy a 2nd ac later, installing both is 398 right?" after the
                 # order's amount: a help-centre question of its own.)
                 topic in _ORDER_INTENTS and deps.flows.needs_knowledge(intent) and conf >= 0.7
@@ -2299,6 +2402,14 @@ def _read_in_context(
         # answer: where their own order with that product is.
         return sense_ | {"intent": "track_order", "confidence": _CONTEXT_CONFIDENCE,
                          "followup": True}, d
+    if (topic == "installation" and _BOOK_IT.search(norm) and not state.get("pending")
+            and intent in _NOT_A_QUESTION | {"out_of_scope", "talk_to_human"}
+            and not _PERSON_WORD.search(norm) and deps.flows.get("installation") is not None):
+        # "can u book it for me now so its sorted?" after the installation's price: how and
+        # when it is booked (after delivery), from the help centre.
+        return sense_ | {"intent": "installation", "confidence": 0.8, "knowledge_first": True,
+                         "followup": True,
+                         "query": f"{_BOOK_INSTALL_QUERY[state['language']]} {text}"}, d
     if (intent in _NOT_A_QUESTION and not injected
             and (_QUESTION.search(norm) or _HYPOTHETICAL.search(norm))
             and len(norm.split()) >= 3 and not state.get("pending")
@@ -2430,6 +2541,9 @@ _NOT_A_PARCEL = re.compile(r"\b(invoice|receipt|e-?mail|sms|text message|code|ot
 _DEFINITE = re.compile(r"\b(the|my|our)\b|(^| )[وف]?ال[\u0621-\u064a]{2,}")
 
 
+_POSSESSIVE = re.compile(r"\bmy\b|(حقي|حقتي|حقنا|طلبي|تبعي|تبعتي)( |$)")
+
+
 def _definite_kind(piece: str, deps: Deps) -> bool:
     """"the fridge", "والثلاجة": a kind of product said as one they have (not "a fridge")."""
     words = dialogue.product_words(deps.settings.product_words_file)
@@ -2442,12 +2556,20 @@ def _arrival_of_own(piece: str, deps: Deps) -> bool:
     said = normalize(piece)
     return bool(_definite_kind(piece, deps) and (_ARRIVES.search(said) or _COMING.search(said))
                 and (_WHEN.search(said) or _SOON_WORDS.search(said) or _QUESTION_MARKS.search(piece))
-                and not _IF_I_BUY.search(said) and not facts_cities(piece, deps.policies.brand)[0]
+                and not _IF_I_BUY.search(said)
+                # "how long to jeddah for the fridge" asks about delivery there; "when does my
+                # speaker reach najran" about their own order on its way there.
+                and (not facts_cities(piece, deps.policies.brand)[0] or _POSSESSIVE.search(said))
                 and not re.search(r"\b(usually|normally|generally|how long does (a|an))\b|"
                                   r"(عاده|عادة|عادتا)", said)
                 and not mentions_fault(piece))
 
 
+# "is delivery free on my order?", "التوصيل مجاني على طلبي؟", "كم رسوم التوصيل على طلبي".
+_DELIVERY_FREE = re.compile(r"\b(delivery|shipping) (is |was )?(free|charged|fee)\b|"
+                            r"\b(free|fee for|charge for|charged for) (the )?(delivery|shipping)\b|"
+                            r"(التوصيل|الشحن|توصيل|شحن) (\w+ )?(مجاني|مجانا|ببلاش|بلاش)|"
+                            r"(رسوم|كم) (ال)?(توصيل|شحن)")
 _DELIVERY_WORD = re.compile(r"\b(delivery|shipping|deliver)\b|(توصيل|التوصيل|شحن|الشحن)")
 # "will I pay delivery on it?", "بدفع توصيل عليها؟": whether delivery is charged.
 _PAY_DELIVERY = re.compile(r"\b(pay|paying|charged?|charging) (for )?(the )?(delivery|shipping)\b|"
@@ -2513,7 +2635,11 @@ _WARRANTY_LENGTH = re.compile(
     r"\b(how long|how many years|how much) (is |does )?(the |your |its |it'?s )?(warranty|guarantee)\b|"
     r"\bwarranty (period|length|duration)\b|\b(how long|how many years)\b[^?]{0,30}\bwarranty\b|"
     r"(كم|وش|ايش|ما) (مده |سنه |سنين |سنوات )?(ال)?ضمان|مده (ال)?ضمان|(ال)?ضمان (كم|قد ايه|كام)|"
-    r"كم باقي (علي|من|في) (ال)?ضمان")
+    r"كم باقي (علي|من|في) (ال)?ضمان|"
+    # "والضمان العادي حقها لين متى؟", "when does the warranty end", "warranty until when".
+    r"(ال)?ضمان .{0,25}(لين متي|الين متي|لحد متي|الي متي|متي ينتهي|متي يخلص)|"
+    r"\bwarranty\b.{0,25}\b(until when|till when|end|ends|expire|expires|run out|valid until)\b|"
+    r"\bwhen (does|will) (the |my |its )?warranty (end|expire|run out)")
 _REMAINING = re.compile(r"\b(left|remaining|still|expire|expires|end|ends)\b|(باقي|متبقي|يخلص|ينتهي|تنتهي)")
 _WARRANTY_LENGTH_QUERY = {"ar": "ما مدة الضمان على منتجاتكم؟ كم سنة الضمان؟",
                           "en": "How long is the warranty on your products?"}
@@ -2585,6 +2711,81 @@ def _only_how_paid(piece: str) -> bool:
         "?" in piece or "؟" in piece or _ASKS_HOW.search(normalize(piece)))
 
 
+# The help centre's own topics (no order of the customer's behind them).
+_HELP_TOPICS = {"delivery_info", "installation", "payment_methods", "warranty", "return_request",
+                "refund_status", "invoice"}
+
+
+_ADDRESS_WORD = re.compile(r"\b(address|location)\b|(العنوان|عنواني|عنوان|3nwan|el 3nwan)")
+_CHANGE_VERB = re.compile(r"\b(change|update|edit|correct|fix|wrong|modify|move)\b|"
+                          r"(غير|اغير|تغير|تغيير|عدل|اعدل|تعديل|غلط|خطا|انقل|بدل)")
+# "a few orders", "they", "كم طلب", "طلباتي": more than one order, asked about together.
+_SEVERAL_ORDERS = re.compile(r"\b(orders|few things|a few|several|they|them|all of them)\b|"
+                             r"(كم طلب|طلباتي|الطلبات|كلها|كلهم|اغراضي)")
+_ROUGHLY = re.compile(r"\b(roughly|approximately|approx|more or less|about how long)\b|(تقريبا|تقريباً)")
+# "Hi, 2 things.", "عندي سؤالين": the message announces its parts.
+_PREAMBLE = re.compile(r"^((hi|hello|hey|salam|hala|ok|okay)[ ,!]*)?(i have |got )?(2|two|3|three|a few|"
+                       r"a couple( of)?|couple( of)?) (things|questions|qs|requests)[ .!:]*$|"
+                       r"^((هلا|مرحبا|السلام عليكم|هاي)[ ،,]*)?(عندي )?(سوالين|سؤالين|شغلتين|طلبين|"
+                       r"موضوعين|كم سوال|ثلاث اسئله)[ .!:]*$")
+# "book it", "schedule it", "احجزه لي", "ابي موعد": booking what was just discussed.
+_BOOK_IT = re.compile(r"\b(book|schedule|arrange|reserve|set up) (it|that|one|the|an?|installation|"
+                      r"a technician|the technician)\b|\bbook it\b|"
+                      r"(احجز|احجزه|احجزها|احجزلي|تحجز|تحجزون|تحجزين|يحجز|حجز|موعد|تحددون|حددوا)")
+_BOOK_INSTALL_QUERY = {"en": "How do I book installation and when does the technician come?",
+                       "ar": "كيف أحجز التركيب ومتى يجي الفني؟"}
+
+
+def _other_help_topic(piece: str, guess: Any, pieces: list[str], text: str,
+                      whole: tuple[str, float], deps: Deps) -> str | None:
+    """The help-centre topic of a first part that asks something of its own while a later,
+    sure part is what the whole message reads as: "if im not home can my neighbour take my
+    order? and do i get an invoice for it" (the first is not about invoices)."""
+    classifier = deps.understanding.classifier
+    if (not deps.flows.needs_knowledge(whole[0]) or len(piece.split()) < 4
+            # ("الـ return حق المايكرويف وصلكم؟ when do I get my money back": one matter.)
+            or (guess.intent in _ORDER_INTENTS and guess.confidence >= 0.5)
+            or piece not in text
+            or not _QUESTION_MARKS.search(text[:text.find(piece) + len(piece) + 2])):
+        return None
+
+    def asks_it(p: str) -> bool:
+        best = classifier.predict(p).best
+        marked = text[text.find(p):text.find(p) + len(p) + 2] if p in text else p
+        return best.intent == whole[0] and best.confidence >= 0.9 and _questions_in(marked) == 1
+
+    if not any(asks_it(p) for p in pieces[1:]):
+        return None
+    probs = classifier.probabilities([piece])[0]
+    labels = list(classifier.labels)
+    near = max((i for i, label in enumerate(labels) if label != whole[0] and label in _HELP_TOPICS),
+               key=lambda i: probs[i], default=None)
+    return str(labels[near]) if near is not None else None
+
+
+def _asks_where(text: str) -> bool:
+    """"is the kettle one shipped yet?", "طلب الغلاية انشحن ولا لا؟", "when will it get to me?":
+    where an order is, asked (never a change to make)."""
+    norm = normalize(text)
+    if _HYPOTHETICAL.search(norm) or RETURN_ASK.search(norm) or _CANCEL_WORD.search(norm):
+        # ("if i dont like the tv after it comes how many days do i have to return it?")
+        return False
+    return bool((_SHIPPED_YET.search(norm) and _QUESTION_MARK_OR_WORD.search(text))
+                or _WHERE_IS.search(norm)
+                or (_WHEN.search(norm) and _ARRIVES.search(norm) and not _MONEY_WHEN.search(norm)))
+
+
+def _questions_in(text: str) -> int:
+    """How many parts of the message ask something: by a question word, or by the question
+    mark after them ("…يستلم الطلب؟ وبتجيني فاتورة؟" asks two)."""
+    count = 0
+    for part in dialogue.split_parts(text):
+        at = text.find(part)
+        marked = at >= 0 and text[at + len(part):].lstrip()[:1] in {"?", "؟"}
+        count += bool(_QUESTION.search(normalize(part)) or marked)
+    return count
+
+
 def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue,
                      first_is: Any, same: set[str]) -> tuple[dict[str, Any], dialogue.Dialogue]:
     """The first part is the request read from context; a confident, different request after
@@ -2605,7 +2806,17 @@ def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.
         # its answer is searched, and nothing is done.)
         floor = _PART_CONFIDENCE if deps.flows.needs_knowledge(guess.intent) and _ASKS_HOW.search(
             normalize(piece)) else 0.6
-        if guess.intent in _SMALL_TALK | same or guess.confidence < floor:
+        # ("…where are my orders? and how long does delivery take to Buraidah?": how long
+        # delivery takes to a city is a question of its own, not the same tracking again.)
+        to_city = (guess.intent in {"delivery_info", "out_of_scope", "affirm", "track_order"}
+                   and _WHEN.search(normalize(piece)) and facts_cities(piece, deps.policies.brand)[0]
+                   and not deps.understanding.slots(piece).get("order_id")
+                   and not _names_a_product_in(piece, deps))
+        if to_city:
+            # "…طيب المهم، لما ينشحن كم ياخذ للرياض؟": how long delivery takes there.
+            guess = guess.model_copy(update={"intent": "delivery_info",
+                                             "confidence": max(guess.confidence, 0.6)})
+        if (guess.intent in _SMALL_TALK | same and not to_city) or guess.confidence < floor:
             continue
         rest.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
                                   confidence=round(guess.confidence, 4),
@@ -2629,10 +2840,18 @@ def _with_bot_question(text: str, deps: Deps) -> list[dialogue.Task]:
         bare = _GREETING_LEAD.sub("", normalize(piece)).strip(" ,.!?؟،")
         guess = deps.understanding.classifier.predict(
             bare if len(bare.split()) >= 2 else piece).best
+        found = deps.understanding.slots(piece)
+        if (mentions_fault(piece) and not _PAYMENT_TALK.search(normalize(piece))
+                and guess.intent not in {"start_return", "request_refund", "warranty",
+                                         "talk_to_human", "return_request"}):
+            # "is this a bot? also my redmi buds from order 100193 stopped charging": a
+            # faulty product of theirs (the return flow applies the window, then the warranty).
+            guess = guess.model_copy(update={
+                "intent": "start_return" if found.get("order_id") or found.get("product")
+                else "return_request", "confidence": max(guess.confidence, 0.7)})
         if guess.intent not in _SMALL_TALK and guess.confidence >= _PART_CONFIDENCE:
             tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
-                                       confidence=round(guess.confidence, 4),
-                                       slots=deps.understanding.slots(piece)))
+                                       confidence=round(guess.confidence, 4), slots=found))
     return tasks if any(t["intent"] != "bot_question" for t in tasks) else []
 
 
@@ -2658,6 +2877,8 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
     pieces: list[str] = []
     carry = ""
     for piece in dialogue.split_parts(text):
+        if _PREAMBLE.match(normalize(piece)):
+            continue  # "Hi, 2 things.": what follows is what they ask
         if pieces and (dialogue.only_where_they_are(piece) or (
                 VAT_NUMBER.search(normalize(piece)) and len(piece.split()) <= 12
                 and not _ASKS_HOW.search(normalize(piece)))):
@@ -2673,6 +2894,7 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 carry = f"{carry} {piece}".strip()
             continue
         if _STATE_NOTE.search(normalize(piece)) and not _QUESTION_MARKS.search(piece) and not (
+                _asks_where(piece)) and not (
                 _ASKS.search(normalize(piece)) or _REQUEST_VERB.search(normalize(piece))
                 or {"order_id", "contact"} & set(deps.understanding.slots(piece))):
             # "my 2 split ACs are out for delivery today. how much to install both?": where
@@ -2746,6 +2968,12 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "…and the microwave one متى يشحن؟": when it ships asks where it is.
             guess = guess.model_copy(update={"intent": "track_order",
                                              "confidence": max(guess.confidence, 0.7)})
+        if (guess.intent in _WRITE_INTENTS and _SHIPPED_YET.search(said)
+                and _QUESTION_MARK_OR_WORD.search(piece) and not _WANT_CANCEL.search(said)
+                and not mentions_fault(piece)):
+            # "…، وطلب جوال هواوي انشحن ولا لا؟": whether it has shipped is where it is.
+            guess = guess.model_copy(update={"intent": "track_order",
+                                             "confidence": max(guess.confidence, 0.75)})
         if ((guess.intent not in _ORDER_INTENTS or guess.intent == "track_order")
                 and deps.understanding.slots(piece).get("order_id")
                 and _WHEN.search(said) and _ARRIVES.search(said) and not _MONEY_WHEN.search(said)
@@ -2766,9 +2994,19 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 and guess.confidence >= _PART_CONFIDENCE) and not (
                 # "وين السماعات حقتي؟ وبعد لو فتحتها…": where it is, asked in so many words.
                 guess.intent == "track_order" and guess.confidence >= _PART_CONFIDENCE
-                and _WHERE_IS.search(said)):
-            # "fee to jeddah, …": too short to classify alone; the whole message says what.
-            guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]})
+                and _WHERE_IS.search(said)) and not (
+                # "when does my speaker reach najran? and pls cancel the dyson": when their
+                # own product arrives, whatever the other part asks.
+                own and not deps.understanding.slots(piece).get("order_id")
+                and _arrival_of_own(piece, deps)):
+            # "fee to jeddah, …": too short to classify alone; the whole message says what;
+            # unless a later part is what the whole asks ("can my neighbour take it? and do i
+            # get an invoice for it"): then this one asks something else, searched alone.
+            borrowed = _other_help_topic(piece, guess, pieces, text, whole, deps)
+            borrowed = borrowed if borrowed and deps.flows.needs_knowledge(borrowed) else None
+            guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]} if not
+                                     borrowed else {"intent": borrowed,
+                                                    "confidence": _PART_CONFIDENCE + 0.1})
         found = deps.understanding.slots(piece)
         if (n == 0 and topic and topic_text and deps.flows.needs_knowledge(topic)
                 and deps.flows.follows_up(topic) and dialogue.and_the(piece)
@@ -2788,6 +3026,13 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             guess = guess.model_copy(update={"intent": "track_order",
                                              "confidence": max(guess.confidence, 0.75)})
         prev = tasks[-1] if tasks else None
+        if (prev and guess.intent == "talk_to_human" and deps.flows.needs_knowledge(prev["intent"])
+                and not _PERSON_WORD.search(said) and not _ASKS_PERSON.search(said)
+                and not _COMPLAINS.search(said)):
+            # "how much to install the AC i ordered and how soon can someone come": the
+            # technician's visit, asked about with the installation, not a person to talk to.
+            prev["text"], prev["query"] = f"{prev['text']} {piece}", f"{prev['query']} {piece}"
+            continue
         before_slots = deps.understanding.slots(pieces[n - 1]) if n else {}
         if (own and n and not found.get("order_id") and not _names_a_product_in(piece, deps)
                 and _LATE_OR_ARRIVING.search(said) and not _QUESTION_MARKS.search(piece)
@@ -2908,7 +3153,14 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
               and (dialogue.leans_on_context(piece) or _REFERS_BACK.search(normalize(piece)))):
             # "ومتى يوصل؟ وكم اجهز للمندوب؟" about the order just tracked: that order.
             found = {**found, "order_id": focus}
-        tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=piece,
+        query = piece
+        if (_SOMEONE_ELSE_RECEIVES.search(said) and _QUESTION_MARKS.search(text)
+                and guess.intent not in _WRITE_INTENTS - {"complaint"}):
+            # "…يقدر جاري يستلم الطلب؟ وبتجيني فاتورة؟": whether someone else may take it in.
+            guess = guess.model_copy(update={"intent": "delivery_info", "confidence": 0.85})
+            lang_ = "ar" if re.search(r"[\u0621-\u064a]", piece) else "en"
+            query = f"{_SOMEONE_ELSE_QUERY[lang_]} {piece}"
+        tasks.append(dialogue.Task(text=piece, intent=guess.intent, query=query,
                                    confidence=round(guess.confidence, 4), slots=found))
     # "it's my order, the mobile on it is 05…. i want it cancelled": the same change said
     # twice is one request (never a second one on some other order).
@@ -4296,9 +4548,10 @@ async def _no_one_available(
     d = dialogue.of(state)
     d["callback"] = {"ticket_id": ticket.id, "by": callback.isoformat(),
                      "safety": (state.get("decision") or {}).get("rule_id") == "safety_issue"}
-    # Nobody is coming: the assistant keeps helping in the meantime.
+    # Nobody is coming: the assistant keeps helping in the meantime, with the rest of the
+    # message too ("مافي احد؟! طيب، لما ينشحن كم ياخذ للرياض؟").
     return {"replies": replies, "mode": "assistant", "active_flow": None, "pending": None,
-            "dialogue": d,
+            "dialogue": d, "route": "continue",
             "human_requests": 0, "no_progress": 0, "low_retrieval": 0, "failures": 0}
 
 

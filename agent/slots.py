@@ -289,7 +289,8 @@ def words_besides_slots(text: str) -> int:
     labels = _slot_labels()
     # "وايميلي", "وجوالي": the label with "and" joined to it is still only a label.
     return sum(1 for w in tokenize(rest)
-               if w not in labels and not (w.startswith("و") and w[1:] in labels))
+               if w not in labels and not (w.startswith("و") and w[1:] in labels)
+               and not (w.startswith("وال") and w[3:] in labels))
 
 
 @lru_cache(maxsize=1)

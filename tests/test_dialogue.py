@@ -4444,3 +4444,240 @@ async def test_a_money_question_split_over_two_parts_after_a_yes_is_one_question
     # C1030's RW-100222 (Apple Pay): the return is booked and its refund timing told.
     _, outs = await talk(assistant, msgs, "C1030", lang)
     assert templates(outs[1]) == ["return.ok_defective", "refund.timing"], templates(outs[1])
+
+
+# --- blind rounds 41 and 42 classes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msg,days", [
+    ("en", "when does my speaker reach najran? and pls cancel the dyson, found it cheaper", "2–4"),
+    ("ar", "متى توصل السماعة حقتي نجران؟ وألغي طلب الدايسون لقيته أرخص", "2 إلى 4"),
+])
+async def test_when_their_product_reaches_a_city_is_tracked_beside_a_cancellation(assistant, lang, msg, days):
+    # C1050: the JBL's RW-100255 is on its way to Najran; the Dyson's RW-100317 waits for a yes.
+    _, (out,) = await talk(assistant, [msg], "C1050", lang)
+    assert templates(out) == ["track.status_shipped", "cancel.needs_confirmation"], templates(out)
+    assert "RW-100255" in out.replies[0]["text"] and days in out.replies[0]["text"]
+    assert "RW-100317" in out.replies[1]["text"]
+
+
+@pytest.mark.parametrize("lang,msg,days", [
+    ("en", "Hi where are my orders? and how long does delivery normally take to Buraidah?", "2–4"),
+    ("ar", "هلا وين طلباتي؟ وكم ياخذ التوصيل لبريدة عادة؟", "2 إلى 4"),
+])
+async def test_where_are_my_orders_and_a_city_delivery_time_are_both_answered(assistant, lang, msg, days):
+    _, (out,) = await talk(assistant, [msg], "C1023", lang)
+    assert templates(out)[-1] == "knowledge.answer" and days in out.replies[-1]["text"], text_of(out)
+    assert "RW-100246" in text_of(out) or any(
+        "RW-100246" in str(r.get("data")) for r in out.replies), out.replies
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "is this a bot? also my redmi buds from order 100193 stopped charging"),
+    ("ar", "انتي بوت؟ وبعد سماعات ريدمي حقتي من طلب 100193 ما عاد تشحن"),
+])
+async def test_a_bot_question_beside_a_faulty_product_answers_both(assistant, lang, msg):
+    # Delivered 57 days ago: past the 30 days for faults, so the manufacturer's warranty.
+    _, (out,) = await talk(assistant, [msg], "C1025", lang)
+    assert templates(out) == ["ai_disclosure", "return.outside_window"], templates(out)
+
+
+@pytest.mark.parametrize("lang,msg,neighbour,invoice", [
+    ("en", "if im not home can my neighbour take my order? and do i get an invoice for it",
+     "someone you trust", "invoice"),
+    ("ar", "اذا ما كنت بالبيت يقدر جاري يستلم الطلب؟ وبتجيني فاتورة؟", "شخص تثق", "فاتورة"),
+])
+async def test_a_first_question_unlike_the_whole_message_is_answered_on_its_own(
+        assistant, lang, msg, neighbour, invoice):
+    _, (out,) = await talk(assistant, [msg], "C1025", lang)
+    assert templates(out) == ["knowledge.answer", "knowledge.answer"], templates(out)
+    assert neighbour in out.replies[0]["text"] and invoice in out.replies[1]["text"], text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi cancel my sony headphones order pls",
+            "wait actually no, keep the headphones. is the kettle one shipped yet?"]),
+    ("ar", ["ابي الغي طلب سماعات سوني", "لا لحظة خلها، طلب الغلاية انشحن ولا لا؟"]),
+])
+async def test_kept_and_a_question_about_another_order_is_tracking_not_a_cancellation(assistant, lang, msgs):
+    # C1049: the headphones' RW-100283 stays; the kettle's RW-100300 is being prepared.
+    _, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[1]) == ["cancel.kept", "track.status_processing"], templates(outs[1])
+    assert "RW-100300" in outs[1].replies[1]["text"]
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "fine, actually dont cancel anything, I'm keeping the samsung tv. when will it get to me? im in khobar"),
+])
+async def test_nothing_to_cancel_and_when_it_arrives_is_tracked(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], "C1046", lang)
+    assert templates(out) == ["track.status_pending"] and "RW-100313" in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["ليش حاسبين علي ٢٥ ريال توصيل؟ طلبي كان فوق ٢٥٠ ريال", "رقم الطلب 100183", "جوالي ٠٥٨٥٢١٣٦٢٩"]),
+    ("en", ["why did you charge me 25 SAR delivery? my order was over 250", "order number 100183",
+            "my mobile is 0585213629"]),
+])
+async def test_an_order_number_after_a_charge_question_answers_that_orders_charges(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "250" in text_of(outs[0])
+    assert templates(outs[1]) == ["ask_contact"] and templates(outs[2]) == ["amount.ok"], templates(outs[2])
+    assert "258" in text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey is delivery free on my AC order? #100287", "dana98@example.com"]),
+    ("ar", ["التوصيل مجاني على طلب المكيف حقي 100287؟", "dana98@example.com"]),
+])
+async def test_is_delivery_free_on_my_order_reads_that_orders_charges(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["amount.ok"] and "RW-100287" in text_of(outs[1]), text_of(outs[1])
+
+
+def test_a_fee_charged_is_not_taken_for_the_orders_value():
+    from agent.facts import amount_in
+    assert amount_in("ليش حاسبين علي ٢٥ ريال توصيل؟ طلبي كان فوق ٢٥٠ ريال") == 250
+    assert amount_in("why did you charge me 25 SAR delivery? my order was 250 SAR") == 250
+    assert amount_in("is delivery 25 sar for an order of 250 sar?") == 250
+    assert amount_in("how much is delivery for a 150 SAR kettle?") == 150
+    assert amount_in("why was i charged 99 SAR delivery") == 99
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["how much is it to install the AC i ordered and how soon can someone come",
+            "can u book it for me now so its sorted?"]),
+    ("ar", ["كم تركيب المكيف اللي طلبته وبعد كم يجي احد يركبه؟", "طيب احجزه لي الحين"]),
+])
+async def test_the_technicians_visit_is_no_request_for_a_person_and_booking_is_after_delivery(
+        assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1040", lang)
+    assert "handoff.offer" not in templates(outs[0]) and outs[0].mode == "assistant", templates(outs[0])
+    assert templates(outs[1]) == ["knowledge.answer"], templates(outs[1])
+    assert {"en": "after delivery", "ar": "بعد"}[lang] in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["Hi Noura - I need a VAT invoice with my company name + VAT number for the speaker order I placed yesterday",
+            "and the macbook order 100254 too pls, same company"]),
+    ("ar", ["ابي فاتورة ضريبية باسم شركتي لطلب السماعة اللي طلبته امس", "وطلب الماك بوك 100254 كمان"]),
+])
+async def test_another_order_too_after_an_invoice_question_is_that_orders_invoice(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1007", lang)
+    assert templates(outs[1])[0].startswith("invoice.order_shipped"), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "Hi, 2 things. cancel my samsung tv order pls, and has the huawei phone order shipped yet?"),
+    ("ar", "هلا، عندي سؤالين. الغي طلب تلفزيون سامسونج، وطلب جوال هواوي انشحن ولا لا؟"),
+])
+async def test_two_things_announced_a_cancellation_and_has_it_shipped(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], "C1046", lang)
+    assert templates(out) == ["cancel.needs_confirmation", "track.status_processing"], templates(out)
+    assert "RW-100313" in out.replies[0]["text"] and "RW-100296" in out.replies[1]["text"]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["وين وصل طلب المكيف؟", "ويركبونه لي؟ بكم؟", "تمام. وطلب التلفزيون ال ٦٥ الغوه ما ابيه"]),
+    ("en", ["where's my AC order?", "do you install it? how much?", "ok. and the 65 inch tv order, cancel it i dont want it"]),
+])
+async def test_cancelling_another_order_after_an_installation_price_is_a_cancellation(assistant, lang, msgs):
+    # C1018: the LG 65" TV is RW-100311 (pending).
+    _, outs = await talk(assistant, msgs, "C1018", lang)
+    assert templates(outs[2]) == ["cancel.needs_confirmation"] and "RW-100311" in text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["التلفزيون بيوصل اليوم؟ وكم تعليقه على الجدار؟", "وطلب الجوال والساعة وش وضعه؟"]),
+    ("en", ["is the tv coming today? and how much to wall mount it?", "and the phone and watch order, what's the status?"]),
+])
+async def test_whats_its_status_after_an_installation_answer_is_tracking(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1052", lang)
+    assert templates(outs[1]) == ["track.status_processing"] and "RW-100284" in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "Hi Noura, on my latest order please remove the air fryer, I only want the earbuds"),
+    ("ar", "هلا نورة، في طلبي الأخير شيلي القلاية، ابي السماعات بس"),
+])
+async def test_removing_an_item_says_the_whole_order_is_cancelled_or_kept(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], "C1026", lang)
+    assert templates(out)[0] == "cancel.whole_order" and "RW-100299" in text_of(out), text_of(out)
+    assert not any(t == "cancel.ok" for t in templates(out))
+
+
+@pytest.mark.parametrize("lang,msg,days", [
+    ("ar", "طلبت أمس كم طلب، متى توصل مكة تقريباً؟", "2 إلى 4"),
+    ("en", "i ordered a few things yesterday, when will they get to makkah roughly?", "2–4"),
+])
+async def test_when_several_orders_reach_a_city_is_that_citys_delivery_time(assistant, lang, msg, days):
+    _, (out,) = await talk(assistant, [msg], "C1031", lang)
+    assert templates(out) == ["knowledge.answer"] and days in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["I ordered the Sony noise cancelling headphones 2 days ago and changed my mind. cancel it",
+            "hmm wait, could you just switch them to a different colour instead of cancelling?"]),
+    ("ar", ["ابي الغي طلب سماعات سوني", "لحظة، ممكن بدال الالغاء تغيرونها للون ثاني؟"]),
+])
+async def test_switching_an_item_says_to_cancel_and_order_again_while_the_change_waits(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[1]) == ["knowledge.answer", "confirm.hold"], templates(outs[1])
+    assert {"en": "new one", "ar": "طلب جديد"}[lang] in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,years", [
+    ("ar", ["ابغى اضيف رواف كير على غسالة الصحون بوش اللي جتني في أغسطس", "طيب والضمان العادي حقها لين متى؟"], "سنتين"),
+    ("en", ["i want to add rawaf care to the bosch dishwasher i got in august", "and the normal warranty on it, until when?"],
+     "2 years"),
+])
+async def test_until_when_the_warranty_lasts_is_its_length(assistant, lang, msgs, years):
+    _, outs = await talk(assistant, msgs, "C1040", lang)
+    assert years in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["رجعت غسالة الصحون ووصلت لكم، متى ترجع فلوسي؟", "الطلب RW-100217 والايميل ibrahim.alosaimi27@example.com"]),
+    ("en", ["i returned the dishwasher and you got it, when do i get my money back?",
+            "order RW-100217 and the email ibrahim.alosaimi27@example.com"]),
+])
+async def test_a_refund_timing_question_proven_by_order_and_email_asks_before_passing_it_on(assistant, lang, msgs):
+    # 2,299 SAR is above the 1,500 the assistant approves: asked first (over_limit: on_request).
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["refund.needs_confirmation_over_limit"], templates(outs[1])
+    assert outs[1].mode == "assistant"
+
+
+@pytest.mark.parametrize("lang,msgs,days", [
+    ("ar", ["انا في الرياض، لو طلبت الحين يجيني اليوم؟ كم رسوم التوصيل؟", "ولو العنوان في جدة؟ في نفس اليوم؟"],
+     "يوم إلى يومين"),
+    ("ar", ["salam, ana fi el riyadh, law 6alabt al7een yjeni el youm? kam rusoom el taw9eel?",
+            "w law el 3nwan fi jeddah? fi nafs el youm?"], "يوم إلى يومين"),
+    ("en", ["im in riyadh, if i order now will it come today? delivery fee?", "and if the address is in jeddah? same day?"],
+     "1–2"),
+])
+async def test_if_the_address_were_in_another_city_is_delivery_there(assistant, lang, msgs, days):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"] and days in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey i want to return my sony headphones, honestly just dont like them",
+            "wait what?? its only been like 2 weeks. theyre basically brand new in the box"]),
+    ("ar", ["ابي ارجع سماعات سوني، ما عجبتني", "شلون؟ ما صار لها الا اسبوعين، وهي جديدة بكرتونها"]),
+])
+async def test_as_good_as_new_after_the_window_keeps_the_window(assistant, lang, msgs):
+    # C1028's RW-100227 was delivered 17 days ago: past 15 days, and nothing is wrong with it.
+    _, outs = await talk(assistant, msgs, "C1028", lang)
+    assert templates(outs[1]) == ["return.no_fault"], templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["my s24 ultra has dead pixels now, can i return it for a new one",
+            "i think i ordered it in october? order no is 100201"]),
+    ("ar", ["جوالي الجالكسي S24 الترا صار فيه بكسلات ميتة، اقدر ارجعه وتعطوني جديد؟", "اظن طلبته في اكتوبر، رقم الطلب 100201"]),
+])
+async def test_the_refused_orders_number_given_after_says_what_can_still_be_done(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1023", lang)
+    assert templates(outs[0]) == ["return.outside_window"], templates(outs[0])
+    assert templates(outs[1]) == ["return.alternatives"], templates(outs[1])

@@ -367,3 +367,21 @@ async def test_a_safety_issue_off_duty_says_how_to_stay_safe_until_the_callback(
     after = await closed.turn(cid, msgs[1])
     assert [r["data"].get("template") for r in after.replies] == ["safety.advice"]
     assert again in after.replies[0]["text"] and after.replies[0]["lang"] == lang
+
+
+@pytest.mark.parametrize("lang,msgs,days", [
+    ("ar", ["ابي اكلم موظف الحين", "يعني مافي احد؟! طيب المهم، لما ينشحن كم ياخذ للرياض؟"], "يوم إلى يومين"),
+    ("en", ["i want to talk to a person now", "so nobody is there?! fine, once it ships how long does it take to riyadh?"],
+     "1–2"),
+])
+async def test_a_question_after_the_callback_ticket_is_answered_too(closed, lang, msgs, days):
+    from tools.backend import now
+
+    if closed.deps.policies.staffing.is_open(now()):
+        pytest.skip("it is Sunday office hours in Riyadh right now")
+    cid, out, _ = await talk(closed, msgs[:1], "C1005")
+    if out.replies[-1]["data"].get("template", "").startswith("handoff.offer"):
+        await closed.turn(cid, {"ar": "ايه", "en": "yes"}[lang])
+    after = await closed.turn(cid, msgs[1])
+    assert days in " ".join(r["text"] for r in after.replies), [r["text"] for r in after.replies]
+    assert after.mode == "assistant"
