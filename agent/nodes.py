@@ -1502,7 +1502,7 @@ def _read_in_context(
         # complaint for a person (vip_complaint), with the order it is about.
         return sense_ | {"intent": "complaint", "confidence": 0.9}, d
     if (intent == "change_address" and not slots.get("order_id") and not state.get("pending")
-            and _ADDRESS_WORD.search(norm) and not _CHANGE_VERB.search(norm)
+            and _THE_ADDRESS.search(norm) and not _CHANGE_VERB.search(norm)
             and facts_cities(text, deps.policies.brand)[0]
             and d.get("topic") in _BUYING_TOPICS | {"delivery_info"}
             and deps.flows.get("delivery_info") is not None):
@@ -2716,7 +2716,7 @@ _HELP_TOPICS = {"delivery_info", "installation", "payment_methods", "warranty", 
                 "refund_status", "invoice"}
 
 
-_ADDRESS_WORD = re.compile(r"\b(address|location)\b|(العنوان|عنواني|عنوان|3nwan|el 3nwan)")
+_THE_ADDRESS = re.compile(r"\b(address|location)\b|(العنوان|عنواني|عنوان|3nwan|el 3nwan)")
 _CHANGE_VERB = re.compile(r"\b(change|update|edit|correct|fix|wrong|modify|move)\b|"
                           r"(غير|اغير|تغير|تغيير|عدل|اعدل|تعديل|غلط|خطا|انقل|بدل)")
 # "a few orders", "they", "كم طلب", "طلباتي": more than one order, asked about together.
