@@ -17,6 +17,7 @@ from typing import Literal
 
 from agent import arabic
 from agent.replies import ReplyBook
+from agent.slots import mentions_fault
 from knowledge import facets
 from knowledge.normalize import normalize
 from policies.brand import BrandFacts, City
@@ -325,6 +326,9 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
 
     # "top-mount fridge" is a kind of fridge, not a question about mounting it.
     install = bool(_INSTALL.search(_MOUNT_TYPE.sub(" ", norm)))
+    if install and mentions_fault(text):
+        # "and if the screen turns out faulty after it's installed?": a fault, not the price.
+        install = False
     if install:
         for cat in cats:
             service = brand.installation.services.get(cat)

@@ -234,7 +234,10 @@ _BOT_QUESTION = re.compile(
     r"(روبوت|بوت|الي|ذكاء اصطناعي) (ولا|او|والا) (انسان|انسانه|بشر|حقيقي)|"
     r"(انسان|انسانه|بشر|موظف|موظفه) (ولا|او|والا) (روبوت|بوت|الي|ذكاء اصطناعي)|"
     r"اكلم (روبوت|بوت|انسان)\s*(ولا|او)|"
-    r"(موظف|انسان|شخص|بشر)( حقيقي| حقيقيه)? (ام|ولا|او|والا) (مع )?(برنامج|روبوت|بوت|الي|ذكاء)|"
+    r"(موظف|موظفه|انسان|انسانه|شخص|بشر)( حقيقي| حقيقيه)? (ام|ولا|او|والا) (مع )?(برنامج|روبوت|بوت|الي|ذكاء)|"
+    # "was that a real person approving it or a bot lol": the choice, a few words apart.
+    r"\b(real person|human|real human|actual person)\b[^?.]{0,30}\bor (just )?(an? )?"
+    r"(bot|robot|ai|chatbot|machine|program)\b|"
     r"(برنامج|روبوت|بوت)( الي)? (ام|ولا|او|والا) (مع )?(موظف|انسان|شخص|بشر)|"
     # "say you're human", "قولي انك انسانة": told to claim to be a person.
     r"\b(say|tell me|admit|pretend) (that )?(you'?re|you are|ur|to be) (a )?(human|real person|person)\b|"
@@ -776,9 +779,8 @@ _NO_FAULT = re.compile(r"\b(nothing (is )?wrong|no (problem|issue|fault)s? with|
                        r"working (fine|perfectly))\b|(ما فيها شي|ما فيه شي|مافيها شي|مافيه شي|"
                        r"ما فيها عيب|ما فيه عيب|شغاله تمام|شغال تمام|سليمه|سليم)|"
                        # "theyre basically brand new in the box": as good as new, no fault.
-                       r"\b(brand new|like new|as good as new|in the box|still sealed|unopened|"
-                       r"never used|not even used|barely used)\b|"
-                       r"(جديده|جديد|بكرتونه|بكرتونها|بالكرتون|ما استخدمته|ما استخدمتها|ما فتحته|ما فتحتها)( |$)")
+                       r"\b(brand new|like new|as good as new|basically new)\b|"
+                       r"(جديده بكرتونها|جديد بكرتونه|جديده بالكرتون|جديد بالكرتون|زي الجديد|زي الجديده)")
 # "وش المطلوب مني بالضبط؟" after a refusal: what to do next (about the warranty, the warranty's
 # own process answers it).
 _WHAT_NEEDED = re.compile(r"\bwhat do i (need|have) to do\b|(وش|ايش|شو) المطلوب( مني)?")
@@ -847,6 +849,14 @@ def _about_an_order_warranty(state: ConversationState, deps: Deps, sense_: dict[
     return out | {"order_warranty": True}
 
 
+# "can it go to my office in dammam instead of home?", "ممكن يوصل على الدوام بدل البيت؟":
+# another place to deliver to, without the word "address".
+_SEND_ELSEWHERE = re.compile(
+    r"\b(go|deliver(ed)?|send|sent|ship(ped)?|come) (it |them )?to (my|the|our) (office|work|workplace|"
+    r"company|other house|parents|mom'?s|sister'?s|brother'?s)\b|\binstead of (home|my house|my place)\b|"
+    r"(بدل البيت|بدال البيت|على الدوام|للدوام|لمكتبي|على مكتبي|على الشغل|بيت اهلي|بيت اخوي|بيت اختي)")
+
+
 def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[str, Any],
                             d: dialogue.Dialogue) -> dict[str, Any]:
     """"i need to change the delivery address on RW-100283", "can I change the address of my
@@ -860,11 +870,12 @@ def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[s
     slots, text = sense_.get(key) or {}, sense_.get("part_text") or state["text"]
     norm = normalize(text)
     pieces = dialogue.split_parts(state["text"])
-    if (not _ADDRESS_WORD.search(norm) or _CORRECTION.search(norm)
+    if (not (_ADDRESS_WORD.search(norm) or _SEND_ELSEWHERE.search(norm)) or _CORRECTION.search(norm)
             # ("can i change the address on my kettle order? and add a charger to it": the
             # help centre answers both parts; only a message all about the address is read
             # through the order's record.)
-            or not all(_ADDRESS_WORD.search(normalize(p)) for p in pieces)):
+            or not all(_ADDRESS_WORD.search(normalize(p)) or _SEND_ELSEWHERE.search(normalize(p))
+                       for p in pieces)):
         # ("اوه اسف الرقم غلط، هو ١٠٠٢٧٤": the order number corrected, nothing about an
         # address; "how long to khobar?" after the answer: a delivery question.)
         return sense_
@@ -1709,8 +1720,9 @@ def _read_in_context(
             or (intent in _SMALL_TALK | {"out_of_scope", "track_order"} and conf < 0.9
                 and len(norm.split()) <= 8 and not state.get("pending")
                 and not slots.get("order_id"))
-            or (intent in _SMALL_TALK | {"out_of_scope"} and len(norm.split()) <= 8
-                and not state.get("pending") and d.get("callback")))):
+            or (intent in _SMALL_TALK | {"out_of_scope", "complaint", "talk_to_human"}
+                and len(norm.split()) <= 10 and not state.get("pending") and d.get("callback")
+                and not _ASKS_PERSON.search(norm)))):
         # "when are your staff available?", "wat time does ur customer service open on
         # friday?" ask about the team's hours, not for a person now (nor to complain).
         return sense_ | {"intent": "support_info", "knowledge_only": True,
@@ -1909,7 +1921,10 @@ def _read_in_context(
             deps.flows.needs_knowledge(topic or "") and dialogue.leans_on_context(text))):
         # "what if one bud doesn't work?", "ولو طلبي فوق 1500؟": a question about the policy,
         # not a request about an order.
-        about = intent if deps.flows.needs_knowledge(intent) else (
+        # ("ولو طلعت الشاشة فيها عيب بعد ما تتركب؟" after its mounting price: a fault is
+        # about returns and the warranty, whatever topic came before.)
+        about = intent if deps.flows.needs_knowledge(intent) and not (
+            mentions_fault(text) and intent not in {"warranty", "return_request"}) else (
             "return_request" if mentions_fault(text) else topic)
         if (about == topic and topic not in _PAYMENT_TOPICS and dialogue.paid_with(text)
                 and deps.flows.get("payment_methods") is not None):
@@ -2767,7 +2782,9 @@ def _asks_where(text: str) -> bool:
     """"is the kettle one shipped yet?", "طلب الغلاية انشحن ولا لا؟", "when will it get to me?":
     where an order is, asked (never a change to make)."""
     norm = normalize(text)
-    if _HYPOTHETICAL.search(norm) or RETURN_ASK.search(norm) or _CANCEL_WORD.search(norm):
+    if (_HYPOTHETICAL.search(norm) or RETURN_ASK.search(norm) or _CANCEL_WORD.search(norm)
+            # ("ما وصلتني على الايميل": the invoice by email, not a parcel.)
+            or _NOT_A_PARCEL.search(norm) or _INVOICE_WORD.search(norm)):
         # ("if i dont like the tv after it comes how many days do i have to return it?")
         return False
     return bool((_SHIPPED_YET.search(norm) and _QUESTION_MARK_OR_WORD.search(text))
@@ -3713,6 +3730,18 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
         # The pending call, re-issued or confirmed, runs under its own flow: an open task read
         # beside it earlier ("its been like 3 days" -> tracking) must not word its result.
         own_flow = _INTENT_OF_TOOL.get(pending["tool"], state.get("active_flow"))
+        narrower = None if other_order or pending["tool"] != "start_return" else (
+            _narrower_return(state, deps, pending))
+        if narrower:
+            # "ابي ارجعها وتردون فلوسي، بس الغسالة، الساعة والسماعات ما فيهم شي" while the whole
+            # order's return waits: the same return, for what goes back; asked again (nothing
+            # is booked without a yes to what it covers).
+            d = dialogue.of(state)
+            d["open_tasks"], d["deferred"] = [], None
+            call = tool_call("start_return", {**pending["args"], "items": narrower,
+                                              "quantities": None})
+            return {"tool_calls": [call], "pending": None, "active_flow": own_flow,
+                    "rounds": rounds + 1, "dialogue": d}
         if not other_order and said != "deny" and _keeps_pending(state, deps, pending):
             # "actually wait keep the huawei. only the tv" while the Huawei's cancellation
             # waits: a no to it, said by naming what stays.
@@ -4024,8 +4053,35 @@ def _keeps_pending(state: ConversationState, deps: Deps, pending: Pending) -> bo
         return False
     text = state.get("message_text") or state["text"]
     words = dialogue.product_words(deps.settings.product_words_file)
-    staying = dialogue.staying_items(text, order, words, deps.understanding.products.category_of)
+    category_of = deps.understanding.products.category_of
+    staying = dialogue.staying_items(text, order, words, category_of)
+    named = set(dialogue.items_named(dialogue.only_clause(text), order, words, category_of))
+    if (pending["tool"] == "start_return" and named and named <= affected
+            and (dialogue.means_only(text) or _WANT_RETURN.search(normalize(text)))):
+        # "ابي أرجعه وأسترد فلوسه، بس السوار. المايكرويف شغال تمام" while the band's return
+        # waits: the very item going back, said again; what stays is the rest.
+        return False
     return bool(staying & affected)
+
+
+def _narrower_return(state: ConversationState, deps: Deps, pending: Pending) -> list[str] | None:
+    """The skus still meant when a waiting return is narrowed: "only the washer, the watch and
+    the buds are fine" keeps some of what it covers and still sends something back."""
+    order, affected = _pending_items(pending)
+    if len(affected) < 2:
+        return None
+    text = state.get("message_text") or state["text"]
+    words = dialogue.product_words(deps.settings.product_words_file)
+    category_of = deps.understanding.products.category_of
+    staying = dialogue.staying_items(text, order, words, category_of) & affected
+    going = set(dialogue.items_named(dialogue.only_clause(text), order, words, category_of)) - staying
+    if not staying or not (dialogue.means_only(text) or _WANT_RETURN.search(normalize(text))
+                           or going):
+        return None
+    meant = (going & affected) or (affected - staying)
+    if not meant or meant == affected:
+        return None
+    return sorted({order["items"][k]["sku"] for k in meant})
 
 
 def _yes_then_hedge_elsewhere(state: ConversationState, deps: Deps, pending: Pending) -> str | None:

@@ -195,6 +195,11 @@ def extract(
 # A faulty or damaged product has a longer return window (actions.yaml).
 _FAULT = re.compile(
     r"\b(broken|broke|defective|faulty|damaged|not working|doesn'?t work|won'?t (turn on|work)|"
+    # "one of them doesnt even work", "it does not even turn on".
+    r"(?<!\bi )(doesn'?t|does not|don'?t|do not|won'?t|isn'?t|is not|not) even (work|working|turn on|charge|"
+    r"charging|power on)|does not work|do not work|"
+    r"(doesn'?t|does not|won'?t|not|isn'?t|stopped) (spin|spinning|drain|draining|drying|freezing|"
+    r"cooling down|heating up)|"
     r"stopped working|stopped charging|won'?t charge|doesn'?t charge|not charging|not cooling|"
     r"doesn'?t cool|doesn'?t heat|isn'?t (cooling|working|charging|heating)|not heating|won'?t heat|leaks?|leaking|dead on arrival|cracked|crackling|no sound|screen flickers?|"
     r"keeps turning off|turns off by itself|faulty|defect|crackles|crackle|crackly|buzzing|cuts out|"

@@ -219,14 +219,16 @@ _PATTERNS: list[tuple[PiiKind, re.Pattern[str]]] = [
     ("national_id", re.compile(_B + r"[12]\d{9}" + _E)),
     # A CVV, one-time code or PIN typed despite the warning: the digits after its name.
     ("secret_code", re.compile(
-        r"(?i)(?:\b(?:cvv2?|cvc|otp|pin|one[- ]time (?:code|password)|verification code|"
+        # ("والـCVV حقها 381": the Arabic article and tatweel joined to the Latin name.)
+        r"(?i)(?:(?<![A-Za-z0-9])(?:cvv2?|cvc|otp|pin|one[- ]time (?:code|password)|verification code|"
         r"security code|(?<!postal )(?<!zip )(?<!discount )(?<!promo )code)(?: code| number)?|"
         r"رمز التحقق|رمز الأمان|الرمز السري|كود التحقق|الكود السري|(?:وال|ال|و)?رمز(?! الطلب)|"
         r"(?:وال|ال)?كود(?! الخصم))"
         # ("the OTP elli wasalni: 4482", "رمز التحقق اللي وصلني ٤٤٨٢": a few words about
         # where the code came from, then the code.)
         r"(?:\s+(?:elli|illi|ili|اللي|الي|that|which|i|you|u|just|got|received|sent|me|to|"
-        r"wasalni|wslni|jani|وصلني|جاني|وصل|hatha|haza|هذا|here|it|its|it's)){0,4}"
+        r"wasalni|wslni|jani|وصلني|جاني|وصل|hatha|haza|هذا|here|it|its|it's|حقها|حقه|حقي|حقتها|"
+        r"تبعها|تبعه)){0,4}"
         r"[^0-9A-Za-z\n]{0,4}(?:(?:is|was|هو)[^0-9A-Za-z\n]{0,3})?(?P<value>\d{3,8})" + _E)),
 ]
 

@@ -4681,3 +4681,88 @@ async def test_the_refused_orders_number_given_after_says_what_can_still_be_done
     _, outs = await talk(assistant, msgs, "C1023", lang)
     assert templates(outs[0]) == ["return.outside_window"], templates(outs[0])
     assert templates(outs[1]) == ["return.alternatives"], templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,days", [
+    ("ar", ["التلفزيون بيوصل اليوم؟ وكم تعليقه على الجدار؟", "ولو طلعت الشاشة فيها عيب بعد ما تتركب؟"], "30"),
+    ("en", ["is the tv coming today? and how much to wall mount it?", "and if the screen turns out faulty after its installed?"],
+     "30"),
+])
+async def test_a_fault_supposed_after_installation_is_about_faulty_returns_not_the_price(assistant, lang, msgs, days):
+    _, outs = await talk(assistant, msgs, "C1052", lang)
+    assert days in text_of(outs[1]) and "149" not in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs,buds", [
+    ("ar", ["فتحت سماعات جالكسي بودز ٣ برو وما عجبتني، اقدر ارجعها؟", "بصراحة وحدة منها ما تشتغل أصلاً",
+            "الطلب ١٠٠٢٢٦", "asma90@example.sa"], "سماعات سامسونج جالكسي بودز 3 برو"),
+    ("en", ["i opened my galaxy buds 3 pro and dont like them, can i return them?", "honestly one of them doesnt even work",
+            "order 100226", "asma90@example.sa"], "Samsung Galaxy Buds3 Pro"),
+])
+async def test_the_item_named_three_messages_before_is_the_one_returned(assistant, lang, msgs, buds):
+    # RW-100226 also holds a washer and a watch, which stay.
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[3]) == ["return.needs_confirmation_defective"], templates(outs[3])
+    assert f"RW-100226 ({buds})" in text_of(outs[3]), text_of(outs[3])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("ar", "وطلب ١٠٠٢٣٤ حق السماعه والساعه ابي فلوسه ترجع"),
+    ("en", "and order 100234 with the speaker and watch, i want its money back too"),
+])
+async def test_its_money_back_for_a_returned_order_is_its_refund(assistant, lang, msg):
+    # C1008's RW-100234 is back with us (1,698 SAR, above the 1,500 the assistant approves).
+    _, (out,) = await talk(assistant, [msg], "C1008", lang)
+    assert templates(out)[0] == "refund.over_limit", templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs,customer,order", [
+    ("ar", ["السلام عليكم، الغسالة البوش اللي وصلتني قبل اسبوعين وشوي ما تعصر ابد، الملابس تطلع غرقانة موية",
+            "ابي ارجعها وتردون فلوسي، بس الغسالة، الساعة والسماعات ما فيهم شي", "تمام اعتمدي"], "C1020", "RW-100226"),
+    ("en", ["the bosch washer i got 2 weeks ago doesnt spin at all, clothes come out soaking",
+            "i want to return it and get my money back, only the washer. the watch and buds are fine", "ok confirm"],
+     "C1020", "RW-100226"),
+    ("ar", ["السلام عليكم، السوار الذكي اللي جاني في الطلب ١٠٠٢٢٠ ما يشحن أبد من أول يوم. وش الحل؟",
+            "ابي أرجعه وأسترد فلوسه، بس السوار. المايكرويف شغال تمام", "ايه تمام، أكد"], "C1012", "RW-100220"),
+])
+async def test_only_the_faulty_item_said_again_while_its_return_waits_is_not_a_no(
+        assistant, lang, msgs, customer, order):
+    cid, outs = await talk(assistant, msgs, customer, lang)
+    assert templates(outs[1]) != ["return.kept"], templates(outs[1])
+    assert templates(outs[2]) == ["return.ok_defective"], templates(outs[2])
+    booked = [r for r in await trail(assistant, cid, "start_return") if r.allowed]
+    assert len(booked) == 1 and len(booked[0].details["items"]) == 1, booked[0].details
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["need to cancel the samsung tv i ordered yesterday", "wait no, keep it. wife says we keep it 😅",
+            "can it go to my office in dammam instead of home tho?"]),
+    ("ar", ["ابي الغي طلب تلفزيون سامسونج", "لا خلاص خله", "طيب ممكن يوصل على الدوام في الدمام بدل البيت؟"]),
+])
+async def test_sending_the_kept_order_to_the_office_is_its_address_change(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[2]) == ["address.order_open"] and "RW-100313" in text_of(outs[2])
+
+
+def test_a_cvv_written_after_the_arabic_article_is_masked():
+    assert redact_secrets("هذي بياناتها 4847 8300 1234 5678 انتهاء 09/28 والـCVV حقها 381").endswith("[code]")
+    assert redact_secrets("the cvv is 381") == "the cvv is [code]"
+    assert redact_secrets("it spins 123 times") == "it spins 123 times"
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("ar", "ابي ادفع طلب الغسالة بالبطاقة بدال الكاش، هذي بياناتها 4847 8300 1234 5678 انتهاء 09/28 والـCVV حقها 381"),
+    ("en", "i want to pay the washer order by card instead of cash, here: 4847 8300 1234 5678 exp 09/28 and the CVV is 381"),
+])
+async def test_a_typed_cvv_is_never_repeated_back(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], "C1020", lang)
+    assert "381" not in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("ar", "مرحبًا، هل أتحدث مع موظفة حقيقية أم مع برنامج آلي؟"),
+    ("en", "thx. btw was that a real person approving it or a bot lol"),
+])
+async def test_a_person_or_a_program_asked_in_other_words_is_the_ai_disclosure(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], None, lang)
+    assert templates(out) == ["ai_disclosure"], templates(out)

@@ -74,7 +74,8 @@ def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
 
 # Asking for the money itself ("I need my refund", "ابي فلوسي").
 _MONEY_BACK = re.compile(r"\b(refund|refunded|money|pay me back|reimburse)\b|"
-                         r"(استرداد|الاسترداد|فلوسي|الفلوس|مبلغي|المبلغ|ترجعون|رجعوا فلوسي)")
+                         r"(استرداد|الاسترداد|فلوسي|الفلوس|فلوسه|فلوسها|فلوسهم|مبلغي|المبلغ|مبلغه|"
+                         r"ترجعون|رجعوا فلوسي)")
 # A company's invoice (name and VAT number on it), as opposed to any invoice.
 _COMPANY = re.compile(r"\b(company|business|corporate|firm|vat (number|no|registration)|tax number|"
                       r"cr number)\b|(شركه|الشركه|مؤسسه|مؤسستي|شركتي|المؤسسه|الرقم الضريبي|"
@@ -220,7 +221,8 @@ class OfflineBrain:
             if sense.get("no_fault") and key == "return.alternatives":
                 key = "return.no_fault"  # "they're not broken, I just don't like them"
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
-            return {"replies": [book.reply(key, lang, order_id=order_id)]}
+            window = arabic.count(deps.policies.actions.start_return.window_days, "day", lang)
+            return {"replies": [book.reply(key, lang, order_id=order_id, window=window)]}
         retrieval = state.get("retrieval")
         if sense.get("knowledge_first") and retrieval and (
                 retrieval.get("facts")
@@ -684,7 +686,8 @@ class OfflineBrain:
                                    or _earlier_product_text(state, deps)):
                     # "i opened my airpods and the left one crackles" -> (order number asked)
                     # -> "100214, lama@...": the item was named when the return was asked.
-                    for earlier in reversed((state.get("customer_texts") or [])[-3:-1]):
+                    # (The last three earlier messages, as _earlier_product_text reads.)
+                    for earlier in reversed((state.get("customer_texts") or [])[-4:-1]):
                         picked = dialogue.items_named(earlier, order, words, category_of)
                         if picked:
                             break
