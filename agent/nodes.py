@@ -870,12 +870,16 @@ def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[s
     slots, text = sense_.get(key) or {}, sense_.get("part_text") or state["text"]
     norm = normalize(text)
     pieces = dialogue.split_parts(state["text"])
-    if (not (_ADDRESS_WORD.search(norm) or _SEND_ELSEWHERE.search(norm)) or _CORRECTION.search(norm)
+    # ("لو خليته يوصل لبيت أختي وطلبت قبل الساعة ١، كم يكلف؟": a purchase supposed, not an
+    # order's address.)
+    elsewhere = bool(_SEND_ELSEWHERE.search(norm)) and not (
+        _HYPOTHETICAL.search(norm) or _IF_I_BUY.search(norm))
+    if (not (_ADDRESS_WORD.search(norm) or elsewhere) or _CORRECTION.search(norm)
             # ("can i change the address on my kettle order? and add a charger to it": the
             # help centre answers both parts; only a message all about the address is read
             # through the order's record.)
-            or not all(_ADDRESS_WORD.search(normalize(p)) or _SEND_ELSEWHERE.search(normalize(p))
-                       for p in pieces)):
+            or not all(_ADDRESS_WORD.search(normalize(p)) or (elsewhere and _SEND_ELSEWHERE.search(
+                normalize(p))) for p in pieces)):
         # ("اوه اسف الرقم غلط، هو ١٠٠٢٧٤": the order number corrected, nothing about an
         # address; "how long to khobar?" after the answer: a delivery question.)
         return sense_
