@@ -2777,8 +2777,8 @@ def _other_help_topic(piece: str, guess: Any, pieces: list[str], text: str,
         return None
     probs = classifier.probabilities([piece])[0]
     labels = list(classifier.labels)
-    near = max((i for i, label in enumerate(labels) if label != whole[0] and label in _HELP_TOPICS),
-               key=lambda i: probs[i], default=None)
+    near = max((i for i, label in enumerate(labels) if label != whole[0] and label in _HELP_TOPICS
+                and deps.flows.needs_knowledge(label)), key=lambda i: probs[i], default=None)
     return str(labels[near]) if near is not None else None
 
 
@@ -3024,7 +3024,6 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # unless a later part is what the whole asks ("can my neighbour take it? and do i
             # get an invoice for it"): then this one asks something else, searched alone.
             borrowed = _other_help_topic(piece, guess, pieces, text, whole, deps)
-            borrowed = borrowed if borrowed and deps.flows.needs_knowledge(borrowed) else None
             guess = guess.model_copy(update={"intent": whole[0], "confidence": whole[1]} if not
                                      borrowed else {"intent": borrowed,
                                                     "confidence": _PART_CONFIDENCE + 0.1})
