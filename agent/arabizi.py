@@ -197,6 +197,9 @@ _LEXICON.update({
     "a5oy": "اخوي", "a5ooy": "اخوي", "akhoy": "اخوي", "a5ti": "اختي", "ukhti": "اختي",
     # A digit then two letters reads as a model name ("5g", "4k") to the speller.
     "7lw": "حلو", "7lo": "حلو", "7lwa": "حلوه", "7lwh": "حلوه",
+    # "yom el jum3a tdawmoon?": the team's hours.
+    "tdawmoon": "تداومون", "tdawmon": "تداومون", "tdawmun": "تداومون", "dawamkum": "دوامكم",
+    "dawamkom": "دوامكم", "dawamkm": "دوامكم", "ydawmoon": "يداومون",
 })
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",

@@ -467,6 +467,8 @@ _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|p
                     r"(\w+ )?(team|staff|agents?|people) (work|start))\b|(دوام|دوامكم|دوامهم|تداومون|يداومون|تشتغلون|ساعات (ال)?عمل|"
                     r"اوقات الدوام|متي تفتحون|"
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين|متي (يفتح|تفتح|يفتحون|يبدا|تبدا|يبدون)|"
+                    # "من كم لكم الموظفين موجودين؟": when the staff are there.
+                    r"(الموظفين|الفريق|خدمه العملاء) (موجودين|متواجدين|يكونون)|"
                     r"(خدمه العملاء|الدعم|الفريق) (يفتح|تفتح|يبدا|تبدا))")
 # "what's your phone number / email", "وش رقمكم؟": how to reach the team.
 _CONTACT_INFO = re.compile(
@@ -578,6 +580,8 @@ _HOW_MUCH_BACK = re.compile(
     r"\bhow much (do|will|would|can) (i|we) get( back)?\b|\bhow much (is|will be) (the|my) refund\b|"
     r"\bhow much (money )?(comes|goes|will come) back\b|"
     r"كم (بيرجع|يرجع|راح يرجع|بيرجعلي|يرجعلي|بسترد|استرد|برجع)|كم المبلغ (اللي )?(بيرجع|يرجع|المسترد)")
+# "…، بس ابي اكلم موظف", "…, but i want to talk to a person": what joins the request.
+_BUT_LEAD = re.compile(r"(\s|^)(بس|لكن|but|and|و|اما|though)\s*$")
 _ASKS_PERSON = re.compile(
     r"\b(like|want|need|talk to|speak to|speak with|talk with|connect me (to|with)|get me|give me|"
     r"transfer me to|put me through to)\s+(a |an |to a |with a )?(real |actual |live |human )?"
@@ -590,7 +594,10 @@ _ASKS_PERSON = re.compile(
     r"اريد|بدي|عايز|عاوز|احتاج)\s+"
     r"((احكي|احچي|اتكلم|اتواصل|اكلم|اتحدث) )?"
     r"(ل|مع |على |علي |الى |لل)?(موظف|موظفه|الموظف|انسان|شخص حقيقي|احد من الفريق|خدمه العملاء|بشري|مسوول|المسوول|"
-    r"مدير|المدير|مشرف|المشرف|مشرفا|موظفا|مديرا|مسوولا)")
+    r"مدير|المدير|مشرف|المشرف|مشرفا|موظفا|مديرا|مسوولا)|"
+    # "ممكن اكلم احد من الموظفين؟", "ابي احد من الفريق يكلمني": someone of the staff.
+    r"(اكلم|اتكلم مع|اتواصل مع|احكي مع|حولني (علي|على|الى|ل)|وصلني (ب|مع)) ?(احد|واحد|حد|شخص) "
+    r"(من )?(ال)?(موظفين|فريق|دعم|خدمه العملاء|الادمن)")
 # Told to cancel, in so many words ("الغوها", "cancel it"), whatever else the message says.
 _CANCEL_NOW = re.compile(
     r"(^| )(الغه|الغوه|الغوها|الغيه|الغيها|الغوهم|الغيهم|كنسله|كنسليه|كنسلوه|كنسلوها|كنسلها|"
@@ -1309,7 +1316,9 @@ def _read_in_context(
                              "part_slots": deps.understanding.slots(pieces[0])}, d
         if (said != "affirm" and len(pieces) == 1 and _CORRECTION.search(norm)
                 and _names_a_product_in(text, deps) and not _NO_CANCEL.search(norm)
-                and not slots.get("order_id")):
+                and not slots.get("order_id")
+                # ("actually cancel the phone one too": another change besides, not instead.)
+                and not (_TOO.search(norm) and not dialogue.KEEP.search(norm))):
             # "sorry i meant the other one, the sony headphones not the kettle": the waiting
             # change is dropped, and the same change is asked about for the product meant.
             kind = _INTENT_OF_TOOL.get(state["pending"]["tool"], "cancel_order")
@@ -1657,7 +1666,12 @@ def _read_in_context(
             return sense_ | {"intent": "support_info", "knowledge_only": True,
                              "query": f"{hours} {_HOURS_QUERY[state['language']]}",
                              "part_text": hours, "part_slots": {}, "asks_person": True}, d
-    if (intent == "talk_to_human" and not _ASKS_PERSON.search(norm)
+    if ((intent == "talk_to_human" or (
+            # "and whats ur phone number + when r u open" after an order's invoice: how to
+            # reach the team, whatever the conversation was about.
+            _HOURS.search(norm) and _CONTACT_INFO.search(norm) and not slots.get("order_id")
+            and not state.get("pending")))
+            and not _ASKS_PERSON.search(norm)
             and (_HOURS.search(norm) or _CONTACT_INFO.search(norm))
             and deps.flows.get("talk_to_human") is not None):
         # "ما ساعات عمل خدمة العملاء وما رقم الهاتف حتى يتصل بكم بنفسه؟": how to reach the
@@ -1703,6 +1717,19 @@ def _read_in_context(
                 return sense_ | {"intent": first.intent, "confidence": first.confidence,
                                  "part_text": pieces[0], "part_slots": found,
                                  "query": pieces[0], "asks_person": True}, d
+        asked_first = _ASKS_PERSON.search(norm)
+        before = _BUT_LEAD.sub("", norm[:asked_first.start()]).strip(" ,.!?؟،") if (
+            asked_first and len(pieces) == 1) else ""
+        if len(before.split()) >= 3 and not state.get("pending"):
+            first = deps.understanding.classifier.predict(before).best
+            if deps.flows.needs_knowledge(first.intent) and first.confidence >= 0.5:
+                # "عندي سؤال عن التقسيط بتابي كم دفعة، بس ابي اكلم موظف": the question the help
+                # centre answers first, then the person asked for.
+                d["open_tasks"] = [dialogue.Task(text=text, intent="talk_to_human",
+                                                 confidence=0.9, slots={}, query=text)]
+                return sense_ | {"intent": first.intent, "confidence": first.confidence,
+                                 "part_text": before, "part_slots": {}, "query": before,
+                                 "asks_person": True}, d
         about = _ABOUT_SUBJECT.search(norm) if len(pieces) == 1 else None
         subject = norm[about.end():].strip(" ?؟.!") if about else ""
         if len(subject.split()) >= 2 and not state.get("pending"):
@@ -2416,7 +2443,9 @@ def _read_in_context(
     if (intent in _NOT_A_QUESTION and topic == "track_order" and state.get("customer_id")
             and not state.get("pending") and not slots.get("order_id")
             and (_MINE.search(norm) or dialogue.CONTINUES.search(norm))
-            and (_names_a_product_in(text, deps) or deps.understanding.products.names_any(text))):
+            and (_names_a_product_in(text, deps) or deps.understanding.products.names_any(text)
+                 # "ok whatever. whats going on with mine then" after another's order: theirs.
+                 or (_MINE.search(norm) and _QUESTION.search(norm) and len(norm.split()) <= 8))):
         # "ok whatever. what about mine then, the one w the microwave" after a tracking
         # answer: where their own order with that product is.
         return sense_ | {"intent": "track_order", "confidence": _CONTEXT_CONFIDENCE,
@@ -2454,6 +2483,16 @@ def _read_in_context(
                                          slots={**slots, "order_id": oid}, query=text)
                            for oid in ids[1:3]]
         return sense_ | {"slots": {**slots, "order_id": ids[0]}}, d
+    if (topic == "warranty" and slots.get("order_id") and not state.get("pending")
+            and words_besides_slots(text) <= 4 and not _QUESTION_MARKS.search(text)
+            and deps.flows.get("order_amount") is not None
+            and (mentions_fault(d.get("topic_text") or "")
+                 or _WARRANTY_LENGTH.search(normalize(d.get("topic_text") or ""))
+                 or facets.asked(d.get("topic_text") or "").count("coverage"))):
+        # "my microwave stopped heating, is it under warranty?" -> "order is 100218": that
+        # order's cover, read from its record (after the identity check, for a visitor).
+        return sense_ | {"intent": "warranty", "confidence": _CONTEXT_CONFIDENCE,
+                         "followup": True, "order_warranty": True}, d
     if (topic and slots.get("order_id") and not state.get("pending") and _CORRECTION.search(norm)
             and conf < 0.6 and len(norm.split()) <= 10 and deps.flows.get(topic) is not None
             and not _QUESTION.search(norm)):
@@ -2467,7 +2506,9 @@ def _read_in_context(
             again["query"] = f"{d['topic_text']} {text}"
         return sense_ | again, d
     if (state.get("customer_id") and not slots.get("order_id") and not state.get("pending")
-            and intent not in _ORDER_INTENTS | _PAYMENT_TOPICS | {"complaint", "installation"}
+            # (A tracking guess too unsure to act on is made sure by the same reading.)
+            and intent not in (_ORDER_INTENTS - {"track_order"}) | _PAYMENT_TOPICS
+            | {"complaint", "installation"}
             and not injected and not _MONEY_WORDS.search(norm) and not _NOT_A_PARCEL.search(norm)
             and not complaint_words and not INSTALL_WORDS.search(norm)
             and len(dialogue.split_parts(text)) == 1 and not mentions_fault(text)
@@ -2573,7 +2614,10 @@ def _arrival_of_own(piece: str, deps: Deps) -> bool:
     """"الشاشة بتوصل اليوم؟", "when is the washer coming": when a product of theirs arrives
     (not how long delivery takes somewhere, nor a purchase still to be made)."""
     said = normalize(piece)
-    return bool(_definite_kind(piece, deps) and (_ARRIVES.search(said) or _COMING.search(said))
+    return bool(_definite_kind(piece, deps) and (
+                    _ARRIVES.search(said) or _COMING.search(said)
+                    # "and my airpods, when?": theirs, and when, in a few words.
+                    or (_POSSESSIVE.search(said) and _WHEN.search(said) and len(said.split()) <= 6))
                 and (_WHEN.search(said) or _SOON_WORDS.search(said) or _QUESTION_MARKS.search(piece))
                 and not _IF_I_BUY.search(said)
                 # "how long to jeddah for the fridge" asks about delivery there; "when does my
@@ -3007,6 +3051,16 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 and dialogue.CONTINUES.search(normalize(piece)) and _names_a_product_in(piece, deps)):
             # "…and what about the vacuum?" after tracking: the same request for that product.
             guess = guess.model_copy(update={"intent": topic, "confidence": 0.7})
+        if (n == 0 and whole[0] in _WRITE_INTENTS - {"complaint"}
+                and guess.intent in _SMALL_TALK | {"complaint", "out_of_scope"}
+                and not _QUESTION.search(said) and not _QUESTION_MARKS.search(piece)
+                and not _REQUEST_VERB.search(said) and not _names_a_product_in(piece, deps)
+                and not deps.understanding.slots(piece)
+                # (The request names its own order: "the whole order" leans on the focus.)
+                and any(_names_a_product_in(p, deps) or order_ids(p) for p in pieces[1:])):
+            # "ugh thats long. cancel the vacuum order then": the reaction to our last answer,
+            # then the request; the reaction asks for nothing (least of all the same change).
+            continue
         if n == 0 and whole[1] >= _PART_CONFIDENCE and guess.confidence < 0.8 and (
                 guess.confidence < _PART_CONFIDENCE or guess.intent not in plausible) and not (
                 # "where r my airpods?? and pls cancel the air fryer order": another request
@@ -3302,7 +3356,14 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
         "profile": profile,
     }
     rule = next((r for r in deps.policies.escalation.rules if r.id == decision.rule_id), None)
-    if decision.escalate and rule is not None and rule.answer_first:
+    if decision.escalate and _callback_meanwhile(state, decision.rule_id, requests):
+        # "fine. and the vacuum, is that at least coming today?" after the callback was
+        # booked: the team will call back about what upset them either way; the new request
+        # is the assistant's to answer now, not another "added to your ticket".
+        await _audit(deps, state, "policy_gate", "answer_meanwhile", decision.reason,
+                     rule_id=decision.rule_id, policy_version=decision.policy_version,
+                     ticket_id=dialogue.of(state)["callback"].get("ticket_id"))
+    elif decision.escalate and rule is not None and rule.answer_first:
         # Answered first; the review after the reply hands over on the same rule.
         update["wants_knowledge"] = True
     elif decision.escalate:
@@ -3311,6 +3372,32 @@ async def policy_gate(state: ConversationState, runtime: Runtime[Deps]) -> dict[
                      rule_id=decision.rule_id, policy_version=decision.policy_version,
                      fired=[f.model_dump() for f in decision.fired], stage="before reply")
     return update
+
+
+# Requests the assistant itself answers while a callback is booked (orders and the help
+# centre); a complaint, a person or small talk still joins the ticket.
+_MEANWHILE_INTENTS = _ORDER_INTENTS | {
+    "refund_status", "refund_timing", "return_request", "delivery_info", "change_address",
+    "invoice", "installation", "warranty", "payment_methods", "list_orders", "change_items",
+    "support_info"}
+# Rules whose reason is the customer's mood: the booked callback already answers it.
+_MOOD_RULES = {"angry_customer", "no_progress", "low_retrieval_twice"}
+# The intent need only lead: the callback is booked whatever it is, and a wrong guess costs a
+# reply, not a person.
+_MEANWHILE_CONFIDENCE = 0.3
+
+
+def _callback_meanwhile(state: ConversationState, rule_id: str | None, requests: int) -> bool:
+    """A callback is booked in this chat for the customer's mood, and this message asks
+    something new the assistant can do meanwhile (not for a person again)."""
+    d = dialogue.of(state)
+    sense_ = state["sense"]
+    return bool(
+        d.get("callback") and rule_id in _MOOD_RULES and requests <= state.get("human_requests", 0)
+        and sense_.get("intent") in _MEANWHILE_INTENTS
+        and sense_.get("confidence", 0) >= _MEANWHILE_CONFIDENCE
+        # ("…so when exactly will someone call me": the callback is what they ask about.)
+        and not _CALL_ME.search(normalize(state.get("message_text") or state["text"])))
 
 
 def _money_timing_beside_pending(state: ConversationState, d: dialogue.Dialogue,
@@ -3760,6 +3847,22 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # microwave's cancellation, never to the watch's.
             other_order = True
         settled = _resume_deferred(dialogue.of(state))
+        if (other_order and said != "deny" and intent == _INTENT_OF_TOOL.get(pending["tool"])
+                and _TOO.search(normalize(state["text"])) and not dialogue.KEEP.search(
+                    normalize(state["text"])) and not dialogue.of(state).get("deferred")):
+            # "actually cancel the phone one too, both pls" while the TV's cancellation waits:
+            # both, one at a time; the TV still waits for its yes and the phone comes next.
+            d = dialogue.of(state)
+            d["deferred"] = dialogue.Task(text=state["text"], intent=intent, confidence=0.9,
+                                          slots=dict(state["sense"].get("slots") or {}),
+                                          query=state["text"])
+            next_order = (state["sense"].get("slots") or {}).get("order_id")
+            hold = deps.replies.reply("confirm.hold", lang,
+                                      order_id=pending["args"].get("order_id"), quick=["yes", "no"])
+            later = deps.replies.reply(
+                "tasks.one_at_a_time_order" if next_order else "tasks.one_at_a_time", lang,
+                order_id=next_order)
+            return {"replies": [hold, later], "rounds": rounds + 1, "dialogue": d}
         if intent == "talk_to_human" and _ASKS_PERSON.search(normalize(state["text"])):
             # "no, I want to talk to a person": nothing changes, and a person it is.
             update = await deps.brain.respond({**state, "pending": None}, deps)
@@ -3893,6 +3996,16 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             call = tool_call(pending["tool"], pending["args"])
             return {"tool_calls": [call], "pending": None,
                     "active_flow": own_flow, "rounds": rounds + 1}
+        if (pending["tool"] == "request_refund" and (pending.get("data") or {}).get("over_limit")
+                and not other_order and not asks and said != "hesitate"
+                and (said == "affirm" or intent in {"affirm", "request_refund"})
+                and _CHANGE_NAMED["request_refund"].search(normalize(state["text"]))):
+            # "اعتمد الاسترداد 1514 ريال الحين", "just refund it" while we ask whether to send
+            # a refund above the limit to the refunds team: nothing is paid out here either way,
+            # and what they order is what the question offered (a person decides the refund).
+            call = tool_call(pending["tool"], pending["args"])
+            return {"confirmed": pending["key"], "tool_calls": [call], "pending": None,
+                    "active_flow": own_flow, "rounds": rounds + 1, "dialogue": settled}
         if (intent == "affirm" or said == "affirm") and not other_order:
             # Sounds like consent but is not an explicit yes: ask again rather than act.
             again = outcome_reply(
@@ -4367,7 +4480,10 @@ async def review(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, 
                    f"limit of {limit:g} SAR (actions.yaml)",
             priority="high", skill="refunds", policy_version=deps.policies.actions.version,
         )
-    if decision.escalate:
+    if decision.escalate and _callback_meanwhile(state, decision.rule_id,
+                                                 state.get("human_requests", 0)):
+        pass  # the gate let this request be answered meanwhile (`_callback_meanwhile`)
+    elif decision.escalate:
         update |= {"decision": decision.model_dump(), "route": "handoff"}
         await _audit(deps, state, "policy_gate", "escalate", decision.reason,
                      rule_id=decision.rule_id, policy_version=decision.policy_version,
@@ -4675,7 +4791,9 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
         family = next((_TEMPLATE_TOPIC[t.split(".")[0]] for t in templates
                        if t.split(".")[0] in _TEMPLATE_TOPIC), None)
         d["topic"] = family if family and sense_.get("slot_only") else sense_.get("intent")
-        d["topic_text"] = sense_.get("context") or sense_.get("query") or state.get("text")
+        if not (family and sense_.get("slot_only") and d.get("topic_text")):
+            # (The mobile that proved the order is no question: the one it answers stays.)
+            d["topic_text"] = sense_.get("context") or sense_.get("query") or state.get("text")
     elif state.get("tool_results") and d.get("last_action"):
         d["topic"] = d["last_action"]
         d["topic_text"] = state.get("text")

@@ -72,9 +72,12 @@ def _full_date(day: date, lang: Lang) -> str:
 
 
 def order_warranty_reply(data: dict[str, Any], lang: Lang, book: ReplyBook,
-                         brand: "BrandFacts") -> Reply:
+                         brand: "BrandFacts", faulty_within: int | None = None) -> Reply:
     """How long an order's products are covered: the manufacturer's warranty from the day it
-    was delivered, and whether Rawaf Care can still be added."""
+    was delivered, and whether Rawaf Care can still be added. `faulty_within` (days from
+    delivery a faulty product may go back, actions.yaml): given when the customer told of a
+    fault, and the order is still inside it, the reply says so (a replacement or refund,
+    before any warranty claim)."""
     w = brand.warranty
     years = arabic.count(w.manufacturer_years, "year", lang)
     care_days = arabic.count(w.care_within_days, "day", lang)
@@ -90,10 +93,14 @@ def order_warranty_reply(data: dict[str, Any], lang: Lang, book: ReplyBook,
     care_until = delivered + timedelta(days=w.care_within_days)
     care = book.text("warranty.care_open" if care_until >= shop_day(now()) else "warranty.care_closed",
                      lang, care_until=_full_date(care_until, lang), care_days=care_days)
-    return book.reply("warranty.order_delivered", lang, kind="order", data=data,
-                      order_id=data["order_id"], items=values["items"],
-                      delivered=_full_date(delivered, lang), years=years,
-                      until=_full_date(until, lang), care=care)
+    reply = book.reply("warranty.order_delivered", lang, kind="order", data=data,
+                       order_id=data["order_id"], items=values["items"],
+                       delivered=_full_date(delivered, lang), years=years,
+                       until=_full_date(until, lang), care=care)
+    if faulty_within is not None and (shop_day(now()) - delivered).days <= faulty_within:
+        reply["text"] += " " + book.text("warranty.fault_window", lang,
+                                         days=arabic.count(faulty_within, "day", lang))
+    return reply
 
 
 def order_values(data: dict[str, Any], lang: Lang, book: ReplyBook) -> dict[str, Any]:

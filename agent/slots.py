@@ -225,6 +225,9 @@ _FAULT = re.compile(
     r"(it|they|theyre|they're|its|it's|it is) dead|"
     # "طلع فيها خشخشة", "وقفت عن العصر": a crackle, a washer that stopped spinning.
     r"خشخشه|خشخشة|خشخش|(وقفت|وقف) عن (العصر|التبريد|الشحن|التسخين)|ما ?(ت|ي)عصر|"
+    # "وقف يسخن", "بطلت تعصر", "صارت تفصل لحالها": stopped doing its job, in Gulf words.
+    r"(وقف|وقفت|بطل|بطلت|تبطل|يبطل) (ي|ت)(سخن|برد|عصر|شحن|شتغل|نشف|شفط|طبع)|"
+    r"(تفصل|يفصل|تطفي|يطفي) (لحالها|لحاله|بروحها|بروحه|فجاه|فجأه)|"
     r"stopped (spinning|draining|working properly)|(keeps|kept) cutting out|cutting out|cut out|"
     r"(keeps|kept) (disconnecting|dropping|losing (connection|signal)|turning off|restarting)|"
     r"won'?t (connect|pair)|doesn'?t (connect|pair)|not (connecting|pairing)|"

@@ -13,7 +13,7 @@ from typing import Literal
 
 from knowledge.normalize import normalize
 
-Facet = Literal["cost", "time"]
+Facet = Literal["cost", "time", "coverage"]
 
 # What asks for a facet (on normalised text: ة->ه, ى->ي, أ/إ/آ->ا).
 _ASKS: dict[Facet, re.Pattern[str]] = {
@@ -37,6 +37,13 @@ _ASKS: dict[Facet, re.Pattern[str]] = {
         r"\b(kam (yom|youm|yoom|ayam)|mata|meta|mita)\b|"
         r"(كم يوم|كم ياخذ|كم تاخذ|قد ايه|متي يوصل|متي توصل|مده|المده|كم مده|بياخد|ياخد|ايام|"
         r"يستغرق|تستغرق|كم يطول|متي يصل|متي تصل)"),
+    # "is it still under warranty?", "عليها ضمان؟": whether (and so how long) it is covered.
+    "coverage": re.compile(
+        r"\b((still |even )?(under|in|within|covered by) (the |its |their )?(manufacturer'?s? )?"
+        r"(warranty|guarantee)|is (it|this|that) (still )?covered|are (they|these) (still )?covered|"
+        r"(has|have|got|comes? with) (a |any )?(warranty|guarantee))\b|"
+        r"((عليه|عليها|عليهم|فيه|فيها|له|لها) (ال)?ضمان|(داخل|مشمول|مشموله|يشمله|يشملها|تحت) "
+        r"(في )?(ال)?ضمان|بالضمان|ضمان ولا لا|ضمان او لا)"),
 }
 # What states it: a figure with its unit.
 _STATES: dict[Facet, re.Pattern[str]] = {
@@ -45,11 +52,13 @@ _STATES: dict[Facet, re.Pattern[str]] = {
                        r"\bprice (depends|varies)\b|(يختلف|ويختلف) السعر|السعر (يختلف|يعتمد)"),
     "time": re.compile(r"\d\s*(–|-|to|الي|إلى)?\s*\d*\s*(business )?(days?|hours?|يوم|ايام|ساعه|ساعات)|"
                        r"(day|يوم) (to|الي) \d|same[- ]day|نفس اليوم"),
+    "coverage": re.compile(r"\b(\d|two|three) (more |extra )?years?\b|(سنتين|سنتان|عامين|\d سن)"),
 }
 # Words added to the query to find the passage that states the facet, per language.
 _HINTS: dict[Facet, dict[str, str]] = {
     "cost": {"en": "fee cost SAR", "ar": "رسوم ريال"},
     "time": {"en": "how many business days", "ar": "كم يوم عمل مدة"},
+    "coverage": {"en": "how long is the warranty years", "ar": "مدة الضمان كم سنة"},
 }
 
 
@@ -98,7 +107,11 @@ def covered(title: str, answer: str) -> set[Facet]:
     passing ("same-day delivery for 49 SAR" under "how long does delivery take") does not
     make a passage about cost."""
     by_title = set(asked(title))
-    return by_title or {f for f in _STATES if states(answer, f)}
+    # (How long a warranty lasts is said in years, whatever its question asks: "How long is
+    # the warranty?" covers "is it still covered?".)
+    coverage = {"coverage"} if states(answer, "coverage") else set()
+    return (by_title | coverage) if by_title else (
+        {f for f in _STATES if states(answer, f)})
 
 
 def missing(question: str, title: str, answer: str) -> list[Facet]:

@@ -17,12 +17,14 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ["actions", "escalation", "privacy", "staffing", "voice", "brand"]
 
 
 def build(out: Path, today: date | None = None) -> list[Path]:
-    from tools.seed import load_demo_crm, shift_to_today
+    from tools.seed import demo_shift, load_demo_crm, shift_notes, shift_to_today
 
     materials = out / "materials"
     (materials / "policies").mkdir(parents=True, exist_ok=True)
@@ -40,10 +42,15 @@ def build(out: Path, today: date | None = None) -> list[Path]:
     for name in POLICIES:
         shutil.copy(ROOT / "policies" / f"{name}.yaml", materials / "policies" / f"{name}.yaml")
     crm = ROOT / "tools" / "demo_data"
-    for name in ("customers.yaml", "products.yaml"):
-        shutil.copy(crm / name, materials / "crm" / name)
-    _, orders = load_demo_crm(crm)
+    shutil.copy(crm / "products.yaml", materials / "crm" / "products.yaml")
+    customers, orders = load_demo_crm(crm)
+    # Notes move with the orders they mention (a late delivery is noted after the order).
+    customers = shift_notes(customers, demo_shift(orders, today))
     orders = shift_to_today(orders, today)
+    (materials / "crm" / "customers.yaml").write_text(
+        yaml.safe_dump([c.model_dump(mode="json") for c in customers], allow_unicode=True,
+                       sort_keys=False, width=120),
+        encoding="utf-8")
     (materials / "crm" / "orders.json").write_text(
         json.dumps([o.model_dump(mode="json") for o in orders], ensure_ascii=False, indent=1),
         encoding="utf-8")

@@ -385,3 +385,53 @@ async def test_a_question_after_the_callback_ticket_is_answered_too(closed, lang
     after = await closed.turn(cid, msgs[1])
     assert days in " ".join(r["text"] for r in after.replies), [r["text"] for r in after.replies]
     assert after.mode == "assistant"
+
+
+# --- blind rounds 44 and 45 classes ------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,msgs,order", [
+    ("en", ["where is my jbl speaker?? it was supposed to come yesterday",
+            "this is ridiculous, nobody tells me anything. i want to talk to a real person NOW",
+            "fine. and the vacuum? is that at least coming today"], "RW-100247"),
+    ("ar", ["وين سماعة جي بي ال حقتي؟ كان المفروض توصل امس",
+            "هذا شي يقهر، محد يعطيني خبر. ابي اكلم موظف الحين!!",
+            "طيب، والمكنسة؟ على الاقل بتوصل اليوم؟"], "RW-100247"),
+])
+async def test_after_the_callback_is_booked_a_new_order_question_is_answered(closed, lang, msgs, order):
+    """The team will call back about what upset them; "and the vacuum?" is the assistant's to
+    answer now, not another "added to your ticket"."""
+    from tools.backend import now
+
+    if closed.deps.policies.staffing.is_open(now()):
+        pytest.skip("it is Sunday office hours in Riyadh right now")
+    conv = await closed.start("web", lang, "C1023")
+    outs = [await closed.turn(conv.id, m) for m in msgs]
+    assert "handoff.unavailable_closed" in [r["data"]["template"] for r in outs[1].replies]
+    last = [r["data"]["template"] for r in outs[2].replies]
+    assert "handoff.callback_added" not in last and last[0].startswith("track."), last
+    assert order in outs[2].replies[0]["text"]
+    if outs[2].replies[0]["data"].get("frustration") in {"frustrated", "angry"} or lang == "en":
+        # Still upset enough for the rule: the gate let it be answered, and says why.
+        trail = await closed.deps.backend.audit_trail(conv.id)
+        assert any(r.action == "answer_meanwhile" for r in trail)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["when will my tv come? is it today?",
+            "ok but what time exactly, im at work.. can i talk to someone from the staff?",
+            "yes transfer me please"]),
+    ("ar", ["hala, el tv el LG mta yosal? el yom wla la",
+            "ok bs abi a3rf el sa3a bil thabt 3shan ana bdawam.. mumkin akalem a7ad mn el mowadhafeen?",
+            "ee 7welni law sama7t"]),
+])
+async def test_someone_from_the_staff_asked_beside_a_question_counts_as_asking(closed, lang, msgs):
+    """"ممكن اكلم احد من الموظفين؟" is a request for a person: the yes after it is the second,
+    and the callback is booked."""
+    from tools.backend import now
+
+    if closed.deps.policies.staffing.is_open(now()):
+        pytest.skip("it is Sunday office hours in Riyadh right now")
+    conv = await closed.start("web", lang, "C1052")
+    outs = [await closed.turn(conv.id, m) for m in msgs]
+    assert "handoff.offer_closed" in [r["data"]["template"] for r in outs[1].replies], outs[1].replies
+    assert "handoff.unavailable_closed" in [r["data"]["template"] for r in outs[2].replies]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,17 +20,21 @@ _customers = TypeAdapter(list[Customer])
 _orders = TypeAdapter(list[Order])
 
 
-def shift_to_today(orders: list[Order], today: date | None = None) -> list[Order]:
-    """Move the demo orders in time so the newest is from yesterday.
+def demo_shift(orders: list[Order], today: date | None = None) -> timedelta:
+    """How far the demo moves in time so its newest order is from yesterday.
 
     The files were written on one day; return windows, "out for delivery today" and recent
     orders only make sense if the demo keeps that distance from the day it is seeded. "Today"
     is the shop's own date (the orders' time zone), so the demo is the same at any hour."""
-    latest = max(o.created_at for o in orders)
-    newest = shop_day(latest)
+    newest = shop_day(max(o.created_at for o in orders))
     if today is None:
         today = shop_day(datetime.now(UTC))
-    delta = timedelta(days=(today - newest).days - 1) if today > newest else timedelta(0)
+    return timedelta(days=(today - newest).days - 1) if today > newest else timedelta(0)
+
+
+def shift_to_today(orders: list[Order], today: date | None = None) -> list[Order]:
+    """The demo orders moved by `demo_shift`."""
+    delta = demo_shift(orders, today)
     if not delta:
         return orders
     shifted = []
@@ -41,6 +46,28 @@ def shift_to_today(orders: list[Order], today: date | None = None) -> list[Order
         if o.expected_delivery:
             o.expected_delivery = (date.fromisoformat(o.expected_delivery[:10]) + delta).isoformat()
         shifted.append(o)
+    return shifted
+
+
+_ISO_DAY = re.compile(r"\b(20\d\d-\d\d-\d\d)\b")
+
+
+def shift_notes(customers: list[Customer], delta: timedelta) -> list[Customer]:
+    """The customers' notes moved with their orders: a note about an order's late delivery
+    is dated after that order, and the dates it quotes ("promised 2026-07-14") move too."""
+    if not delta:
+        return customers
+
+    def moved(day: str) -> str:
+        return (date.fromisoformat(day) + delta).isoformat()
+
+    shifted = []
+    for c in customers:
+        c = c.model_copy(deep=True)
+        for note in c.notes:
+            note.date = moved(note.date[:10])
+            note.text = _ISO_DAY.sub(lambda m: moved(m.group(1)), note.text)
+        shifted.append(c)
     return shifted
 
 
@@ -72,6 +99,7 @@ async def seed_demo_crm(
             n_orders = (await conn.execute(select(func.count()).select_from(db.orders))).scalar()
         return existing, n_orders or 0, False
     customers, orders = load_demo_crm(folder)
+    customers = shift_notes(customers, demo_shift(orders, today))
     orders = shift_to_today(orders, today)
     async with engine.begin() as conn:
         await conn.execute(delete(db.orders))

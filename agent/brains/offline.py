@@ -773,6 +773,11 @@ class OfflineBrain:
             # What the customer said while asking (this turn and the ones before) decides
             # whether the longer window for faulty products applies.
             recent = " ".join((state.get("customer_texts") or [])[-3:] + [state["text"]])
+            d = dialogue.of(state)
+            if d.get("topic") in {"warranty", "return_request"}:
+                # "my microwave stopped heating, is it under warranty?" -> order, contact ->
+                # "replacement please": the fault was told with the question that began it.
+                recent = f"{d.get('topic_text') or ''} {recent}"
             args["defective"] = mentions_fault(recent)
         if flow.tool == "create_ticket":
             text = state["text"]
@@ -878,7 +883,11 @@ class OfflineBrain:
                 and (state["sense"].get("order_warranty")
                      or dialogue.of(state).get("order_question") == "warranty")):
             # "كم باقي على ضمان المكنسة؟": that order's cover, from the day it was delivered.
-            reply = order_warranty_reply(result["data"], lang, book, deps.policies.brand)
+            told = dialogue.of(state).get("topic_text") or ""
+            reply = order_warranty_reply(
+                result["data"], lang, book, deps.policies.brand,
+                faulty_within=deps.policies.actions.start_return.defective_window_days
+                if mentions_fault(told) or mentions_fault(state["text"]) else None)
             about = dialogue.focus(dialogue.of(state), result["data"]["order_id"],
                                    order_question=None)
             return {"replies": [cite_help_centre(
