@@ -81,6 +81,10 @@ _METHODS = {
     "tamara": r"tamara|تمارا",
     "cod": r"\bcod\b|cash on delivery|\bcash\b|كاش|عند الاستلام|نقدا",
 }
+# A fee for paying one way ("any extra fee on top?", "عليها رسوم زيادة؟").
+_METHOD_FEE = re.compile(r"\b((extra|additional|any) (fee|fees|charge|charges|cost)|surcharge|"
+                         r"(fee|fees|charge) on top|cost more|costs more)\b|"
+                         r"(رسوم|رسم) (اضافيه|زياده|زيادة|اضافية|زود)|(فيه|فيها|عليه|عليها) رسوم|يزيد السعر")
 _ORDER_ID = re.compile(r"(rw-?)?\b10\d{4}\b")
 _PHONE = re.compile(r"\b0?5\d{8}\b|\+?9665\d{8}")
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d])")
@@ -94,7 +98,8 @@ _NOT_AMOUNT = re.compile(
     r"واط|وحده)(?![\u0621-\u064a]))")
 _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2,
-    "اثنين": 2, "ثنتين": 2, "اثنتين": 2, "الاثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
+    "اثنين": 2, "ثنتين": 2, "اثنتين": 2, "الاثنين": 2, "ثنين": 2, "الثنين": 2, "للثنين": 2,
+    "للاثنين": 2, "الثنتين": 2, "للثنتين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
     "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
     # Arabizi: "3ndi ithnain", "thneen".
     "ithnain": 2, "ethnain": 2, "ithnein": 2, "ethnen": 2, "ithnen": 2, "thnain": 2, "thneen": 2,
@@ -443,6 +448,14 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
             and not other_method and not any(_sar(p.cod_limit, lang) in o for o in out)):
         # "fee for the washer? and do you have cash on delivery?": the second question too.
         out.append(book.text("facts.cod_general", lang, limit=_sar(p.cod_limit, lang),
+                             fee=_sar(p.cod_fee, lang)))
+
+    if (q.methods and "cod" not in q.methods and _METHOD_FEE.search(norm) and not delivery
+            and not _REFUND.search(norm) and not install):
+        # "if i pay w stc pay is there any extra fee on top?": none; only cash on delivery
+        # has a fee of its own.
+        named = [book.label(f"payment.{'credit' if m == 'visa' else m}", lang) for m in q.methods]
+        out.append(book.text("facts.method_no_fee", lang, method=" / ".join(named),
                              fee=_sar(p.cod_fee, lang)))
 
     methods = q.methods or whole.methods

@@ -1096,6 +1096,14 @@ def _read_in_context(
                                    "query": f"{d.get('topic_text') or ''} {rest_text}".strip()
                                    if deps.flows.needs_knowledge(guess.intent) else rest_text}
                 intent, conf = sense_["intent"], sense_["confidence"]
+    topic_now = d.get("topic")
+    if (intent == "deny" and not state.get("pending") and topic_now and d.get("topic_text")
+            and deps.flows.needs_knowledge(topic_now) and _CORRECTION.search(norm)
+            and dialogue.categories_in(text, dialogue.product_words(deps.settings.product_words_file))):
+        # "كم رسوم التوصيل لجده؟" -> "لا لحظه قصدي ثلاجه مو جوال 😅": the same question, for
+        # the product meant.
+        return sense_ | {"intent": topic_now, "confidence": _CONTEXT_CONFIDENCE, "followup": True,
+                         "query": f"{d['topic_text']} {dialogue.without_kept(text)}"}, d
     if (intent in {"greeting", "thanks", "affirm", "goodbye"} or (
             conf < _PART_CONFIDENCE and _GREETING_LEAD.match(norm))) and not state.get("pending"):
         # ("k thx. also wen r my airpods coming lol": too unsure whole; the thanks first.)
@@ -1718,8 +1726,10 @@ def _read_in_context(
                                  "part_text": pieces[0], "part_slots": found,
                                  "query": pieces[0], "asks_person": True}, d
         asked_first = _ASKS_PERSON.search(norm)
-        before = _BUT_LEAD.sub("", norm[:asked_first.start()]).strip(" ,.!?؟،") if (
-            asked_first and len(pieces) == 1) else ""
+        lead = norm[:asked_first.start()].rstrip(" ,.!?؟،") if asked_first else ""
+        # (Only after "but": "…, can i talk to an agent?" asks for a person about it.)
+        before = _BUT_LEAD.sub("", lead).strip(" ,.!?؟،") if (
+            len(pieces) == 1 and _BUT_LEAD.search(lead)) else ""
         if len(before.split()) >= 3 and not state.get("pending"):
             first = deps.understanding.classifier.predict(before).best
             if deps.flows.needs_knowledge(first.intent) and first.confidence >= 0.5:
@@ -2008,9 +2018,10 @@ def _read_in_context(
                          "knowledge_first": True, "followup": True,
                          "query": f"{text} {_FEE_HINT[state['language']]} "
                                   f"{_product_said_before(state, deps)}".strip()}, d
-    if (topic == "order_amount" and focus_order and intent != "order_amount"
+    if (topic == "order_amount" and focus_order
             and not slots.get("order_id") and _QUESTION.search(norm)
-            and _BARE_NUMBER.search(norm) and intent not in _ORDER_INTENTS
+            and _BARE_NUMBER.search(norm)
+            and (intent not in _ORDER_INTENTS or (intent == "order_amount" and conf < 0.6))
             # ("ok and if i buy a 2nd ac later, installing both is 398 right?": another cost.)
             and not INSTALL_WORDS.search(norm) and not _HYPOTHETICAL.search(norm)):
         # "explain the 1511? the washer is 1099" right after the total: the same order's
@@ -2180,6 +2191,14 @@ def _read_in_context(
         # "since its cash how would i even get my money back?", "وكيف بتحولون لي؟ ما عندي
         # بطاقة": how the money comes back for the order in focus, for how it was paid.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+    if (topic in {"refund_status", "refund_timing", "request_refund"} and dialogue.paid_with(text)
+            and (focus_order or d.get("payment_method"))
+            and intent in {"payment_problem", "payment_methods"} and not slots.get("order_id")
+            and not state.get("pending") and len(norm.split()) <= 14
+            and not METHODS_ASKED.search(norm) and not facets.problem(text)):
+        # "paid with apple pay, the card is a visa credit card" after "still no money for my
+        # refund?": how they paid, which says when the refund shows.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.85}, d
     if (focus_order and d.get("last_action") == "cancel_order" and d.get("last_outcome") == "ok"
             and _OWE.search(norm) and not slots.get("order_id")):
         # "do I owe anything? it was cash on delivery" after the cancellation.
@@ -2192,6 +2211,8 @@ def _read_in_context(
             # is how the money comes back, not cash paid to him.)
             and (not _PAY_COURIER.search(norm) or _REFUSES_COURIER.search(norm))
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}
+            # ("وتركيب الغسالة عليه فلوس؟ ومتى يجي الفني؟": what installing it costs.)
+            and not (intent == "installation" and INSTALL_WORDS.search(norm))
             and not _wants_refund_now(intent, norm)):
         # "how long until I see it on my card?" about the order just cancelled or refunded;
         # "…and if i reorder to najran how long does it take" after it is asked in its turn.
@@ -3013,6 +3034,10 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # still to be made, not an order to track or change.
             guess = guess.model_copy(update={"intent": "delivery_info",
                                              "confidence": max(guess.confidence, 0.7)})
+        if guess.intent in {"track_order", "order_amount"} and _WHERE_MONEY.search(said):
+            # "where's my money for order 100234": the refund, not the parcel.
+            guess = guess.model_copy(update={"intent": "refund_status",
+                                             "confidence": max(guess.confidence, 0.6)})
         if (guess.intent in _SMALL_TALK | {"out_of_scope", "list_orders"} and _WHERE_IS.search(said)
                 and not _WHERE_MONEY.search(said)
                 and (order_ids(piece) or _names_a_product_in(piece, deps)
@@ -3654,7 +3679,11 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
     result.facts = rule or fact_answers(
         state["text"], query, state["language"], deps.policies.brand, deps.replies, words,
         deps.understanding.products.large_categories,
-        focus=d.get("focus_categories") or [],
+        # ("طيب لو اخذت واحد ثاني كم يصير تركيب الاثنين" after the split AC's price: the kind
+        # the question before named, when the customer has no order in focus.)
+        focus=d.get("focus_categories") or (
+            dialogue.categories_in(d.get("topic_text") or "", words)
+            if d.get("topic") == sense_.get("intent") else []),
         message=state.get("message_text"),
         # The basket counts when this message changed it, continues the question before, or
         # refers to it ("cash OK for all that?"); "what's the COD fee anyway" is general.
