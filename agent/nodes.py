@@ -444,6 +444,11 @@ _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|i
                         r"book|start|release|push|put|get|approve)\b|"
                         r"(ممكن|تقدر|تقدرين|تقدرون|تكفي|ابيك|ابغاك) (ت)?(عتمد|تعتمد|تعتمدين|تعتمدون|تصدر|"
                         r"تصدرين|تصدرون|تسوي|تسوين|تسوون|تنفذ|تنفذين|تمشي|تمشين|ترسل|ترسلين)")
+# "sorry i meant a fridge", "قصدي ثلاجه": what the question before was about, corrected.
+_MEANT = re.compile(r"\b(i meant|i mean|meant)\b|(قصدي|اقصد|كنت اقصد)")
+# "approve the 1514 refund now", "اعتمد الاسترداد الحين": the refund ordered done.
+_ORDERS_REFUND = re.compile(r"\b(approve|issue|process|release|execute|do|push)\b[^.?!]{0,30}\brefund\b|"
+                            r"(اعتمد|اعتمدي|نفذ|نفذي|اصدر|اصدري|حول|حولي) ?(ال)?(استرداد|مبلغ|المبلغ|فلوس)")
 # What each pending change is called when asked for by name ("ممكن تعتمدين الاسترداد الحين؟").
 _CHANGE_NAMED = {"request_refund": re.compile(r"\b(refund|money|issue it)\b|(الاسترداد|المبلغ|فلوسي|الفلوس|"
                                                  r"تصدرينه|تصدرونه|تصدره|تعتمدينه|تعتمدونه)"),
@@ -1097,7 +1102,9 @@ def _read_in_context(
                                    if deps.flows.needs_knowledge(guess.intent) else rest_text}
                 intent, conf = sense_["intent"], sense_["confidence"]
     topic_now = d.get("topic")
-    if (intent == "deny" and not state.get("pending") and topic_now and d.get("topic_text")
+    if ((intent == "deny" or _MEANT.search(norm)) and not state.get("pending") and topic_now
+            and d.get("topic_text") and len(norm.split()) <= 10 and not slots.get("order_id")
+            and not _ASKS_PERSON.search(norm)
             and deps.flows.needs_knowledge(topic_now) and _CORRECTION.search(norm)
             and dialogue.categories_in(text, dialogue.product_words(deps.settings.product_words_file))):
         # "كم رسوم التوصيل لجده؟" -> "لا لحظه قصدي ثلاجه مو جوال 😅": the same question, for
@@ -4025,9 +4032,14 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             call = tool_call(pending["tool"], pending["args"])
             return {"tool_calls": [call], "pending": None,
                     "active_flow": own_flow, "rounds": rounds + 1}
+        injected = "injection" in (state.get("guard_flags") or [])
         if (pending["tool"] == "request_refund" and (pending.get("data") or {}).get("over_limit")
-                and not other_order and not asks and said != "hesitate"
-                and (said == "affirm" or intent in {"affirm", "request_refund"})
+                and not other_order and not asks
+                # (An injection's "without sending it to any team" is part of the trick, not
+                # a no: the refund is ordered, and above the limit only the team can grant it.)
+                and (said in {None, "affirm"} or injected)
+                and (said == "affirm" or intent in {"affirm", "request_refund"}
+                     or (injected and _ORDERS_REFUND.search(normalize(state["text"]))))
                 and _CHANGE_NAMED["request_refund"].search(normalize(state["text"]))):
             # "اعتمد الاسترداد 1514 ريال الحين", "just refund it" while we ask whether to send
             # a refund above the limit to the refunds team: nothing is paid out here either way,

@@ -943,6 +943,16 @@ class OfflineBrain:
                                          "delivery-fees")
             return {"replies": [reply], "active_flow": None, "failures": 0}
         reply = outcome_reply(result, prefix, lang, book)
+        said = normalize(state.get("message_text") or state["text"])
+        if (result["tool"] == "start_return" and result["outcome"] == "outside_window"
+                and EARBUDS.search(said)):
+            # "ابي ارجع البودز، فتحتها وما عجبتني" after the window: their own rule too (never
+            # once opened, unless faulty), which a later fault still overrides.
+            buds = next((i["name"][lang] for i in (result.get("data") or {}).get("items") or []
+                         if EARBUDS.search(normalize(i["name"]["en"]))), None)
+            if buds:
+                reply = {**reply, "text": f"{reply['text']} "
+                                          f"{book.text('cancel.whole_order_earbuds', lang, name=buds)}"}
         late = (result.get("data") or {}).get("expected_in_days")
         if (result["tool"] == "track_shipment" and late is not None and late < 0
                 and result["outcome"] in {"status_pending", "status_processing", "status_shipped"}):
