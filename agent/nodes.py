@@ -444,6 +444,12 @@ _DO_IT_ASK = re.compile(r"\b(can|could|would) (you|u) (just |please |pls )?(do|i
                         r"book|start|release|push|put|get|approve)\b|"
                         r"(ممكن|تقدر|تقدرين|تقدرون|تكفي|ابيك|ابغاك) (ت)?(عتمد|تعتمد|تعتمدين|تعتمدون|تصدر|"
                         r"تصدرين|تصدرون|تسوي|تسوين|تسوون|تنفذ|تنفذين|تمشي|تمشين|ترسل|ترسلين)")
+# "كم المبلغ بالضبط عشان اجهزه", "how much exactly do i pay the driver": the amount to have ready.
+_AMOUNT_AT_DOOR = re.compile(
+    r"\bhow much (exactly )?(do|will|should|must) i (pay|have ready|give)\b|"
+    r"\bhow much (cash|money) (do|should) i (have|get) ready\b|"
+    r"(كم (المبلغ|الحساب|المجموع|ادفع|بدفع|اجهز|احضر)( \S+)? (بالضبط|عشان اجهز|للمندوب|عند الاستلام))|"
+    r"(كم (المبلغ|الحساب) (بالضبط|اللي بدفعه|اللي ادفعه))")
 # "sorry i meant a fridge", "قصدي ثلاجه": what the question before was about, corrected.
 _MEANT = re.compile(r"\b(i meant|i mean|meant)\b|(قصدي|اقصد|كنت اقصد)")
 # "approve the 1514 refund now", "اعتمد الاسترداد الحين": the refund ordered done.
@@ -2025,6 +2031,15 @@ def _read_in_context(
                          "knowledge_first": True, "followup": True,
                          "query": f"{text} {_FEE_HINT[state['language']]} "
                                   f"{_product_said_before(state, deps)}".strip()}, d
+    if (focus_order and not slots.get("order_id") and not state.get("pending")
+            and intent in _SMALL_TALK | {"payment_methods", "refund_timing", "refund_status",
+                                         "out_of_scope", "order_amount"}
+            and _AMOUNT_AT_DOOR.search(norm) and not _HYPOTHETICAL.search(norm)
+            and deps.flows.get("order_amount") is not None):
+        # "طيب انا اخترت ادفع كاش صح؟ كم المبلغ بالضبط عشان اجهزه" right after tracking their
+        # order: that order's amount at the door, not the help centre's cash rule.
+        return sense_ | {"intent": "order_amount", "confidence": _CONTEXT_CONFIDENCE,
+                         "slots": {**slots, "order_id": focus_order}}, d
     if (topic == "order_amount" and focus_order
             and not slots.get("order_id") and _QUESTION.search(norm)
             and _BARE_NUMBER.search(norm)

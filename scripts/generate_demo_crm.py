@@ -9,7 +9,7 @@ Everything is fictional. The output is deterministic: a single random.Random(202
 drives every choice, so running the script twice produces byte-identical files.
 Only the Python standard library and PyYAML are used.
 
-The data follows BRAND_FACTS.md:
+The data follows docs/demo-brand.md:
   * prices in SAR include 15% VAT; vat_included = round(total * 15 / 115, 2)
   * delivery fee 25 SAR (free when the items subtotal >= 299); orders containing a large
     appliance 99 SAR (free when the subtotal >= 1500)
@@ -69,7 +69,7 @@ FIXED_STATUSES = {
               "cancelled", "returned", "refunded"],
 }
 
-# Money rules (BRAND_FACTS.md)
+# Money rules (docs/demo-brand.md)
 STANDARD_FEE = Decimal("25")
 STANDARD_FREE_FROM = Decimal("299")
 LARGE_FEE = Decimal("99")

@@ -4953,3 +4953,16 @@ async def test_opened_earbuds_past_the_window_also_hear_their_own_rule(assistant
     _, (out,) = await talk(assistant, [msg], "C1020", lang)
     assert templates(out) == ["return.outside_window"], templates(out)
     assert rule in text_of(out) and "30" in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi where is my order", "its 100274", "0534385469",
+            "ok so i chose cash right? how much exactly do i pay the driver"]),
+    ("ar", ["مرحبا، ابي اعرف وين طلبي وصل", "رقمه ١٠٠٢٧٤", "والجوال اللي سجلت فيه 0534385469",
+            "طيب انا اخترت ادفع كاش صح؟ كم المبلغ بالضبط عشان اجهزه"]),
+])
+async def test_how_much_to_have_ready_after_tracking_is_that_orders_amount(assistant, lang, msgs):
+    # RW-100274: 1,199 + free delivery + the 15 SAR cash-on-delivery fee.
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[3]) == ["amount.ok"], templates(outs[3])
+    assert "1,214.00" in text_of(outs[3]), text_of(outs[3])
