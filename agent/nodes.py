@@ -1740,30 +1740,23 @@ def _read_in_context(
                                  "query": pieces[0], "asks_person": True}, d
         asked_first = _ASKS_PERSON.search(norm)
         lead = norm[:asked_first.start()].rstrip(" ,.!?؟،") if asked_first else ""
-        # (Only after "but": "…, can i talk to an agent?" asks for a person about it.)
+        # A question said with the ask, before "but" ("عندي سؤال عن التقسيط بتابي كم دفعة، بس
+        # ابي اكلم موظف"; "…, can i talk to an agent?" asks for a person about it) or after
+        # "about" ("ممكن اكلم موظف بخصوص تركيب غسالة الصحون اللي وصلتني؟"): what the help
+        # centre says about it first, then the person asked for.
         before = _BUT_LEAD.sub("", lead).strip(" ,.!?؟،") if (
             len(pieces) == 1 and _BUT_LEAD.search(lead)) else ""
-        if len(before.split()) >= 3 and not state.get("pending"):
-            first = deps.understanding.classifier.predict(before).best
-            if deps.flows.needs_knowledge(first.intent) and first.confidence >= 0.5:
-                # "عندي سؤال عن التقسيط بتابي كم دفعة، بس ابي اكلم موظف": the question the help
-                # centre answers first, then the person asked for.
-                d["open_tasks"] = [dialogue.Task(text=text, intent="talk_to_human",
-                                                 confidence=0.9, slots={}, query=text)]
-                return sense_ | {"intent": first.intent, "confidence": first.confidence,
-                                 "part_text": before, "part_slots": {}, "query": before,
-                                 "asks_person": True}, d
         about = _ABOUT_SUBJECT.search(norm) if len(pieces) == 1 else None
         subject = norm[about.end():].strip(" ?؟.!") if about else ""
-        if len(subject.split()) >= 2 and not state.get("pending"):
-            first = deps.understanding.classifier.predict(subject).best
-            if deps.flows.needs_knowledge(first.intent) and first.confidence >= 0.6:
-                # "ممكن اكلم موظف بخصوص تركيب غسالة الصحون اللي وصلتني؟": what the help
-                # centre says about it first, then the person asked for.
+        for question, words, sure in ((before, 3, 0.5), (subject, 2, 0.6)):
+            if len(question.split()) < words or state.get("pending"):
+                continue
+            first = deps.understanding.classifier.predict(question).best
+            if deps.flows.needs_knowledge(first.intent) and first.confidence >= sure:
                 d["open_tasks"] = [dialogue.Task(text=text, intent="talk_to_human",
                                                  confidence=0.9, slots={}, query=text)]
                 return sense_ | {"intent": first.intent, "confidence": first.confidence,
-                                 "part_text": subject, "part_slots": {}, "query": subject,
+                                 "part_text": question, "part_slots": {}, "query": question,
                                  "asks_person": True}, d
         return sense_ | {"intent": "talk_to_human", "confidence": max(conf, 0.9)}, d
     if (_HOURS.search(norm) and _WHAT_TIME.search(norm) and (
