@@ -100,9 +100,11 @@ def focus(d: Dialogue, order_id: str | None, **more: Any) -> Dialogue:
 
 _WORD = re.compile(r"[\w']+", re.U)
 # A deny overrides anything else in the message: "no wait, don't cancel it", "خلاص لا تلغيه".
+# "when would it arrive if i keep it?": a supposition, not a no.
+_IF_KEEP = r"(?<!if i )(?<!if we )(?<!if u )(?<!if you )"
 _DENY = re.compile(
     r"^(no|nope|nah|no no)\b|\b(don'?t|dont|do not|pls don'?t|please don'?t) (cancel|return|refund|do it|"
-    r"proceed|go ahead|book)|\bkeep (it|the order|them|my order)\b|\bnever ?mind\b|\bnevermind\b|"
+    r"proceed|go ahead|book)|" + _IF_KEEP + r"\bkeep (it|the order|them|my order)\b|\bnever ?mind\b|\bnevermind\b|"
     r"\bnvm\b|\bforget (it|that|about it|the (return|refund|cancel|cancellation|whole thing))\b|\bchanged my mind\b|\bleave it\b|\bi'?ll keep\b|\bstop\b|"
     r"\b(no|not) (wait|thanks|now)\b|\bactually no\b|"
     # "wait no sorry not the tv!!": a no after a word of surprise, or the thing named refused.
@@ -113,7 +115,7 @@ _DENY = re.compile(
 )
 # Said with nothing waiting for a yes: "don't cancel it", "خلاص لا تلغيه", "keep it".
 KEEP = re.compile(
-    r"\b(don'?t|dont|do not) (cancel|return|refund)|\bkeep (it|the order|them|my order)\b|"
+    r"\b(don'?t|dont|do not) (cancel|return|refund)|" + _IF_KEEP + r"\bkeep (it|the order|them|my order)\b|"
     r"\bnever ?mind\b|\bnvm\b|\bforget (it|that|about it|the (return|refund|cancel|cancellation))\b|"
     r"(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|بلاش|"
     r"لا تسوي|لا متلغيش|لا تلغيش)( |$)"
@@ -126,6 +128,21 @@ _HESITATE = re.compile(
     r"دقيقه|يمكن|مش عارف|استني|بفكر|افكر|بشاور|اشاور|خلني اتاكد|خليني اتاكد|بتاكد|"
     r"خلني اسال|بسال)( |$)"
 )
+# "before you cancel it, how long is the refund?", "قبل لا تلغينه.. كم ياخذ المبلغ؟": whatever
+# yes came first, the decision waits for the answer.
+_BEFORE_ACTING = re.compile(
+    r"\bbefore (you|u|we|i) (cancel|confirm|go ahead|proceed|do (it|that)|process|book|issue|"
+    r"start|return|refund|send|say yes)\w*|\bbefore (cancell?ing|confirming|returning|refunding|"
+    r"booking|processing|you do (it|that))\b|"
+    r"قبل (لا |ما )?(ت|ن|ا)?(لغي|لغو|كد|اكد|وكد|تاكد|نفذ|سوي|رجع|سجل|صدر|عتمد|كمل)\w*|"
+    r"قبل (الالغاء|الارجاع|الاسترداد|التاكيد|التنفيذ)")
+
+
+def before_acting(text: str) -> bool:
+    """The message asks something first, before the change waiting for a yes is made."""
+    return bool(_BEFORE_ACTING.search(normalize(text)))
+
+
 def without_hedge(text: str) -> str:
     """The text after an opening hedge or acknowledgement ("wait is pickup free" -> "is pickup
     free"), for the question it carries."""
@@ -237,7 +254,7 @@ _SPLIT = re.compile(
     r"wht|hw|whr|wer|r u|can u|if|has|have|did)\b"
     # "ابي الغي طلب 100303 and also كم رسوم ال COD؟": English joins an Arabic question.
     r"|(?:كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ابي|ابغى|ابغي|ممكن)(?=\s))|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
-    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي|لو |طلب ))|"
+    r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ(?!ل)|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي|لو |طلب ))|"
     # "ابي اكنسل الساعة، and the microwave one متى يشحن؟": an Arabic comma, then English "and".
     r"،\s*(?:and|also|plus)\s+)",
     re.I,
@@ -724,7 +741,7 @@ _ORDER_DESCRIBED = re.compile(
     r"(^| )(من|في) (طلب|الطلب|طلبي)( \S+){0,2}")
 # Another change asked in the same breath ("return the microwave, keep the kettles").
 ACTION_ASKED = re.compile(r"\b(return|send (it |them )?back|refund|cancel|exchange)\b|"
-                          r"(ارجع|ارجاع|رجع|الغ|الغي|استرجع|استبدال|بدل)")
+                          r"(ارجع|ارجاع|رجع|الغ(?!ل)|استرجع|استبدال|بدل)")
 
 
 def without_kept(text: str) -> str:

@@ -520,14 +520,20 @@ _FEE_ASKED = re.compile(r"\b(fees?|charges?|costs?|penalty|free|pay (for|to))\b|
                         r"(رسوم|رسم|مجان|ببلاش|بلاش|بفلوس|يكلف|غرامه|بمقابل)")
 # "ابي اcancel الorder حقي", "i wanna cancel": wanting it done, whatever the verb.
 _WANTS_TO = re.compile(r"\b(i want|i wanna|i need|i'?d like|want to|wanna)\b|(^| )(ابي|ابغي|ابغا|بغيت|ودي) ")
-_REMOVE_ITEM = re.compile(r"\b(remove|take out|take off|drop(?=\s.*\bfrom\b)|delete|cancel)\b|"
-                          r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|الغي|الغ)")
+_REMOVE_ITEM = re.compile(r"\b(remove|take out|take off|drop(?=\s.*\bfrom\b)|delete|cancel|"
+                          r"out of|off)\b|"
+                          r"(اشيل|شيل|شيلوا|شيله|احذف|حذف|اطلع|تطلع|طلعو|طلعي|الغي|الغ(?!ل))")
+# Cancelling said outright ("الغيه", "cancel it"), not "الغلاية" (the kettle) that starts alike.
+_CANCEL_VERB = re.compile(r"\bcancel|(^| )(و|ف)?(ا|ت|ن|ي)?لغ(ي|ى|و|اء|ا)\w*|(^| )(و|ف)?الالغاء")
 _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|the|this|that)\b.*"
-                                r"\border\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون).*من "
+                                r"\border\b|"
+                                # "can u just take the earbuds out of that order (100297)".
+                                r"\b(take|get|pull|leave) (the |my |those |these |that |this )?"
+                                r"([\w-]+ ){1,3}(out of|off) (my|the|this|that) (\w+ )?order\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون|تطلعون|تطلعوا|طلعوا|تطلعين|طلعي).*من "
                                 r"(الطلب|طلبي|طلب|الاوردر)( |$)|"
                                 # "في طلب ١٠٠٢٩٩ ممكن تشيلون القلاية؟": the order named first.
                                 r"(في|من) (الطلب|طلبي|طلب|الاوردر)( |$).*"
-                                r"(تشيلون|تشيلوا|شيلوا|تشيل|تحذفون|احذفوا|تحذف|شيلي|احذفي)|"
+                                r"(تشيلون|تشيلوا|شيلوا|تشيل|تحذفون|احذفوا|تحذف|شيلي|احذفي|تطلعون|طلعوا|تطلعين)|"
                                 # "on my latest order please remove the air fryer".
                                 r"\b(on|in|from) (my|the|this|that) (\w+ )?order\b.*"
                                 r"\b(remove|take out|take off|delete)\b")
@@ -1351,6 +1357,15 @@ def _read_in_context(
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
+    done = d.get("last_action")
+    if (not state.get("pending") and done in _WRITE_INTENTS and done != "complaint"
+            and d.get("last_outcome") == "ok" and _TOO.search(norm) and len(norm.split()) <= 10
+            and (slots.get("order_id") or _names_a_product_in(text, deps))
+            and not dialogue.KEEP.search(norm) and not _ASKS_PERSON.search(norm)
+            and intent not in {"talk_to_human", "complaint", done}):
+        # "yes" (the headphones' order cancelled) -> "and the TV one too pls": the same change,
+        # for the order or product named; its own summary is asked before anything is done.
+        return sense_ | {"intent": done, "confidence": max(conf, _CONTEXT_CONFIDENCE)}, d
     if ((_CALL_OFF.search(norm) or (_WANT_CANCEL.search(norm) and intent not in {
             "talk_to_human", "complaint"} and not _QUESTION_ABOUT_CANCELLING.search(norm)
             # (Several requests: the part that says it is read as a cancellation below.)
@@ -2109,7 +2124,7 @@ def _read_in_context(
         # "remove the air fryer from my order": items cannot be taken out, but the order can
         # be cancelled whole; the cancellation flow finds the order and says so.
         return sense_ | {"intent": "cancel_order", "confidence": max(conf, 0.7),
-                         "remove_item": not re.search(r"\bcancel\b|الغ", norm)}, d
+                         "remove_item": not _CANCEL_VERB.search(norm)}, d
     if _IN_GENERAL.search(norm) and _QUESTION.search(norm) and not state.get("pending"):
         # "fine. in general tho if an order already shipped can he still cancel it?": a
         # question about the policy, whatever order was named before.
@@ -3861,6 +3876,13 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             state = {**state, "text": yes,  # type: ignore[typeddict-item]
                      "dialogue": {**dialogue.of(state), "open_tasks": []}}
             said = "affirm"
+        whole_said = state.get("message_text") or state["text"]
+        if (not other_order and said != "deny" and dialogue.before_acting(whole_said)
+                and _QUESTION.search(normalize(whole_said))):
+            # "yes that one. but before you cancel it, how long does the refund take?": the yes
+            # before the question is not the yes to the change; the question is answered and
+            # the change still waits.
+            return await _ask_before_acting(state, deps, pending, prefix, whole_said)
         # The pending call, re-issued or confirmed, runs under its own flow: an open task read
         # beside it earlier ("its been like 3 days" -> tracking) must not word its result.
         own_flow = _INTENT_OF_TOOL.get(pending["tool"], state.get("active_flow"))
@@ -4097,6 +4119,46 @@ _PICKUP_COST = re.compile(
     r"(الاستلام|المندوب|يستلم|ياخذه|ياخذها|يجي ياخذ).*(رسوم|مجان|ادفع|فلوس|تكلفه|بكم)|"
     r"(رسوم|مجان|ادفع|فلوس|تكلفه|بكم).*(الاستلام|المندوب|يستلم|ياخذه|ياخذها)")
 _SENTENCES = re.compile(r"[?؟.!]+\s*")
+
+
+async def _ask_before_acting(state: ConversationState, deps: Deps, pending: Pending,
+                             prefix: str, whole: str) -> dict[str, Any]:
+    """The question asked before the change is made, answered with the change still waiting;
+    a question about the change itself ("is there a fee to cancel?") gets its summary again,
+    which states what it costs and where the money goes."""
+    lang, rounds = state["language"], state.get("rounds", 0)
+    d = {**dialogue.of(state), "open_tasks": []}
+    tasks = dialogue.of(state).get("open_tasks") or []
+    sense_ = dict(state["sense"])
+    if tasks:
+        # The yes came first and the question after it: the question is what this turn reads.
+        sense_ |= {"intent": tasks[0]["intent"], "confidence": tasks[0]["confidence"],
+                   "slots": {**sense_.get("slots", {}), **tasks[0]["slots"]}}
+    q_state = {**state, "text": whole, "pending": None, "dialogue": d, "sense": sense_}
+    hold = deps.replies.reply("confirm.hold", lang, order_id=pending["args"].get("order_id"),
+                              quick=["yes", "no"])
+    about = _money_timing_beside_pending(q_state, d, whole)  # type: ignore[arg-type]
+    method = (pending.get("data") or {}).get("payment_method")
+    if about is None and method and sense_["intent"] in {"refund_timing", "refund_status"}:
+        # "how long does the refund take" about the order waiting to be cancelled: its own
+        # method's timing, not the help centre's page about returns.
+        about = {**d, "payment_method": method,
+                 "focus_orders": [pending["args"].get("order_id")]}
+    update: dict[str, Any] = {}
+    if about is not None:
+        update = {"replies": [_timing_reply(about, whole, lang, deps)]}  # type: ignore[arg-type]
+    elif sense_["intent"] not in _WRITE_INTENTS and sense_["intent"] not in {"affirm", "deny"}:
+        if deps.flows.needs_knowledge(sense_["intent"]):
+            q_state |= await retrieve(q_state, Runtime(context=deps))  # type: ignore[call-arg, arg-type]
+        update = await deps.brain.respond(q_state, deps)  # type: ignore[arg-type]
+    if update.get("replies") and not update.get("tool_calls"):
+        return {"rounds": rounds + 1} | update | {"replies": [*update["replies"], hold],
+                                                  "dialogue": {**(update.get("dialogue") or d),
+                                                               "open_tasks": []}}
+    again = outcome_reply(
+        {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
+        prefix, lang, deps.replies)
+    return {"replies": [again], "rounds": rounds + 1, "dialogue": d}
 
 
 def _question_then_yes(text: str) -> str | None:

@@ -4966,3 +4966,71 @@ async def test_how_much_to_have_ready_after_tracking_is_that_orders_amount(assis
     _, outs = await talk(assistant, msgs, None, lang)
     assert templates(outs[3]) == ["amount.ok"], templates(outs[3])
     assert "1,214.00" in text_of(outs[3]), text_of(outs[3])
+
+
+# --- blind rounds 46 to 48 classes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi cancel my tv order from yesterday",
+            "yes that one. but before you cancel it, how long does the refund take? i paid mada",
+            "ok yes cancel it"]),
+    ("ar", ["هلا نورة، ابي الغي طلب التلفزيون اللي طلبته امس",
+            "ايوه هو نفسه. بس قبل لا تلغينه.. كم ياخذ المبلغ لين يرجع؟ دفعت مدى", "تمام اكدي"]),
+])
+async def test_a_yes_followed_by_a_question_before_cancelling_waits_for_the_answer(
+        assistant, lang, msgs):
+    """"yes that one. but before you cancel it, …?": the yes names the order, the question
+    holds the decision; the money's timing for its method is told and nothing changes until
+    the next yes."""
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1]) == ["refund.timing", "confirm.hold"], templates(outs[1])
+    assert "3" in text_of(outs[1]) and "7" in text_of(outs[1]), text_of(outs[1])
+    done = [r for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+    assert len(done) == 1 and templates(outs[2])[0].startswith("cancel."), templates(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi cancel my tv order from yesterday",
+            "yes. but before you cancel, when would it arrive if i keep it?"]),
+    ("ar", ["ابي الغي طلب التلفزيون", "اوكي بس قبل ما تلغينه، هل فيه رسوم الغاء؟"]),
+])
+async def test_a_question_before_cancelling_never_cancels_or_keeps(assistant, lang, msgs):
+    # "if i keep it" supposes; it is not a no, and the question is not a yes.
+    cid, outs = await talk(assistant, msgs, "C1001", lang)
+    assert not [r for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+    assert "cancel.kept" not in templates(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "i want to remove the kettle from my order 100292 and keep the rest"),
+    ("ar", "ابي اشيل الغلاية من طلبي ١٠٠٢٩٢ واخلي الباقي"),
+])
+async def test_taking_the_kettle_out_is_not_a_request_to_cancel_the_order(assistant, lang, msg):
+    # "الغلاية" (the kettle) starts like "الغي" (cancel): the customer asked to remove one item,
+    # which cannot be done; what can be is said, and no cancellation is asked or made.
+    cid, (out, _) = await talk(assistant, [msg, "yes" if lang == "en" else "ايه"], "C1031", lang)
+    assert templates(out) == ["cancel.whole_order"], templates(out)
+    assert not [r for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("en", "actually can u just take the earbuds out of that order (100297) n keep the air fryer"),
+    ("ar", "ممكن تطلعون السماعات من طلب 100297 وتخلون القلاية؟"),
+])
+async def test_taking_an_item_out_of_an_order_in_other_words(assistant, lang, msg):
+    _, (out,) = await talk(assistant, [msg], "C1002", lang)
+    assert templates(out) == ["cancel.whole_order"], templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["pls cancel my sony headphones order", "yes", "and the TV one too pls", "yep go ahead"]),
+    ("ar", ["ابي الغي طلب سماعات سوني", "ايه", "وطلب الشاشة بعد", "ايه اكد"]),
+])
+async def test_the_same_change_for_another_order_too_after_one_is_done(assistant, lang, msgs):
+    # C1049: the headphones' RW-100283 is cancelled; "the TV one too" is RW-100315, asked first.
+    cid, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[2]) == ["cancel.needs_confirmation"], templates(outs[2])
+    assert "100315" in text_of(outs[2])
+    done = [r.details.get("order_id") for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+    assert done == ["RW-100283", "RW-100315"], done
