@@ -80,6 +80,9 @@ class Dialogue(TypedDict, total=False):
     # A question about one order read through its record ("address": can its delivery address
     # still change?), kept while the identity check asked for on the way is answered.
     order_question: str | None
+    # The last change summarised for a yes (a Pending), kept when a question about something
+    # else drops it, so "yes send the refund request to the team" later still means it.
+    offer: dict[str, Any] | None
 
 
 def of(state: dict[str, Any]) -> Dialogue:
@@ -652,7 +655,9 @@ def match_orders(
 
 _REFERENCE = re.compile(
     r"\b(my|the|this|that|last|latest) (order|purchase|package|parcel|delivery|stuff|item)s?\b|"
-    r"\b(it|order|the whole (thing|lot))\b|(طلبي|الطلب|طلب|طلبيتي|الطلبيه|الاوردر|اوردري|شحنتي|الشحنه|مشترياتي|اغراضي)"
+    r"\b(it|order|the whole (thing|lot))\b|(طلبي|الطلب|طلب|طلبيتي|الطلبيه|الاوردر|اوردري|شحنتي|الشحنه|مشترياتي|اغراضي)|"
+    # "my return", "فلوس المرتجع حقي": the order sent back (one returned order is the one meant).
+    r"\b(my|the) returns?\b|\bwhat i (sent|returned)\b|(المرتجع|مرتجعي|المرتجعات|اللي رجعته|اللي رجعتها)"
 )
 
 

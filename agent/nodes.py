@@ -260,6 +260,8 @@ _MONEY_WHEN = re.compile(
     r"\b(card|money|refund|refunds|refunded|account|bank|see it|get it back|back to me|paid|mada|apple ?pay|"
     r"master ?card|visa|credit card|cash back|money back|"
     r"amount back|full amount|"
+    # "when do I get my 1,728 SAR back?"
+    r"get (my|the|our|his|her) ([\w,.]+ ){0,3}back|"
     r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
@@ -3859,6 +3861,10 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
     if rounds >= deps.settings.llm_max_tool_rounds + 2:
         return {"replies": [deps.replies.reply("tool_error", lang)]}
     pending = state.get("pending")
+    offer = dialogue.of(state).get("offer")
+    if (not pending and offer and not state.get("tool_results") and not state.get("part_replies")
+            and _takes_up_offer(state, deps, offer)):
+        return _offer_taken_up(state, offer)
     # Only the message's first part can answer our question; a later part ("…and how long is
     # the refund?") must not settle or drop the confirmation the first part asked for.
     if pending and not state.get("tool_results") and not state.get("part_replies"):
@@ -3912,7 +3918,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # "ee akeed al8 el microwave" while the watch waits for a yes: consent to the
             # microwave's cancellation, never to the watch's.
             other_order = True
-        settled = _resume_deferred(dialogue.of(state))
+        settled = {**_resume_deferred(dialogue.of(state)), "offer": None}
         if (other_order and said != "deny" and intent == _INTENT_OF_TOOL.get(pending["tool"])
                 and _TOO.search(normalize(state["text"])) and not dialogue.KEEP.search(
                     normalize(state["text"])) and not dialogue.of(state).get("deferred")):
@@ -4119,6 +4125,47 @@ _PICKUP_COST = re.compile(
     r"(الاستلام|المندوب|يستلم|ياخذه|ياخذها|يجي ياخذ).*(رسوم|مجان|ادفع|فلوس|تكلفه|بكم)|"
     r"(رسوم|مجان|ادفع|فلوس|تكلفه|بكم).*(الاستلام|المندوب|يستلم|ياخذه|ياخذها)")
 _SENTENCES = re.compile(r"[?؟.!]+\s*")
+
+
+# The words that name what an offer was about, one of which a later yes must say
+# ("yes pls send the refund request to the team"): a bare "yes" after other questions is not
+# read as the yes to a summary given several messages before.
+_OFFER_NAMED: dict[str, re.Pattern[str]] = {
+    "request_refund": re.compile(r"\b(refund|refunds|team|money)\b|(استرداد|الاسترداد|الاستردادات|"
+                                 r"للفريق|الفريق|فريق|فلوسي|المبلغ|ارسلوه|ارسله|حولوه|ارفعوه)"),
+    "cancel_order": re.compile(r"\bcancel|(^| )(الغ(?!ل)\w*|الالغاء|كنسل\w*)"),
+    "start_return": re.compile(r"\b(return|pick ?up|collect)\b|(الارجاع|ارجاع|رجعوه|المندوب)"),
+}
+
+
+def _takes_up_offer(state: ConversationState, deps: Deps, offer: dict[str, Any]) -> bool:
+    """"fine. and yes pls send the refund request to the team", after a question about another
+    order dropped the summary we asked: an explicit yes that names the change offered, and no
+    other order."""
+    text = state.get("message_text") or state["text"]
+    norm = normalize(text)
+    named = state["sense"]["slots"].get("order_id")
+    pattern = _OFFER_NAMED.get(offer["tool"])
+    if pattern is None or (named and named != offer["args"].get("order_id")):
+        return False
+    extra = confirmation.ACTION_WORDS | confirmation.TOOL_WORDS.get(offer["tool"], frozenset())
+    return bool(pattern.search(norm)) and confirmation.is_yes(text, extra) and not (
+        _QUESTION.search(norm))
+
+
+def _offer_taken_up(state: ConversationState, offer: dict[str, Any]) -> dict[str, Any]:
+    d = {**dialogue.of(state), "offer": None, "open_tasks": []}
+    call = tool_call(offer["tool"], offer["args"])
+    flow = _INTENT_OF_TOOL.get(offer["tool"], state.get("active_flow"))
+    rounds = state.get("rounds", 0) + 1
+    if (offer.get("data") or {}).get("over_limit"):
+        # Above the limit nothing is paid out here: the yes sends it to the refunds team, as
+        # the summary said.
+        return {"confirmed": offer["key"], "tool_calls": [call], "pending": None,
+                "active_flow": flow, "rounds": rounds, "dialogue": d}
+    # Anything else is asked again (its summary), now that other things were said between.
+    return {"tool_calls": [call], "pending": None, "active_flow": flow, "rounds": rounds,
+            "dialogue": d}
 
 
 async def _ask_before_acting(state: ConversationState, deps: Deps, pending: Pending,
@@ -4470,6 +4517,7 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
                      tool=first.get("name"), order_id=(first.get("args") or {}).get("order_id"))
     llm_ids = _pending_llm_call_ids(state)
     messages = []
+    offered: Any = _UNCHANGED
     named = _named_orders(state)
     for call in state.get("tool_calls") or []:
         # A model's arguments are checked against what the customer pointed at; the offline
@@ -4487,12 +4535,18 @@ async def tools(state: ConversationState, runtime: Runtime[Deps]) -> dict[str, A
             update["pending"] = Pending(
                 key=outcome.confirmation_key, tool=call["name"], args=call["args"], data=outcome.data
             )
+            offered = dict(update["pending"])
+        elif call["name"] in {"cancel_order", "start_return", "request_refund"}:
+            offered = None
         if outcome.outcome in {"handoff", "locked"}:
             update["route"] = "handoff"
         results.append(outcome.model_dump())
         if call["id"] in llm_ids:
             messages.append(ToolMessage(content=outcome.model_dump_json(), tool_call_id=call["id"]))
     d = dialogue.of(state)
+    if offered is not _UNCHANGED:
+        # The last summary asked for a yes, kept after other questions drop it as pending.
+        d["offer"] = offered  # type: ignore[typeddict-item]
     calls = state.get("tool_calls") or []
     for call, result in zip(calls, results[len(results) - len(calls):]):
         if call["name"] not in _INTENT_OF_TOOL:
@@ -4689,6 +4743,7 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
 
 
 _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund", "complaint"}
+_UNCHANGED = object()
 
 
 def _pending_llm_call_ids(state: ConversationState) -> set[str]:

@@ -5034,3 +5034,36 @@ async def test_the_same_change_for_another_order_too_after_one_is_done(assistant
     assert "100315" in text_of(outs[2])
     done = [r.details.get("order_id") for r in await trail(assistant, cid, "cancel_order") if r.allowed]
     assert done == ["RW-100283", "RW-100315"], done
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi, i sent back the buds + airfryer (100215). when will my money be back? paid w mada",
+            "btw quick q do u do same day delivery in jeddah?",
+            "ok and my kettle order 100300 is delivery really 25 riyals for a kettle lol",
+            "fine. and yes pls send the refund request to the team"]),
+    ("ar", ["رجعت السماعات والقلاية (100215) متى ترجع فلوسي؟ دفعت مدى", "فيه توصيل نفس اليوم لجدة؟",
+            "وطلب الغلاية 100300 ليش التوصيل 25 ريال؟", "طيب، ايه ارسلوا طلب الاسترداد للفريق"]),
+])
+async def test_a_yes_to_the_refunds_team_after_questions_about_another_order(assistant, lang, msgs):
+    """The over-limit refund offered for RW-100215, then a question about RW-100300: the later
+    "yes send it to the team" is the yes to that offer, never a refund of the order just asked
+    about."""
+    cid, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[3])[0] == "refund.over_limit", templates(outs[3])
+    assert "100215" in text_of(outs[3]) and "100300" not in text_of(outs[3])
+    assert outs[3].mode == "waiting_human"
+
+
+@pytest.mark.parametrize("lang,customer,msg,order", [
+    ("en", "C1007", "Hi, the Sony headphones and JBL speaker I returned are back with you. "
+                    "When do I get my 1,728 SAR back?", "100212"),
+    ("ar", "C1001", "متى ترجع فلوس المرتجع حقي؟ كنت دافع STC Pay", "100232"),
+    ("en", "C1001", "when do i get the money for my return? i paid with stc pay", "100232"),
+])
+async def test_the_money_for_a_return_back_with_us_is_that_orders_refund(
+        assistant, lang, customer, msg, order):
+    """"when do I get my 1,728 SAR back?", "فلوس المرتجع حقي": the one returned order's refund
+    (above the limit: offered to the refunds team), not a new return nor "which order?"."""
+    _, (out,) = await talk(assistant, [msg], customer, lang)
+    assert templates(out)[0] == "refund.needs_confirmation_over_limit", templates(out)
+    assert order in text_of(out)
