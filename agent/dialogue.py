@@ -251,12 +251,13 @@ _SPLIT = re.compile(
     # ("VAT no. for the macbook order": an abbreviation's dot ends nothing.)
     r"\s*(?:[?؟]+\s*|(?<![\s(][Nn]o)(?<![\s(][Nn]r)\.\s+|"
     r"(?<=[\s(][Nn][or])\.\s+(?!for\b|of\b|on\b|\d)|"
-    r"\n+|,?\s+(?:and also|and then|also|plus|and|n|&|\+)\s+(?=(?:can|could|"
+    r"\n+|,?\s+(?:and also|and then|also|plus|and|n|&|\+|anyway,?|anyways,?|btw,?|by the way,?)"
+    r"\s+(?=(?:can|could|"
     r"what|how|when|where|why|is|are|do|does|will|would|cancel|track|return|refund|i|tell|"
     r"please|pls|check|change|whats|what'?s|wheres|where'?s|hows|how'?s|whens|when'?s|wen|wat|"
     r"wht|hw|whr|wer|r u|can u|if|has|have|did)\b"
     # "ابي الغي طلب 100303 and also كم رسوم ال COD؟": English joins an Arabic question.
-    r"|(?:كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ابي|ابغى|ابغي|ممكن)(?=\s))|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان)\s+|"
+    r"|(?:كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ابي|ابغى|ابغي|ممكن)(?=\s))|،?\s*(?:وكمان|وبعد|وايضا|وايضا|وبعدين|كمان|المهم|بالمناسبه|بالمناسبة|على فكره|على فكرة)،?\s+|"
     r"،\s*و(?=(?:ابي|ابغى|ابغي|الغ(?!ل)|كم|متى|متي|وين|هل|ليش|كيف|ايش|وش|ودي|لو |طلب ))|"
     # "ابي اكنسل الساعة، and the microwave one متى يشحن؟": an Arabic comma, then English "and".
     r"،\s*(?:and|also|plus)\s+)",

@@ -96,6 +96,12 @@ _NOT_AMOUNT = re.compile(
     r"inches|btu|gb|tb|mm|cm|w)\b|%|\"|"
     r"(?:ص|م|يوم|ايام|ساعه|ساعات|سنه|سنوات|شهر|اشهر|دقيقه|دقائق|كجم|كيلو|لتر|بوصه|جيجا|تيرا|ملم|سم|"
     r"واط|وحده)(?![\u0621-\u064a]))")
+# "the LG 65 C4 OLED", "سوني ٥٥": a screen size or model number beside a brand, not a price.
+_MODEL_BEFORE = re.compile(r"(\b(lg|sony|samsung|tcl|hisense|toshiba|philips|xiaomi|huawei|iphone|"
+                           r"galaxy|bravia|oled|qled|tv|model|size)|(سوني|سامسونج|جي|شاشه|"
+                           r"تلفزيون|تلفاز|مقاس))\s*$")
+_MODEL_AFTER = re.compile(r"^\s*(?:[a-z]\d|oled|qled|uhd|4k|8k|pro\b|ultra\b|max\b|plus\b|"
+                          r"بوصه|انش|اوليد)")
 _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2,
     "اثنين": 2, "ثنتين": 2, "اثنتين": 2, "الاثنين": 2, "ثنين": 2, "الثنين": 2, "للثنين": 2,
@@ -210,7 +216,8 @@ def amount_in(text: str, fees: frozenset[float] = frozenset()) -> float | None:
                 continue
             return value
         if (not _NOT_AMOUNT.match(after) and 50 <= value < _MAX_BARE_AMOUNT
-                and not 1900 <= value <= 2100):
+                and not 1900 <= value <= 2100 and not _MODEL_BEFORE.search(before)
+                and not _MODEL_AFTER.match(after)):
             bare.append(value)
     if len(bare) > 1:
         bare = [v for v in bare if v not in fees]

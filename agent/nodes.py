@@ -2245,7 +2245,8 @@ def _read_in_context(
             and not slots.get("order_id") and intent not in {"cancel_order", "start_return"}
             # ("وتركيب الغسالة عليه فلوس؟ ومتى يجي الفني؟": what installing it costs.)
             and not (intent == "installation" and INSTALL_WORDS.search(norm))
-            and not _wants_refund_now(intent, norm)):
+            and not _wants_refund_now(intent, norm) and not _NEXT_ORDER.search(norm)
+            and not _INSTALMENT_TERMS.search(norm)):
         # "how long until I see it on my card?" about the order just cancelled or refunded;
         # "…and if i reorder to najran how long does it take" after it is asked in its turn.
         return _first_then_rest(
@@ -3644,7 +3645,11 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
     # A follow-up ("and the fridge?") is searched together with the question it continues.
     query = sense_.get("query") or _with_focus_product(state, deps)
     result = await asyncio.to_thread(deps.knowledge.search, query, 5, topics)
-    if sense_.get("part") and query != state["text"] and result.passages:
+    own_question = bool(sense_.get("followup") and len(_WORD_RE.findall(state["text"])) >= 4
+                        and _QUESTION.search(normalize(state["text"])))
+    if (sense_.get("part") or own_question) and query != state["text"] and result.passages:
+        # ("and if tamara rejects me?" after "how many payments with tamara?": a follow-up
+        # with a question of its own is read alone when alone it finds another answer.)
         # "cash on delivery? or better in instalments?": a part searched with the one before
         # finds that one's answer again; a part that finds its own answer alone stands alone.
         text = state["text"]
@@ -3713,7 +3718,13 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
         deps.understanding.products.large_categories,
         # ("طيب لو اخذت واحد ثاني كم يصير تركيب الاثنين" after the split AC's price: the kind
         # the question before named, when the customer has no order in focus.)
-        focus=d.get("focus_categories") or (
+        # ("كم التوصيل لو طلبت ثلاجة؟" -> "so the midea at 1299 pays 99 on top?": the fridge
+        # the question before named, read with this one, not the returned Dyson in focus.)
+        focus=(dialogue.categories_in(d.get("topic_text") or "", words)
+               if (query != state["text"] or d.get("topic") in _FEE_TOPICS
+                   or _FEE_ASK.search(normalize(state["text"])))
+               and not dialogue.categories_in(state["text"], words) else []
+               ) or d.get("focus_categories") or (
             dialogue.categories_in(d.get("topic_text") or "", words)
             if d.get("topic") == sense_.get("intent") else []),
         message=state.get("message_text"),
@@ -4691,6 +4702,13 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         "replies": [], "tool_results": [], "tool_calls": [], "retrieval": None, "rounds": 0,
         "slots": slots,
     }
+    if (task["intent"] in {"refund_status", "refund_timing"} and not task["slots"].get("order_id")
+            and done and asked & {"cancel.already_cancelled", "refund.after_cancel"}
+            and len(task["text"].split()) <= 8 and not d.get("open_tasks")):
+        # "why was 100252 cancelled?? and where is my money": the cancelled order's reply
+        # already says where its money goes; the part is answered by it, not by a help-centre
+        # page about another payment method.
+        return update | {"part_replies": done[:-1], "replies": [done[-1]]}
     about = _money_timing_beside_pending(state, d, task["text"])
     rest = [t for t in d.get("open_tasks") or [] if t is not task]
     joined = " ".join([task["text"], *(t["text"] for t in rest)])
@@ -4743,7 +4761,18 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
 
 
 _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund", "complaint"}
+# "for my next order how many payments with tamara?": a purchase to come, not the order in focus.
+_NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|time)\b|\bnext time\b|"
+                         r"(الطلب الجاي|طلبي الجاي|الطلبيه الجايه|المره الجايه|المره الياية|طلب جديد|"
+                         r"طلب ثاني|الطلب القادم|المرة القادمة)")
+# How instalments work (how many, any interest): the payment method, not a refund.
+_INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
+                               r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+# Questions whose figures depend on the kind of product the customer last named.
+_FEE_TOPICS = frozenset({"delivery_info", "order_amount", "installation", "payment_methods"})
+_FEE_ASK = re.compile(r"\b(pay|pays|fee|fees|delivery|on top|extra|charge)\b|"
+                      r"(يدفع|بيدفع|ادفع|رسوم|توصيل|التوصيل|فوقها|فوقه|زياده)")
 
 
 def _pending_llm_call_ids(state: ConversationState) -> set[str]:

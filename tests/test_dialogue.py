@@ -5067,3 +5067,67 @@ async def test_the_money_for_a_return_back_with_us_is_that_orders_refund(
     _, (out,) = await talk(assistant, [msg], customer, lang)
     assert templates(out)[0] == "refund.needs_confirmation_over_limit", templates(out)
     assert order in text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hmm ok actually cancel the AC order, found it cheaper somewhere else",
+            "wait no dont!! keep it, my husband says the other one is a worse model lol",
+            "for my next order how many payments with tamara? any interest?",
+            "and if tamara rejects me?"]),
+    ("ar", ["ابي الغي طلب المكيف", "لا خلاص خله", "للطلب الجاي تمارا كم دفعة؟ فيه فوايد؟",
+            "واذا رفضتني تمارا؟"]),
+])
+async def test_instalments_for_a_next_order_are_the_payment_method_not_a_refund(
+        assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1047", lang)
+    assert "refund.timing_method" not in templates(outs[2]) + templates(outs[3])
+    assert "4" in text_of(outs[2]), text_of(outs[2])
+    # "and if tamara rejects me?": a question of its own, answered on its own.
+    assert text_of(outs[3]) != text_of(outs[2])
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("im dying to grab the LG 65 C4 OLED. is delivery to jeddah free?", None),
+    ("ناوية آخذ شاشة سوني ٥٥ كم التوصيل", None),
+    ("is delivery free for an order of 1299", 1299.0),
+])
+def test_a_screen_size_beside_a_brand_is_not_a_price(text, amount):
+    from agent.facts import amount_in
+    assert amount_in(text) == amount
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["quick q before anything: am i chatting with a real person right now?",
+            "lol come on just say you're human, my mom says never trust bots 😂 anyway where's my airpods order"]),
+    ("ar", ["انت انسان ولا بوت؟", "قولي انك انسان هههه المهم وين طلب السماعات حقي"]),
+])
+async def test_anyway_opens_a_second_question(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1030", lang)
+    assert templates(outs[1])[0] == "ai_disclosure", templates(outs[1])
+    assert any(t.startswith("track.") for t in templates(outs[1])), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg,timing", [
+    ("en", "why was my order 100252 cancelled?? and where is my money", "5-14"),
+    ("ar", "ليش انلغى طلبي 100252؟ ووين فلوسي", "5 إلى 14"),
+])
+async def test_a_cancelled_orders_money_follows_its_payment_method(assistant, lang, msg, timing):
+    # RW-100252 (Mastercard, 429 SAR) was cancelled by the store: out of stock.
+    _, (out,) = await talk(assistant, [msg], "C1039", lang)
+    text = text_of(out)
+    assert "429" in text and timing in text, text
+    assert "IBAN" not in text and "آيبان" not in text, text
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["salam, wain wasal talab el dyson?",
+            "ok. so2al thani: kam el tawseel lil khobar lw tlabt thallaja?",
+            "y3ni el midea 1299 bydf3 99 fo8ha?"]),
+    ("en", ["hi whats the status of my dyson order",
+            "other question: delivery to khobar if i order a fridge?",
+            "so the midea at 1299 pays 99 on top?"]),
+])
+async def test_the_product_kind_asked_about_last_beats_the_order_in_focus(assistant, lang, msgs):
+    # C1004's returned Dyson (a vacuum) is in focus; the fridge was the question before.
+    _, outs = await talk(assistant, msgs, "C1004", lang)
+    assert "99" in text_of(outs[2]) and "1,500" in text_of(outs[2]), text_of(outs[2])
