@@ -1359,10 +1359,18 @@ def _read_in_context(
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
+    if intent == "request_refund" and _JUST_ASKING.search(norm) and not state.get("pending"):
+        # "ابغى اسأل عن فلوس المرتجع", "i wanted to ask about my refund": a question about
+        # the refund, whose answer may offer it, not the order to issue it.
+        return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
     done = d.get("last_action")
     if (not state.get("pending") and done in _WRITE_INTENTS and done != "complaint"
-            and d.get("last_outcome") == "ok" and _TOO.search(norm) and len(norm.split()) <= 10
+            and d.get("last_outcome") == "ok" and _SAME_TOO.search(norm) and len(norm.split()) <= 10
             and (slots.get("order_id") or _names_a_product_in(text, deps))
+            # (A question, "was the JBL cancelled too?", or a change of its own, "also cancel
+            # the band", "add a kettle too", is read as itself.)
+            and not _QUESTION.search(norm) and not dialogue.ACTION_ASKED.search(norm)
+            and not _ADD_WORD.search(norm)
             and not dialogue.KEEP.search(norm) and not _ASKS_PERSON.search(norm)
             and intent not in {"talk_to_human", "complaint", done}):
         # "yes" (the headphones' order cancelled) -> "and the TV one too pls": the same change,
@@ -4742,6 +4750,17 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         update["sense"] = sense_
         update["wants_knowledge"] = False
         return update
+    waiting = state.get("pending")
+    if (waiting and task["intent"] == _INTENT_OF_TOOL.get(waiting["tool"])
+            and task["slots"].get("order_id") in {None, waiting["args"].get("order_id")}
+            and _QUESTION.search(normalize(task["text"]))):
+        # "is there a fee to cancel?" while that very cancellation waits for a yes: a question
+        # about it, which its summary answers (what it costs, where the money goes).
+        prefix = deps.flows.prefix_for_tool(waiting["tool"])
+        update["replies"] = [outcome_reply(
+            {"tool": waiting["tool"], "outcome": "needs_confirmation", "data": waiting["data"]},
+            prefix, state["language"], deps.replies)]
+        return update
     if state.get("pending") and task["intent"] in _WRITE_INTENTS:
         # One change per message: the next one waits until this one is confirmed or not.
         d["deferred"] = task
@@ -4769,6 +4788,14 @@ _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|tim
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+_JUST_ASKING = re.compile(r"\bi (want|wanted|need|needed|would like|'?d like) to (ask|know|check|"
+                          r"inquire|enquire) (about|on|if|whether)\b|\b(question|asking) about\b|"
+                          r"(ابي|ابغي|ابغا|بغيت|ودي|حاب|حابه|اريد) (اسال|اسأل|استفسر|اعرف) (عن|بخصوص|على)|"
+                          r"(استفسار|سؤال) (عن|بخصوص)")
+# "and the TV one too", "وطلب الشاشة بعد": the same again, for another (not "also", which
+# opens a request of its own).
+_SAME_TOO = re.compile(r"\b(too|as well|aswell)\b|(^| )(كمان|برضو|برضه|بعد)(?=[\s?!.,،؟]|$)")
+_ADD_WORD = re.compile(r"\b(add|adding|put)\b|(اضيف|ضيف|زيد|اضافه|ضيفوا|تضيف)")
 # Questions whose figures depend on the kind of product the customer last named.
 _FEE_TOPICS = frozenset({"delivery_info", "order_amount", "installation", "payment_methods"})
 _FEE_ASK = re.compile(r"\b(pay|pays|fee|fees|delivery|on top|extra|charge)\b|"

@@ -5131,3 +5131,17 @@ async def test_the_product_kind_asked_about_last_beats_the_order_in_focus(assist
     # C1004's returned Dyson (a vacuum) is in focus; the fridge was the question before.
     _, outs = await talk(assistant, msgs, "C1004", lang)
     assert "99" in text_of(outs[2]) and "1,500" in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i want to cancel order RW-100301",
+            "i got a verification code on my phone 482917, is that enough?",
+            "ok my email is afnanalqahtani@example.com"]),
+    ("ar", ["ابي الغي طلب رقم RW-100301", "جاني كود تحقق على جوالي الحين ٤٨٢٩١٧ يكفي؟",
+            "اوكي ايميلي afnanalqahtani@example.com"]),
+])
+async def test_a_visitors_request_waits_for_the_email_across_a_question(assistant, lang, msgs):
+    """The cancellation asked, the email asked for, a question about a code answered between:
+    the email, when it comes, resumes the cancellation (its summary), not only "verified"."""
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "cancel.needs_confirmation" in templates(outs[2]), templates(outs[2])

@@ -119,7 +119,11 @@ def _awaiting_identity(state: ConversationState, deps: "Deps") -> str | None:
     active = state.get("active_flow")
     flow = deps.flows.get(active) if active else None
     asked = {(r.get("data") or {}).get("template") for r in state.get("part_replies") or []}
-    if (asked & {"ask_contact", "ask_verification"} and not state.get("customer_id")
+    # ("cancel RW-100301" -> email asked -> "I got a code on my phone, is that enough?": the
+    # cancellation still waits for the email, across the question answered between.)
+    waiting = bool((state.get("slots") or {}).get("order_id")) and not (
+        (state.get("slots") or {}).get("contact"))
+    if ((asked & {"ask_contact", "ask_verification"} or waiting) and not state.get("customer_id")
             and flow is not None and flow.identity and flow.tool):
         return active
     return None
