@@ -3127,6 +3127,13 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "ugh thats long. cancel the vacuum order then": the reaction to our last answer,
             # then the request; the reaction asks for nothing (least of all the same change).
             continue
+        if (n and whole[0] in _WRITE_INTENTS - {"complaint"} and _REASON_GIVEN.search(said)
+                and not _QUESTION_MARKS.search(piece) and not _REQUEST_VERB.search(said)
+                and not deps.understanding.slots(piece).get("order_id")
+                and len(said.split()) <= 8):
+            # "can i cancel just the earbuds? changed my mind on them", "ابي الغيه، لقيته ارخص":
+            # why they ask, which asks nothing of its own.
+            continue
         if n == 0 and whole[1] >= _PART_CONFIDENCE and guess.confidence < 0.8 and (
                 guess.confidence < _PART_CONFIDENCE or guess.intent not in plausible) and not (
                 # "where r my airpods?? and pls cancel the air fryer order": another request
@@ -4788,6 +4795,12 @@ _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|tim
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+_REASON_GIVEN = re.compile(
+    r"\b(changed my mind|change of mind|don'?t need (it|them)|dont need (it|them)|no longer need|"
+    r"found (it|them|one) cheaper|cheaper (elsewhere|somewhere)|don'?t want (it|them) anymore|"
+    r"didn'?t like (it|them)|ordered by mistake|by mistake)\b|"
+    r"(غيرت رايي|ما احتاجه|ما احتاجها|ما احتاجهم|مو محتاجه|مو محتاجها|لقيته ارخص|لقيتها ارخص|"
+    r"ارخص برا|ما عجبني|ما عجبتني|بالغلط|طلبته غلط|ما ابيه|ما ابيها|ما ابغاه|ما ابغاها)")
 _JUST_ASKING = re.compile(r"\bi (want|wanted|need|needed|would like|'?d like) to (ask|know|check|"
                           r"inquire|enquire) (about|on|if|whether)\b|\b(question|asking) about\b|"
                           r"(ابي|ابغي|ابغا|بغيت|ودي|حاب|حابه|اريد) (اسال|اسأل|استفسر|اعرف) (عن|بخصوص|على)|"

@@ -5145,3 +5145,20 @@ async def test_a_visitors_request_waits_for_the_email_across_a_question(assistan
     the email, when it comes, resumes the cancellation (its summary), not only "verified"."""
     _, outs = await talk(assistant, msgs, None, lang)
     assert "cancel.needs_confirmation" in templates(outs[2]), templates(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey when is my microwave coming",
+            "can i cancel just the earbuds from that order? changed my mind on them",
+            "ok nvm. the sony headphones from last month tho, left side keeps buzzing"]),
+    ("ar", ["متى يوصل المايكرويف؟", "اقدر الغي السماعات بس من الطلب؟ غيرت رايي",
+            "خلاص ما عليه. سماعات سوني اللي من الشهر اللي فات، الجهة اليسار فيها تشويش"]),
+])
+async def test_a_shipped_order_an_item_and_never_mind_then_a_fault(assistant, lang, msgs):
+    """C1028's RW-100271 has shipped: it cannot be cancelled at all (not "one item can't be
+    taken out"), the reason given asks nothing, and "never mind" before a faulty product is a
+    new matter (its faulty return), not a no."""
+    _, outs = await talk(assistant, msgs, "C1028", lang)
+    assert templates(outs[1]) == ["cancel.not_cancellable"], templates(outs[1])
+    assert templates(outs[2])[0] == "return.needs_confirmation_defective", templates(outs[2])
+    assert "100227" in text_of(outs[2])

@@ -112,6 +112,23 @@ _SEVERAL_ORDERS = re.compile(r"\b(orders|my (2|two|3|three) orders)\b|(طلبا�
                              r"اكثر من طلب|طلبين|الطلبين)")
 
 
+_LEAD_CLAUSE = re.compile(r"^\s*([^.!،,;؛\n]{1,40})[.!،,;؛\n]+\s*(.+)$", re.S)
+
+
+def _new_matter_after_nvm(text: str, deps: "Deps") -> bool:
+    """"ok nvm. the sony headphones from last month tho, left side keeps buzzing": the "never
+    mind" closes what came before; what follows is a new matter, not a no."""
+    m = _LEAD_CLAUSE.match(text)
+    if not m or not dialogue.KEEP.search(normalize(m.group(1))) or dialogue.KEEP.search(
+            normalize(m.group(2))):
+        return False
+    rest = m.group(2)
+    words = dialogue.product_words(deps.settings.product_words_file)
+    return len(rest.split()) >= 4 and bool(
+        mentions_fault(rest) or dialogue.categories_in(rest, words)
+        or deps.understanding.products.find(rest))
+
+
 def _awaiting_identity(state: ConversationState, deps: "Deps") -> str | None:
     """The order request of an earlier part of this message that waits for the visitor's
     email or mobile ("…when does it arrive? and can i still cancel if…"): a question
@@ -291,7 +308,8 @@ class OfflineBrain:
             return self._resolve_order(want, state, deps)
 
         after_write = intent == "deny" and d.get("last_action") in _WRITE_INTENTS
-        if ((intent in _WRITE_INTENTS or after_write) and not state.get("pending") and (
+        if ((intent in _WRITE_INTENTS or after_write) and not state.get("pending")
+                and not _new_matter_after_nvm(state["text"], deps) and (
                 (dialogue.KEEP.search(normalize(state["text"]))
                  and not (intent in _WRITE_INTENTS and dialogue.ACTION_ASKED.search(
                      dialogue.KEEP.sub(" ", normalize(state["text"])))))
@@ -714,7 +732,10 @@ class OfflineBrain:
                             "dialogue": dialogue.focus(d, order_id, want=want,
                                                        awaiting="which_item", choices=[])}
             notice = None
-            if flow.tool == "cancel_order" and len({i["sku"] for i in order["items"]}) > 1:
+            # (A shipped order cannot be cancelled at all: that is what is said, not that one
+            # item cannot be taken out of it.)
+            if (flow.tool == "cancel_order" and len({i["sku"] for i in order["items"]}) > 1
+                    and order["status"] in deps.policies.actions.cancel_order.allowed_statuses):
                 picked = dialogue.items_named(dialogue.only_clause(state["text"]), order, words,
                                               category_of)
                 if (picked and len(picked) < len(order["items"])
