@@ -720,12 +720,13 @@ _LEFT_OUT = re.compile(
     # "الساعة خلها", "والتلفزيون خليه": one word, then "leave it".
     r"(^| )[^\s,،.!?؟]+\s+(خلوه|خلوها|خلوهم|خله|خليه|خليها|خليهم|خلها|خلهم)(?=[\s,،.!?؟]|$)|"
     # "washer n watch r fine", "kettles are ok": what stays.
-    r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|staying|working)\b|"
+    r"(\b[\w-]+\s+){1,3}(r|are|is)\s+(fine|ok|okay|good|great|perfect|staying|working|all good)\b|"
     # "the microwave stays", "the tv can stay".
     r"(\b[\w-]+\s+){1,2}(stays|can stay|will stay|stay with me)\b|"
     # "الغسالة والساعة ما فيها شي", "التاب كلش زين": nothing wrong with those.
     r"(^| )(\S+\s+){1,3}(ما فيها شي|ما فيه شي|ما فيهم شي|مافيها شي|مافيه شي|ما فيها شيء|"
-    r"ما فيه شيء|كلش زين|كلها زينه|زينه|زين|سليمه|سليم|شغاله|شغال|تمام|حلو|حلوه)( |$)|"
+    r"ما فيه شيء|كلش زين|كلها زينه|زينه|زين|سليمه|سليم|شغاله|شغال|تمام|حلو|حلوه|ممتاز|ممتازه|"
+    r"كويس|كويسه|عاجبني|عاجبتني)( |$)|"
     # "أما اللابتوب فسأحتفظ به", "the laptop i'll hold on to": kept.
     r"(^| )(اما )?(\S+\s+){1,2}(فسأحتفظ|فساحتفظ|سأحتفظ|ساحتفظ|بحتفظ|راح احتفظ|احتفظ) (به|بها|بهم)(?=[\s.,،!?؟]|$)|"
     # "التاب ما ابي ارجعه": said not to go back.

@@ -3127,6 +3127,13 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "ugh thats long. cancel the vacuum order then": the reaction to our last answer,
             # then the request; the reaction asks for nothing (least of all the same change).
             continue
+        if (n == 0 and len(pieces) > 1 and whole[0] in _WRITE_INTENTS - {"complaint"}
+                and guess.intent == "track_order" and _CAME.search(said)
+                and not _QUESTION.search(said) and not _QUESTION_MARKS.search(piece)
+                and not _REQUEST_VERB.search(said)):
+            # "my S24 order came last week. … can i send back just the chargers?": that it
+            # came is the story before the request, not a question about where it is.
+            continue
         if (n and whole[0] in _WRITE_INTENTS - {"complaint"} and _REASON_GIVEN.search(said)
                 and not _QUESTION_MARKS.search(piece) and not _REQUEST_VERB.search(said)
                 and not deps.understanding.slots(piece).get("order_id")
@@ -4795,6 +4802,8 @@ _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|tim
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+_CAME = re.compile(r"\b(came|arrived|got (it|them|delivered)|was delivered|received (it|them|my))\b|"
+                   r"(وصلني|وصلتني|وصل|وصلت|جاني|جتني|استلمته|استلمتها|استلمت)")
 _REASON_GIVEN = re.compile(
     r"\b(changed my mind|change of mind|don'?t need (it|them)|dont need (it|them)|no longer need|"
     r"found (it|them|one) cheaper|cheaper (elsewhere|somewhere)|don'?t want (it|them) anymore|"

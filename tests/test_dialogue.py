@@ -5162,3 +5162,19 @@ async def test_a_shipped_order_an_item_and_never_mind_then_a_fault(assistant, la
     assert templates(outs[1]) == ["cancel.not_cancellable"], templates(outs[1])
     assert templates(outs[2])[0] == "return.needs_confirmation_defective", templates(outs[2])
     assert "100227" in text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey so my S24 Ultra order came last week. phone is great but i dont need the 2 anker "
+            "chargers that came with it, can i send back just those?", "yes pls go ahead"]),
+    ("ar", ["هلا، طلب الجالكسي S24 وصلني الاسبوع اللي فات. الجوال ممتاز بس الشاحنين ما احتاجهم، "
+            "اقدر ارجعهم بس؟", "ايه رتبها"]),
+])
+async def test_the_phone_is_great_so_only_the_chargers_go_back(assistant, lang, msgs):
+    """"my order came last week" is the story, not a tracking question; "the phone is great"
+    keeps it: only the two chargers go back (138 SAR), never the 4,699 SAR phone."""
+    cid, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[0]) == ["return.needs_confirmation"], templates(outs[0])
+    assert "138" in text_of(outs[0]) and "4,837" not in text_of(outs[0]), text_of(outs[0])
+    booked = [r for r in await trail(assistant, cid, "start_return") if r.allowed]
+    assert booked and booked[-1].details.get("items") == ["ACC-ANK-20W-USBC"], booked[-1].details
