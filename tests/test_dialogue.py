@@ -5178,3 +5178,14 @@ async def test_the_phone_is_great_so_only_the_chargers_go_back(assistant, lang, 
     assert "138" in text_of(outs[0]) and "4,837" not in text_of(outs[0]), text_of(outs[0])
     booked = [r for r in await trail(assistant, cid, "start_return") if r.allowed]
     assert booked and booked[-1].details.get("items") == ["ACC-ANK-20W-USBC"], booked[-1].details
+
+
+@pytest.mark.parametrize("lang,msg,limit", [
+    ("en", "why didnt cash on delivery show up for my tv order?", "3,000"),
+    ("ar", "ليش ما طلع لي الدفع عند الاستلام في طلب الشاشة؟", "3,000"),
+])
+async def test_why_no_cash_on_delivery_for_an_order_is_its_amount_against_the_limit(
+        assistant, lang, msg, limit):
+    # C1031's TV order RW-100292 comes to 3,657 SAR, above the 3,000 SAR limit.
+    _, (out,) = await talk(assistant, [msg], "C1031", lang)
+    assert "3,657" in text_of(out) and limit in text_of(out), text_of(out)

@@ -17,6 +17,7 @@ from agent.outcomes import (
     cite_help_centre, cite_refund_timings, order_warranty_reply, outcome_reply,
     refund_timing_reply,
 )
+from agent.replies import money
 from agent.slots import mentions_fault, order_ids, stated_age_days, words_besides_slots
 from policies.models import FRUSTRATION_ORDER
 from agent.state import ConversationState, Lang, Reply, ToolCall
@@ -112,6 +113,8 @@ _SEVERAL_ORDERS = re.compile(r"\b(orders|my (2|two|3|three) orders)\b|(طلبا�
                              r"اكثر من طلب|طلبين|الطلبين)")
 
 
+_ASKS_COD = re.compile(r"\b(cash on delivery|cod|pay (in )?cash)\b|(الدفع عند الاستلام|الدفع كاش|"
+                       r"ادفع كاش|كاش عند الاستلام|الدفع نقدا)")
 _LEAD_CLAUSE = re.compile(r"^\s*([^.!،,;؛\n]{1,40})[.!،,;؛\n]+\s*(.+)$", re.S)
 
 
@@ -960,6 +963,16 @@ class OfflineBrain:
             large = any(products.category_of.get(i.get("sku", "")) in products.large_categories
                         for i in data.get("items") or [])
             rule = fee_rule(data, lang, deps.policies.brand, book, large)
+            asked = normalize(state.get("message_text") or state["text"])
+            if _ASKS_COD.search(asked) and data.get("payment_method") != "cod":
+                # "why didn't cash on delivery show up for my TV order?": the order's amount
+                # against the cash-on-delivery limit is the answer, not its delivery fee.
+                pay = deps.policies.brand.payment
+                key = "facts.cod_over_limit" if data["total"] > pay.cod_limit else "facts.cod_ok"
+                rule = book.text(key, lang, amount=money(data["total"], lang),
+                                 limit=money(pay.cod_limit, lang).replace(".00", ""),
+                                 fee=money(pay.cod_fee, lang).replace(".00", ""),
+                                 instalments=arabic.count(pay.instalments, "instalment", lang))
             reply = amount_reply(data, values, lang, book, rule)
             if rule:
                 # The fee rule stated is the help centre's: cite it.
