@@ -1359,6 +1359,15 @@ def _read_in_context(
                              "part_slots": {}}, d
         if said is not None and len(norm.split()) <= 8:
             return sense_, d  # a yes, no or "wait" to our confirmation question
+    earlier = " ".join((state.get("customer_texts") or [])[-3:-1])
+    if (not state.get("pending") and _GET_A_NEW_ONE.search(norm) and mentions_fault(earlier)
+            and not slots.get("order_id") and intent not in {"talk_to_human", "complaint"}
+            and deps.flows.get("return_request") is not None):
+        # "my s24's battery is swollen…" -> "and will i get a new phone?": a faulty product's
+        # replacement or refund (what the policy for faults says), not a new order's tracking.
+        return sense_ | {"intent": "return_request", "confidence": max(conf, 0.8),
+                         "knowledge_first": True,
+                         "query": f"defective faulty replacement {text}"}, d
     if intent == "request_refund" and _JUST_ASKING.search(norm) and not state.get("pending"):
         # "ابغى اسأل عن فلوس المرتجع", "i wanted to ask about my refund": a question about
         # the refund, whose answer may offer it, not the order to issue it.
@@ -4802,6 +4811,11 @@ _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|tim
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+_GET_A_NEW_ONE = re.compile(
+    r"\b(get|getting|receive|give me|send me|be given) (a )?(new|replacement|another)( one| phone| unit)?\b|"
+    r"\b(replace|replaced|exchange|exchanged) (it|them|the \w+)\b|"
+    r"(يعطوني|تعطوني|بيعطوني|تبدلونه|تبدلونها|يبدلونه|يبدلونها|بتبدلونه|ابي بداله|واحد جديد|"
+    r"وحده جديده|جوال جديد|جهاز جديد|بديل)")
 _CAME = re.compile(r"\b(came|arrived|got (it|them|delivered)|was delivered|received (it|them|my))\b|"
                    r"(وصلني|وصلتني|وصل|وصلت|جاني|جتني|استلمته|استلمتها|استلمت)")
 _REASON_GIVEN = re.compile(

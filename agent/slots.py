@@ -203,6 +203,7 @@ _FAULT = re.compile(
     r"stopped working|stopped charging|won'?t charge|doesn'?t charge|not charging|not cooling|"
     r"doesn'?t cool|doesn'?t heat|isn'?t (cooling|working|charging|heating)|not heating|won'?t heat|leaks?|leaking|dead on arrival|cracked|crackling|no sound|screen flickers?|"
     r"keeps turning off|turns off by itself|faulty|defect|crackles|crackle|crackly|buzzing|cuts out|"
+    r"swollen|swelling|bulging|overheats|overheating|"
     r"sparks|sparking|smoke|smoking|overheats|overheating|rattles|rattling|loud noise|"
     r"shakes violently|won'?t (connect|pair|charge|start)|stopped (cooling|heating|connecting)|"
     # "wasal with a crack in the door glass", "dead pixels", "a dent in the side".
@@ -224,7 +225,7 @@ _FAULT = re.compile(
     r"dead pixels?|(stopped|won'?t|doesn'?t) hold(ing)? (a )?charge|died after|just died|"
     r"(it|they|theyre|they're|its|it's|it is) dead|"
     # "طلع فيها خشخشة", "وقفت عن العصر": a crackle, a washer that stopped spinning.
-    r"خشخشه|خشخشة|خشخش|تشويش|طنين|وشوشه|(فيها|فيه) (زن|صفير)|(وقفت|وقف) عن (العصر|التبريد|الشحن|التسخين)|ما ?(ت|ي)عصر|"
+    r"منتفخه|منتفخة|منتفخ|انتفخت|انتفخ|خشخشه|خشخشة|خشخش|تشويش|طنين|وشوشه|(فيها|فيه) (زن|صفير)|(وقفت|وقف) عن (العصر|التبريد|الشحن|التسخين)|ما ?(ت|ي)عصر|"
     # "وقف يسخن", "بطلت تعصر", "صارت تفصل لحالها": stopped doing its job, in Gulf words.
     r"(وقف|وقفت|بطل|بطلت|تبطل|يبطل) (ي|ت)(سخن|برد|عصر|شحن|شتغل|نشف|شفط|طبع)|"
     r"(تفصل|يفصل|تطفي|يطفي) (لحالها|لحاله|بروحها|بروحه|فجاه|فجأه)|"

@@ -5189,3 +5189,18 @@ async def test_why_no_cash_on_delivery_for_an_order_is_its_amount_against_the_li
     # C1031's TV order RW-100292 comes to 3,657 SAR, above the 3,000 SAR limit.
     _, (out,) = await talk(assistant, [msg], "C1031", lang)
     assert "3,657" in text_of(out) and limit in text_of(out), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs,words", [
+    ("en", ["my new s24 ultra keeps overheating and the battery looks swollen, what do i do",
+            "ok. and will i get a new phone? its only been like 10 days since i got it"], "30"),
+    ("ar", ["جوالي الجالكسي S24 البطارية منتفخة، وش اسوي؟",
+            "طيب بيعطوني جوال جديد؟ له بس ١٠ ايام عندي"], "30"),
+])
+def test_will_i_get_a_new_one_after_a_fault_reads_as_the_fault_policy(lang, msgs, words):
+    import re as _re
+    from agent.nodes import _GET_A_NEW_ONE
+    from agent.slots import mentions_fault
+    from knowledge.normalize import normalize
+    assert mentions_fault(msgs[0])
+    assert _GET_A_NEW_ONE.search(normalize(msgs[1]))
