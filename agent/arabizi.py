@@ -518,6 +518,10 @@ def to_arabic(text: str) -> str:
         if low in {"lil", "lel"}:
             attach += "لل"
             continue
+        if low in {"b", "bi", "l", "li"} and not attach:
+            # "b flos", "l riyadh": the one-letter preposition is written on its word (بفلوس).
+            attach = "ب" if low.startswith("b") else "ل"
+            continue
         if low not in _LEXICON and low.startswith(("el", "al")) and len(low) > 3 and (
                 low[2:] in _LEXICON or _is_digit_word(low[2:])):
             attach += "ال"
@@ -532,6 +536,8 @@ def to_arabic(text: str) -> str:
             word = tok
         if attach.endswith("لل") and word.startswith("ال"):
             word = word[2:]
+        elif attach == "ل" and word.startswith("ال"):
+            word = "ل" + word[2:]  # "l riyadh": للرياض
         elif attach.endswith("ال") and word.startswith("ال"):
             word = word[2:]
         if word is tok and attach:

@@ -1361,6 +1361,9 @@ def _read_in_context(
             return sense_, d  # a yes, no or "wait" to our confirmation question
     earlier = " ".join((state.get("customer_texts") or [])[-3:-1])
     if (not state.get("pending") and _GET_A_NEW_ONE.search(norm) and mentions_fault(earlier)
+            # (After the faulty return is booked, its own outcome answers "a new one or the
+            # money?".)
+            and d.get("last_action") != "start_return"
             and not slots.get("order_id") and intent not in {"talk_to_human", "complaint"}
             and deps.flows.get("return_request") is not None):
         # "my s24's battery is swollen…" -> "and will i get a new phone?": a faulty product's
@@ -3692,6 +3695,7 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
             repeats = bool(earlier.passages) and (
                 earlier.passages[0].chunk.group == result.passages[0].chunk.group)
         if alone.passages and alone.passages[0].chunk.group != result.passages[0].chunk.group and (
+                not own_question or sense_.get("part") or repeats) and (
                 (alone.confidence >= deps.settings.knowledge_min_confidence
                  and alone.confidence >= result.confidence - _ALONE_MARGIN)
                 or (repeats and set(alone.passages[0].chunk.topics)
