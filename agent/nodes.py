@@ -1561,8 +1561,11 @@ def _read_in_context(
         return sense_ | {"intent": "return_request", "knowledge_first": True,
                          "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
-    if (intent in {"start_return", "return_request"} and _RETURNED_ALREADY.search(norm)
-            and (_MONEY_WHEN.search(norm) or _RETURN_ARRIVED.search(norm)) and not mentions_fault(text)):
+    if ((intent in {"start_return", "return_request"} or (
+            conf < 0.6 and intent not in _WRITE_INTENTS and _NOTHING_YET.search(norm)))
+            and _RETURNED_ALREADY.search(norm)
+            and (_MONEY_WHEN.search(norm) or _RETURN_ARRIVED.search(norm) or _NOTHING_YET.search(norm))
+            and not mentions_fault(text)):
         # "the courier picked up my microwave return last week, can u refund it now": the
         # return is done; the money for it is asked about.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
@@ -4815,6 +4818,10 @@ _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|tim
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+# "i returned a few things and still nothing came through": the money has not come.
+_NOTHING_YET = re.compile(r"\b(still nothing|nothing (came|yet|has come|arrived)|"
+                          r"haven'?t (got|received|seen) (anything|it|a thing|a riyal))\b|"
+                          r"(ما نزل|ما وصلني شي|ما جاني شي|ما شفت شي|ما وصل شي)")
 _GET_A_NEW_ONE = re.compile(
     r"\b(get|getting|receive|give me|send me|be given) (a )?(new|replacement|another)( one| phone| unit)?\b|"
     r"\b(replace|replaced|exchange|exchanged) (it|them|the \w+)\b|"

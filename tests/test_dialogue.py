@@ -5204,3 +5204,17 @@ def test_will_i_get_a_new_one_after_a_fault_reads_as_the_fault_policy(lang, msgs
     from knowledge.normalize import normalize
     assert mentions_fault(msgs[0])
     assert _GET_A_NEW_ONE.search(normalize(msgs[1]))
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["مساء الخير، رجعت كم غرض ولحد الحين ما نزل لي شي", "الشاومي اول شي ١٠٠٢٠٩", "اي تمام سوها"]),
+    ("en", ["evening, i returned a few things and still nothing came through", "the xiaomi first, 100209",
+            "yes do it"]),
+])
+async def test_i_returned_a_few_things_lists_the_returned_orders(assistant, lang, msgs):
+    # C1008 has three returned orders: which one, then that refund (1,199 SAR, under the limit).
+    cid, outs = await talk(assistant, msgs, "C1008", lang)
+    assert templates(outs[0])[-1] == "which_order", templates(outs[0])
+    assert templates(outs[1]) == ["refund.needs_confirmation"], templates(outs[1])
+    done = [r for r in await trail(assistant, cid, "request_refund") if r.allowed]
+    assert done and done[-1].details.get("order_id") == "RW-100209"

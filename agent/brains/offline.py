@@ -49,7 +49,9 @@ _MY_INVOICE_MISSING = re.compile(
     r"missing)\b|(ما|لم) (وصلتني|وصلني|جاتني|جتني|تصلني|استلمت) (ال)?فاتوره|"
     r"(ال)?فاتوره (ما|لم) (وصلت|جات|تصل|توصل)")
 _SENT_BACK = re.compile(r"\b(i (returned|sent back|sent it back|gave back)|my return)\b|"
-                        r"(اللي رجعته|اللي رجعتها|اللي ارجعته|رجعته|رجعتها|ارجعته|المرتجع حقي|مرتجعي)")
+                        r"(اللي رجعته|اللي رجعتها|اللي ارجعته|رجعته|رجعتها|ارجعته|المرتجع حقي|مرتجعي|"
+                        # "رجعت كم غرض ولحد الحين ما نزل لي شي": some things sent back.
+                        r"رجعت (كم|بعض|اغراض|منتجات|اشياء)|رجعتهم|ارجعتهم)")
 _ACTIONS = {"cancel_order", "start_return", "request_refund", "track_order"}
 _WANTS = re.compile(r"\b(i want|i'?d like|i need|please|pls|want to)\b|"
                     r"(ابي|ابغي|ابغا|ودي|بدي|عايز|عاوز|ارغب|اريد|حابب)")
@@ -298,6 +300,12 @@ class OfflineBrain:
         if active and _FLOW_SLOTS & set(sense["slots"]) and not switching:
             return self._run_flow(active, deps.flows.get(active), state, deps, lang)
         d = dialogue.of(state)
+        if (switching and d.get("awaiting") == "which_order"
+                and sense["slots"].get("order_id") in (d.get("choices") or [])
+                and not dialogue.ACTION_ASKED.search(normalize(state["text"]))):
+            # "the xiaomi first, 100209" after "which order?": one of the orders offered,
+            # named with no change of its own; the request waiting for it goes on.
+            switching = False
         if switching and d.get("awaiting") == "which_order" and d.get("choices") and (
                 _describes_an_order(state, deps)):
             # "ابي اكنسل" -> "أي طلب تقصد؟" -> "الطلب حق el vacuum 😅": which order, described
