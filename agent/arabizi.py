@@ -197,6 +197,9 @@ _LEXICON.update({
     "a5oy": "اخوي", "a5ooy": "اخوي", "akhoy": "اخوي", "a5ti": "اختي", "ukhti": "اختي",
     # A digit then two letters reads as a model name ("5g", "4k") to the speller.
     "7lw": "حلو", "7lo": "حلو", "7lwa": "حلوه", "7lwh": "حلوه",
+    # "el shasha feha 5a6 a5dar men awal yom": a line on the screen, from the first day.
+    "5a6": "خط", "5at": "خط", "5a6ain": "خطين", "men": "من", "arj3a": "ارجعها",
+    "arja3ha": "ارجعها", "arj3ha": "ارجعها", "arj3ah": "ارجعه", "arja3ah": "ارجعه",
     # "yom el jum3a tdawmoon?": the team's hours.
     "tdawmoon": "تداومون", "tdawmon": "تداومون", "tdawmun": "تداومون", "dawamkum": "دوامكم",
     "dawamkom": "دوامكم", "dawamkm": "دوامكم", "ydawmoon": "يداومون",

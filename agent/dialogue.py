@@ -468,9 +468,18 @@ def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
             if " " in phrase:
                 norm = norm.replace(f" {phrase} ", " ")
                 toks -= set(phrase.split())
+    if "tv" in found and _SCREEN_OF.intersection(found) and not _TV_ITSELF.search(norm):
+        # "the tab, its screen has a green line": the screen of the phone, tablet, laptop or
+        # watch named, not a TV.
+        found.remove("tv")
     # In the order the customer named them ("cancel my tv order and the huawei one": the TV
     # first); the sort is stable, so a kind found only through a plural keeps its place.
     return sorted(found, key=lambda c: at.get(c, len(whole)))
+
+
+_SCREEN_OF = frozenset({"phone", "tablet", "laptop", "wearable"})
+# A TV named as such, not only as "a screen".
+_TV_ITSELF = re.compile(r" (tv|television|telly|تلفزيون|تلفاز|التلفزيون|تي في) ")
 
 
 # Words in product names that tell nothing apart. Brand names are not among them: within one

@@ -3149,6 +3149,14 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "my S24 order came last week. … can i send back just the chargers?": that it
             # came is the story before the request, not a question about where it is.
             continue
+        if (n and tasks and tasks[-1]["intent"] in {"start_return", "return_request"}
+                and guess.intent in {"request_refund", "refund_status"}
+                and _REFUND_ASKED.search(said) and len(said.split()) <= 6
+                and not deps.understanding.slots(piece).get("order_id")
+                and not _names_a_product_in(piece, deps) and not _QUESTION_MARKS.search(piece)):
+            # "ابي ارجعها واسترد فلوسي", "return it and get my money back": the refund is
+            # what the return brings, one request, not a second change on another order.
+            continue
         if (n and whole[0] in _WRITE_INTENTS - {"complaint"} and _REASON_GIVEN.search(said)
                 and not _QUESTION_MARKS.search(piece) and not _REQUEST_VERB.search(said)
                 and not deps.understanding.slots(piece).get("order_id")

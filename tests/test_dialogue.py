@@ -5218,3 +5218,18 @@ async def test_i_returned_a_few_things_lists_the_returned_orders(assistant, lang
     assert templates(outs[1]) == ["refund.needs_confirmation"], templates(outs[1])
     done = [r for r in await trail(assistant, cid, "request_refund") if r.allowed]
     assert done and done[-1].details.get("order_id") == "RW-100209"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["6ayeb el tab, el shasha feha 5a6 a5dar men awal yom. abi arj3a w asterd flosi", "ok akeed"]),
+    ("en", ["ok the tab, the screen has a green line since day one. i want to return it and get my money back",
+            "yes"]),
+])
+async def test_the_tablets_screen_is_not_a_tv_and_its_refund_is_the_return(assistant, lang, msgs):
+    # C1027's Galaxy Tab (RW-100214, 29 days ago) is faulty: one faulty return, nothing deferred
+    # to the old TV order.
+    cid, outs = await talk(assistant, msgs, "C1027", lang)
+    assert templates(outs[0])[-1] == "return.needs_confirmation_defective", templates(outs[0])
+    assert "100109" not in text_of(outs[0])
+    booked = [r for r in await trail(assistant, cid, "start_return") if r.allowed]
+    assert booked and booked[-1].details.get("order_id") == "RW-100214"
