@@ -264,7 +264,7 @@ _MONEY_WHEN = re.compile(
     r"get (my|the|our|his|her) ([\w,.]+ ){0,3}back|"
     r"stc ?pay|tabby|tamara|instal+ments?|iban|transfer)\b|"
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
-    r"الاسترداد|مدي|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
+    r"الاسترداد|(?<![\u0621-\u064a])[وبل]?مدي(?![\u0621-\u064a])|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
 _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|deliver|delivered|"
                       r"get here|get to (me|us|my \w+)|landing|land|reach(?! (you|u|us|out|a|an|your|ur|customer))|"
@@ -419,7 +419,7 @@ _NAMES_SOMETHING = re.compile(
     r"najran|qassim|buraidah|village|villages|mada|visa|mastercard|card|apple ?pay|stc ?pay|"
     r"tabby|tamara|cash|cod|same[- ]day|express|iban)\b|"
     r"(الرياض|جده|الدمام|الخبر|مكه|المدينه|الطائف|ابها|تبوك|حائل|جازان|نجران|القصيم|بريده|"
-    r"القري|قريه|مدي|فيزا|ماستر|البطاقه|ابل باي|تابي|تمارا|الكاش|كاش|نقد|الاستلام|نفس اليوم)")
+    r"القري|قريه|(?<![\u0621-\u064a])[وبل]?مدي(?![\u0621-\u064a])|فيزا|ماستر|البطاقه|ابل باي|تابي|تمارا|الكاش|كاش|نقد|الاستلام|نفس اليوم)")
 # Asking to complain, in so many words: the complaint (and its escalation rules) comes first.
 _COMPLAINS = re.compile(
     r"\b(complain|complaint|file a complaint|not the first time|"
@@ -977,7 +977,7 @@ def _wants_refund_now(intent: str, norm: str) -> bool:
 _PAYMENT_TALK = re.compile(
     r"\b(card|paid|pay|payment|paying|mada|visa|mastercard|apple ?pay|stc ?pay|tabby|tamara|"
     r"bank|account|twice|deducted|sar|riyals?|checkout|transaction)\b|"
-    r"(بطاقه|البطاقه|دفعت|الدفع|خصم|انخصم|مدي|فيزا|البنك|ريال|مرتين|تابي|تمارا)")
+    r"(بطاقه|البطاقه|دفعت|الدفع|خصم|انخصم|(?<![\u0621-\u064a])[وبل]?مدي(?![\u0621-\u064a])|فيزا|البنك|ريال|مرتين|تابي|تمارا)")
 
 
 def _read_in_context(
@@ -989,6 +989,13 @@ def _read_in_context(
     norm = normalize(text)
     intent, conf = sense_["intent"], sense_["confidence"]
     slots = sense_["slots"]
+    if slots.get("product") and (kept_out := dialogue.without_kept(text)) != text:
+        # "the vacuum, not the laptop": the product meant is the one not left out.
+        meant = deps.understanding.products.find(kept_out)
+        slots = {k: v for k, v in slots.items() if k not in {"product", "product_name"}}
+        if meant is not None:
+            slots |= {"product": meant.sku, "product_name": meant.name.get("en", meant.sku)}
+        sense_ = sense_ | {"slots": slots}
     if not slots.get("contact") and (email := _email_across_messages(state)):
         # "jameswilson@" then "example.com sorry pressed enter lol": one address, sent in two.
         slots = {**slots, "email": email, "contact": email}
@@ -2194,6 +2201,11 @@ def _read_in_context(
         # turning off": the same order, now a faulty product (30-day window).
         return sense_ | {"intent": "start_return", "confidence": 0.9, "fault": True,
                          "slots": {**slots, "order_id": focus_order}}, d
+    if (intent in {"start_return", "return_request"} and _RETURNED_ALREADY.search(norm)
+            and _WHATS_HAPPENING.search(norm) and not state.get("pending")):
+        # "رجعت المكنسة لانها كانت خربانة، وش صار على المرتجع؟": the return already sent back
+        # (faulty or not), and where it stands now.
+        return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.8)}, d
     if (not complains and mentions_fault(text) and intent == "start_return" and conf < 0.6
             and (RETURN_ASK.search(norm) or slots.get("order_id") or (
                 # "the bosch washing machine i got last month is leaking water", "my redmi buds
@@ -4543,7 +4555,7 @@ def _asks_about_refund_only(state: ConversationState) -> bool:
     if _REFUND_ASKED_FOR.search(part):
         return False
     return bool(_WHEN.search(whole) or _MONEY_HOW.search(whole) or _RETURN_ARRIVED.search(whole)
-                or _WHERE_MONEY.search(whole))
+                or _WHERE_MONEY.search(whole) or _WHATS_HAPPENING.search(whole))
 
 
 # "where's my money?", "وين فلوسي؟": asking about the money, like "when does it come back?".
@@ -4820,12 +4832,16 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
 _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund", "complaint"}
 # "for my next order how many payments with tamara?": a purchase to come, not the order in focus.
 _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|time)\b|\bnext time\b|"
-                         r"(الطلب الجاي|طلبي الجاي|الطلبيه الجايه|المره الجايه|المره الياية|طلب جديد|"
-                         r"طلب ثاني|الطلب القادم|المرة القادمة)")
+                         r"(الطلب الجاي|طلبي الجاي|الطلبيه الجايه|المره الجايه|طلب جديد|"
+                         r"طلب ثاني|الطلب القادم|المره القادمه)")
 # How instalments work (how many, any interest): the payment method, not a refund.
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+_WHATS_HAPPENING = re.compile(r"\b(what happened (to|with)|any (update|news) (on|about)|status of|"
+                              r"whats (happening|going on) with|where (is|does) (it|my return) stand)\b|"
+                              r"(وش صار علي|ايش صار علي|وش صار في|ايش صار في|وين وصل|وش الوضع|"
+                              r"ايش الوضع|وش اخبار|ايش اخبار)")
 # "i returned a few things and still nothing came through": the money has not come.
 _NOTHING_YET = re.compile(r"\b(still nothing|nothing (came|yet|has come|arrived)|"
                           r"haven'?t (got|received|seen) (anything|it|a thing|a riyal))\b|"
@@ -4845,7 +4861,7 @@ _REASON_GIVEN = re.compile(
     r"ارخص برا|ما عجبني|ما عجبتني|بالغلط|طلبته غلط|ما ابيه|ما ابيها|ما ابغاه|ما ابغاها)")
 _JUST_ASKING = re.compile(r"\bi (want|wanted|need|needed|would like|'?d like) to (ask|know|check|"
                           r"inquire|enquire) (about|on|if|whether)\b|\b(question|asking) about\b|"
-                          r"(ابي|ابغي|ابغا|بغيت|ودي|حاب|حابه|اريد) (اسال|اسأل|استفسر|اعرف) (عن|بخصوص|على)|"
+                          r"(ابي|ابغي|ابغا|بغيت|ودي|حاب|حابه|اريد) (اسال|استفسر|اعرف) (عن|بخصوص|علي)|"
                           r"(استفسار|سؤال) (عن|بخصوص)")
 # "and the TV one too", "وطلب الشاشة بعد": the same again, for another (not "also", which
 # opens a request of its own).

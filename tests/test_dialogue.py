@@ -5233,3 +5233,37 @@ async def test_the_tablets_screen_is_not_a_tv_and_its_refund_is_the_return(assis
     assert "100109" not in text_of(outs[0])
     booked = [r for r in await trail(assistant, cid, "start_return") if r.allowed]
     assert booked and booked[-1].details.get("order_id") == "RW-100214"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("ar", ["salam, 3ndi talab ra8m 100290 abi a3rf wain wasal", "f.alruwaili@example.com",
+            "tayb kam yom ya5ith el tawseel lel madina?"]),
+    ("ar", ["وين طلبي 100290", "f.alruwaili@example.com", "طيب كم يوم ياخذ التوصيل للمدينة؟"]),
+])
+async def test_madinah_is_not_mada(assistant, lang, msgs):
+    # "للمدينة" holds the letters of "مدى": a question about delivery days to Madinah, not
+    # the refund timing of the Tamara order in focus.
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert "refund.timing" not in templates(outs[2]), templates(outs[2])
+    assert "2 إلى 4" in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi, i want to cancel an order", "the vacuum, not the laptop"]),
+    ("ar", ["ابي الغي طلب", "المكنسة مو اللابتوب"]),
+])
+async def test_the_one_named_to_be_left_out_is_not_the_one_meant(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1053", lang)
+    assert templates(outs[1]) == ["cancel.needs_confirmation"], templates(outs[1])
+    assert "100319" in text_of(outs[1]) and "100286" not in text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msg", [
+    ("ar", "هلا، رجعت المكنسة الدايسون لانها كانت خربانة، وش صار على المرتجع؟"),
+    ("en", "hi, i returned the dyson because it was broken, what happened with my return?"),
+])
+async def test_what_happened_with_a_return_already_sent_back(assistant, lang, msg):
+    # C1004's Dyson (RW-100210, 2,999 SAR) is back at the warehouse: where it stands, and its
+    # refund offered to the refunds team (above the limit), not "a return can't be booked".
+    _, (out,) = await talk(assistant, [msg], "C1004", lang)
+    assert templates(out)[-1] == "refund.needs_confirmation_over_limit", templates(out)
