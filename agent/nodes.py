@@ -989,13 +989,24 @@ def _read_in_context(
     norm = normalize(text)
     intent, conf = sense_["intent"], sense_["confidence"]
     slots = sense_["slots"]
+    meant = None if state.get("pending") else _CORRECTED_IN_PASSING.match(text)
+    if meant is not None:
+        # "also the kettle order.. sorry i mean the smart band one, cancel it pls": the part
+        # corrected is dropped, and what they meant is read (and acted on) alone.
+        text = meant.group(2).strip()
+        norm = normalize(text)
+        slots = {**deps.understanding.slots(text)}
+        sense_ = sense_ | {"slots": slots, "part_text": text, "part_slots": slots}
     if slots.get("product") and (kept_out := dialogue.without_kept(text)) != text:
         # "the vacuum, not the laptop": the product meant is the one not left out.
         meant = deps.understanding.products.find(kept_out)
-        slots = {k: v for k, v in slots.items() if k not in {"product", "product_name"}}
-        if meant is not None:
-            slots |= {"product": meant.sku, "product_name": meant.name.get("en", meant.sku)}
-        sense_ = sense_ | {"slots": slots}
+        if meant is not None and meant.sku != slots["product"]:
+            slots = slots | {"product": meant.sku, "product_name": meant.name.get("en", meant.sku)}
+            sense_ = sense_ | {"slots": slots}
+        elif meant is None and not deps.understanding.products.named_in(slots["product"], kept_out):
+            # (Named only as what is left out: no product is meant by name.)
+            slots = {k: v for k, v in slots.items() if k not in {"product", "product_name"}}
+            sense_ = sense_ | {"slots": slots}
     if not slots.get("contact") and (email := _email_across_messages(state)):
         # "jameswilson@" then "example.com sorry pressed enter lol": one address, sent in two.
         slots = {**slots, "email": email, "contact": email}
@@ -1371,6 +1382,9 @@ def _read_in_context(
             # (After the faulty return is booked, its own outcome answers "a new one or the
             # money?".)
             and d.get("last_action") != "start_return"
+            # (Only a misreading as an order question is corrected; a question about the
+            # return already finds the policy.)
+            and intent in {"track_order", "order_amount", "list_orders", "change_items"}
             and not slots.get("order_id") and intent not in {"talk_to_human", "complaint"}
             and deps.flows.get("return_request") is not None):
         # "my s24's battery is swollen…" -> "and will i get a new phone?": a faulty product's
@@ -3047,6 +3061,17 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             else:
                 carry = f"{carry} {piece}".strip()
             continue
+        if (whole[0] in _WRITE_INTENTS - {"complaint"} and _CAME.search(normalize(piece))
+                and not _QUESTION_MARKS.search(piece) and not _QUESTION.search(normalize(piece))
+                and not _REQUEST_VERB.search(normalize(piece))
+                and not {"order_id", "contact"} & set(deps.understanding.slots(piece))
+                # ("the order with a laptop and a microwave came last week": which order.)
+                and len(dialogue.categories_in(piece, dialogue.product_words(
+                    deps.settings.product_words_file))) <= 1):
+            # "my S24 order came last week. … can i send back just the chargers?": that it
+            # came is the story the request after it stands on, not a question of its own.
+            carry = f"{carry} {piece}".strip()
+            continue
         if _STATE_NOTE.search(normalize(piece)) and not _QUESTION_MARKS.search(piece) and not (
                 _asks_where(piece)) and not (
                 _ASKS.search(normalize(piece)) or _REQUEST_VERB.search(normalize(piece))
@@ -3057,6 +3082,12 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             continue
         pieces.append(f"{carry} {piece}".strip() if carry else piece)
         carry = ""
+    corrected = next((k for k in range(len(pieces) - 1, 0, -1)
+                      if _MEANT_LEAD.match(normalize(pieces[k]))), None)
+    if corrected is not None:
+        # "also the kettle order.. sorry i mean the smart band one, cancel it pls": the part
+        # corrected is dropped; what they meant is the request.
+        pieces = pieces[corrected:]
     if len(pieces) < 2:
         return []
     if whole[0] in {"start_return", "request_refund", "warranty"} and mentions_fault(text):
@@ -3153,13 +3184,6 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                 and any(_names_a_product_in(p, deps) or order_ids(p) for p in pieces[1:])):
             # "ugh thats long. cancel the vacuum order then": the reaction to our last answer,
             # then the request; the reaction asks for nothing (least of all the same change).
-            continue
-        if (n == 0 and len(pieces) > 1 and whole[0] in _WRITE_INTENTS - {"complaint"}
-                and guess.intent == "track_order" and _CAME.search(said)
-                and not _QUESTION.search(said) and not _QUESTION_MARKS.search(piece)
-                and not _REQUEST_VERB.search(said)):
-            # "my S24 order came last week. … can i send back just the chargers?": that it
-            # came is the story before the request, not a question about where it is.
             continue
         if (n and tasks and tasks[-1]["intent"] in {"start_return", "return_request"}
                 and guess.intent in {"request_refund", "refund_status"}
@@ -4838,6 +4862,13 @@ _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|tim
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+# "X.. sorry i mean Y": what came before the correction is replaced by it.
+_CORRECTED_IN_PASSING = re.compile(
+    r"^(.+?[.,،!;؛]+)\s*((?:(?:sorry|oops|no|nah|wait|سوري|اسف|آسف|عفوا|لا|لحظة|لحظه)[\s,،]+)*"
+    r"(?:i meant|i mean|قصدي|اقصد|أقصد|كنت اقصد)\s.+)$", re.I | re.S)
+# A part that opens by correcting the one before ("sorry i mean the smart band one").
+_MEANT_LEAD = re.compile(r"^\W*((sorry|oops|no|nah|wait)\W+)*(i meant|i mean|meant)\b|"
+                         r"^\W*((سوري|اسف|عفوا|لا|لحظه)\W+)*(قصدي|اقصد|كنت اقصد)")
 _WHATS_HAPPENING = re.compile(r"\b(what happened (to|with)|any (update|news) (on|about)|status of|"
                               r"whats (happening|going on) with|where (is|does) (it|my return) stand)\b|"
                               r"(وش صار علي|ايش صار علي|وش صار في|ايش صار في|وين وصل|وش الوضع|"

@@ -5155,11 +5155,11 @@ async def test_a_visitors_request_waits_for_the_email_across_a_question(assistan
             "خلاص ما عليه. سماعات سوني اللي من الشهر اللي فات، الجهة اليسار فيها تشويش"]),
 ])
 async def test_a_shipped_order_an_item_and_never_mind_then_a_fault(assistant, lang, msgs):
-    """C1028's RW-100271 has shipped: it cannot be cancelled at all (not "one item can't be
-    taken out"), the reason given asks nothing, and "never mind" before a faulty product is a
-    new matter (its faulty return), not a no."""
+    """C1028's RW-100271 has shipped: it cannot be cancelled, the reason given asks nothing
+    (no "which of these?"), and "never mind" before a faulty product is a new matter (its
+    faulty return), not a no."""
     _, outs = await talk(assistant, msgs, "C1028", lang)
-    assert templates(outs[1]) == ["cancel.not_cancellable"], templates(outs[1])
+    assert templates(outs[1])[-1] == "cancel.not_cancellable", templates(outs[1])
     assert templates(outs[2])[0] == "return.needs_confirmation_defective", templates(outs[2])
     assert "100227" in text_of(outs[2])
 
@@ -5267,3 +5267,15 @@ async def test_what_happened_with_a_return_already_sent_back(assistant, lang, ms
     # refund offered to the refunds team (above the limit), not "a return can't be booked".
     _, (out,) = await talk(assistant, [msg], "C1004", lang)
     assert templates(out)[-1] == "refund.needs_confirmation_over_limit", templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["ok nvm. also the kettle order.. sorry i mean the smart band one, cancel it pls", "yes go ahead"]),
+    ("ar", ["وطلب الغلاية.. لا قصدي طلب السوار، الغيه لو سمحت", "ايه"]),
+])
+async def test_the_part_corrected_in_the_same_message_is_dropped(assistant, lang, msgs):
+    # C1002: the smart band's RW-100310 is meant; nothing else is asked about or cancelled.
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[0]) == ["cancel.needs_confirmation"], templates(outs[0])
+    done = [r.details.get("order_id") for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+    assert done == ["RW-100310"], done

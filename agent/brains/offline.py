@@ -744,11 +744,7 @@ class OfflineBrain:
                             "dialogue": dialogue.focus(d, order_id, want=want,
                                                        awaiting="which_item", choices=[])}
             notice = None
-            # (A shipped order cannot be cancelled at all: that is what is said, not that one
-            # item cannot be taken out of it.)
-            if (flow.tool == "cancel_order" and len({i["sku"] for i in order["items"]}) > 1
-                    and (order["status"] in deps.policies.actions.cancel_order.allowed_statuses
-                         or state["sense"].get("remove_item"))):
+            if flow.tool == "cancel_order" and len({i["sku"] for i in order["items"]}) > 1:
                 picked = dialogue.items_named(dialogue.only_clause(state["text"]), order, words,
                                               category_of)
                 if (picked and len(picked) < len(order["items"])
