@@ -468,7 +468,8 @@ def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
             if " " in phrase:
                 norm = norm.replace(f" {phrase} ", " ")
                 toks -= set(phrase.split())
-    if "tv" in found and _SCREEN_OF.intersection(found) and not _TV_ITSELF.search(norm):
+    if ("tv" in found and _SCREEN_OF.intersection(found) and not _TV_ITSELF.search(norm)
+            and _SCREEN_FAULT.search(norm)):
         # "the tab, its screen has a green line": the screen of the phone, tablet, laptop or
         # watch named, not a TV.
         found.remove("tv")
@@ -478,6 +479,9 @@ def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
 
 
 _SCREEN_OF = frozenset({"phone", "tablet", "laptop", "wearable"})
+# "the screen has a green line", "الشاشه فيها خط": a device's screen described, not a TV.
+_SCREEN_FAULT = re.compile(r" (the |its |his |her )?(screen|الشاشه|شاشته|شاشتها) (has|is|keeps|got|"
+                           r"فيها|فيه|صار|صارت|ما|مكسوره|مشروخه|تطفي|طافيه) ")
 # A TV named as such, not only as "a screen".
 _TV_ITSELF = re.compile(r" (tv|television|telly|تلفزيون|تلفاز|التلفزيون|تي في) ")
 

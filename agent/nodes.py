@@ -990,6 +990,11 @@ def _read_in_context(
     intent, conf = sense_["intent"], sense_["confidence"]
     slots = sense_["slots"]
     meant = None if state.get("pending") else _CORRECTED_IN_PASSING.match(text)
+    if meant is not None and not (
+            deps.understanding.slots(meant.group(2)).get("order_id")
+            or _names_a_product_in(meant.group(2), deps)):
+        # ("…ب٢٠٠ جنيه.. قصدي ريال": a word corrected, not which thing is meant.)
+        meant = None
     if meant is not None:
         # "also the kettle order.. sorry i mean the smart band one, cancel it pls": the part
         # corrected is dropped, and what they meant is read (and acted on) alone.
@@ -997,7 +1002,8 @@ def _read_in_context(
         norm = normalize(text)
         slots = {**deps.understanding.slots(text)}
         sense_ = sense_ | {"slots": slots, "part_text": text, "part_slots": slots}
-    if slots.get("product") and (kept_out := dialogue.without_kept(text)) != text:
+    if (slots.get("product") and d.get("awaiting") == "which_order"
+            and (kept_out := dialogue.without_kept(text)) != text):
         # "the vacuum, not the laptop": the product meant is the one not left out.
         meant = deps.understanding.products.find(kept_out)
         if meant is not None and meant.sku != slots["product"]:
@@ -3976,6 +3982,17 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                      "dialogue": {**dialogue.of(state), "open_tasks": []}}
             said = "affirm"
         whole_said = state.get("message_text") or state["text"]
+        said_norm = normalize(whole_said)
+        if (named and not other_order and said in {None, "hesitate"} and intent in {
+                "track_order", "order_amount", "account"}
+                and not (_WHERE_IS.search(said_norm) or _WHEN.search(said_norm))):
+            # "order is 100227 btw. do u need a pic?" while that order's change waits: the
+            # number it already has; the summary is asked again, nothing is dropped.
+            again = outcome_reply(
+                {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
+                prefix, lang, deps.replies)
+            return {"replies": [again], "rounds": rounds + 1,
+                    "dialogue": {**dialogue.of(state), "open_tasks": []}}
         if (not other_order and said != "deny" and dialogue.before_acting(whole_said)
                 and _QUESTION.search(normalize(whole_said))):
             # "yes that one. but before you cancel it, how long does the refund take?": the yes
@@ -4206,6 +4223,16 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             hold = deps.replies.reply("confirm.hold", lang, order_id=pending["args"].get("order_id"),
                                       quick=["yes", "no"])
             return {"rounds": rounds + 1} | update | {"replies": [*update["replies"], hold]}
+        missed = {(r.get("data") or {}).get("template") for r in update.get("replies") or []}
+        if (not other_order and said != "deny" and not update.get("tool_calls")
+                and missed and missed <= _NO_PROGRESS):
+            # "order is 100227 btw. do u need a pic or smth" while its return waits: nothing
+            # else was understood, so the change still waits and its summary is asked again
+            # (dropping it would lose what the customer was about to say yes to).
+            again = outcome_reply(
+                {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
+                prefix, lang, deps.replies)
+            return {"replies": [again], "rounds": rounds + 1}
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
     return update | {"rounds": rounds + 1}

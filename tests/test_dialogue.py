@@ -5279,3 +5279,18 @@ async def test_the_part_corrected_in_the_same_message_is_dropped(assistant, lang
     assert templates(outs[0]) == ["cancel.needs_confirmation"], templates(outs[0])
     done = [r.details.get("order_id") for r in await trail(assistant, cid, "cancel_order") if r.allowed]
     assert done == ["RW-100310"], done
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["yo my sony headphones keep cutting out on the left side. can i still return them? got them like 2 weeks ago",
+            "order is 100227 btw. do u need a pic or smth", "ok yes go ahead and book the pickup"]),
+    ("ar", ["سماعات سوني حقتي الجهة اليسار تقطع، اقدر ارجعها؟ اخذتها قبل اسبوعين تقريبا",
+            "رقم الطلب 100227 على فكرة. تبون صورة؟", "اوكي ايه رتبوا الاستلام"]),
+])
+async def test_a_message_not_understood_keeps_the_change_waiting(assistant, lang, msgs):
+    # C1028: the faulty return of RW-100227 waits for a yes; a half-understood message asks
+    # its summary again, and the yes after it books it.
+    cid, outs = await talk(assistant, msgs, "C1028", lang)
+    assert templates(outs[1])[-1] == "return.needs_confirmation_defective", templates(outs[1])
+    booked = [r for r in await trail(assistant, cid, "start_return") if r.allowed]
+    assert booked and booked[-1].details.get("order_id") == "RW-100227"

@@ -584,9 +584,8 @@ class OfflineBrain:
                 return {"tool_calls": [call], "active_flow": want,
                         "dialogue": dialogue.focus(d, None, want=None, awaiting=None)}
         else:
-            # ("the vacuum, not the laptop": the one named to be left out is not the one meant.)
             candidates, named = dialogue.match_orders(
-                dialogue.without_kept(state["text"]), orders, want, words, category_of,
+                state["text"], orders, want, words, category_of,
                 choices=d.get("choices") if d.get("awaiting") == "which_order" else None,
                 tiers=deps.flows.tiers(want),
             )
