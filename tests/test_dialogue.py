@@ -5198,7 +5198,6 @@ async def test_why_no_cash_on_delivery_for_an_order_is_its_amount_against_the_li
             "طيب بيعطوني جوال جديد؟ له بس ١٠ ايام عندي"], "30"),
 ])
 def test_will_i_get_a_new_one_after_a_fault_reads_as_the_fault_policy(lang, msgs, words):
-    import re as _re
     from agent.nodes import _GET_A_NEW_ONE
     from agent.slots import mentions_fault
     from knowledge.normalize import normalize
