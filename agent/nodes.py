@@ -1398,6 +1398,14 @@ def _read_in_context(
         return sense_ | {"intent": "return_request", "confidence": max(conf, 0.8),
                          "knowledge_first": True,
                          "query": f"defective faulty replacement {text}"}, d
+    if (not state.get("pending") and d.get("topic") in _DO_WHAT_WAS_ASKED and _LETS_DO_IT.search(norm)
+            and (slots.get("order_id") or state.get("customer_id"))
+            and intent in {"track_order", "affirm", "order_amount", d.get("topic")}
+            and not _QUESTION_MARKS.search(text) and not dialogue.KEEP.search(norm)):
+        # "can i return it? is pickup free?" -> the policy -> "ok lets do it, order 100239":
+        # the return asked about, now asked for (its summary still asks for a yes).
+        return sense_ | {"intent": _DO_WHAT_WAS_ASKED[d["topic"]],
+                         "confidence": max(conf, _CONTEXT_CONFIDENCE)}, d
     if intent == "request_refund" and _JUST_ASKING.search(norm) and not state.get("pending"):
         # "ابغى اسأل عن فلوس المرتجع", "i wanted to ask about my refund": a question about
         # the refund, whose answer may offer it, not the order to issue it.
@@ -4889,6 +4897,11 @@ _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|tim
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")
 _UNCHANGED = object()
+# After the policy for an action was explained, "ok let's do it" asks for that action.
+_DO_WHAT_WAS_ASKED = {"return_request": "start_return"}
+_LETS_DO_IT = re.compile(r"\b(let'?s do it|lets do that|let'?s go|go ahead|do it|start it|"
+                         r"book it|arrange it|please do)\b|(^| )(يلا|سوها|سويها|رتبها|رتبوها|ابدا|"
+                         r"خلاص سجله|سجلها|سجلوه|سوه)( |$)")
 # "X.. sorry i mean Y": what came before the correction is replaced by it.
 _CORRECTED_IN_PASSING = re.compile(
     r"^(.+?[.,،!;؛]+)\s*((?:(?:sorry|oops|no|nah|wait|سوري|اسف|آسف|عفوا|لا|لحظة|لحظه)[\s,،]+)*"

@@ -5293,3 +5293,15 @@ async def test_a_message_not_understood_keeps_the_change_waiting(assistant, lang
     assert templates(outs[1])[-1] == "return.needs_confirmation_defective", templates(outs[1])
     booked = [r for r in await trail(assistant, cid, "start_return") if r.allowed]
     assert booked and booked[-1].details.get("order_id") == "RW-100227"
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey so i bought the s24 ultra like 10 days ago and honestly dont like it. can i return it? "
+            "is pickup free or do i pay for that", "ok lets do it, order 100239"]),
+    ("ar", ["اخذت جوال S24 قبل عشرة ايام وما عجبني، اقدر ارجعه؟ الاستلام بفلوس؟", "طيب يلا سوها، الطلب 100239"]),
+])
+async def test_lets_do_it_after_the_return_policy_asks_for_the_return(assistant, lang, msgs):
+    # The policy answered, then "let's do it" with the order: its return, summarised for a yes.
+    cid, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1])[-1] == "return.needs_confirmation", templates(outs[1])
+    assert not [r for r in await trail(assistant, cid, "start_return") if r.allowed]
