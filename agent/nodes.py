@@ -3996,9 +3996,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                 and not (_WHERE_IS.search(said_norm) or _WHEN.search(said_norm))):
             # "order is 100227 btw. do u need a pic?" while that order's change waits: the
             # number it already has; the summary is asked again, nothing is dropped.
-            again = outcome_reply(
-                {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
-                prefix, lang, deps.replies)
+            again = _summary_again(pending, prefix, lang, deps)
             return {"replies": [again], "rounds": rounds + 1,
                     "dialogue": {**dialogue.of(state), "open_tasks": []}}
         if (not other_order and said != "deny" and dialogue.before_acting(whole_said)
@@ -4140,9 +4138,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             said, restate = "hesitate", True
         if said == "hesitate" and not other_order and restate:
             # "hmm yeah i guess? wait will it be the full 1499": the summary, with its amount.
-            again = outcome_reply(
-                {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
-                prefix, lang, deps.replies)
+            again = _summary_again(pending, prefix, lang, deps)
             return {"replies": [again], "rounds": rounds + 1}
         if said == "hesitate" and not other_order and not asks:
             reply = deps.replies.reply("confirm.hold", lang,
@@ -4203,10 +4199,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                     "active_flow": own_flow, "rounds": rounds + 1, "dialogue": settled}
         if (intent == "affirm" or said == "affirm") and not other_order:
             # Sounds like consent but is not an explicit yes: ask again rather than act.
-            again = outcome_reply(
-                {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
-                prefix, lang, deps.replies,
-            )
+            again = _summary_again(pending, prefix, lang, deps)
             return {"replies": [again], "rounds": rounds + 1}
         question = (deps.flows.needs_knowledge(intent) or intent == "refund_timing"
                     or state["sense"].get("knowledge_first")) and intent not in _WRITE_INTENTS
@@ -4237,9 +4230,7 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
             # "order is 100227 btw. do u need a pic or smth" while its return waits: nothing
             # else was understood, so the change still waits and its summary is asked again
             # (dropping it would lose what the customer was about to say yes to).
-            again = outcome_reply(
-                {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
-                prefix, lang, deps.replies)
+            again = _summary_again(pending, prefix, lang, deps)
             return {"replies": [again], "rounds": rounds + 1}
         return {"pending": None, "rounds": rounds + 1} | update
     update = await deps.brain.respond(state, deps)
@@ -4296,6 +4287,13 @@ def _offer_taken_up(state: ConversationState, offer: dict[str, Any]) -> dict[str
             "dialogue": d}
 
 
+def _summary_again(pending: Pending, prefix: str | None, lang: str, deps: Deps) -> Reply:
+    """The waiting change's summary, asked again (nothing is done without a yes to it)."""
+    return outcome_reply(
+        {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
+        prefix, lang, deps.replies)  # type: ignore[arg-type]
+
+
 async def _ask_before_acting(state: ConversationState, deps: Deps, pending: Pending,
                              prefix: str, whole: str) -> dict[str, Any]:
     """The question asked before the change is made, answered with the change still waiting;
@@ -4330,9 +4328,7 @@ async def _ask_before_acting(state: ConversationState, deps: Deps, pending: Pend
         return {"rounds": rounds + 1} | update | {"replies": [*update["replies"], hold],
                                                   "dialogue": {**(update.get("dialogue") or d),
                                                                "open_tasks": []}}
-    again = outcome_reply(
-        {"tool": pending["tool"], "outcome": "needs_confirmation", "data": pending["data"]},
-        prefix, lang, deps.replies)
+    again = _summary_again(pending, prefix, lang, deps)
     return {"replies": [again], "rounds": rounds + 1, "dialogue": d}
 
 
@@ -4866,9 +4862,7 @@ async def next_task(state: ConversationState, runtime: Runtime[Deps]) -> dict[st
         # "is there a fee to cancel?" while that very cancellation waits for a yes: a question
         # about it, which its summary answers (what it costs, where the money goes).
         prefix = deps.flows.prefix_for_tool(waiting["tool"])
-        update["replies"] = [outcome_reply(
-            {"tool": waiting["tool"], "outcome": "needs_confirmation", "data": waiting["data"]},
-            prefix, state["language"], deps.replies)]
+        update["replies"] = [_summary_again(waiting, prefix, state["language"], deps)]
         return update
     if state.get("pending") and task["intent"] in _WRITE_INTENTS:
         # One change per message: the next one waits until this one is confirmed or not.
