@@ -203,6 +203,13 @@ _LEXICON.update({
     # "yom el jum3a tdawmoon?": the team's hours.
     "tdawmoon": "تداومون", "tdawmon": "تداومون", "tdawmun": "تداومون", "dawamkum": "دوامكم",
     "dawamkom": "دوامكم", "dawamkm": "دوامكم", "ydawmoon": "يداومون",
+    # "sorry ghalat, a9di el buds": I meant (the q is often dropped or written 2 or g).
+    "a9di": "قصدي", "a9dy": "قصدي", "a2sdi": "قصدي", "a2sdy": "قصدي", "2asdi": "قصدي",
+    "asdi": "قصدي", "asdy": "قصدي", "gasdi": "قصدي", "g9di": "قصدي", "qasdi": "قصدي",
+    "q9di": "قصدي", "ag9d": "اقصد", "a8sid": "اقصد", "a2sod": "اقصد", "ghalat": "غلط",
+    "ghalta": "غلطه", "ghlat": "غلط", "ghlt": "غلط",
+    # "el buds ma tshtghil el yasar": the left one, the right one.
+    "yasar": "يسار", "lyasar": "اليسار", "yimeen": "يمين", "yameen": "يمين", "yamin": "يمين",
 })
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",
@@ -500,6 +507,18 @@ def _unknown_word(low: str) -> str | None:
         return spelled  # no English word at all ("floosi", "thnteen"): a rarer word will do
     return None
     return None
+
+
+# "ma tshḥen", "ṣalāt": the dotted and barred letters of a scholarly transliteration are the
+# chat alphabet's digits and plain vowels.
+_MARKED = str.maketrans({"ḥ": "7", "Ḥ": "7", "ṣ": "9", "Ṣ": "9", "ṭ": "6", "Ṭ": "6", "ḍ": "9'",
+                         "ẓ": "6'", "ʿ": "3", "ʾ": "2", "ā": "a", "ī": "i", "ū": "u", "ġ": "gh",
+                         "š": "sh", "ḫ": "kh", "ḵ": "kh", "ṯ": "th", "ḏ": "dh", "ē": "e", "ō": "o"})
+
+
+def unmark(text: str) -> str:
+    """The message with transliteration marks written the chat way ("tshḥen" -> "tsh7en")."""
+    return text.translate(_MARKED)
 
 
 def to_arabic(text: str) -> str:

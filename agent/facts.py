@@ -375,7 +375,9 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     # "so I'd still pay the 99, right?": one of the delivery fees, named, asks about the fee.
     fee_named = any(re.search(rf"(?<![\d,.]){int(f)}(?![\d,])", normalize(text))
                     for f in (d.standard_fee, d.large_fee, d.same_day_fee))
-    cost = "cost" in asked or bool(_FREE.search(norm)) or fee_named
+    # ("and delivery for just the kettle? its 129": a price given with delivery asks its fee.)
+    cost = ("cost" in asked or bool(_FREE.search(norm)) or fee_named
+            or (delivery and q.amount is not None and "time" not in asked))
     delivery = delivery or fee_named
     same_day = bool(_SAME_DAY.search(norm)) and not _NOT_SAME_DAY.search(norm)
     same_day_city = getattr(brand.same_day_city(), lang)

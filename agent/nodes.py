@@ -86,6 +86,7 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
     flags = ["injection"] if _INJECTION.search(text) or _FAKE_NOTE.search(text) else []
     if _FAKE_NOTE.search(text) and (rest := _FAKE_NOTE.sub(" ", text).strip()):
         text = re.sub(r"\s+", " ", rest)
+    text = arabizi.unmark(text)
     original = text
     opening = not state.get("customer_texts")
     if arabizi.looks_like_arabizi(text) or (opening and arabizi.all_arabizi(text)):
@@ -881,6 +882,12 @@ _SEND_ELSEWHERE = re.compile(
     r"\b(go|deliver(ed)?|send|sent|ship(ped)?|come) (it |them )?to (my|the|our) (office|work|workplace|"
     r"company|other house|parents|mom'?s|sister'?s|brother'?s)\b|\binstead of (home|my house|my place)\b|"
     r"(بدل البيت|بدال البيت|على الدوام|للدوام|لمكتبي|على مكتبي|على الشغل|بيت اهلي|بيت اخوي|بيت اختي)")
+# "can u change the delivery to riyadh instead", "ممكن تحولون التوصيل للرياض": the same order,
+# to another place.
+_MOVE_DELIVERY = re.compile(
+    r"\b(change|switch|move|redirect|reroute) (the |my )?(delivery|shipping|order|shipment|parcel)"
+    r" to\b|(تغيير|تغير|اغير|غير|غيرو|غيروا|تغيرون|تحويل|احول|حول|حولو|حولوا|تحولون|تنقلون|"
+    r"تنقلونه|تحولونه|تغيرونه) (ال)?(توصيل|شحنه|طلب|طلبيه) (ل|الى|على|إلى)")
 
 
 def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[str, Any],
@@ -889,6 +896,9 @@ def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[s
     fridge order?": whether it still can is that order's status, read from its record (after
     the identity check, for a visitor); "can the address be changed after ordering?" names
     no order and is the help centre's."""
+    if (sense_["intent"] in {"delivery_info", "track_order"} and not state.get("pending")
+            and _MOVE_DELIVERY.search(normalize(sense_.get("part_text") or state["text"]))):
+        sense_ = sense_ | {"intent": "change_address", "confidence": max(sense_["confidence"], 0.8)}
     if (sense_["intent"] != "change_address" or state.get("pending")
             or deps.flows.get("order_amount") is None):
         return sense_
@@ -898,14 +908,15 @@ def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[s
     pieces = dialogue.split_parts(state["text"])
     # ("لو خليته يوصل لبيت أختي وطلبت قبل الساعة ١، كم يكلف؟": a purchase supposed, not an
     # order's address.)
-    elsewhere = bool(_SEND_ELSEWHERE.search(norm)) and not (
+    elsewhere = bool(_SEND_ELSEWHERE.search(norm) or _MOVE_DELIVERY.search(norm)) and not (
         _HYPOTHETICAL.search(norm) or _IF_I_BUY.search(norm))
     if (not (_ADDRESS_WORD.search(norm) or elsewhere) or _CORRECTION.search(norm)
             # ("can i change the address on my kettle order? and add a charger to it": the
             # help centre answers both parts; only a message all about the address is read
             # through the order's record.)
-            or not all(_ADDRESS_WORD.search(normalize(p)) or (elsewhere and _SEND_ELSEWHERE.search(
-                normalize(p))) for p in pieces)):
+            or not all(_ADDRESS_WORD.search(normalize(p)) or (elsewhere and (
+                _SEND_ELSEWHERE.search(normalize(p)) or _MOVE_DELIVERY.search(normalize(p))))
+                for p in pieces)):
         # ("اوه اسف الرقم غلط، هو ١٠٠٢٧٤": the order number corrected, nothing about an
         # address; "how long to khobar?" after the answer: a delivery question.)
         return sense_
@@ -2239,7 +2250,8 @@ def _read_in_context(
                 # "the bosch washing machine i got last month is leaking water", "my redmi buds
                 # from order 100193 stopped working": their own product, faulty; what can be
                 # done is the return flow's to say.
-                state.get("customer_id") and (_GOT_IT.search(norm) or _OWN.search(norm))
+                state.get("customer_id") and (_GOT_IT.search(norm) or _OWN.search(norm)
+                                               or _OF_AN_ORDER.search(norm))
                 and _names_a_product_in(text, deps)))):
         # "the washer stopped spinning after 40 days, do I return it or what?": a faulty
         # product to send back, however long the story around it.
@@ -2968,6 +2980,16 @@ def _questions_in(text: str) -> int:
     return count
 
 
+# "free or paid?", "بفلوس ولا ببلاش": what something costs, asked without a question word.
+_FREE_OR_PAID = re.compile(r"\b(free|paid|extra|cost|costs|charge|fee)\b|"
+                           r"(مجان\w*|ببلاش|بلاش|بفلوس|فلوس|رسوم|بكم|كم سعر)")
+
+
+# "ساعة الهواوي من الطلب القديم", "the kettle from my last order": a product of theirs.
+_OF_AN_ORDER = re.compile(r"\b(from|in|of) (my|the|that|an|our) (\w+ )?order\b|"
+                          r"(?<![\u0621-\u064a])(من|في|حق) (ال)?(طلب|طلبي|الطلبيه)(?![\u0621-\u064a])")
+
+
 def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue,
                      first_is: Any, same: set[str]) -> tuple[dict[str, Any], dialogue.Dialogue]:
     """The first part is the request read from context; a confident, different request after
@@ -2994,6 +3016,12 @@ def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.
                    and _WHEN.search(normalize(piece)) and facts_cities(piece, deps.policies.brand)[0]
                    and not deps.understanding.slots(piece).get("order_id")
                    and not _names_a_product_in(piece, deps))
+        if (guess.intent not in {"installation"} and INSTALL_WORDS.search(normalize(piece))
+                and _FREE_OR_PAID.search(normalize(piece))):
+            # "…متى توصل الغسالة؟ والتركيب free ولا بفلوس": what installing costs.
+            guess = guess.model_copy(update={"intent": "installation"})
+        if guess.intent == "installation" and _FREE_OR_PAID.search(normalize(piece)):
+            guess = guess.model_copy(update={"confidence": max(guess.confidence, 0.6)})
         if to_city:
             # "…طيب المهم، لما ينشحن كم ياخذ للرياض؟": how long delivery takes there.
             guess = guess.model_copy(update={"intent": "delivery_info",
@@ -4105,6 +4133,19 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                                               "quantities": None})
             return {"tool_calls": [call], "pending": None,
                     "active_flow": own_flow, "rounds": rounds + 1, "dialogue": d}
+        swapped = (_meant_instead(whole, deps, pending)
+                   if pending["tool"] == "start_return" and not other_order else None)
+        if swapped:
+            # "sorry I meant the buds, not the watch. the left one doesn't work" while the
+            # watch's return waits: the same order's other item goes back instead; its summary
+            # is asked again (nothing is booked without a yes).
+            d = dialogue.of(state)
+            d["open_tasks"], d["deferred"] = [], None
+            defective = bool(pending["args"].get("defective")) or mentions_fault(whole)
+            call = tool_call("start_return", {**pending["args"], "items": swapped,
+                                              "quantities": None, "defective": defective})
+            return {"tool_calls": [call], "pending": None,
+                    "active_flow": own_flow, "rounds": rounds + 1, "dialogue": d}
         if said == "deny" and not other_order:
             # "no wait, keep it", "خلاص لا تلغيه": nothing changes, and we say so.
             reply = deps.replies.reply(
@@ -4548,6 +4589,32 @@ def _wider_return(text: str, deps: Deps, pending: Pending) -> list[str] | None:
         return None
     grown = chosen + more
     return [] if set(grown) >= {i.get("sku") for i in order["items"]} else grown
+
+
+# "…I meant the buds", "قصدي السماعات مو الساعة": what was meant, up to what was not.
+_MEANT_CLAUSE = re.compile(r"\b(?:i meant|i mean|meant|i was talking about)\s+(.+?)"
+                           r"(?:\s+(?:not|instead of|rather than)\b.*|[.!?\n]|$)|"
+                           r"(?:قصدي|اقصد|كنت اقصد|كنت اتكلم عن)\s+(.+?)(?:\s+(?:مو|مب|مش|ماهي|"
+                           r"مهو|وليس|بدل|بدال)(?=\s).*|[.!؟\n،]|$)", re.I | re.S)
+
+
+def _meant_instead(text: str, deps: Deps, pending: Pending) -> list[str] | None:
+    """The SKUs of the same order's other items a correction names while a part return waits
+    ("sorry I meant the buds, not the watch"), or None when it names the same ones or none."""
+    m = _MEANT_CLAUSE.search(normalize(text))
+    order, affected = _pending_items(pending)
+    if not m or not order["items"] or len(order["items"]) < 2:
+        return None
+    words = dialogue.product_words(deps.settings.product_words_file)
+    named = set(_named_items(m.group(1) or m.group(2), order, words, deps))
+    if not named or named & affected:
+        return None
+    return sorted({order["items"][k]["sku"] for k in named})
+
+
+def _named_items(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
+                 deps: Deps) -> list[int]:
+    return dialogue.items_named(text, order, words, deps.understanding.products.category_of)
 
 
 def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
