@@ -458,16 +458,19 @@ def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
     whole = norm
     phrases = sorted(((w, c) for c, ws in words.items() for w in ws), key=lambda x: -len(x[0]))
     for phrase, cat in phrases:
-        hit = (f" {phrase} " in norm) if " " in phrase else (phrase in toks)
+        # ("وغساله الصحون": a phrase may carry "and" or a preposition on its first word.)
+        joined = re.search(rf" (?:و|ف|ب|ل|وال|بال|لل)?{re.escape(phrase)} ", norm) if " " in phrase \
+            else None
+        hit = bool(joined) if " " in phrase else (phrase in toks)
         if hit:
             if cat not in found:
                 found.append(cat)
             # ("الشاحن والمكنسة": a word may carry the article or "and" before it.)
             where = re.search(rf" (?:و|ف|ب|ل|وال|بال|لل|ال)?{re.escape(phrase)}", whole)
             at[cat] = min(at.get(cat, len(whole)), where.start() if where else len(whole))
-            if " " in phrase:
-                norm = norm.replace(f" {phrase} ", " ")
-                toks -= set(phrase.split())
+            if " " in phrase and joined:
+                norm = norm.replace(joined.group(0), " ")
+                toks -= set(phrase.split()) | set(joined.group(0).split())
     if ("tv" in found and _SCREEN_OF.intersection(found) and not _TV_ITSELF.search(norm)
             and _SCREEN_FAULT.search(norm)):
         # "the tab, its screen has a green line": the screen of the phone, tablet, laptop or

@@ -307,8 +307,14 @@ def answer(text: str, query: str, lang: Lang, brand: BrandFacts, book: ReplyBook
     own = set(facets.asked(text))
     # "fee to Abha? and how many days?": the same case, another of its figures.
     new_facet = query != text and bool(own - set(facets.asked(query.replace(text, " "))))
+    # "…can I pay cash on delivery? and how much is delivery on it?": the delivery fee is a
+    # new question beside the cash one before it.
+    before = normalize(query.replace(text, " "))
+    new_delivery = (query != text and bool(_DELIVERY.search(_CASH_ON_DELIVERY.sub(" ", normalize(text))))
+                    and not _DELIVERY.search(_CASH_ON_DELIVERY.sub(" ", before)))
     if query != text and not (q.cities or q.remote or q.categories or q.amount or q.units
                               or q.methods or (install_q and focus) or changed or new_facet
+                              or new_delivery
                               # "so how much do I pay the courier in all?": the sum of it.
                               or _TOTAL.search(normalize(text))):
         # A follow-up that names no new case ("can I pay it in instalments?") is a new
@@ -516,6 +522,10 @@ def return_rule(text: str, lang: Lang, policy: ReturnPolicy, book: ReplyBook,
     if faulty:
         # "the left one crackles.. does that change anything?": the faulty item's own rule.
         return [book.text("facts.return_faulty", lang, defective=defective)]
+    if sealed and earbuds:
+        # "if i take the airpods and dont open them can i send them back?": yes while sealed,
+        # and why opening them matters.
+        return [book.text("facts.return_sealed_earbuds", lang, window=window, defective=defective)]
     # "what's your return window and what can't be returned?": the window and the exceptions.
     key = "facts.return_opened" if opened or not sealed else "facts.return_window"
     return [book.text(key, lang, window=window, defective=defective)]

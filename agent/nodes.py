@@ -267,7 +267,7 @@ _MONEY_WHEN = re.compile(
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|(?<![\u0621-\u064a])[وبل]?مدي(?![\u0621-\u064a])|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
-_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|deliver|delivered|"
+_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|coming|deliver|delivered|"
                       r"get here|get to (me|us|my \w+)|landing|land|reach(?! (you|u|us|out|a|an|your|ur|customer))|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
@@ -483,7 +483,10 @@ _HOURS = re.compile(r"\b(hours|when (is|are) (your|ur|the) (team|staff|agents?|p
                     r"متي يداومون|اوقات العمل|متاحين|متوفرين|متي (يفتح|تفتح|يفتحون|يبدا|تبدا|يبدون)|"
                     # "من كم لكم الموظفين موجودين؟": when the staff are there.
                     r"(الموظفين|الفريق|خدمه العملاء) (موجودين|متواجدين|يكونون)|"
-                    r"(خدمه العملاء|الدعم|الفريق) (يفتح|تفتح|يبدا|تبدا))")
+                    r"(خدمه العملاء|الدعم|الفريق) (يفتح|تفتح|يبدا|تبدا)|"
+                    # "تفتحون يوم الجمعة؟", "فاتحين السبت؟": open on a day.
+                    r"(^| )(تفتحون|فاتحين|تداومون) (يوم )?(السبت|الاحد|الاثنين|الثلاثاء|الاربعاء|"
+                    r"الخميس|الجمعه))")
 # "what's your phone number / email", "وش رقمكم؟": how to reach the team.
 _CONTACT_INFO = re.compile(
     r"\b(your|ur|the) (phone|phone number|number|email|e-mail|whatsapp|hotline)\b|"
@@ -534,6 +537,9 @@ _REMOVE_FROM_ORDER = re.compile(r"\b(remove|take out|drop|delete)\b.*\bfrom (my|
                                 r"\b(take|get|pull|leave) (the |my |those |these |that |this )?"
                                 r"([\w-]+ ){1,3}(out of|off) (my|the|this|that) (\w+ )?order\b|(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون|تطلعون|تطلعوا|طلعوا|تطلعين|طلعي).*من "
                                 r"(الطلب|طلبي|طلب|الاوردر)( |$)|"
+                                # "ابي اشيل الساعة منه بس" after that order's tracking.
+                                r"(اشيل|شيل|شيلوا|احذف|اطلع|تشيلون|تحذفون|تطلعون|تطلعوا|طلعوا|"
+                                r"تطلعين|طلعي|تشيلين|شيلي) .*(منه|منها)( |$)|"
                                 # "في طلب ١٠٠٢٩٩ ممكن تشيلون القلاية؟": the order named first.
                                 r"(في|من) (الطلب|طلبي|طلب|الاوردر)( |$).*"
                                 r"(تشيلون|تشيلوا|شيلوا|تشيل|تحذفون|احذفوا|تحذف|شيلي|احذفي|تطلعون|طلعوا|تطلعين)|"
@@ -1130,7 +1136,9 @@ def _read_in_context(
         return sense_ | {"intent": first["intent"], "confidence": first["confidence"],
                          "part_text": first["text"], "part_slots": first["slots"]}, d
     if (intent == "affirm" and not state.get("pending") and _THANKS.search(norm)
-            and len(norm.split()) <= 6):
+            and len(norm.split()) <= 6
+            # ("تمام مشكورة. والمكنسة؟": thanks, then a question about something else.)
+            and not _continues_after_courtesy(text)):
         # "tmam ya3tich el 3afya 🌹", "تمام مشكورة": thanks, answered in kind.
         return sense_ | {"intent": "thanks", "confidence": max(conf, 0.8)}, d
     if intent == "deny" and not state.get("pending"):
@@ -1255,8 +1263,13 @@ def _read_in_context(
                     continue  # "yep do it, its still sealed": how the item is, with the yes
                 guess = _likeliest_request(deps, piece)
                 same = _SAME_REQUEST.get(state["pending"]["tool"], set())
+                other = [o for o in order_ids(piece) if o != state["pending"]["args"].get("order_id")]
                 if (said == "affirm" and guess.intent in same
-                        and not _QUESTION.search(normalize(piece))):
+                        and not _QUESTION.search(normalize(piece))
+                        # ("yes confirm. and cancel the ipad order too": another order's.)
+                        and not other and not _names_another_product(
+                            {**state, "text": piece}, deps, state["pending"])  # type: ignore[typeddict-item]
+                        and not _another_product_by_name(piece, deps, state["pending"])):
                     continue  # "yes take it back, i want a replacement": the same request
                 # After a no, the same kind of request is a new one ("don't cancel the TV,
                 # cancel the AC instead").
@@ -1675,6 +1688,13 @@ def _read_in_context(
             found = {**{k: v for k, v in slots.items() if k in _ORDER_SLOTS}, **found}
         return sense_ | {"intent": "track_order", "confidence": 0.8, "part_text": part,
                          "part_slots": found}, d
+    if (topic == "track_order" and not state.get("pending") and _EXACT_TIME.search(norm)
+            and not _CUTOFF.search(norm) and intent not in _WRITE_INTENTS
+            and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm))
+            and deps.flows.get("delivery_info") is not None):
+        # "what time exactly? im at work till 5" after the tracking: no hour is promised; the
+        # courier calls before coming, and someone they trust may receive it.
+        return sense_ | {"intent": "delivery_hour", "confidence": 0.85}, d
     if (_WHERE_IS.search(norm) and not slots.get("order_id") and not state.get("pending")
             and (intent in _SMALL_TALK | {"out_of_scope", "change_items"} or conf < 0.5
                  # "…supposed to come yesterday and nobody showed up??" vents, and asks where.
@@ -2298,6 +2318,23 @@ def _read_in_context(
         # "since its cash how would i even get my money back?", "وكيف بتحولون لي؟ ما عندي
         # بطاقة": how the money comes back for the order in focus, for how it was paid.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+    if (topic == "delivery_info" and facts_cities(text, deps.policies.brand)[0]
+            and (_HYPOTHETICAL.search(norm) or _continues(text)) and not slots.get("order_id")
+            and not state.get("pending") and intent not in _WRITE_INTENTS
+            and deps.flows.get("delivery_info") is not None):
+        # "and if i get it sent to my cousin in hail city instead?" after the village's
+        # delivery time and fee: the same question, for that city.
+        return sense_ | {"intent": "delivery_info", "confidence": _CONTEXT_CONFIDENCE,
+                         "followup": True,
+                         "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
+    if (topic == "support_info" and _WEEKDAY.search(norm) and len(norm.split()) <= 8
+            and not slots.get("order_id") and not state.get("pending")
+            and (_continues(text) or _QUESTION_MARKS.search(text))
+            and deps.flows.get("talk_to_human") is not None):
+        # "and saturday?" after the team's hours on Friday: that day's hours.
+        return sense_ | {"intent": "support_info", "confidence": 0.8,
+                         "knowledge_only": True, "followup": True,
+                         "query": f"{_HOURS_QUERY[state['language']]} {text}"}, d
     if (topic in {"refund_status", "refund_timing", "request_refund"} and dialogue.paid_with(text)
             and (focus_order or d.get("payment_method"))
             and intent in {"payment_problem", "payment_methods"} and not slots.get("order_id")
@@ -2345,7 +2382,7 @@ def _read_in_context(
         # "wheres my airpods?? (…an address question…)" -> "ok and the other one, the iphone?":
         # the other order, for what was done with the first (the help-centre part aside).
         topic = last_action
-    if (topic in _ORDER_INTENTS | {"invoice"} and dialogue.CONTINUES.search(norm)
+    if (topic in _ORDER_INTENTS | {"invoice"} and _continues(text)
             and not slots.get("order_id")
             and (intent not in _ORDER_INTENTS or (
                 topic == "invoice" and conf < 0.6 and not _WHERE_IS.search(norm)
@@ -2507,7 +2544,16 @@ def _read_in_context(
         return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE, "followup": True,
                          "knowledge_first": True,
                          "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
-    if topic and dialogue.leans_on_context(text) and not sense_.get("slot_only") and not (
+    if (topic in {"refund_status", "refund_timing", "request_refund"} and dialogue.paid_with(text)
+            and (dialogue.CONTINUES.search(norm) or norm.startswith("و"))
+            and not slots.get("order_id") and not state.get("pending") and len(norm.split()) <= 12
+            and intent not in _WRITE_INTENTS and not mentions_fault(text)):
+        # "and my sister paid with apple pay for hers?" after how long an STC Pay refund
+        # takes: how long it takes on that method.
+        return sense_ | {"intent": "refund_timing", "confidence": _CONTEXT_CONFIDENCE,
+                         "followup": True}, d
+    if topic and (dialogue.leans_on_context(text) or _and_a_product(text, deps)) \
+            and not sense_.get("slot_only") and not (
             len(dialogue.split_parts(text)) > 1 and len(_parts(text, deps, (intent, conf), {
                 intent, *(a["intent"] for a in sense_["alternatives"])})) > 1):
         # (Two questions of their own, "ومتى يوصل؟ وكم اجهز للمندوب؟", are read as parts below.)
@@ -2988,6 +3034,46 @@ _FREE_OR_PAID = re.compile(r"\b(free|paid|extra|cost|costs|charge|fee)\b|"
 # "ساعة الهواوي من الطلب القديم", "the kettle from my last order": a product of theirs.
 _OF_AN_ORDER = re.compile(r"\b(from|in|of) (my|the|that|an|our) (\w+ )?order\b|"
                           r"(?<![\u0621-\u064a])(من|في|حق) (ال)?(طلب|طلبي|الطلبيه)(?![\u0621-\u064a])")
+
+
+# "what time exactly?", "اي ساعة يوصل؟": the hour of the delivery.
+_EXACT_TIME = re.compile(r"\b(what time|wat time|exact time|what hour|which hour|exact hour|time slot|"
+                         r"timeslot|specific time|morning or (evening|afternoon|night)|am or pm)\b|"
+                         r"(اي ساعه|ايش ساعه|وش ساعه|الساعه كم|كم الساعه|وقت محدد|متي بالضبط|"
+                         r"بالضبط متي|الصبح ولا|الصباح ولا|الظهر ولا|العصر ولا|الليل ولا|اي وقت)")
+
+
+_WEEKDAY = re.compile(r"\b(saturday|sunday|monday|tuesday|wednesday|thursday|friday|sat|sun|mon|"
+                      r"tue|wed|thu|thurs|fri|weekend|weekends|fridays|saturdays)\b|"
+                      r"(السبت|الاحد|الأحد|الاثنين|الإثنين|الثلاثاء|الثلوث|الاربعاء|الأربعاء|"
+                      r"الخميس|الجمعه|الجمعة|ويكند|الويكند|نهايه الاسبوع)")
+_CLAUSE_END = re.compile(r"[.!,،؟?]+\s*")
+
+
+def _continues(text: str) -> bool:
+    """"and the vacuum?", and "ok no worries, thx. and the vacuum?": the message goes on from
+    the answer before, after any short courtesy clauses."""
+    return bool(dialogue.CONTINUES.search(normalize(text))) or _continues_after_courtesy(text)
+
+
+def _continues_after_courtesy(text: str) -> bool:
+    """Short courtesy clauses, then one that goes on from the answer before ("…thx. and the
+    vacuum?")."""
+    clauses = [c for c in _CLAUSE_END.split(text) if c.strip()]
+    if len(clauses) < 2 or any(len(c.split()) > 4 or _QUESTION.search(normalize(c))
+                               for c in clauses[:-1]):
+        return False
+    return bool(dialogue.CONTINUES.search(normalize(clauses[-1])))
+
+
+def _and_a_product(text: str, deps: Deps) -> bool:
+    """"وغسالة الصحون بوش ب 2299؟" after the fridge's delivery fee: "and" joined to a product,
+    in a short message, asks the question before about it."""
+    words = normalize(text).strip(" ?؟!.").split()
+    if not (2 <= len(words) <= 6 and words[0].startswith("و") and len(words[0]) >= 4):
+        return False
+    head = " ".join([words[0][1:], *words[1:2]])
+    return bool(dialogue.categories_in(head, dialogue.product_words(deps.settings.product_words_file)))
 
 
 def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.Dialogue,
@@ -4133,8 +4219,10 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                                               "quantities": None})
             return {"tool_calls": [call], "pending": None,
                     "active_flow": own_flow, "rounds": rounds + 1, "dialogue": d}
+        # (A correction the reading already queued as the request meant is answered as such.)
         swapped = (_meant_instead(whole, deps, pending)
-                   if pending["tool"] == "start_return" and not other_order else None)
+                   if pending["tool"] == "start_return" and not other_order
+                   and not dialogue.of(state).get("open_tasks") else None)
         if swapped:
             # "sorry I meant the buds, not the watch. the left one doesn't work" while the
             # watch's return waits: the same order's other item goes back instead; its summary
@@ -4589,6 +4677,16 @@ def _wider_return(text: str, deps: Deps, pending: Pending) -> list[str] | None:
         return None
     grown = chosen + more
     return [] if set(grown) >= {i.get("sku") for i in order["items"]} else grown
+
+
+def _another_product_by_name(text: str, deps: Deps, pending: Pending) -> bool:
+    """The text names a product by its own name ("the ipad") that is none of the pending
+    order's items, though it may be of the same kind (the pending order's Galaxy Tab)."""
+    skus = {i.get("sku") for i in pending["data"].get("items") or []}
+    found = deps.understanding.products.find(text)
+    products = deps.understanding.products
+    return bool(found and found.sku not in skus and skus
+                and not any(products.named_in(sku, text) for sku in skus if sku))
 
 
 # "…I meant the buds", "قصدي السماعات مو الساعة": what was meant, up to what was not.
@@ -5215,8 +5313,17 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
         # don't match"), the answer's own subject is the topic, not the words of the message.
         family = next((_TEMPLATE_TOPIC[t.split(".")[0]] for t in templates
                        if t.split(".")[0] in _TEMPLATE_TOPIC), None)
-        d["topic"] = family if family and sense_.get("slot_only") else sense_.get("intent")
-        if not (family and sense_.get("slot_only") and d.get("topic_text")):
+        keep = (sense_.get("intent") in _NOT_A_QUESTION and d.get("topic")
+                and d.get("topic") not in _NOT_A_QUESTION)
+        # ("what about a fridge, the midea for 1299" after the delivery fees, read as no
+        # question of its own but answered as their follow-up: the topic is still the fees.)
+        d["topic"] = (family if family and sense_.get("slot_only") else
+                      d.get("topic") if keep else sense_.get("intent"))
+        if keep:
+            said = sense_.get("context") or sense_.get("query") or state.get("text") or ""
+            before = d.get("topic_text") or ""
+            d["topic_text"] = said if before and before in said else f"{before} {said}".strip()
+        elif not (family and sense_.get("slot_only") and d.get("topic_text")):
             # (The mobile that proved the order is no question: the one it answers stays.)
             d["topic_text"] = sense_.get("context") or sense_.get("query") or state.get("text")
     elif state.get("tool_results") and d.get("last_action"):
@@ -5224,6 +5331,11 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
         d["topic_text"] = state.get("text")
     elif sense_.get("intent") == "refund_timing":
         d["topic"] = "refund_timing"
+    asked = next((t.split(".", 1)[1] for t in templates if t.startswith("ask_order_to_check.")), None)
+    if asked in _ORDER_TASK_OF_TOPIC:
+        # "…send me the order number and I'll check your refund": the number that comes next
+        # is for that check, whatever part of the message was answered last.
+        d["topic"] = asked
     if not state.get("pending") and d.get("awaiting") == "confirmation":
         d["awaiting"] = None
     if state.get("pending"):

@@ -242,6 +242,9 @@ class OfflineBrain:
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
             return {"replies": [book.reply("refund.not_seen", lang, order_id=order_id,
                                            quick=["talk_to_human"])]}
+        if intent == "delivery_hour":
+            order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
+            return {"replies": [book.reply("track.no_exact_hour", lang, order_id=order_id)]}
         if intent == "alternatives":
             key = _ALTERNATIVES[dialogue.of(state).get("last_outcome") or ""]
             if sense.get("no_fault") and key == "return.alternatives":
