@@ -83,6 +83,9 @@ class Dialogue(TypedDict, total=False):
     # The last change summarised for a yes (a Pending), kept when a question about something
     # else drops it, so "yes send the refund request to the team" later still means it.
     offer: dict[str, Any] | None
+    # Another person's order the customer asked about and was refused (privacy), so "it's
+    # just the status, I'm family" is refused again rather than read as their own order.
+    other_order: str | None
 
 
 def of(state: dict[str, Any]) -> Dialogue:
@@ -205,6 +208,22 @@ _SAME_AGAIN = re.compile(r"\bsame (thing|again|question|for|company|details)\b|\
                          r"\border( \d+)?( pls| please| plz)? (too|as well)\b|"
                          r"(نفس الشي|نفس الشيء|نفس السؤال|نفس الشركه|بعد\b|كمان$|برضو$|ايضا$)")
 _COURTESY = {"pls", "plz", "please", "thanks", "thx", "لوسمحت", "سمحت", "لو", "فضلك", "من"}
+
+
+# "it's my cousin Razan's TV", "طلب اخوي", "for my wife": an order said to be someone else's.
+OTHER_PERSONS_ORDER = re.compile(
+    r"\b(my|for my|it'?s my|its my|of my) (cousin|brother|bro|sister|sis|wife|husband|friend|mom|"
+    r"mum|mother|dad|father|son|daughter|uncle|aunt|colleague|neighbou?r|boss|relative|family)"
+    r"('?s)?\b|\bsomeone else'?s\b|\b(her|his|their) order\b|"
+    r"(حق|طلب|طلبيه|اوردر|ل|لـ) ?(اخوي|اختي|زوجتي|زوجي|امي|ابوي|اخي|ولد عمي|بنت عمي|ولد خالي|"
+    r"بنت خالي|صديقي|صاحبي|خويي|جاري|زميلي|قريبي|قريبتي)|(طلب|اوردر) (واحد|شخص) ثاني")
+# "come on it's just the status, im family", "عادي هو اخوي وسامح لي": pushing to see it anyway.
+PUSHES_FOR_IT = re.compile(
+    r"\b(just the status|just tell me|only the status|im family|i'?m family|we'?re family|"
+    r"she (said|asked|allowed)|he (said|asked|allowed)|(she|he)'?s fine with it|it'?s fine|"
+    r"come on|please just|with (her|his) permission)\b|"
+    r"(بس الحاله|بس وش صار|عادي|سامح لي|سامحه لي|مسامح|هو طلب مني|هي طلبت مني|برضاه|برضاها|"
+    r"يا شيخ|ياخي|اهل|من اهلي|قرايبي)")
 
 
 def asks_same_again(norm: str) -> bool:
@@ -694,9 +713,9 @@ def means_all(text: str) -> bool:
     return bool(_ALL.search(normalize(text)))
 
 
-_SOME = re.compile(r"\b(one of|something|some of|an item|one item|a product|one thing|part of|"
-                   r"some items|which items?)\b|(غرض|قطعه|منتج من|واحد من|شي من|بعض|جزء من|"
-                   r"حاجه من|واحده من)")
+_SOME = re.compile(r"\b(one of|something|smth|sth|somthing|somethin|some of|an item|one item|"
+                   r"a product|one thing|part of|some items|which items?|stuff from|a thing)\b|"
+                   r"(غرض|قطعه|منتج من|واحد من|شي من|بعض|جزء من|حاجه من|واحده من|كم غرض|اغراض من)")
 
 
 def means_some(text: str) -> bool:

@@ -562,10 +562,12 @@ _REFUSES_COURIER = re.compile(r"\b(tell (the|him|them) (driver|courier)? ?no|ref
 _DISSATISFIED = re.compile(
     r"\b(expected better|(very|so|really) disappointed|disappointed (with|in) (you|rawaf)|"
     r"not acceptable|unacceptable|i (buy|spend|order) (a lot|everything|always)|loyal customer|"
-    r"(everything|all) i'?ve spent|not what i expect)\b|"
+    r"(everything|all) i'?ve spent|not what i expect|didn'?t expect (this|that) from (you|rawaf)|"
+    r"not the (level|standard|service) i expect(ed)?)\b|"
     r"(مو مقبول|غير مقبول|ما يصير كذا|توقعت افضل|خيبتوا ظني|خيبه امل|عميل(ه)? (عندكم )?من سنين|"
     r"دايم اشتري منكم|كل مشترياتي منكم|مستاء|مستاءه|مستائه|زعلانه جدا|زعلان جدا|"
     r"(مو|مب|ليس|مهو) (المستوي|مستوي) (اللي )?(اتوقعه|توقعته|نتوقعه)|"
+    r"(مو|مب|ما|ماني|ما كنت) (كنت )?(متوقع|متوقعه|اتوقع) (منكم|هالمستوي|هذا المستوي|كذا)|"
     r"كل (طلب|مره|اوردر) (معكم|منكم|عندكم) (فيه|صار فيه|فيها) (مشكله|مشاكل))|"
     r"\b(every (order|time)( with you| from you)? (has|there'?s) (a )?(problem|issue)s?|"
     r"not the (standard|level) i expect)\b")
@@ -616,6 +618,10 @@ _ASKS_PERSON = re.compile(
     # "i want someone senior to call me", "have a manager call me back".
     r"\b(want|need|get|have) (someone|somebody|a person|a manager|a supervisor|someone senior)"
     r"( senior| from (your|the) team)? to (call|contact|ring|phone) me\b|"
+    # "just get me someone who can actually help".
+    r"\b(get|find|give|bring) me (someone|somebody|a person|a human|anyone)\b|"
+    r"\b(someone|somebody|a person|anyone) (who|that) (can|could) (actually |really |properly )?help\b|"
+    r"(جيبوا لي|جيبو لي|عطوني|ابي|ابغي|ابغا) (احد|حد|شخص|واحد) (يفهم|يساعدني|يحل|يعرف)|"
     r"(ابي|ابغي|ابغا|ودي|بغيت|عطني|عطوني|حولني|حولوني|وصلني|اكلم|اتكلم مع|ابي اكلم|ابغي اكلم|"
     r"اريد|بدي|عايز|عاوز|احتاج)\s+"
     r"((احكي|احچي|اتكلم|اتواصل|اكلم|اتحدث) )?"
@@ -1294,6 +1300,18 @@ def _read_in_context(
                     # "yes. oh and the kettle one too": the same change, for another order.
                     intent_of = _INTENT_OF_TOOL.get(state["pending"]["tool"], intent_of)
                     sure = max(sure, 0.85)
+                if (_only_how_paid(piece) and any(
+                        _MONEY_WHEN.search(normalize(p)) or _INSTALMENT_WORDS.search(normalize(p))
+                        for p in pieces[1:] if p != piece)):
+                    continue  # "انا دافع بتمارا.. الاقساط كيف؟": how they paid, for the question
+                if (state["pending"]["tool"] in _MONEY_BACK_TOOLS | {"cancel_order"}
+                        and intent_of in {"refund_status", "refund_timing", "payment_methods"}
+                        and (_MONEY_WHEN.search(normalize(piece))
+                             or _INSTALMENT_WORDS.search(normalize(piece)))
+                        and not _ALREADY_SENT_BACK.search(normalize(piece))):
+                    # "…الاقساط كيف؟ تنلغي ولا ترجع لي فلوس؟" while a cancellation waits: how
+                    # that order's money comes back.
+                    intent_of, sure = "refund_timing", max(sure, 0.9)
                 if (state["pending"]["tool"] in _MONEY_BACK_TOOLS and dialogue.paid_with(piece)
                         and _HOW_MONEY_BACK.search(normalize(piece))):
                     # "but i paid cash tho, how does that work" while a return waits for a
@@ -1503,6 +1521,15 @@ def _read_in_context(
             # the cancellation is what they meant for the other order.)
             meant = last_action
         return sense_ | {"intent": meant, "confidence": 0.9, "corrected": True}, d
+    if (state.get("customer_id") and not slots.get("order_id") and not state.get("pending")
+            and last_action in _WRITE_INTENTS - {"complaint"}
+            and d.get("last_outcome") not in (None, "ok")
+            and (_MEANT_LEAD.match(norm) or (_CORRECTION.search(norm) and _MEANT_WORD.search(norm)))
+            and _names_a_product_in(text, deps) and not _QUESTION_MARKS.search(text)
+            and intent not in _WRITE_INTENTS - {last_action}):
+        # "لا لا سوري غلطت، قصدي الطلب الثاني اللي فيه المكيف" after the fridge order could
+        # not be cancelled: the same request, for the order with that product.
+        return sense_ | {"intent": last_action, "confidence": 0.9, "corrected": True}, d
     topic = d.get("topic")
     focus_order = (d.get("focus_orders") or [None])[0]
     # After "where is my refund?" or "I want to return something" answered from the help
@@ -1510,7 +1537,9 @@ def _read_in_context(
     meant_for_topic = _ORDER_TASK_OF_TOPIC.get(topic or "", "track_order")
     if (topic == "invoice" and slots.get("order_id") and not slots.get("contact")
             and not state.get("pending") and words_besides_slots(text) <= 3
-            and d.get("awaiting") == "order_id"):
+            # ("…send us the details with the order number" -> "رقم الطلب ١٠٠٣٢٠": the
+            # number the invoice answer asked for, even when no question asked it.)
+            and (d.get("awaiting") == "order_id" or not _QUESTION.search(norm))):
         # "RW-100242" after "my invoice never came … send me the order number": that order's
         # invoice (its contact is asked next for a visitor), never a return the number's
         # look suggests.
@@ -1640,7 +1669,10 @@ def _read_in_context(
     if ((state.get("profile") or {}).get("tier") == "vip"
             and (_COMPLAINS.search(norm) or _DISSATISFIED.search(norm))
             and (intent in {"track_order", "delivery_info", "out_of_scope", "warranty",
-                            "return_request"} | _SMALL_TALK or conf < 0.5)
+                            "return_request"} | _SMALL_TALK or conf < 0.5
+                 # "…the microwave door is broken. honestly not the level I expect, I want a
+                 # solution": a VIP's complaint about a faulty delivery is for a person too.
+                 or (intent in {"start_return", "request_refund"} and mentions_fault(text)))
             and not state.get("pending") and deps.flows.get("complaint") is not None):
         # A VIP's "where is my watch?? second time you're late, this won't go unsaid": a
         # complaint for a person (vip_complaint), with the order it is about.
@@ -1690,6 +1722,7 @@ def _read_in_context(
                          "part_slots": found}, d
     if (topic == "track_order" and not state.get("pending") and _EXACT_TIME.search(norm)
             and not _CUTOFF.search(norm) and intent not in _WRITE_INTENTS
+            and not _ASKS_PERSON.search(norm)
             and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm))
             and deps.flows.get("delivery_info") is not None):
         # "what time exactly? im at work till 5" after the tracking: no hour is promised; the
@@ -1980,6 +2013,8 @@ def _read_in_context(
             and not state.get("pending") and not mentions_fault(text)
             # ("تمام. وطلب التلفزيون ال ٦٥ الغوه ما ابيه": an order of theirs, cancelled.)
             and not _WANT_CANCEL.search(norm) and not _CALL_OFF.search(norm)
+            # ("المايكرويف اللي جاني مع الماك بوك ابي ارجعه": one of theirs, to send back.)
+            and not _WANT_RETURN.search(norm)
             # "whats delivery on the tv, plus can u mount it?": "plus" joins two questions;
             # the parts answer each.
             and len(dialogue.split_parts(text)) == 1
@@ -2318,9 +2353,25 @@ def _read_in_context(
         # "since its cash how would i even get my money back?", "وكيف بتحولون لي؟ ما عندي
         # بطاقة": how the money comes back for the order in focus, for how it was paid.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+    if (state.get("customer_id") and _TWICE.search(norm) and not slots.get("order_id")
+            and not state.get("pending") and _names_a_product_in(text, deps)
+            and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm) or _CANCEL_NOW.search(norm))
+            and deps.flows.get("list_orders") is not None):
+        # "طلبت مكينة القهوة مرتين بالغلط، وش الفرق بين الطلبين؟": their orders with that
+        # product, side by side.
+        return sense_ | {"intent": "list_orders", "confidence": 0.85}, d
+    if (state.get("customer_id") and d.get("other_order") and not slots.get("order_id")
+            and not state.get("pending") and intent not in _WRITE_INTENTS - {"complaint"}
+            and (dialogue.PUSHES_FOR_IT.search(norm) or dialogue.OTHER_PERSONS_ORDER.search(norm))
+            and not _names_a_product_in(text, deps) and not _OWN.search(norm)):
+        # "come on man it's just the status, im family" after another person's order was
+        # refused: refused again, never read as a question about their own orders.
+        return sense_ | {"intent": "not_your_order", "confidence": 0.9}, d
     if (topic == "delivery_info" and facts_cities(text, deps.policies.brand)[0]
             and (_HYPOTHETICAL.search(norm) or _continues(text)) and not slots.get("order_id")
             and not state.get("pending") and intent not in _WRITE_INTENTS
+            # ("w law abi aghayer el 3nwan? b-akon fi jeddah": changing the address, asked.)
+            and not _ADDRESS_WORD.search(norm)
             and deps.flows.get("delivery_info") is not None):
         # "and if i get it sent to my cousin in hail city instead?" after the village's
         # delivery time and fee: the same question, for that city.
@@ -3043,6 +3094,17 @@ _EXACT_TIME = re.compile(r"\b(what time|wat time|exact time|what hour|which hour
                          r"بالضبط متي|الصبح ولا|الصباح ولا|الظهر ولا|العصر ولا|الليل ولا|اي وقت)")
 
 
+_INSTALMENT_WORDS = re.compile(r"\b(instal?ments?|payments left|remaining payments)\b|"
+                               r"(الاقساط|اقساط|الدفعات|دفعات|القسط)")
+# "ordered it twice", "طلبته مرتين", "the two orders": the same product in two orders.
+_TWICE = re.compile(r"\b(twice|two times|2 times|double ordered|ordered (it|them) (twice|two times)|"
+                    r"the two orders|both orders|2 orders|two orders|duplicate (order|orders))\b|"
+                    r"(مرتين|الطلبين|طلبين|الاوردرين|اوردرين|مكرر|طلبته مرتين|بالغلط مرتين)")
+# "I'll send you the VAT number", "برسل لكم الاسم": what the customer will do themselves.
+_WILL_DO = re.compile(r"\b(i'?ll|i will|ill|gonna|going to|will) (send|email|mail|call|do|check|"
+                      r"forward|share|drop)\b|(^| )(برسل|بارسل|راح ارسل|بكلم|باتصل|بتصل|برسلها|"
+                      r"برسله|بسوي|بشوف|ارسلها لكم|ارسله لكم)( |$)")
+_MEANT_WORD = re.compile(r"\b(i meant|i mean|meant)\b|(قصدي|اقصد|كنت اقصد)")
 _WEEKDAY = re.compile(r"\b(saturday|sunday|monday|tuesday|wednesday|thursday|friday|sat|sun|mon|"
                       r"tue|wed|thu|thurs|fri|weekend|weekends|fridays|saturdays)\b|"
                       r"(السبت|الاحد|الأحد|الاثنين|الإثنين|الثلاثاء|الثلوث|الاربعاء|الأربعاء|"
@@ -3199,6 +3261,11 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             # "my S24 order came last week. … can i send back just the chargers?": that it
             # came is the story the request after it stands on, not a question of its own.
             carry = f"{carry} {piece}".strip()
+            continue
+        if (_WILL_DO.search(normalize(piece)) and not _QUESTION_MARKS.search(piece)
+                and not _ASKS.search(normalize(piece)) and not _REQUEST_VERB.search(normalize(piece))):
+            # "تمام برسل لكم الاسم والرقم الضريبي على الايميل .. وكم ياخذ التوصيل لجدة؟": what
+            # they will do themselves is no question; the question after it is.
             continue
         if _STATE_NOTE.search(normalize(piece)) and not _QUESTION_MARKS.search(piece) and not (
                 _asks_where(piece)) and not (
@@ -4439,9 +4506,13 @@ async def _ask_before_acting(state: ConversationState, deps: Deps, pending: Pend
     q_state = {**state, "text": whole, "pending": None, "dialogue": d, "sense": sense_}
     hold = deps.replies.reply("confirm.hold", lang, order_id=pending["args"].get("order_id"),
                               quick=["yes", "no"])
-    about = _money_timing_beside_pending(q_state, d, whole)  # type: ignore[arg-type]
+    about = _money_timing_beside_pending({**q_state, "pending": pending}, d, whole)  # type: ignore[arg-type]
     method = (pending.get("data") or {}).get("payment_method")
-    if about is None and method and sense_["intent"] in {"refund_timing", "refund_status"}:
+    if about is None and method and (
+            sense_["intent"] in {"refund_timing", "refund_status"}
+            # "انا دافع بتمارا.. الاقساط كيف؟ تنلغي ولا ترجع لي فلوس؟": what happens to the
+            # instalments of the order waiting to be cancelled.
+            or (method in {"tabby", "tamara"} and _INSTALMENT_WORDS.search(normalize(whole)))):
         # "how long does the refund take" about the order waiting to be cancelled: its own
         # method's timing, not the help centre's page about returns.
         about = {**d, "payment_method": method,

@@ -130,9 +130,13 @@ def _plain(value: Decimal) -> str:
     return text
 
 
+# "auto_approve_up_to=999999" in a pasted "policy": a setting's value, never an order number.
+_SETTING = re.compile(r"[A-Za-z_]+\s*=\s*\d+")
+
+
 def order_ids(text: str) -> list[str]:
     """Every order number in a message, in order ("cancel 100297 and 100310")."""
-    plain = to_ascii_digits(text).translate(_SEPARATORS)
+    plain = _SETTING.sub(" ", to_ascii_digits(text)).translate(_SEPARATORS)
     plain = _PHONE.sub(" ", _EMAIL.sub(" ", plain))
     rest = _AMOUNT.sub(" ", normalize(plain))
     return list(dict.fromkeys(f"RW-{m.group(1)}" for m in _ORDER.finditer(rest)))
@@ -148,7 +152,7 @@ def extract(
     text: str, today: date | None = None, products: "ProductMatcher | None" = None
 ) -> dict[str, str]:
     """Slots found in one message (see the module docstring for the names and forms)."""
-    plain = to_ascii_digits(text).translate(_SEPARATORS)
+    plain = _SETTING.sub(" ", to_ascii_digits(text)).translate(_SEPARATORS)
     slots: dict[str, str] = {}
     email = _EMAIL.search(plain)
     if email:

@@ -242,6 +242,9 @@ class OfflineBrain:
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
             return {"replies": [book.reply("refund.not_seen", lang, order_id=order_id,
                                            quick=["talk_to_human"])]}
+        if intent == "not_your_order":
+            return {"replies": [book.reply("privacy.not_your_order", lang, order_id=(
+                dialogue.of(state).get("other_order") or ""))]}
         if intent == "delivery_hour":
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
             return {"replies": [book.reply("track.no_exact_hour", lang, order_id=order_id)]}
@@ -988,8 +991,18 @@ class OfflineBrain:
                                          "delivery fee large appliances free from 1,500 SAR",
                                          "delivery-fees")
             return {"replies": [reply], "active_flow": None, "failures": 0}
-        reply = outcome_reply(result, prefix, lang, book)
         said = normalize(state.get("message_text") or state["text"])
+        if (result["outcome"] == "not_found" and state.get("customer_id")
+                and dialogue.OTHER_PERSONS_ORDER.search(said)):
+            # "can u check RW-100248? it's my cousin's TV": not on their account, and another
+            # person's order is never looked into for them (privacy.yaml).
+            other = ((result.get("data") or {}).get("order_id")
+                     or ((state.get("sense") or {}).get("slots") or {}).get("order_id"))
+            d = dialogue.of(state)
+            d["other_order"] = other
+            return {"replies": [book.reply("privacy.not_your_order", lang, order_id=other)],
+                    "active_flow": None, "failures": 0, "dialogue": d}
+        reply = outcome_reply(result, prefix, lang, book)
         if (result["tool"] == "start_return" and result["outcome"] == "outside_window"
                 and EARBUDS.search(said)):
             # "ابي ارجع البودز، فتحتها وما عجبتني" after the window: their own rule too (never
