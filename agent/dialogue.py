@@ -173,6 +173,8 @@ def act(text: str) -> Act | None:
     norm = normalize(text)
     # "قبل لا أأكد" is "before I confirm": its "لا" says no to nothing.
     norm = re.sub(r"قبل (لا|ما)|\bbefore (i|we) (confirm|decide|say yes|say no)\b", "قبل", norm)
+    # "does it show the VAT or no?", "انشحن ولا لا؟": "or no" closes a question, no answer.
+    norm = re.sub(r"\b(or|or maybe) (no|not)\b(?=\W*$)|(ولا|او|أو) (لا|لأ)(?=\W*$)", " ", norm)
     plain = " ".join(_WORD.findall(norm))
     if _DENY.search(plain):
         return "deny"
@@ -216,7 +218,8 @@ OTHER_PERSONS_ORDER = re.compile(
     r"mum|mother|dad|father|son|daughter|uncle|aunt|colleague|neighbou?r|boss|relative|family)"
     r"('?s)?\b|\bsomeone else'?s\b|\b(her|his|their) order\b|"
     r"(حق|طلب|طلبيه|اوردر|ل|لـ) ?(اخوي|اختي|زوجتي|زوجي|امي|ابوي|اخي|ولد عمي|بنت عمي|ولد خالي|"
-    r"بنت خالي|صديقي|صاحبي|خويي|جاري|زميلي|قريبي|قريبتي)|(طلب|اوردر) (واحد|شخص) ثاني")
+    r"بنت خالي|صديقي|صاحبي|خويي|جاري|زميلي|قريبي|قريبتي|عمي|خالي|عمتي|خالتي|جدي|جدتي|ولدي|بنتي|"
+    r"نسيبي)(?![\u0621-\u064a])|(طلب|اوردر) (واحد|شخص) ثاني")
 # "come on it's just the status, im family", "عادي هو اخوي وسامح لي": pushing to see it anyway.
 PUSHES_FOR_IT = re.compile(
     r"\b(just the status|just tell me|only the status|im family|i'?m family|we'?re family|"
@@ -238,9 +241,17 @@ def only_where_they_are(text: str) -> bool:
     return rest != norm and not [w for w in _WORD.findall(rest) if w not in _COURTESY]
 
 
+# "وسؤال ثاني…", "another question: …": a new question, whatever "and" opens it.
+NEW_QUESTION = re.compile(r"\b(another|one more|different|other|unrelated|separate|new) (question|q|thing)\b|"
+                          r"\bside (question|note)\b|(سؤال (ثاني|اخر|آخر|جانبي|جديد|ثالث)|شي ثاني|"
+                          r"موضوع (ثاني|اخر|آخر))")
+
+
 def leans_on_context(text: str) -> bool:
     """Short or elliptical: only makes sense with the previous answer."""
     norm = normalize(text).strip(" ?؟!.")
+    if NEW_QUESTION.search(norm):
+        return False
     # "and same for the macbook order pls": courtesy words add nothing to the question.
     # "and the washing machine? we're in dammam": where they are adds a detail, not a question.
     norm = _WHERE_WE_ARE.sub(" ", norm)
@@ -463,13 +474,25 @@ def _singulars(toks: set[str], short: bool = False) -> set[str]:
         out |= {t[:-2] for t in toks if t.endswith("es") and len(t) >= 5 and t.isascii()}
     out |= {t[:-3] + "ه" for t in toks if t.endswith("تين") and len(t) >= 6}
     out |= {t[:-2] for t in toks if t.endswith("ين") and len(t) >= 5 and not t.isascii()}
+    # "الغلايات", "شاشات": the sound feminine plural of a word ending in ة.
+    # ("ساعات العمل" are hours, not watches.)
+    out |= {t[:-2] + "ه" for t in toks if t.endswith("ات") and len(t) >= 5 and not t.isascii()
+            and t not in {"ساعات", "الساعات", "بساعات", "وساعات"}}
     return out
+
+
+_TIME_OF_DAY = re.compile(
+    r"(?<= )(اعرف|اعرفه|نعرف|وش|ايش|اي|كم|بكم|على|علي|قبل|بعد|متي|لين|حتي|تحديد|بالضبط) ال?ساعه(?= )|"
+    r"(?<= )ال?ساعه (كم|الكم|بالضبط|بالظبط|كام|\d+|وحده|ثنتين|ثلاث|اربع|خمس|ست|سبع|ثمان|تسع|عشر)(?= )")
 
 
 def categories_in(text: str, words: dict[str, tuple[str, ...]]) -> list[str]:
     """Product categories the text names, longest phrase first ("غساله صحون" is a dishwasher,
     not a washer)."""
     norm = " " + " ".join(re.findall(r"[0-9a-z/]+|[\u0621-\u064a]+", normalize(text))) + " "
+    # ("ابي اعرف الساعه عشان اكون بالبيت", "الساعه كم يوصل": the hour, not a watch.)
+    norm = _TIME_OF_DAY.sub(" ", norm)
+    text = _TIME_OF_DAY.sub(" ", " " + normalize(text) + " ")
     # "2 kettles", "the ACs", "both watches", "غلايتين": a plural or dual names the kind.
     toks = _singulars(_tokens(text), short=True)
     found: list[str] = []
@@ -780,7 +803,8 @@ _RETURN_CLAUSE = re.compile(
 # "from my order with the 2 kettles", "من طلب الماك بوك": which order, not what goes back.
 _ORDER_DESCRIBED = re.compile(
     r"\bfrom (my|the|this|that) ([\w-]+ ){0,3}order( with (the )?([\w-]+ ?){1,3})?|"
-    r"(^| )(من|في) (طلب|الطلب|طلبي)( \S+){0,2}")
+    # ("من الطلب اللي فيه الماك بوك": the order named by what else is in it.)
+    r"(^| )(من|في) (طلب|الطلب|طلبي)( (اللي|الي|الذي|حق) (فيه|فيها|فيهم)?)?( \S+){0,2}")
 # Another change asked in the same breath ("return the microwave, keep the kettles").
 ACTION_ASKED = re.compile(r"\b(return|send (it |them )?back|refund|cancel|exchange)\b|"
                           r"(ارجع|ارجاع|رجع|الغ(?!ل)|استرجع|استبدال|بدل)")

@@ -344,7 +344,8 @@ _HOW_MUCH_VAT = re.compile(r"\bhow much (vat|tax)\b|\b(vat|tax) (amount|is it|wa
 _STATE_NOTE = re.compile(
     r"\b(are|is|was|were|got|have been|has been)\s+(out for delivery|delivered|arriving|arrived|"
     r"coming|shipped|on (the|its|their) way)\b|"
-    r"(^| )(وصلتني|وصلني|وصلت|طالع للتوصيل|طالعه للتوصيل|بالطريق|في الطريق|انشحن|انشحنت)( |$)")
+    r"(^| )(وصلتني|وصلني|وصلت|طالع للتوصيل|طالعه للتوصيل|طالعين للتوصيل|خرج للتوصيل|خرجت للتوصيل|"
+    r"بالطريق|في الطريق|انشحن|انشحنت)( |$)")
 # A piece that asks something: a question word anywhere ("مساء النور، المكيف متى يوصلني"), or
 # one of "is/can/do…" opening it ("is it out for delivery").
 _ASKS = re.compile(r"^\W*(is|are|do|does|can|could|will|would)\b|"
@@ -928,7 +929,12 @@ def _about_an_order_address(state: ConversationState, deps: Deps, sense_: dict[s
             # through the order's record.)
             or not all(_ADDRESS_WORD.search(normalize(p)) or (elsewhere and (
                 _SEND_ELSEWHERE.search(normalize(p)) or _MOVE_DELIVERY.search(normalize(p))))
-                for p in pieces)):
+                # ("والطلب الثاني اللي فيه الجوال والساعة؟ اقدر اغير عنوانه؟": the first part
+                # only says which order.)
+                or (k == 0 and len(pieces) == 2 and _names_a_product_in(p, deps)
+                    and not _REQUEST_VERB.search(normalize(p)) and not mentions_fault(p)
+                    and not _WHERE_IS.search(normalize(p)) and not _WHEN.search(normalize(p)))
+                for k, p in enumerate(pieces))):
         # ("اوه اسف الرقم غلط، هو ١٠٠٢٧٤": the order number corrected, nothing about an
         # address; "how long to khobar?" after the answer: a delivery question.)
         return sense_
@@ -1147,6 +1153,15 @@ def _read_in_context(
             and not _continues_after_courtesy(text)):
         # "tmam ya3tich el 3afya 🌹", "تمام مشكورة": thanks, answered in kind.
         return sense_ | {"intent": "thanks", "confidence": max(conf, 0.8)}, d
+    if (intent == "deny" and not state.get("pending") and dialogue.act(text) is None
+            and _QUESTION.search(norm) and len(norm.split()) >= 3 and not slots.get("order_id")):
+        # "thx. does it show the VAT or no" after the invoice: a question ("or no" closes it),
+        # answered by the help centre about what was being discussed.
+        topic_now = d.get("topic")
+        about = topic_now if topic_now and deps.flows.needs_knowledge(topic_now) else None
+        return sense_ | {"intent": about or "out_of_scope", "confidence": 0.7,
+                         "knowledge_first": True,
+                         "query": f"{d.get('topic_text') or ''} {text}".strip() if about else text}, d
     if intent == "deny" and not state.get("pending"):
         # "لا خلاص خله، بستلمه وارجعه بعدين. كم يوم عندي؟", "لا خلاص خلها، بس عطني رقم
         # التتبع": nothing waits for a no; the question or request after it is the message.
@@ -1578,7 +1593,8 @@ def _read_in_context(
             and (state.get("slots") or {}).get("order_id") and not state.get("pending")):
         # "كم طلب 100316 ... " -> (its contact asked) -> "هو طلبي، الجوال 05…. ابيه ينلغي": the
         # contact asked for, for the request it was asked for.
-        return sense_ | {"intent": flow, "confidence": 0.8}, d
+        return sense_ | {"intent": flow, "confidence": 0.8,
+                         "money_timing": _asked_when_money(state, flow)}, d
     if (slots.get("order_id") and slots.get("contact") and not state.get("customer_id")
             and not state.get("pending")
             # ("رجعت طلبي 100232 ومتى ترجع فلوسي؟" reads as tracking the order: the money is
@@ -1669,7 +1685,7 @@ def _read_in_context(
     if ((state.get("profile") or {}).get("tier") == "vip"
             and (_COMPLAINS.search(norm) or _DISSATISFIED.search(norm))
             and (intent in {"track_order", "delivery_info", "out_of_scope", "warranty",
-                            "return_request"} | _SMALL_TALK or conf < 0.5
+                            "return_request", "talk_to_human"} | _SMALL_TALK or conf < 0.5
                  # "…the microwave door is broken. honestly not the level I expect, I want a
                  # solution": a VIP's complaint about a faulty delivery is for a person too.
                  or (intent in {"start_return", "request_refund"} and mentions_fault(text)))
@@ -2353,9 +2369,38 @@ def _read_in_context(
         # "since its cash how would i even get my money back?", "وكيف بتحولون لي؟ ما عندي
         # بطاقة": how the money comes back for the order in focus, for how it was paid.
         return sense_ | {"intent": "refund_timing", "confidence": 0.9}, d
+    if (intent == "list_orders" and slots.get("order_id") and not state.get("pending")
+            and deps.flows.get("track_order") is not None):
+        # "i see another order RW-100266 in my account, whats in it?": that order, read (what
+        # is in it and what it cost, when that is the question).
+        inside = _WHATS_IN.search(norm) and deps.flows.get("order_amount") is not None
+        return sense_ | {"intent": "order_amount" if inside else "track_order",
+                         "confidence": max(conf, 0.8)}, d
+    if (state.get("customer_id") and _STATE_NOTE.search(norm) and _CONFIRM_ASK.search(norm)
+            and not slots.get("order_id") and not state.get("pending")
+            and intent not in _WRITE_INTENTS and _names_a_product_in(text, deps)
+            and not mentions_fault(text) and deps.flows.get("track_order") is not None):
+        # "my 2 ACs are out for delivery today i think? can u confirm": where that order is.
+        return sense_ | {"intent": "track_order", "confidence": 0.85}, d
+    if (state.get("customer_id") and _WHY_CANCELLED.search(norm) and not state.get("pending")
+            and not _WANT_CANCEL.search(norm) and deps.flows.get("track_order") is not None):
+        # "ليش طلب الجي بي ال انلغى؟ ما لغيت شي": why their order was cancelled is in its
+        # record (its last event says), not a cancellation to make.
+        return sense_ | {"intent": "track_order", "confidence": 0.85}, d
+    if (intent == "refund_status" and state.get("customer_id") and focus_order
+            and not slots.get("order_id") and not state.get("pending")
+            and (d.get("last_action") in {"cancel_order", "request_refund", "start_return"}
+                 or d.get("last_outcome") in {"status_cancelled", "status_returned",
+                                              "status_refunded"})
+            and not _names_a_product_in(text, deps) and not _IN_GENERAL.search(norm)
+            and deps.flows.get("refund_status") is not None):
+        # "so where's my money then" after the order was found already cancelled: that
+        # order's refund, from its record.
+        return sense_ | {"slots": {**slots, "order_id": focus_order}, "confidence": max(conf, 0.8)}, d
     if (state.get("customer_id") and _TWICE.search(norm) and not slots.get("order_id")
             and not state.get("pending") and _names_a_product_in(text, deps)
-            and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm) or _CANCEL_NOW.search(norm))
+            and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm) or _CANCEL_NOW.search(norm)
+                     or _CANCEL_VERB.search(norm) or intent in _WRITE_INTENTS)
             and deps.flows.get("list_orders") is not None):
         # "طلبت مكينة القهوة مرتين بالغلط، وش الفرق بين الطلبين؟": their orders with that
         # product, side by side.
@@ -2378,6 +2423,13 @@ def _read_in_context(
         return sense_ | {"intent": "delivery_info", "confidence": _CONTEXT_CONFIDENCE,
                          "followup": True,
                          "query": f"{d.get('topic_text') or ''} {text}".strip()}, d
+    if (topic in {"refund_status", "refund_timing", "request_refund", "payment_methods"}
+            and _WHOSE_ACCOUNT.search(norm) and not slots.get("order_id")
+            and not state.get("pending") and deps.flows.get("refund_status") is not None):
+        # "لازم الحساب يكون باسمي؟ عندي حساب باسم أخوي" after how a cash order is refunded:
+        # the bank account (IBAN) the transfer goes to, not their Rawaf account.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.85, "knowledge_first": True,
+                         "followup": True, "query": f"{_IBAN_QUERY[state['language']]} {text}"}, d
     if (topic == "support_info" and _WEEKDAY.search(norm) and len(norm.split()) <= 8
             and not slots.get("order_id") and not state.get("pending")
             and (_continues(text) or _QUESTION_MARKS.search(text))
@@ -3100,16 +3152,48 @@ _INSTALMENT_WORDS = re.compile(r"\b(instal?ments?|payments left|remaining paymen
 _TWICE = re.compile(r"\b(twice|two times|2 times|double ordered|ordered (it|them) (twice|two times)|"
                     r"the two orders|both orders|2 orders|two orders|duplicate (order|orders))\b|"
                     r"(مرتين|الطلبين|طلبين|الاوردرين|اوردرين|مكرر|طلبته مرتين|بالغلط مرتين)")
+# "and the other order, the one with the phone", "والطلب الثاني اللي فيه الجوال": an order
+# pointed at, for the question that follows.
+_WHICH_ORDER_SAID = re.compile(r"^\W*(and |ok |so )*(the other (order|one)|the (order|one) with)\b|"
+                               r"^\W*و?(الطلب|طلب) (الثاني|الثانيه|الاخر|الآخر|اللي فيه|الي فيه|حق)")
 # "I'll send you the VAT number", "برسل لكم الاسم": what the customer will do themselves.
 _WILL_DO = re.compile(r"\b(i'?ll|i will|ill|gonna|going to|will) (send|email|mail|call|do|check|"
                       r"forward|share|drop)\b|(^| )(برسل|بارسل|راح ارسل|بكلم|باتصل|بتصل|برسلها|"
                       r"برسله|بسوي|بشوف|ارسلها لكم|ارسله لكم)( |$)")
+_WHY_CANCELLED = re.compile(r"\bwhy (was|did|has|is) (my |the )?(\w+ )?(order )?(it |get |got |been )?"
+                            r"cancel+ed\b|"
+                            r"(ليش|ليه|لماذا|ليييش) (\S+ ){0,5}(انلغي|انلغا|تلغي|الغيتوه|الغيتوا|الغيتو|"
+                            r"كنسلتوه|كنسلتوا|تكنسل|انكنسل|ملغي|ملغى)")
+_WHOSE_ACCOUNT = re.compile(r"\b(account|iban|bank)\b.*\b(name|my brother'?s|my wife'?s|someone else)|"
+                            r"\b(in|under) (my|his|her|someone else'?s|another) name\b|"
+                            r"(الحساب|حساب|الايبان|ايبان|الآيبان|البنك) (\S+ ){0,3}(باسمي|باسم|بإسم)|"
+                            r"(باسمي|باسم) (\S+ ){0,2}(الحساب|حساب|الايبان)")
+_IBAN_QUERY = {"en": "cash on delivery refund by bank transfer to a Saudi IBAN in your name",
+               "ar": "استرداد الدفع عند الاستلام بتحويل بنكي إلى رقم آيبان سعودي باسمك"}
+_CONFIRM_ASK = re.compile(r"\b(can (u|you) confirm|confirm (it|that|pls|please)|right\?|correct\?|i think\?|"
+                          r"is that right|am i right)|(صح\?|صح؟|اكدي لي|تاكدي|تأكدي|اكدلي|صحيح\?|صحيح؟|"
+                          r"مو كذا|ولا لا)")
+_WHATS_IN = re.compile(r"\b(what'?s|whats|what is|wats) in (it|there|that|this|that order|the order)\b|"
+                       r"\bwhat did i (order|buy)\b|(وش فيه|ايش فيه|وش فيها|ايش فيها|وش داخله|وش محتواه|"
+                       r"ايش طلبت فيه)")
+_ON_IT = re.compile(r"\b(on it|for it|of it|on that|for that|on this one|for this one)\b|"
+                    r"(^| )(عليه|عليها|فيه|فيها|له|لها|حقه|حقها|عليهم)( |$)")
 _MEANT_WORD = re.compile(r"\b(i meant|i mean|meant)\b|(قصدي|اقصد|كنت اقصد)")
 _WEEKDAY = re.compile(r"\b(saturday|sunday|monday|tuesday|wednesday|thursday|friday|sat|sun|mon|"
                       r"tue|wed|thu|thurs|fri|weekend|weekends|fridays|saturdays)\b|"
                       r"(السبت|الاحد|الأحد|الاثنين|الإثنين|الثلاثاء|الثلوث|الاربعاء|الأربعاء|"
                       r"الخميس|الجمعه|الجمعة|ويكند|الويكند|نهايه الاسبوع)")
 _CLAUSE_END = re.compile(r"[.!,،؟?]+\s*")
+
+
+def _asked_when_money(state: ConversationState, flow: str | None) -> bool:
+    """"when do i get my money?? order 100241" -> (contact asked, retried): the refund flow
+    runs for a question about when, so its answer says when rather than offering to issue."""
+    if flow != "request_refund":
+        return False
+    before = (state.get("customer_texts") or [])[:-1]
+    return any(_MONEY_WHEN.search(normalize(t)) and not _REFUND_NOW.search(normalize(t))
+               for t in before[-3:])
 
 
 def _continues(text: str) -> bool:
@@ -3153,6 +3237,8 @@ def _first_then_rest(text: str, deps: Deps, sense_: dict[str, Any], d: dialogue.
     for piece in pieces:
         if first_is(piece) or words_besides_slots(piece) == 0 or _only_how_paid(piece):
             continue
+        if _WHAT_NOW.search(normalize(piece)) and len(piece.split()) <= 6:
+            continue  # "…keeps restarting. what are my options?": the first part's answer says
         guess = _money_at_door(piece, deps.understanding.classifier.predict(piece).best)
         # (A help-centre question with a question word of its own needs less certainty:
         # its answer is searched, and nothing is done.)
@@ -3260,6 +3346,14 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
                     deps.settings.product_words_file))) <= 1):
             # "my S24 order came last week. … can i send back just the chargers?": that it
             # came is the story the request after it stands on, not a question of its own.
+            carry = f"{carry} {piece}".strip()
+            continue
+        if (_WHICH_ORDER_SAID.search(normalize(piece)) and not _REQUEST_VERB.search(normalize(piece))
+                and not _ASKS.search(normalize(piece)) and not _WHEN.search(normalize(piece))
+                and not _WHERE_IS.search(normalize(piece)) and not mentions_fault(piece)
+                and len(piece.split()) <= 8):
+            # "والطلب الثاني اللي فيه الجوال والساعة؟ اقدر اغير عنوانه؟": which order the
+            # question after it is about.
             carry = f"{carry} {piece}".strip()
             continue
         if (_WILL_DO.search(normalize(piece)) and not _QUESTION_MARKS.search(piece)
@@ -3496,7 +3590,9 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             marked = at >= 0 and text[at + len(piece):].lstrip()[:1] in {"?", "؟"}
             apart = (own and guess.intent != prev["intent"] and guess.confidence >= 0.9
                      and (marked or (_QUESTION.search(normalize(piece))
-                                     and not _only_how_paid(piece))))
+                                     and not _only_how_paid(piece)))
+                     # ("…اقدر ادفع كاش؟ وكم التوصيل عليه؟": "on it" is the thing before.)
+                     and not _ON_IT.search(normalize(piece)))
             task = dialogue.Task(
                 text=piece, intent=guess.intent if own else prev["intent"],
                 confidence=guess.confidence if own else prev["confidence"], slots=found,
@@ -3920,6 +4016,9 @@ async def _search(state: ConversationState, deps: Deps) -> tuple[SearchResult, d
     # Embedding the query is CPU work; keep the event loop free for other conversations.
     # A follow-up ("and the fridge?") is searched together with the question it continues.
     query = sense_.get("query") or _with_focus_product(state, deps)
+    # ("اوك، وسؤال ثاني لو بطلب شي ثاني…": "another question" says nothing of the topic.)
+    if dialogue.NEW_QUESTION.search(normalize(query)):
+        query = dialogue.NEW_QUESTION.sub(" ", normalize(query)).strip() or query
     result = await asyncio.to_thread(deps.knowledge.search, query, 5, topics)
     own_question = bool(sense_.get("followup") and len(_WORD_RE.findall(state["text"])) >= 4
                         and _QUESTION.search(normalize(state["text"])))
@@ -4830,7 +4929,10 @@ def _asks_about_refund_only(state: ConversationState) -> bool:
     whole = normalize(state.get("message_text") or state["text"])
     before = (state.get("customer_texts") or [])[:-1]
     giving = words_besides_slots(state["text"]) == 0 or (
-        (state.get("sense") or {}).get("slot_only") and words_besides_slots(state["text"]) <= 4)
+        (state.get("sense") or {}).get("slot_only") and words_besides_slots(state["text"]) <= 4) or (
+        # ("omg typo, reem85@…": a contact given again, with a word or two about the slip.)
+        bool(((state.get("sense") or {}).get("slots") or {}).get("contact"))
+        and words_besides_slots(state["text"]) <= 2)
     asked = [t for t in before if words_besides_slots(t) > 0]
     if before and giving and asked:
         # An email or mobile given to prove the order is theirs ("جرب الجوال 05…" after a
@@ -5122,7 +5224,11 @@ _WRITE_INTENTS = {"cancel_order", "start_return", "request_refund", "complaint"}
 # "for my next order how many payments with tamara?": a purchase to come, not the order in focus.
 _NEXT_ORDER = re.compile(r"\b(next|new|future|another|other) (order|purchase|time)\b|\bnext time\b|"
                          r"(الطلب الجاي|طلبي الجاي|الطلبيه الجايه|المره الجايه|طلب جديد|"
-                         r"طلب ثاني|الطلب القادم|المره القادمه)")
+                         r"طلب ثاني|الطلب القادم|المره القادمه|"
+                         # "لو بطلب شي ثاني اقدر ادفع بتمارا؟": an order still to be placed.
+                         r"(لو|اذا|إذا) (ب|ابي ا|بغيت ا)?(طلب|اطلب|طلبت|اشتري|اشتريت) (شي|شيء|حاجه|غرض|"
+                         r"اغراض)( ثاني| جديد| زياده)?)|"
+                         r"\bif i (order|buy) (something|anything|again|more|another)\b")
 # How instalments work (how many, any interest): the payment method, not a refund.
 _INSTALMENT_TERMS = re.compile(r"\bhow many (payments|instal+ments|parts)\b|\binterest\b|"
                                r"(فوائد|فوايد|فايده|فوائد|كم دفعه|كم قسط|كم دفعة)")

@@ -56,9 +56,10 @@ class Product(BaseModel):
 
 
 # Short brands spelled out in Arabic letters ("شاشة ال جي", "لابتوب اتش بي") are the brand.
-_SPELLED_BRANDS = ((re.compile(r"(^| )(ال|ل) ?جي(?= |$)"), r"\1lg"),
+# (JBL first: "الجي بي ال" is JBL with its article, not LG followed by other letters.)
+_SPELLED_BRANDS = ((re.compile(r"(^| )(و|ال|وال)?جي ?بي ?(ال|ايل|اِل)(?!\w)"), r"\1jbl"),
+                   (re.compile(r"(^| )(ال|ل) ?جي(?= |$)"), r"\1lg"),
                    (re.compile(r"(^| )(اتش|اش|اتشي) ?بي(?= |$)"), r"\1hp"),
-                   (re.compile(r"(^| )(و|ال)?جي ?بي ?(ال|ايل|اِل)(?!\w)"), r"\1jbl"),
                    # How customers spell what the catalogue spells one way ("المكرويف",
                    # Egyptian "التلاجة").
                    (re.compile(r"(^| )(ال|وال|بال|لل|و|ب)?(مكرويف|ميكرويف|مكروويف|ميكروويف|"

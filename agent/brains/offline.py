@@ -317,6 +317,12 @@ class OfflineBrain:
             # "ابي اكنسل" -> "أي طلب تقصد؟" -> "الطلب حق el vacuum 😅": which order, described
             # by what is in it; whatever the words resemble, not a new request.
             switching = False
+        if (switching and d.get("awaiting") == "which_item" and d.get("want")
+                and not re.search(r"\bcancel|الغ(?!ل)|كنسل", normalize(state["text"]))
+                and _answers_which(state, deps)):
+            # "الغلايات، غيرت رايي. ما فتحتها" after "which of them goes back?": the items
+            # meant, with why; "changed my mind" asks for no cancellation.
+            switching = False
         if (d.get("awaiting") in ("which_order", "which_item") and d.get("want")
                 and not switching and state.get("customer_id") and not state.get("part_replies")
                 and _answers_which(state, deps)):
@@ -1000,8 +1006,10 @@ class OfflineBrain:
                      or ((state.get("sense") or {}).get("slots") or {}).get("order_id"))
             d = dialogue.of(state)
             d["other_order"] = other
+            # (Its number is not kept to be tried again for what they ask next.)
+            kept = {k: v for k, v in (state.get("slots") or {}).items() if k != "order_id"}
             return {"replies": [book.reply("privacy.not_your_order", lang, order_id=other)],
-                    "active_flow": None, "failures": 0, "dialogue": d}
+                    "active_flow": None, "failures": 0, "dialogue": d, "slots": kept}
         reply = outcome_reply(result, prefix, lang, book)
         if (result["tool"] == "start_return" and result["outcome"] == "outside_window"
                 and EARBUDS.search(said)):
