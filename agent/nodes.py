@@ -268,7 +268,7 @@ _MONEY_WHEN = re.compile(
     r"الاسترداد|(?<![\u0621-\u064a])[وبل]?مدي(?![\u0621-\u064a])|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
 _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|coming|deliver|delivered|"
-                      r"get here|get to (me|us|my \w+)|landing|land|reach(?! (you|u|us|out|a|an|your|ur|customer))|"
+                      r"get here|get to (me|us|my \w+)|landing|land|lands|landed|reach(?! (you|u|us|out|a|an|your|ur|customer))|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
 # "is the washer coming today?" (as a question: "the vacuum that's coming" names one).
@@ -1678,8 +1678,13 @@ def _read_in_context(
         # "my brother paid cash and returned a washer, how does he get refunded?": how money
         # comes back for that payment method, not whether the method is offered.
         return sense_ | {"intent": "refund_status", "confidence": max(conf, 0.7)}, d
-    if (_TRACK_ASK.search(norm) and intent in _SMALL_TALK | {"out_of_scope"}
-            and not state.get("pending")):
+    if (_TRACK_ASK.search(norm) and not state.get("pending")
+            and (intent in _SMALL_TALK | {"out_of_scope"} or (
+                # "ابي اتابع شحنة التلفزيون ١٠٠٢٧٠": tracking asked in so many words, whatever
+                # the classifier makes of it (no fault, no return or cancellation asked).
+                intent in _WRITE_INTENTS and not mentions_fault(text)
+                and not (_WANT_RETURN.search(norm) or _WANT_CANCEL.search(norm)
+                         or _CANCEL_VERB.search(norm) or RETURN_ASK.search(norm))))):
         # "هلا، ابي اتابع شحنتي": the greeting is answered in kind; the request is tracking.
         return sense_ | {"intent": "track_order", "confidence": max(conf, 0.8)}, d
     if ((state.get("profile") or {}).get("tier") == "vip"
@@ -1744,6 +1749,15 @@ def _read_in_context(
         # "what time exactly? im at work till 5" after the tracking: no hour is promised; the
         # courier calls before coming, and someone they trust may receive it.
         return sense_ | {"intent": "delivery_hour", "confidence": 0.85}, d
+    if (slots.get("order_id") and not state.get("pending")
+            and (intent in _SMALL_TALK | {"out_of_scope"} or conf < 0.5)
+            and intent not in _WRITE_INTENTS - {"complaint"}
+            and (_WHERE_IS.search(norm) or (_WHEN.search(norm) and _ARRIVES.search(norm)))
+            and not mentions_fault(text) and not _MONEY_WHEN.search(norm)
+            and len(dialogue.split_parts(text)) == 1):
+        # "lol my airpods must be doing a world tour 😂 any clue when RW-100269 lands?": the
+        # joke around it asks nothing; when that order arrives is where it is.
+        return sense_ | {"intent": "track_order", "confidence": 0.8}, d
     if (_WHERE_IS.search(norm) and not slots.get("order_id") and not state.get("pending")
             and (intent in _SMALL_TALK | {"out_of_scope", "change_items"} or conf < 0.5
                  # "…supposed to come yesterday and nobody showed up??" vents, and asks where.
@@ -2387,6 +2401,16 @@ def _read_in_context(
         # "ليش طلب الجي بي ال انلغى؟ ما لغيت شي": why their order was cancelled is in its
         # record (its last event says), not a cancellation to make.
         return sense_ | {"intent": "track_order", "confidence": 0.85}, d
+    if (d.get("last_action") == "request_refund" and d.get("last_outcome") == "ok" and focus_order
+            and intent in {"refund_status", "request_refund", "refund_timing", "payment_methods"}
+            and not state.get("pending") and slots.get("order_id") in {None, focus_order}
+            and (_WHEN.search(norm) or _MONEY_HOW.search(norm) or _WHERE_MONEY.search(norm)
+                 or _QUESTION.search(norm)) and not _REFUND_NOW.search(norm)
+            and deps.flows.get("refund_status") is not None):
+        # "where does the apple pay refund go, my card or the wallet? and how long" right after
+        # the refund was issued: when and where that money arrives, never the refund again.
+        return sense_ | {"intent": "refund_timing", "confidence": 0.9,
+                         "slots": {**slots, "order_id": focus_order}}, d
     if (intent == "refund_status" and state.get("customer_id") and focus_order
             and not slots.get("order_id") and not state.get("pending")
             and (d.get("last_action") in {"cancel_order", "request_refund", "start_return"}
