@@ -2406,6 +2406,8 @@ def _read_in_context(
             and not state.get("pending") and slots.get("order_id") in {None, focus_order}
             and (_WHEN.search(norm) or _MONEY_HOW.search(norm) or _WHERE_MONEY.search(norm)
                  or _QUESTION.search(norm)) and not _REFUND_NOW.search(norm)
+            # ("وطلب المكيف اللي رجعته بعد، رجعوا فلوسه": another order's refund.)
+            and not _names_a_product_in(text, deps) and not _TOO.search(norm)
             and deps.flows.get("refund_status") is not None):
         # "where does the apple pay refund go, my card or the wallet? and how long" right after
         # the refund was issued: when and where that money arrives, never the refund again.
@@ -2424,7 +2426,7 @@ def _read_in_context(
     if (state.get("customer_id") and _TWICE.search(norm) and not slots.get("order_id")
             and not state.get("pending") and _names_a_product_in(text, deps)
             and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm) or _CANCEL_NOW.search(norm)
-                     or _CANCEL_VERB.search(norm) or intent in _WRITE_INTENTS)
+                     or _CANCEL_VERB.search(norm))
             and deps.flows.get("list_orders") is not None):
         # "طلبت مكينة القهوة مرتين بالغلط، وش الفرق بين الطلبين؟": their orders with that
         # product, side by side.
@@ -2440,7 +2442,7 @@ def _read_in_context(
             and (_HYPOTHETICAL.search(norm) or _continues(text)) and not slots.get("order_id")
             and not state.get("pending") and intent not in _WRITE_INTENTS
             # ("w law abi aghayer el 3nwan? b-akon fi jeddah": changing the address, asked.)
-            and not _ADDRESS_WORD.search(norm)
+            and not _CHANGE_ADDR.search(norm)
             and deps.flows.get("delivery_info") is not None):
         # "and if i get it sent to my cousin in hail city instead?" after the village's
         # delivery time and fee: the same question, for that city.
@@ -3202,6 +3204,9 @@ _WHATS_IN = re.compile(r"\b(what'?s|whats|what is|wats) in (it|there|that|this|t
                        r"ايش طلبت فيه)")
 _ON_IT = re.compile(r"\b(on it|for it|of it|on that|for that|on this one|for this one)\b|"
                     r"(^| )(عليه|عليها|فيه|فيها|له|لها|حقه|حقها|عليهم)( |$)")
+_CHANGE_ADDR = re.compile(r"\b(change|update|edit|switch|correct)\b.{0,20}\baddress\b|"
+                          r"\baddress\b.{0,12}\b(change|update|edit)|"
+                          r"(اغير|غير|تغيير|اعدل|تعديل|ابدل|تبديل|نغير) (ال)?(عنوان|عنواني)")
 _MEANT_WORD = re.compile(r"\b(i meant|i mean|meant)\b|(قصدي|اقصد|كنت اقصد)")
 _WEEKDAY = re.compile(r"\b(saturday|sunday|monday|tuesday|wednesday|thursday|friday|sat|sun|mon|"
                       r"tue|wed|thu|thurs|fri|weekend|weekends|fridays|saturdays)\b|"
