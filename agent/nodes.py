@@ -1154,7 +1154,9 @@ def _read_in_context(
         # "tmam ya3tich el 3afya 🌹", "تمام مشكورة": thanks, answered in kind.
         return sense_ | {"intent": "thanks", "confidence": max(conf, 0.8)}, d
     if (intent == "deny" and not state.get("pending") and dialogue.act(text) is None
-            and _QUESTION.search(norm) and len(norm.split()) >= 3 and not slots.get("order_id")):
+            and (_QUESTION_MARKS.search(text) or _OPENS_ASKING.match(normalize(
+                [c for c in _CLAUSE_END.split(text) if c.strip()][-1])))
+            and len(norm.split()) >= 3 and not slots.get("order_id")):
         # "thx. does it show the VAT or no" after the invoice: a question ("or no" closes it),
         # answered by the help centre about what was being discussed.
         topic_now = d.get("topic")
@@ -2415,9 +2417,10 @@ def _read_in_context(
                          "slots": {**slots, "order_id": focus_order}}, d
     if (intent == "refund_status" and state.get("customer_id") and focus_order
             and not slots.get("order_id") and not state.get("pending")
-            and (d.get("last_action") in {"cancel_order", "request_refund", "start_return"}
-                 or d.get("last_outcome") in {"status_cancelled", "status_returned",
-                                              "status_refunded"})
+            # (Only an order found already cancelled or refunded: after a change made here,
+            # "when does the money come?" is its timing, read below.)
+            and d.get("last_outcome") in {"already_cancelled", "already_refunded",
+                                          "status_cancelled", "status_returned", "status_refunded"}
             and not _names_a_product_in(text, deps) and not _IN_GENERAL.search(norm)
             and deps.flows.get("refund_status") is not None):
         # "so where's my money then" after the order was found already cancelled: that
@@ -3212,6 +3215,8 @@ _WEEKDAY = re.compile(r"\b(saturday|sunday|monday|tuesday|wednesday|thursday|fri
                       r"tue|wed|thu|thurs|fri|weekend|weekends|fridays|saturdays)\b|"
                       r"(السبت|الاحد|الأحد|الاثنين|الإثنين|الثلاثاء|الثلوث|الاربعاء|الأربعاء|"
                       r"الخميس|الجمعه|الجمعة|ويكند|الويكند|نهايه الاسبوع)")
+_OPENS_ASKING = re.compile(r"^\W*(is|are|do|does|did|can|could|will|would|has|have|how|what|whats|"
+                           r"when|where|why|which)\b|^\W*(هل|كيف|متي|ليش|وش|ايش|كم|مين|وين)( |$)")
 _CLAUSE_END = re.compile(r"[.!,،؟?]+\s*")
 
 

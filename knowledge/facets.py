@@ -28,9 +28,9 @@ _ASKS: dict[Facet, re.Pattern[str]] = {
         # "is delivery still 99?", "التوصيل ب 99؟": a figure put to the fee is asking it.
         r"\b(delivery|shipping) (is |still |stays )*\d{2,4}\b|(التوصيل|الشحن) (ب|بـ )?\d{2,4}|"
         # ("عندكم توصيل للقرى؟" asks whether, not how much: "كم" is a word of its own.)
-        r"((?<![\u0621-\u064a])كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل|"
+        r"((?<![\u0621-\u0647\u0649-\u064a])كم (سعر|رسوم|تكلفه|قيمه|حق)|بكم|بكام|رسوم|تكلفه|سعر|كم يكلف|كم تكلف|كم الرسوم|حق التوصيل|"
         r"قديش|بقديش|(^| )كام(?!\w)|(التوصيل|الشحن|توصيل|شحن)( \S+)? (كم|كام)(?!\w)|"
-        r"(?<![\u0621-\u064a])كم (التوصيل|الشحن|توصيل|شحن)|"
+        r"(?<![\u0621-\u0647\u0649-\u064a])كم (التوصيل|الشحن|توصيل|شحن)|"
         # "kam el delivery", spelled in Arabic letters around the English word.
         r"كم (ال ?)?(delivery|shipping|dilivery|delivry)\b)"),
     "time": re.compile(
