@@ -267,12 +267,14 @@ _MONEY_WHEN = re.compile(
     r"(المبلغ|مبلغ|فلوس|الفلوس|المصاري|مصاري|يرجع|ترجع|ينزل|تنزل|حسابي|بطاقتي|البطاقه|استرداد|"
     r"الاسترداد|(?<![\u0621-\u064a])[وبل]?مدي(?![\u0621-\u064a])|ابل باي|تابي|تمارا|الاقساط|اقساط|ايبان|تحويل)"
 )
-_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|coming|deliver|delivered|"
+_ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes|deliver|delivered|"
                       r"get here|get to (me|us|my \w+)|landing|land|lands|landed|reach(?! (you|u|us|out|a|an|your|ur|customer))|"
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
 # "is the washer coming today?" (as a question: "the vacuum that's coming" names one).
-_COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b")
+_COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b|"
+                     r"\bwhen'?s (it|that|this|that one|the \w+) (coming|arriving)\b|"
+                     r"\bwhen (is|are|will) (it|that|they|that one) (be )?(coming|arriving)\b")
 # Asking where one's own order is, or saying it is late: tracking, whatever else it resembles.
 _WHERE_IS = re.compile(
     r"\b(where('?s| is| are)|(where|wher|wer) (r|re) (my|the|ur)|where my|"
@@ -742,7 +744,7 @@ _WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just can
                                 r"ابغي الغيه|الغوه|الغوها|الغيه|بس الغوه)")
 _MY_OWN = re.compile(r"\b(my own|mine)\b|(حقي انا|طلبي انا|طلباتي انا|حقي أنا|طلبي أنا)")
 _AND_MINE = re.compile(r"\b(what about|how about|and|check|track) (mine|my own|my (own )?(order|one))"
-                       r"( then| instead| pls| please)?\W*$|"
+                       r"( then| instead| pls| please)?(,? (the one|the order) with( the)? [\w ]{2,30})?\W*$|"
                        r"^(طيب |طب )?(وطلبي|وحقي|طلبي انا|وطلبي انا|وانا طلبي|حقي انا)( طيب)?\W*$")
 _CALL_OFF = re.compile(
     r"\b(scrap|call off|kill|ditch|forget( about)?|nix) (the|my|that|this) ([\w-]+ ){0,3}"
@@ -1154,6 +1156,7 @@ def _read_in_context(
         # "tmam ya3tich el 3afya 🌹", "تمام مشكورة": thanks, answered in kind.
         return sense_ | {"intent": "thanks", "confidence": max(conf, 0.8)}, d
     if (intent == "deny" and not state.get("pending") and dialogue.act(text) is None
+            and re.search(r"\b(or|or maybe) (no|not)\W*$|(ولا|او) (لا|لأ)\W*$", norm)
             and (_QUESTION_MARKS.search(text) or _OPENS_ASKING.match(normalize(
                 [c for c in _CLAUSE_END.split(text) if c.strip()][-1])))
             and len(norm.split()) >= 3 and not slots.get("order_id")):
@@ -1503,11 +1506,13 @@ def _read_in_context(
         return sense_ | {"intent": "change_items", "confidence": max(conf, 0.85),
                          "knowledge_first": True,
                          "query": f"{_ADD_ITEM_QUERY[state['language']]} {text}"}, d
-    if (state.get("customer_id") and _AND_MINE.search(norm) and d.get("topic") in _ORDER_INTENTS
+    if (state.get("customer_id") and _AND_MINE.search(norm)
+            and (d.get("topic") in _ORDER_INTENTS or d.get("other_order"))
             and not slots.get("order_id") and not state.get("pending")):
         # "can u track 100280, its my sisters order" … "ok whatever. what about mine then":
         # the same request, for their own orders.
-        return sense_ | {"intent": d["topic"], "confidence": 0.9, "followup": True}, d
+        about = d["topic"] if d.get("topic") in _ORDER_INTENTS else "track_order"
+        return sense_ | {"intent": about, "confidence": 0.9, "followup": True}, d
     last_action = d.get("last_action")
     if (slots.get("order_id") and last_action in _WRITE_INTENTS - {"complaint"}
             and d.get("last_outcome") not in (None, "ok") and words_besides_slots(text) <= 2
@@ -1556,7 +1561,8 @@ def _read_in_context(
             and not state.get("pending") and words_besides_slots(text) <= 3
             # ("…send us the details with the order number" -> "رقم الطلب ١٠٠٣٢٠": the
             # number the invoice answer asked for, even when no question asked it.)
-            and (d.get("awaiting") == "order_id" or not _QUESTION.search(norm))):
+            and (d.get("awaiting") == "order_id" or not (
+                _QUESTION.search(norm) or _CORRECTION.search(norm)))):
         # "RW-100242" after "my invoice never came … send me the order number": that order's
         # invoice (its contact is asked next for a visitor), never a return the number's
         # look suggests.
@@ -2394,6 +2400,7 @@ def _read_in_context(
                          "confidence": max(conf, 0.8)}, d
     if (state.get("customer_id") and _STATE_NOTE.search(norm) and _CONFIRM_ASK.search(norm)
             and not slots.get("order_id") and not state.get("pending")
+            and not INSTALL_WORDS.search(norm) and not re.search(r"\bhow much\b|(^| )(كم|بكم)( |$)", norm)
             and intent not in _WRITE_INTENTS and _names_a_product_in(text, deps)
             and not mentions_fault(text) and deps.flows.get("track_order") is not None):
         # "my 2 ACs are out for delivery today i think? can u confirm": where that order is.
@@ -2404,7 +2411,8 @@ def _read_in_context(
         # record (its last event says), not a cancellation to make.
         return sense_ | {"intent": "track_order", "confidence": 0.85}, d
     if (d.get("last_action") == "request_refund" and d.get("last_outcome") == "ok" and focus_order
-            and intent in {"refund_status", "request_refund", "refund_timing", "payment_methods"}
+            and intent in {"refund_status", "refund_timing", "payment_methods"}
+            and not re.search(r"\bagain\b|مره ثانيه|مرة ثانية|ثاني مره", norm)
             and not state.get("pending") and slots.get("order_id") in {None, focus_order}
             and (_WHEN.search(norm) or _MONEY_HOW.search(norm) or _WHERE_MONEY.search(norm)
                  or _QUESTION.search(norm)) and not _REFUND_NOW.search(norm)
@@ -2426,6 +2434,15 @@ def _read_in_context(
         # "so where's my money then" after the order was found already cancelled: that
         # order's refund, from its record.
         return sense_ | {"slots": {**slots, "order_id": focus_order}, "confidence": max(conf, 0.8)}, d
+    if (d.get("last_outcome") == "outside_window" and focus_order and not state.get("pending")
+            and not slots.get("order_id") and not mentions_fault(text)
+            and intent in {"refund_status", "request_refund", "start_return", "return_request"}
+            and (_QUESTION.search(norm) or _QUESTION_MARKS.search(text))
+            and (_MONEY_WORDS.search(norm) or RETURN_ASK.search(norm))
+            and not _names_a_product_in(text, deps)):
+        # "ليش ما ترجعونها وتردون فلوسي؟", "so you won't refund me? it's one day over" after
+        # the return was refused for its window: what can still be done for that order.
+        return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
     if (state.get("customer_id") and _TWICE.search(norm) and not slots.get("order_id")
             and not state.get("pending") and _names_a_product_in(text, deps)
             and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm) or _CANCEL_NOW.search(norm)
@@ -2446,6 +2463,8 @@ def _read_in_context(
             and not state.get("pending") and intent not in _WRITE_INTENTS
             # ("w law abi aghayer el 3nwan? b-akon fi jeddah": changing the address, asked.)
             and not _CHANGE_ADDR.search(norm)
+            # ("and when would the tech come for the mounting? im in khobar".)
+            and not INSTALL_WORDS.search(norm) and not _VISITOR.search(norm)
             and deps.flows.get("delivery_info") is not None):
         # "and if i get it sent to my cousin in hail city instead?" after the village's
         # delivery time and fee: the same question, for that city.
@@ -2679,7 +2698,9 @@ def _read_in_context(
     if (topic in {"refund_status", "refund_timing", "request_refund"} and dialogue.paid_with(text)
             and (dialogue.CONTINUES.search(norm) or norm.startswith("و"))
             and not slots.get("order_id") and not state.get("pending") and len(norm.split()) <= 12
-            and intent not in _WRITE_INTENTS and not mentions_fault(text)):
+            and intent not in _WRITE_INTENTS | {"refund_status", "refund_timing", "payment_methods"}
+            and not _INSTALMENT_TERMS.search(norm) and not mentions_fault(text)
+            and read_question(text, deps.policies.brand, {}).methods):
         # "and my sister paid with apple pay for hers?" after how long an STC Pay refund
         # takes: how long it takes on that method.
         return sense_ | {"intent": "refund_timing", "confidence": _CONTEXT_CONFIDENCE,
@@ -3178,9 +3199,9 @@ _EXACT_TIME = re.compile(r"\b(what time|wat time|exact time|what hour|which hour
 _INSTALMENT_WORDS = re.compile(r"\b(instal?ments?|payments left|remaining payments)\b|"
                                r"(الاقساط|اقساط|الدفعات|دفعات|القسط)")
 # "ordered it twice", "طلبته مرتين", "the two orders": the same product in two orders.
-_TWICE = re.compile(r"\b(twice|two times|2 times|double ordered|ordered (it|them) (twice|two times)|"
-                    r"the two orders|both orders|2 orders|two orders|duplicate (order|orders))\b|"
-                    r"(مرتين|الطلبين|طلبين|الاوردرين|اوردرين|مكرر|طلبته مرتين|بالغلط مرتين)")
+_TWICE = re.compile(r"\b(ordered|bought|placed|order)\b.{0,40}\b(twice|two times|2 times)\b|"
+                    r"\bduplicate (order|orders)\b|\bdouble ordered\b|"
+                    r"(طلبت|طلبته|طلبتها|اشتريت|اشتريته|طلبنا)(\S* )(\S+ ){0,5}(مرتين|مكرر)")
 # "and the other order, the one with the phone", "والطلب الثاني اللي فيه الجوال": an order
 # pointed at, for the question that follows.
 _WHICH_ORDER_SAID = re.compile(r"^\W*(and |ok |so )*(the other (order|one)|the (order|one) with)\b|"

@@ -1005,7 +1005,8 @@ class OfflineBrain:
             other = ((result.get("data") or {}).get("order_id")
                      or ((state.get("sense") or {}).get("slots") or {}).get("order_id"))
             d = dialogue.of(state)
-            d["other_order"] = other
+            # ("fine. what about my own order then" asks the same of their own orders.)
+            d["other_order"], d["topic"] = other, "track_order"
             # (Its number is not kept to be tried again for what they ask next.)
             kept = {k: v for k, v in (state.get("slots") or {}).items() if k != "order_id"}
             return {"replies": [book.reply("privacy.not_your_order", lang, order_id=other)],
