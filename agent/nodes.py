@@ -272,9 +272,7 @@ _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes
                       r"get it)\b|(يوصل|توصل|يوصلني|توصلني|يتشحن|ينشحن|يشحن|تشحنونه|يجي|تجي|يجيني|"
                       r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
 # "is the washer coming today?" (as a question: "the vacuum that's coming" names one).
-_COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b|"
-                     r"\bwhen'?s (it|that|this|that one|the \w+) (coming|arriving)\b|"
-                     r"\bwhen (is|are|will) (it|that|they|that one) (be )?(coming|arriving)\b")
+_COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b")
 # Asking where one's own order is, or saying it is late: tracking, whatever else it resembles.
 _WHERE_IS = re.compile(
     r"\b(where('?s| is| are)|(where|wher|wer) (r|re) (my|the|ur)|where my|"
@@ -2434,15 +2432,6 @@ def _read_in_context(
         # "so where's my money then" after the order was found already cancelled: that
         # order's refund, from its record.
         return sense_ | {"slots": {**slots, "order_id": focus_order}, "confidence": max(conf, 0.8)}, d
-    if (d.get("last_outcome") == "outside_window" and focus_order and not state.get("pending")
-            and not slots.get("order_id") and not mentions_fault(text)
-            and intent in {"refund_status", "request_refund", "start_return", "return_request"}
-            and (_QUESTION.search(norm) or _QUESTION_MARKS.search(text))
-            and (_MONEY_WORDS.search(norm) or RETURN_ASK.search(norm))
-            and not _names_a_product_in(text, deps)):
-        # "ليش ما ترجعونها وتردون فلوسي؟", "so you won't refund me? it's one day over" after
-        # the return was refused for its window: what can still be done for that order.
-        return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
     if (state.get("customer_id") and _TWICE.search(norm) and not slots.get("order_id")
             and not state.get("pending") and _names_a_product_in(text, deps)
             and not (_WANT_CANCEL.search(norm) or _WANT_RETURN.search(norm) or _CANCEL_NOW.search(norm)
@@ -2698,7 +2687,8 @@ def _read_in_context(
     if (topic in {"refund_status", "refund_timing", "request_refund"} and dialogue.paid_with(text)
             and (dialogue.CONTINUES.search(norm) or norm.startswith("و"))
             and not slots.get("order_id") and not state.get("pending") and len(norm.split()) <= 12
-            and intent not in _WRITE_INTENTS | {"refund_status", "refund_timing", "payment_methods"}
+            and intent not in (_WRITE_INTENTS - {"request_refund"}) | {"refund_status", "refund_timing",
+                                                                         "payment_methods"}
             and not _INSTALMENT_TERMS.search(norm) and not mentions_fault(text)
             and read_question(text, deps.policies.brand, {}).methods):
         # "and my sister paid with apple pay for hers?" after how long an STC Pay refund
