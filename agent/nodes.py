@@ -4919,15 +4919,11 @@ def _meant_instead(text: str, deps: Deps, pending: Pending) -> list[str] | None:
     if not m or not order["items"] or len(order["items"]) < 2:
         return None
     words = dialogue.product_words(deps.settings.product_words_file)
-    named = set(_named_items(m.group(1) or m.group(2), order, words, deps))
+    named = set(dialogue.items_named(m.group(1) or m.group(2), order, words,
+                                     deps.understanding.products.category_of))
     if not named or named & affected:
         return None
     return sorted({order["items"][k]["sku"] for k in named})
-
-
-def _named_items(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
-                 deps: Deps) -> list[int]:
-    return dialogue.items_named(text, order, words, deps.understanding.products.category_of)
 
 
 def _same_thing(state: ConversationState, deps: Deps, pending: Pending) -> bool:
