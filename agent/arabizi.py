@@ -210,6 +210,10 @@ _LEXICON.update({
     "ghalta": "غلطه", "ghlat": "غلط", "ghlt": "غلط",
     # "el buds ma tshtghil el yasar": the left one, the right one.
     "yasar": "يسار", "lyasar": "اليسار", "yimeen": "يمين", "yameen": "يمين", "yamin": "يمين",
+    # "abi a3'ayer lon el sa3a", "t3lee8ha 3al jidar": colour, on the wall.
+    "lon": "لون", "loon": "لون", "lawn": "لون", "3al": "على", "3ala": "على", "3la": "على",
+    "jidar": "جدار", "yesar": "يسار", "jiha": "جهه", "jeha": "جهه", "y8a66e3": "يقطع",
+    "y8a6e3": "يقطع", "yg6e3": "يقطع", "ygat3": "يقطع",
 })
 # Words that also occur in English chat ("la", "ma", "w"...) prove nothing on their own.
 _WEAK = {"la", "ma", "w", "wa", "el", "al", "il", "ya", "ana", "min", "mn", "fi", "fe", "li",

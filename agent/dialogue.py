@@ -362,6 +362,10 @@ def _own_question(part: str, text: str) -> bool:
     it in the message ("ومتى يوصل؟")."""
     at = text.find(part)
     after = text[at + len(part):].lstrip() if at >= 0 else ""
+    if not after.strip(" .!") and normalize(part).startswith(("و", "and ")) and _ASKS.search(
+            normalize(part)) and _TOPIC_NOUN.search(normalize(part)):
+        # "…متى يطلع؟ وكم تركيبه": a question of its own at the end, without its mark.
+        return True
     return after[:1] in {"?", "؟"} and bool(
         _ASKS.search(normalize(part)) or _ARE_YOU.search(normalize(part))
         or _AND_THE.search(normalize(part)) or _TOPIC_NOUN.search(normalize(part)))
@@ -369,7 +373,7 @@ def _own_question(part: str, text: str) -> bool:
 
 # "…يستلم الطلب؟ وبتجيني فاتورة؟": a topic of its own named in two words is its own question.
 _TOPIC_NOUN = re.compile(r"\b(invoice|receipt|warranty|installation)\b|"
-                         r"(فاتوره|الفاتوره|ضمان|الضمان|تركيب|التركيب)( |$)")
+                         r"(فاتوره|الفاتوره|ضمان|الضمان|تركيب|التركيب)(ه|ها|هم)?( |$)")
 
 
 # "طيب والغسالة؟": "and the washer?", the question before asked again about another thing.
@@ -765,12 +769,13 @@ def paid_with(text: str) -> set[str]:
     return {m for m, pattern in _PAID_WITH.items() if re.search(pattern, norm)}
 
 
-# "the microwave, not the macbook", "بدون اللابتوب": an item named to be left out.
+# "the microwave, not the macbook", "بدون اللابتوب": an item named to be left out ("الا صح
+# الثلاجة" is "oh right, the fridge", not "except the fridge").
 _LEFT_OUT = re.compile(
     r"\b(not|except|without|but not|apart from|other than|keep|keeping|i'?ll keep|im keeping|"
     r"leave|leaving)\s+"
     r"(the\s+|my\s+)?[\w-]+(\s+(?!(keep|keeping|and|but|i|cancel|return)\b)[\w-]+)?|"
-    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي|تخلون|وتخلون|"
+    r"(^| )(مو|مش|مب|غير|بدون|ما عدا|عدا|الا(?!\s+(صح|صحيح|صدق|اقول)(\s|$))|اخلي|بخلي|خلي|خل|وخل|وخلي|واخلي|وبخلي|تخلون|وتخلون|"
     r"خلوا|وخلوا|ابقي|وابقي|ابقوا|وابقوا|اترك|واترك)\s+[^\s.,،!?؟]+(\s+[^\s.,،!?؟]+)?|"
     # "والماك بوك خلوه عندي": the thing kept comes before the verb in Arabic.
     r"(^| )\S+(\s+\S+)?\s+(خلوه|خلوها|خلوهم|خله|خليه|خليها|خليهم|خلها|خلهم|اخليه|اخليها|اخليهم|"

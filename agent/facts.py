@@ -219,7 +219,10 @@ def amount_in(text: str, fees: frozenset[float] = frozenset()) -> float | None:
                 and not 1900 <= value <= 2100 and not _MODEL_BEFORE.search(before)
                 and not _MODEL_AFTER.match(after)):
             bare.append(value)
-    if len(bare) > 1:
+    if len(bare) > 1 or (bare and re.search(r"\b(charge|charged|fee|fees|delivery|shipping)\b|"
+                                             r"رسوم|توصيل|التوصيل|شحن", norm)):
+        # "no delivery charge? thought ACs were 99": a figure that is one of the brand's own
+        # fees, said beside the fee, is that fee, not the order's value.
         bare = [v for v in bare if v not in fees]
     if len(bare) == 1:
         return bare[0]

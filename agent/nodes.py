@@ -19,7 +19,7 @@ from agent.facts import answer as fact_answers, cities_in as facts_cities, read 
 from agent.outcomes import (cite_refund_timings, knowledge_reply, outcome_reply,
                             refund_timing_reply)
 from agent.packet import build_packet, hours_text, local_time
-from agent.slots import fault_denied, mentions_fault, order_ids, words_besides_slots
+from agent.slots import NO_FAULT as _NO_FAULT, fault_denied, mentions_fault, order_ids, words_besides_slots
 from tools.rate_limits import wait_phrase
 from tools.contact import to_ascii_digits
 from agent.state import ConversationState, Pending, Reply, TurnRecord
@@ -107,6 +107,14 @@ async def guard_input(state: ConversationState, runtime: Runtime[Deps]) -> dict[
             lang, switched = "ar", False
         elif not override and not locked:
             lang, switched = current, False
+    elif (re.search(r"[\u0621-\u064a]", text)
+          and arabizi.looks_like_arabizi(re.sub(r"[\u0600-\u06ff]+", " ", text))):
+        # "هلا، abi a3rf wain jawali el S24 wsal wala la? وبعد ابي الغي طلب مكينة القهوة":
+        # Arabic in both scripts, read in one, and answered in Arabic.
+        flags.append("arabizi")
+        text = arabizi.to_arabic(text)
+        if not override and not locked:
+            lang, switched = "ar", False
     elif (current == "ar" and state.get("customer_texts") and not override and not locked
           and arabizi.in_arabic_chat(text)):
         # "tayb mata youssal?" after an Arabic (or Arabizi) exchange: Arabic still.
@@ -273,6 +281,31 @@ _ARRIVES = re.compile(r"\b(ship|ships|shipped|arrive|arrives|arriving|come|comes
                       r"يخرج|يطلع|تطلع|تخرج|تنشحن|تتشحن|تشحن)")
 # "is the washer coming today?" (as a question: "the vacuum that's coming" names one).
 _COMING = re.compile(r"\b(is|are) (it|they|my \w+|the \w+) (coming|arriving)\b")
+_MONEY_BACK = re.compile(r"\b(back|refund|refunded|refunds)\b|(يرجع|ترجع|يرجعون|ترجعون|ترجعونها|"
+                         r"ترجعوها|يرد|تردون|استرجاع|استرداد)")
+# "الشاشة وصلت ولا لسه؟", "did the tv arrive yet": whether it has come.
+_ARRIVED_YET = re.compile(r"(وصل|وصلت|وصلو|وصلوا|جات|جا|اجت) (ولا|او|والا|ولالا) (لسه|لسا|لا|باقي|بعد)|"
+                          r"\b(did|has|have) (it|they|my \w+|the \w+) (arrive|arrived|come|shipped)( yet)?\b")
+_REPLACEMENT = re.compile(r"\b(new one|replacement|replace (it|them)|exchange|swap)\b|"
+                          r"(بديل|استبدال|ابدله|ابدلها|تبدلونه|تبدلونها|واحد جديد|وحده جديده|جديد بداله)")
+_FAULTY_REMEDY_QUERY = {"en": "faulty defective item replacement or refund within 30 days of delivery",
+                        "ar": "المنتج المعيب استبدال أو استرداد خلال 30 يوما من التوصيل"}
+# The fee asked about is delivery's ("…will delivery still be free", "بيصير عليه رسوم توصيل؟").
+_DELIVERY_FEE_ASKED = re.compile(r"\b(delivery|shipping)\b.{0,20}\b(free|fee|fees|cost)\b|"
+                                 r"\b(free|fee|fees|cost)\b.{0,12}\b(delivery|shipping)\b|"
+                                 r"(التوصيل|توصيل|الشحن|شحن).{0,12}(مجان|ببلاش|رسوم|بكم)|"
+                                 r"(رسوم|مجان\S*|ببلاش) (ال)?(توصيل|شحن)")
+# A delivery attempt that did not go through, as the customer was told of it.
+_FAILED_DELIVERY = re.compile(
+    r"\b(delivery|deliver|courier|driver) (attempt )?(failed|was unsuccessful|unsuccessful)\b|"
+    r"\bfailed (delivery|to deliver|attempt)\b|\b(said|says) (no ?one|nobody) (was )?(home|there)\b|"
+    r"(التوصيل|توصيل|محاوله التوصيل|المندوب) (فشل|فشلت|ما نجح|لم ينجح|لم تنجح)|"
+    r"(فشل|فشلت) (التوصيل|محاوله التوصيل)|محاوله توصيل فاشله|توصيل فاشل")
+# "when is it coming", "and when are they arriving": the thing in view, by its pronoun.
+_IT_COMING = re.compile(r"\bwhen('?s| (is|are|will|does|do))? (it|they|them|that|those)( be)? "
+                        r"(coming|arriving|arrive|come|get here|be here|delivered)\b|"
+                        # "ومتى يوصلني اصلا؟": when it reaches me.
+                        r"(متي|امتي|ومتي) (يوصلني|توصلني|يجيني|تجيني|يوصلنا|توصلنا|يوصلون|بيوصلني|بتوصلني)")
 # Asking where one's own order is, or saying it is late: tracking, whatever else it resembles.
 _WHERE_IS = re.compile(
     r"\b(where('?s| is| are)|(where|wher|wer) (r|re) (my|the|ur)|where my|"
@@ -305,8 +338,8 @@ _HOW_MONEY_COMES = re.compile(
 _PERSON_WORD = re.compile(r"\b(human|humans|person|people|agent|representative|rep|employee|staff member|"
                           r"someone real|real one|operator|customer service)\b|"
                           r"(موظف|موظفه|انسان|بشر|شخص حقيقي|احد من الفريق|خدمه العملاء)")
-_IF_I_BUY = re.compile(r"\bif (i|we) (order|buy|get|purchase)\b|(^| )(لو|اذا|إذا) (طلبت|اطلب|اشتريت|شريت|"
-                       r"اشتري|اشري)")
+_IF_I_BUY = re.compile(r"\bif (i|we) (order|buy|get|purchase|take|went with|go with)\b|(^| )و?(لو|اذا|إذا) (طلبت|اطلب|اشتريت|شريت|"
+                       r"اشتري|اشري|اخذت|خذيت|اخذ|جبت|اجيب)")
 _SOON_WORDS = re.compile(r"\b(today|tonight|tomorrow|same day|same-day)\b|(اليوم|بكره|باكر|بكرة|نفس اليوم)")
 _CANCEL_ASKED = re.compile(r"\b(cancel\w*|call off)\b|(^| )(ا?لغي?\w*|الغاء|اكنسل\w*|كنسل\w*)")
 _MONEY_BACK_TOOLS = {"start_return", "request_refund", "cancel_order"}
@@ -504,7 +537,10 @@ _CALL_ME = re.compile(
     r"\b(call me|contact me|get back to me|reach me|someone (call|contact)|hear back|callback|"
     r"nobody (is )?there|no ?one (is )?there|anyone there|is someone there)\b|"
     r"(محد موجود|ما فيه احد|ما في احد|مافي احد|ما احد موجود|فيه احد|في حد|محد فيه)|"
-    r"(تتواصلون|تتصلون|تكلموني|يكلمني|يتصل|يتواصل|بتتصلون|بتتواصلون|بيكلمني|يرد علي|تردون)")
+    r"(تتواصلون|تتصلون|تكلموني|يكلمني|يتصل|يتواصل|بتتصلون|بتتواصلون|بيكلمني|يرد علي|تردون|"
+    r"يردون|يتصلون|يكلموني|يتواصلون|بيردون|بيتصلون)|"
+    r"\bwhen (will|do|does|would) (they|someone|somebody|anyone|u|you|ur team|your team) "
+    r"(reply|respond|answer|get back|call|contact)\b")
 _HYPOTHETICAL = re.compile(r"\b(what if|if (i|im|i'm|i am|my|it|its|it's|the|nobody|no one|noone|we|"
                            r"they|theyre|they're|they are|he|she|you)|suppose|"
                            r"in case)\b|"
@@ -516,6 +552,9 @@ _ASKS_TO_CHANGE = re.compile(r"\b(i want to|i need to|i'?d like to|please|pls|pl
 _CAN_I_STILL = re.compile(
     r"\b(can|could) (i|we|u|you) (still )?(cancel|return) (it|that|this|that one|this one|them)\b|"
     r"\bis (it|that|this) still (cancell?able|returnable)\b|"
+    # "and if i just cancel it instead is there a fee?"
+    r"\bif (i|we) (just |only |simply )?(cancel|return) (it|that|this|them|the order|my order)\b|"
+    r"(لو|اذا|إذا) (الغيته|الغيتها|الغيت الطلب|الغيتهم|رجعته|رجعتها|رجعتهم)(?!\S)|"
     r"(اقدر|اقدرا|ممكن|يمديني|اگدر|نقدر) (الغيه|الغيها|الغيهم|ارجعه|ارجعها|ارجعهم|الغي الطلب)")
 # "if i use this once", "لو استعمله مرة": the product tried, in forms `OPENED` (which already
 # reads "use it", "جربها") leaves to this question.
@@ -660,7 +699,10 @@ _VAT_QUERY = {"en": "do your prices include VAT?", "ar": "هل الأسعار ش
 _WHY_COST = re.compile(
     r"\bwhy (did|does|was|is|am|do)\b[^.?!]{0,60}\b(cost|costs|charged?|pay|paid|total|more)\b|"
     r"(ليش|ليه|لماذا|ليشش) [^.?!؟]{0,40}(دفعت|ادفع|انخصم|خصمتوا|المبلغ|السعر|زياده|زيادة|"
-    r"اكثر|زايد|رسوم|فلوس)")
+    r"اكثر|زايد|رسوم|فلوس)|"
+    # "ممكن توضحون لي رسوم التوصيل في طلب الغسالة؟", "explain the fee on my washer order".
+    r"\b(explain|break down|breakdown of)\b[^.?!]{0,40}\b(fee|fees|charge|charges|total)\b|"
+    r"(توضح|توضحون|توضحين|وضح|وضحوا|تفسر|فسر)[^.?!؟]{0,20}(رسوم|المبلغ|المجموع|الاجمالي|السعر)")
 # "ليش دفعت 99 على الغسالة؟", "why did i pay 25 on the band": what they already paid.
 _PAID_FOR = re.compile(r"\b(i|we) (paid|was charged|got charged)\b|\bdid i pay\b|"
                        r"(دفعت|انخصم مني|خصمتوا|حسبتوا علي|حاسبين علي)")
@@ -739,7 +781,11 @@ _REFUSALS = {"not_cancellable", "outside_window", "not_returnable", "not_refunda
 # "I just want it cancelled", "ابي الغاء وبس": the cancellation asked for again.
 _WANT_IT_CANCELLED = re.compile(r"\b(want (it|them|the order) cancel+ed|just cancel|cancel it|"
                                 r"want to cancel|need it cancel+ed)\b|(ابي الغاء|ابغي الغاء|ابي الغيه|"
-                                r"ابغي الغيه|الغوه|الغوها|الغيه|بس الغوه)")
+                                r"ابغي الغيه|الغوه|الغوها|الغيه|بس الغوه)|"
+                                # "يعني لازم ادفع ١٢١٤ غصب؟ ما ابيه!": made to take it.
+                                r"\b(so )?(do i|i) (have to|must|gotta) (pay|take|accept|keep)( it| for it)?\b|"
+                                r"\bi don'?t want it\b|"
+                                r"(لازم|غصب) (ادفع|استلم|اخذه|اخذها|اقبله)|(ما ابيه|ما ابغاه|مابيه|ما ابيها|مابغاه)(?!\S)")
 _MY_OWN = re.compile(r"\b(my own|mine)\b|(حقي انا|طلبي انا|طلباتي انا|حقي أنا|طلبي أنا)")
 _AND_MINE = re.compile(r"\b(what about|how about|and|check|track) (mine|my own|my (own )?(order|one))"
                        r"( then| instead| pls| please)?(,? (the one|the order) with( the)? [\w ]{2,30})?\W*$|"
@@ -815,12 +861,6 @@ _NOT_SEEN = re.compile(
     r"\bwhat if (it|that) (takes|goes|is) (longer|over|past)\b|\b(longer|more) than (that|14 days)\b|"
     r"(لو|اذا|ولو|واذا) (عدت|عادت|تعدت|مرت|خلصت|انتهت|زادت|طالت) (ال)?(مده|مدة|الايام|ايام)")
 # "nothing wrong with it", "ما فيها شي": no fault, in so many words.
-_NO_FAULT = re.compile(r"\b(nothing (is )?wrong|no (problem|issue|fault)s? with|works (fine|perfectly)|"
-                       r"working (fine|perfectly))\b|(ما فيها شي|ما فيه شي|مافيها شي|مافيه شي|"
-                       r"ما فيها عيب|ما فيه عيب|شغاله تمام|شغال تمام|سليمه|سليم)|"
-                       # "theyre basically brand new in the box": as good as new, no fault.
-                       r"\b(brand new|like new|as good as new|basically new)\b|"
-                       r"(جديده بكرتونها|جديد بكرتونه|جديده بالكرتون|جديد بالكرتون|زي الجديد|زي الجديده)")
 # "وش المطلوب مني بالضبط؟" after a refusal: what to do next (about the warranty, the warranty's
 # own process answers it).
 _WHAT_NEEDED = re.compile(r"\bwhat do i (need|have) to do\b|(وش|ايش|شو) المطلوب( مني)?")
@@ -1031,6 +1071,29 @@ def _read_in_context(
         norm = normalize(text)
         slots = {**deps.understanding.slots(text)}
         sense_ = sense_ | {"slots": slots, "part_text": text, "part_slots": slots}
+    if (intent == "track_order" and conf < deps.settings.intent_min_confidence
+            and not state.get("pending") and re.search(r"\bmy (order|parcel|package)\b|(^| )(طلبي|طلبيتي|شحنتي)", norm)
+            # ("my order wud be around 3200": one still to be made.)
+            and not re.search(r"\b(would|wud|will|gonna|going to|if|could|should)\b|(^| )(لو|اذا|بيكون|راح يكون)( |$)", norm)):
+        # "got an email my order is being prepared, a gaming laptop. what is this": about an
+        # order of theirs, however unsure the rest; its number is the way in.
+        conf = deps.settings.intent_min_confidence + 0.05
+        sense_ = sense_ | {"confidence": conf}
+    if (not state.get("pending") and _FAILED_DELIVERY.search(norm)
+            and intent in {"delivery_info", "out_of_scope", "complaint", "change_address",
+                           "payment_problem", "support_info"}):
+        # "جاني مسج ان التوصيل فشل وانا كنت بالبيت": what happened to their order, which its
+        # tracking shows (the attempt, the next one), not how delivery works in general.
+        intent, conf = "track_order", max(conf, 0.8)
+        sense_ = sense_ | {"intent": intent, "confidence": conf}
+    pending = state.get("pending")
+    if (pending and intent in {"goodbye", "thanks", "greeting"} and _QUESTION_MARKS.search(text)
+            and len(norm.split()) >= 3 and _INTENT_OF_TOOL.get(pending["tool"])):
+        # "طيب ليش ما تعتمدونه الحين؟ ابيه الحين" while the refund waits for a yes: a
+        # question about the change waiting, never a goodbye that drops it.
+        intent = _INTENT_OF_TOOL[pending["tool"]]
+        sense_ = sense_ | {"intent": intent, "confidence": 0.8}
+        conf = 0.8
     if (slots.get("product") and d.get("awaiting") == "which_order"
             and (kept_out := dialogue.without_kept(text)) != text):
         # "the vacuum, not the laptop": the product meant is the one not left out.
@@ -1953,6 +2016,14 @@ def _read_in_context(
             and (_WHAT_NOW.search(norm) or _MEANWHILE.search(norm))):
         # "وش اسوي فيه الحين لين تتصلون؟" after a safety callback: how to stay safe meanwhile.
         return sense_ | {"intent": "safety_advice", "confidence": 0.9}, d
+    if ((d.get("callback") or {}).get("safety") and not state.get("pending")
+            and not slots.get("order_id") and (_REPLACEMENT.search(norm) or re.search(
+                r"\b(refund|money back)\b|(استرداد|فلوسي|ترجعون الفلوس|ترجعون فلوسي)", norm))
+            and deps.flows.get("return_request") is not None):
+        # "can i at least get a refund or a new one?" after a product that sparked: what the
+        # faulty-item rule gives (the person calling back arranges it).
+        return sense_ | {"intent": "return_request", "confidence": 0.85, "knowledge_first": True,
+                         "query": _FAULTY_REMEDY_QUERY[state["language"]]}, d
     if d.get("callback") and (_CALL_ME.search(norm) or (
             (intent == "affirm" or confirmation.is_yes(text)) and not state.get("pending")
             and len(norm.split()) <= 5)):
@@ -1984,6 +2055,8 @@ def _read_in_context(
     if (d.get("last_action") == "cancel_order" and d.get("last_outcome") == "not_cancellable"
             and focus_order and not slots.get("order_id") and _WANT_IT_CANCELLED.search(norm)
             and not _NO_CANCEL.search(norm) and not state.get("pending")
+            # ("يعني لازم استلمه؟ طيب لو رفضته متى ترجع فلوسي؟": when the money comes back.)
+            and not (_MONEY_WHEN.search(norm) and _WHEN.search(norm))
             # "and the other order, the phone one? cancel it": another order, not this one.
             and not _names_a_product_in(text, deps) and not deps.understanding.products.names_any(text)
             and not re.search(r"\b(other|another|second)\b|(الثاني|الثانيه|ثاني|الاخر|الاخري)", norm)):
@@ -1992,13 +2065,17 @@ def _read_in_context(
         return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
     if (slots.get("order_id") and topic in _ORDER_QUESTIONS and intent != topic
             and slots["order_id"] != focus_order and not state.get("pending")
-            and dialogue.asks_same_again(norm) and words_besides_slots(text) <= 10):
+            and dialogue.asks_same_again(norm) and words_besides_slots(text) <= 10
+            # ("and can i get the same company invoice for my macbook order?" after the VAT
+            # in the speaker's order: it names its own question.)
+            and not (intent in _ORDER_QUESTIONS and conf >= 0.95)):
         # "and the same for my macbook order 100254?" after a VAT invoice question: the
         # question before, about that order (not where the MacBook is).
         return sense_ | {"intent": topic, "confidence": 0.9, "followup": True}, d
     if (slots.get("order_id") and last_action and slots["order_id"] != focus_order
             and _SAME_FOR.search(norm) and not state.get("pending")
             and (intent not in _ORDER_INTENTS or conf < 0.6)
+            and not (intent in _ORDER_QUESTIONS and conf >= 0.95)
             and words_besides_slots(text) <= 8):
         # "و طلب 100225 بعد نفس الشي", "same for 100225 pls": the last request, for that order.
         return sense_ | {"intent": last_action, "confidence": 0.9}, d
@@ -2137,8 +2214,12 @@ def _read_in_context(
         # "ok n if i bump it to 300?" after the fee for a 200 SAR order: the same question
         # for the new amount (the old one taken out).
         before = re.sub(r"\d[\d,.]*\s*(sar|ريال|ر\.?س)?", " ", d.get("topic_text") or "")
-        return sense_ | {"intent": topic, "confidence": _CONTEXT_CONFIDENCE,
-                         "query": f"{before} {text}".strip(), "followup": True}, d
+        # (A question about the delivery fee read as one about paying: delivery's, still.)
+        about = "delivery_info" if re.search(r"\b(delivery|deliver|shipping)\b|توصيل|شحن",
+                                             normalize(before)) else topic
+        # ("…if i take the samsung one": "take" names no time to ask about.)
+        return sense_ | {"intent": about, "confidence": _CONTEXT_CONFIDENCE,
+                         "query": f"{before} {_IF_I_BUY.sub(' if ', norm)}".strip(), "followup": True}, d
     hypothetical = bool(supposed) and not slots.get("order_id") and not (
         supposed and _ASKS_TO_CHANGE.search(norm[:supposed.start()]))
     if hypothetical and (mentions_fault(text) or (
@@ -2238,7 +2319,8 @@ def _read_in_context(
         return sense_ | {"knowledge_first": True,
                          "query": f"{query} {_product_said_before(state, deps)}".strip()}, d
     still = _CAN_I_STILL.search(norm) if focus_order else None
-    if still and _FEE_ASKED.search(norm) and intent not in {"cancel_order", "start_return"}:
+    if (still and _FEE_ASKED.search(norm) and intent not in {"cancel_order", "start_return"}
+            and not _DELIVERY_FEE_ASKED.search(norm)):
         # "اقدر الغيه؟ فيه رسوم؟" about the order in view: the verb says which action.
         # (The classifier's other guesses, a refund or a payment question, would steer the
         # search away from the fee of that action.)
@@ -2247,6 +2329,9 @@ def _read_in_context(
         sense_ = sense_ | {"alternatives": []}
     if (intent in {"cancel_order", "start_return"} and _FEE_ASKED.search(norm)
             and _QUESTION.search(norm) and not state.get("pending")
+            # ("cancel the whole order then… will delivery still be free for the ac alone?":
+            # the fee asked about is delivery's, not the cancellation's.)
+            and not _DELIVERY_FEE_ASKED.search(norm)
             and deps.flows.about(intent) and not slots.get("order_id")):
         # "is there a cancellation fee?": a question about the policy. Asked on the way to the
         # action ("ابي الغي طلبي بس قبل، فيه رسوم؟"), the answer comes first, then the action.
@@ -2300,6 +2385,9 @@ def _read_in_context(
             # "where are my airpods? also if i open them… can i still return?": two requests;
             # the parts below answer each, the "if" one from the help centre.
             and not (len(dialogue.split_parts(text)) > 1 and (
+                # ("…can i return it and do u pick it up? also how much to mount it": the
+                # mounting is a question of its own; "don't like the fit" is no installation.)
+                re.search(r"\b(mount|mounting|install|installation|installing)\b|تركيب|تعليق", norm) or
                 _WHERE_IS.search(norm) or _CAN_CANCEL.search(norm) or (
                     _WHEN.search(norm) and (_ARRIVES.search(norm)
                                             or re.search(r"\b(coming|arriving)\b", norm))
@@ -2438,7 +2526,10 @@ def _read_in_context(
                      or _CANCEL_VERB.search(norm))
             and deps.flows.get("list_orders") is not None):
         # "طلبت مكينة القهوة مرتين بالغلط، وش الفرق بين الطلبين؟": their orders with that
-        # product, side by side.
+        # product, side by side; "…واحد بس يكفي": one of them to cancel (which one is asked).
+        if re.search(r"\b(one is enough|one'?s enough|only need one|i just need one|one will do)\b|"
+                     r"(واحد بس يكفي|واحد يكفي|وحده تكفي|وحده بس تكفي|ابي واحد بس|يكفيني واحد)", norm):
+            return sense_ | {"intent": "cancel_order", "confidence": 0.85}, d
         return sense_ | {"intent": "list_orders", "confidence": 0.85}, d
     if (state.get("customer_id") and d.get("other_order") and not slots.get("order_id")
             and not state.get("pending") and intent not in _WRITE_INTENTS - {"complaint"}
@@ -2490,7 +2581,8 @@ def _read_in_context(
     if (focus_order and topic in _ORDER_INTENTS | {"refund_timing", "refund_status"}
             and d.get("payment_method") and _MONEY_WHEN.search(norm)
             # ("الفلوس ترجع؟ دفعت فيزا": whether it comes back, with how they paid.)
-            and (_WHEN.search(norm) or (dialogue.paid_with(text) and ("?" in text or "؟" in text)))
+            and (_WHEN.search(norm) or ((dialogue.paid_with(text) or _REFUSES_COURIER.search(norm))
+                                        and ("?" in text or "؟" in text)))
             # ("so i just tell the driver no and the money comes back?": refusing the courier
             # is how the money comes back, not cash paid to him.)
             and (not _PAY_COURIER.search(norm) or _REFUSES_COURIER.search(norm))
@@ -2619,6 +2711,8 @@ def _read_in_context(
             # ("and the washing machine? we're in dammam" after installation prices: the
             # same question about the washer, where they live said with it.)
             and not (deps.flows.follows_up(topic) and _names_a_product_in(text, deps))
+            # ("ومتى يوصلني اصلا؟ انا في ابها": when their order in view reaches them.)
+            and not (focus_order and _IT_COMING.search(norm))
             and deps.flows.get("delivery_info") is not None):
         # "and to Abha?", "n jazan city itself?" after another answer: a place is asked about
         # for delivery.
@@ -2646,7 +2740,11 @@ def _read_in_context(
             and intent not in _WRITE_INTENTS - {"complaint"} and deps.flows.get("order_amount")
             and (slots.get("order_id") or slots.get("product") or dialogue.categories_in(
                 text, dialogue.product_words(deps.settings.product_words_file)))
-            and len(dialogue.split_parts(text)) == 1):
+            # ("…رسوم التوصيل في طلب الغسالة؟ شايفة ٩٩ ريال والمجموع ١٥١١": what they see on
+            # it, said after the one question.)
+            and sum(1 for p in dialogue.split_parts(text)
+                    if _QUESTION.search(normalize(p)) or _WHY_COST.search(normalize(p))
+                    or _REQUEST_VERB.search(normalize(p))) <= 1):
         # "why did my sony headphones order cost 1314 when the headphones are 1299??": what
         # that order comes to, fee by fee.
         return sense_ | {"intent": "order_amount", "confidence": 0.85}, d
@@ -2687,14 +2785,51 @@ def _read_in_context(
     if (topic in {"refund_status", "refund_timing", "request_refund"} and dialogue.paid_with(text)
             and (dialogue.CONTINUES.search(norm) or norm.startswith("و"))
             and not slots.get("order_id") and not state.get("pending") and len(norm.split()) <= 12
-            and intent not in (_WRITE_INTENTS - {"request_refund"}) | {"refund_status", "refund_timing",
-                                                                         "payment_methods"}
+            and intent not in (_WRITE_INTENTS - {"request_refund"}) | {"refund_status", "refund_timing"}
+            # ("and cash on delivery? u just give me cash back or what": how the money comes
+            # back on that method; "and tabby?" alone may ask whether one can pay with it.)
+            and (intent != "payment_methods" or _MONEY_BACK.search(norm))
             and not _INSTALMENT_TERMS.search(norm) and not mentions_fault(text)
             and read_question(text, deps.policies.brand, {}).methods):
         # "and my sister paid with apple pay for hers?" after how long an STC Pay refund
         # takes: how long it takes on that method.
         return sense_ | {"intent": "refund_timing", "confidence": _CONTEXT_CONFIDENCE,
                          "followup": True}, d
+    if (topic in {"account", "privacy"} and d.get("topic_text") and not state.get("pending")
+            and not slots.get("order_id") and intent not in _WRITE_INTENTS
+            and re.search(r"\b(should i wait|do i (have|need) to wait|wait (until|till|for))\b|"
+                          r"(اصبر|انتظر|استني|اتريا) (لين|لما|حتي|الين)", norm)):
+        # "عندي غسالة بالطريق، اصبر لين توصل ولا عادي؟" after how to delete the account: whether
+        # the deletion waits for an open order, the same question's condition.
+        hint = ("وقبل تقديم طلب حذف الحساب انتظر حتى تكتمل أي طلبات أو مرتجعات قائمة"
+                if state["language"] == "ar"
+                else "before deleting the account wait until open orders are complete")
+        return sense_ | {"intent": topic, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "followup": True, "knowledge_first": True, "query": f"{hint} {text}"}, d
+    if (d.get("basket") and topic in _BUYING_TOPICS | {"order_amount"} and d.get("topic_text")
+            and not focus_order
+            and not state.get("pending") and not slots.get("order_id")
+            and _IF_I_BUY.search(norm) and intent not in _WRITE_INTENTS
+            and len(dialogue.split_parts(text)) == 1 and len(norm.split()) <= 10):
+        # "ولو اخذت السامسونج ام ٤٩٩٩؟" after the Midea fridge's delivery fee: the same
+        # question, for what they might buy instead (a question about delivery, whatever the
+        # words around it were read as).
+        about = "delivery_info" if re.search(r"\b(delivery|deliver|shipping)\b|توصيل|شحن",
+                                             normalize(d["topic_text"])) else topic
+        return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
+                         "followup": True, "knowledge_first": True,
+                         "query": f"{d['topic_text']} {text}"}, d
+    if (focus_order and not slots.get("order_id") and not state.get("pending")
+            and intent not in _ORDER_INTENTS - {"track_order"} and _IT_COMING.search(norm)
+            # ("and my smart band when is it coming": the product named says which order.)
+            and not _names_a_product_in(text, deps) and not dialogue.categories_in(
+                text, dialogue.product_words(deps.settings.product_words_file))
+            and not INSTALL_WORDS.search(norm) and len([
+                p for p in dialogue.split_parts(text) if not dialogue.only_where_they_are(p)]) == 1):
+        # "k and when is it coming" after the price of mounting the TV of the order in view:
+        # when that order arrives (the question names no technician), whatever the topic.
+        return sense_ | {"intent": "track_order", "confidence": max(conf, 0.8),
+                         "slots": slots | {"order_id": focus_order}}, d
     if topic and (dialogue.leans_on_context(text) or _and_a_product(text, deps)) \
             and not sense_.get("slot_only") and not (
             len(dialogue.split_parts(text)) > 1 and len(_parts(text, deps, (intent, conf), {
@@ -2933,7 +3068,7 @@ def _arrival_of_own(piece: str, deps: Deps) -> bool:
     (not how long delivery takes somewhere, nor a purchase still to be made)."""
     said = normalize(piece)
     return bool(_definite_kind(piece, deps) and (
-                    _ARRIVES.search(said) or _COMING.search(said)
+                    _ARRIVES.search(said) or _COMING.search(said) or _ARRIVED_YET.search(said)
                     # "and my airpods, when?": theirs, and when, in a few words.
                     or (_POSSESSIVE.search(said) and _WHEN.search(said) and len(said.split()) <= 6))
                 and (_WHEN.search(said) or _SOON_WORDS.search(said) or _QUESTION_MARKS.search(piece))
@@ -3616,8 +3751,11 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         if (prev and deps.flows.needs_knowledge(prev["intent"]) and not found.get("order_id")
                 # ("…a VAT invoice for the speaker order. Also when's my macbook arriving?":
                 # a sure request about another product of theirs stands on its own.)
+                # ("can i change the address on my sony order? and pls cancel the kettle
+                # order": a sure request to act on another order, too.)
                 and not (guess.intent in _ORDER_INTENTS and guess.confidence >= 0.8
-                         and found.get("product") and _QUESTION.search(normalize(piece)))
+                         and found.get("product") and (_QUESTION.search(normalize(piece))
+                                                       or _REQUEST_VERB.search(normalize(piece))))
                 and (dialogue.leans_on_context(piece) or guess.confidence < 0.6
                      or deps.flows.needs_knowledge(guess.intent)
                      # "how long to tabuk and how much is it": "it" is the same thing.
@@ -4476,6 +4614,17 @@ async def respond(state: ConversationState, runtime: Runtime[Deps]) -> dict[str,
                 and not _WHEN.search(whole_norm) and len(whole_norm.split()) <= 10):
             # "امم طيب بس بيرجع المبلغ كامل؟": the summary, which states the amount, again.
             said, restate = "hesitate", True
+        if (not other_order and pending["tool"] == "start_return" and pending["args"].get("defective")
+                and _REPLACEMENT.search(whole_norm) and said not in {"deny", "affirm"}
+                and not confirmation.is_yes(state["text"])
+                # ("what's the difference between a replacement and a refund? and how long…":
+                # questions of their own, answered while the return waits.)
+                and len(dialogue.split_parts(whole)) == 1):
+            # "wait can i get a new one instead of money back" while a faulty item's return
+            # waits: the return gives a replacement or the refund; its summary, which says so,
+            # is asked again (nothing is booked without a yes).
+            return {"tool_calls": [tool_call(pending["tool"], pending["args"])], "pending": None,
+                    "active_flow": own_flow, "rounds": rounds + 1}
         if said == "hesitate" and not other_order and restate:
             # "hmm yeah i guess? wait will it be the full 1499": the summary, with its amount.
             again = _summary_again(pending, prefix, lang, deps)
@@ -4868,7 +5017,9 @@ def _wider_return(text: str, deps: Deps, pending: Pending) -> list[str] | None:
     args = pending["args"]
     chosen = list(args.get("items") or [])
     norm = normalize(text)
-    if not (chosen or args.get("quantities")) or not RETURN_ASK.search(norm):
+    if not (chosen or args.get("quantities")) or not (
+            # ("رجعوا الاثنين": return them both, said to us.)
+            RETURN_ASK.search(norm) or re.search(r"(^| )(رجعوا|رجعو|رجعوه|رجعوها|رجعوهم)( |$)", norm)):
         return None
     if _MY_RETURN.search(norm) or _ALREADY_SENT_BACK.search(norm):
         # "yes. also my microwave return from last week, refund it now": a return already
@@ -5535,7 +5686,10 @@ def _after_turn(state: ConversationState, replies: list[Reply]) -> dialogue.Dial
                 and d.get("topic") not in _NOT_A_QUESTION)
         # ("what about a fridge, the midea for 1299" after the delivery fees, read as no
         # question of its own but answered as their follow-up: the topic is still the fees.)
-        d["topic"] = (family if family and sense_.get("slot_only") else
+        # ("ال ال جي ٦٥ بوصة" answering "which order?" for an invoice, read as installation:
+        # the answer given, an invoice, is what the conversation is about.)
+        only_family = bool(family) and all(t.split(".")[0] in _TEMPLATE_TOPIC for t in templates if t)
+        d["topic"] = (family if family and (sense_.get("slot_only") or only_family) else
                       d.get("topic") if keep else sense_.get("intent"))
         if keep:
             said = sense_.get("context") or sense_.get("query") or state.get("text") or ""

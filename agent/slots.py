@@ -204,7 +204,7 @@ _FAULT = re.compile(
     r"charging|power on)|does not work|do not work|"
     r"(doesn'?t|does not|won'?t|not|isn'?t|stopped) (spin|spinning|drain|draining|drying|freezing|"
     r"cooling down|heating up)|"
-    r"stopped working|stopped charging|won'?t charge|doesn'?t charge|not charging|not cooling|"
+    r"stopped working|stopped charging|stops working|stop working|stops charging|won'?t charge|doesn'?t charge|not charging|not cooling|"
     r"doesn'?t cool|doesn'?t heat|isn'?t (cooling|working|charging|heating)|not heating|won'?t heat|leaks?|leaking|dead on arrival|cracked|crackling|no sound|screen flickers?|"
     r"keeps turning off|turns off by itself|faulty|defect|crackles|crackle|crackly|buzzing|cuts out|"
     r"swollen|swelling|bulging|overheats|overheating|"
@@ -281,6 +281,15 @@ def stated_age_days(text: str) -> int | None:
         per = _UNIT_DAYS[unit]
         best = max(best or 0, n * per + (per // 2 if half else 0))
     return best
+
+
+# Said to have nothing wrong with it ("ما عجبتني بس هي سليمة"): not a fault.
+NO_FAULT = re.compile(r"\b(nothing (is )?wrong|no (problem|issue|fault)s? with|works (fine|perfectly)|"
+                      r"working (fine|perfectly))\b|(ما فيها شي|ما فيه شي|مافيها شي|مافيه شي|"
+                      r"ما فيها عيب|ما فيه عيب|شغاله تمام|شغال تمام|سليمه|سليم)|"
+                      # "theyre basically brand new in the box": as good as new, no fault.
+                      r"\b(brand new|like new|as good as new|basically new)\b|"
+                      r"(جديده بكرتونها|جديد بكرتونه|جديده بالكرتون|جديد بالكرتون|زي الجديد|زي الجديده)")
 
 
 def mentions_fault(text: str) -> bool:

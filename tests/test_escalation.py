@@ -435,3 +435,29 @@ async def test_someone_from_the_staff_asked_beside_a_question_counts_as_asking(c
     outs = [await closed.turn(conv.id, m) for m in msgs]
     assert "handoff.offer_closed" in [r["data"]["template"] for r in outs[1].replies], outs[1].replies
     assert "handoff.unavailable_closed" in [r["data"]["template"] for r in outs[2].replies]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["delete my account and all my data", "and when will they get back to me?"]),
+    ("ar", ["احذفوا حسابي وامسحوا بياناتي كلها", "ومتى يردون علي؟"]),
+])
+async def test_when_they_reply_after_a_callback_ticket(closed, lang, msgs):
+    conv = await closed.start("web", lang, None)
+    first = await closed.turn(conv.id, msgs[0])
+    assert "handoff.unavailable_closed" in [r["data"].get("template") for r in first.replies]
+    out = await closed.turn(conv.id, msgs[1])
+    assert [r["data"].get("template") for r in out.replies] == ["handoff.callback_status"]
+
+
+@pytest.mark.parametrize("lang,msgs,said", [
+    ("en", ["the philips kettle from my last order started sparking at the base and my son burned his hand",
+            "can i at least get a refund or a new one? we got it like a week ago"], "30 days"),
+    ("ar", ["غلاية فيليبس من طلبي الاخير طلعت شرار من القاعدة وولدي انحرقت يده",
+            "طيب على الاقل ابي استرداد او بديل؟ وصلتنا قبل اسبوع"], "30 يوم"),
+])
+async def test_after_a_hazard_callback_a_refund_or_replacement_gets_the_faulty_rule(closed, lang, msgs, said):
+    conv = await closed.start("web", lang, "C1029")
+    first = await closed.turn(conv.id, msgs[0])
+    assert first.mode in ("assistant", "waiting_human")
+    out = await closed.turn(conv.id, msgs[1])
+    assert said in " ".join(r["text"] for r in out.replies), out.replies

@@ -117,6 +117,21 @@ async def test_return_window_depends_on_a_fault(toolbox):
     assert (await tb.run("start_return", {"order_id": "RW-100251"}, s3)).outcome == "not_returnable"
 
 
+async def test_a_return_of_other_items_is_a_new_request_not_the_first_ones_replay(toolbox):
+    tb, backend = toolbox
+    # RW-100226 was delivered 16 days ago: the faulty buds go back (30-day window)...
+    buds = {"order_id": "RW-100226", "items": ["AU-SAM-BUDS3P"], "defective": True}
+    s = Session(conversation_id="r5", customer_id="C1020", confirmed="start_return:RW-100226")
+    assert (await tb.run("start_return", buds, s)).outcome == "ok"
+    assert (await tb.run("start_return", buds, s)).outcome == "ok"  # the same one again
+    # ...the watch, which has nothing wrong, is past the 15-day window: refused for that,
+    # never answered with the buds' booking.
+    watch = await tb.run("start_return", {"order_id": "RW-100226", "items": ["WR-HUA-GT4-46"]}, s)
+    assert watch.outcome == "outside_window" and watch.data["window"] == 15
+    order = await backend.get_order("RW-100226")
+    assert [e.code for e in order.tracking_events].count("return_requested") == 1
+
+
 async def test_refund_within_the_limit_is_issued_once(toolbox):
     tb, backend = toolbox
     s = Session(conversation_id="f1", customer_id="C1002")

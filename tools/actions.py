@@ -529,24 +529,31 @@ class Toolbox:
         order = await self._own_order("start_return", args, session)
         if isinstance(order, ToolOutcome):
             return order
-        idem_key = f"start_return:{order.id}"
+        # The same return asked again replays its result; a return of other items of the
+        # order is a new request, checked on its own (never answered with the first one's
+        # result, which would tell the customer the watch is booked when the buds were).
+        asked = sorted(set(args.items or []) | set(args.quantities or {}))
+        idem_key = f"start_return:{order.id}" + (f":{'+'.join(asked)}" if asked else "")
         previous = await self._replay(idem_key, "start_return", session, order,
                                       "return already booked")
         if previous is not None:
             return previous
         rule = self._policy.start_return
-        if order.status.value not in rule.allowed_statuses:
-            return await self._refuse(
-                "start_return", args, session, "not_returnable",
-                f"order is {order.status.value}; returns are booked only when "
-                f"{', '.join(rule.allowed_statuses)}", **order_view(order),
-            )
         delivered = order.delivered_at
         # Calendar days where the order was delivered (the shop's time zone), not hours / 24:
         # "delivered 15 days ago" must not depend on the hour the customer writes.
         days = ((shop_day(now()) - shop_day(delivered)).days
                 if delivered else None)
         window = rule.defective_window_days if args.defective else rule.window_days
+        if order.status.value not in rule.allowed_statuses and not (
+                # (Another item of an order whose return is booked, past its window: the
+                # window is the reason that applies to it.)
+                order.status.value == "return_requested" and days is not None and days > window):
+            return await self._refuse(
+                "start_return", args, session, "not_returnable",
+                f"order is {order.status.value}; returns are booked only when "
+                f"{', '.join(rule.allowed_statuses)}", **order_view(order),
+            )
         if days is None or days > window:
             return await self._refuse(
                 "start_return", args, session, "outside_window",

@@ -104,7 +104,14 @@ def _request_text(state: ConversationState) -> str:
     return state["text"]
 
 
-_TOO_OR_AND = re.compile(r"\b(and|too|also|both|as well)\b|(^| )(و|كمان|بعد|والثاني)")
+# "…ابي ارجعها، ما عجبتني بس هي سليمة مافيها شي", "nothing wrong with it": the item itself
+# is fine ("التابلت مافيه شي" is another item, the one kept).
+_ITSELF_FINE = re.compile(
+    r"\b(it|its|it'?s|they|they'?re|theyre|it is|they are) (is |are )?(fine|ok|okay|working fine|"
+    r"works fine|perfect|brand new|like new)\b|\b(nothing|no problem|no issue)s? (is )?(wrong )?with (it|them)\b|"
+    r"(^| )(هي|هو|هم|بس هي|بس هو) (\S+ )?(سليمه|سليم|مافيها شي|ما فيها شي|مافيه شي|ما فيه شي|"
+    r"شغاله|شغال|زينه|زين|جديده|جديد)")
+_TOO_OR_AND = re.compile(r"\b(and|n|&|too|also|both|as well)\b|(^| )(و|كمان|بعد|والثاني)")
 # "all my orders", "both orders", "my 2 orders": every order the message describes.
 _ALL_ORDERS = re.compile(r"\b(all (of )?my orders|both (of )?my orders|both orders|my (2|two|3|three) orders)\b|"
                          r"(كل طلباتي|جميع طلباتي|الطلبين|طلبيني|الاثنين|كلها)")
@@ -271,7 +278,7 @@ class OfflineBrain:
             # (its status or delivery date decides), after the identity check for a visitor.
             d = dialogue.of(state)
             d["order_question"] = ("address" if sense.get("order_address") else
-                                   "warranty" if sense.get("order_warranty") else None)
+                                   "warranty" if sense.get("order_warranty") else "invoice")
             if not state.get("customer_id"):
                 # A visitor proves it is their order first (the contact for the number given).
                 out = self._run_flow("order_amount", deps.flows.get("order_amount"),  # type: ignore[arg-type]
@@ -823,7 +830,10 @@ class OfflineBrain:
                 # "my microwave stopped heating, is it under warranty?" -> order, contact ->
                 # "replacement please": the fault was told with the question that began it.
                 recent = f"{d.get('topic_text') or ''} {recent}"
-            args["defective"] = mentions_fault(recent)
+            # ("…and the watch too, I don't like it, it's fine": this item has nothing wrong,
+            # whatever fault an earlier item had.)
+            args["defective"] = mentions_fault(recent) and not (
+                _ITSELF_FINE.search(normalize(state["text"])) and not mentions_fault(state["text"]))
         if flow.tool == "create_ticket":
             text = state["text"]
             args = {"subject": text[:120] or "complaint", "body": text, "priority": "normal"}
@@ -957,11 +967,15 @@ class OfflineBrain:
                         "change the delivery address of an order before it ships", "orders")],
                     "active_flow": None, "failures": 0, "dialogue": about}
         if (result["tool"] == "get_order" and result["outcome"] == "ok"
-                and state["sense"].get("order_invoice")):
-            # "I need a VAT invoice for my TV order": what that order's status allows.
+                and (state["sense"].get("order_invoice")
+                     or dialogue.of(state).get("order_question") == "invoice")):
+            # "I need a VAT invoice for my TV order": what that order's status allows (also
+            # once "which order?" is answered: "the LG 65 inch").
             data = result["data"]
             status = data.get("status")
             asked = state["sense"].get("query") or state["text"]  # with the question continued
+            if not state["sense"].get("order_invoice"):
+                asked = f"{dialogue.of(state).get('topic_text') or ''} {asked}"
             company = bool(_COMPANY.search(normalize(asked)))
             key = ("invoice.order_open" if status in {"pending", "processing"} else
                    "invoice.order_cancelled" if status == "cancelled" else
@@ -971,7 +985,9 @@ class OfflineBrain:
                         reply, deps.knowledge, lang,
                         "VAT invoice with the company name and VAT number before the order ships",
                         "invoices")],
-                    "active_flow": None, "failures": 0}
+                    "active_flow": None, "failures": 0,
+                    "dialogue": dialogue.focus(dialogue.of(state), data["order_id"],
+                                               order_question=None)}
         if result["tool"] == "get_order" and result["outcome"] == "ok" and prefix == "amount":
             # What the order comes to, and the delivery-fee rule behind its fee.
             data = result["data"]
