@@ -295,6 +295,9 @@ _DELIVERY_FEE_ASKED = re.compile(r"\b(delivery|shipping)\b.{0,20}\b(free|fee|fee
                                  r"\b(free|fee|fees|cost)\b.{0,12}\b(delivery|shipping)\b|"
                                  r"(التوصيل|توصيل|الشحن|شحن).{0,12}(مجان|ببلاش|رسوم|بكم)|"
                                  r"(رسوم|مجان\S*|ببلاش) (ال)?(توصيل|شحن)")
+# "how much vat is in that order", "كم مبلغ الضريبة في هالطلب": the order in view's VAT.
+_VAT_OF_ORDER = re.compile(r"\bhow much (is )?(the )?vat\b.{0,25}\b(in|on|for) (that|this|the|my) order\b|"
+                           r"(كم|وش|قديش) (مبلغ |قيمه )?(ال)?ضريبه.{0,20}(هالطلب|هذا الطلب|الطلب هذا|بالطلب|في طلبي|فيه|عليه)")
 # A delivery attempt that did not go through, as the customer was told of it.
 _FAILED_DELIVERY = re.compile(
     r"\b(delivery|deliver|courier|driver) (attempt )?(failed|was unsuccessful|unsuccessful)\b|"
@@ -1072,13 +1075,22 @@ def _read_in_context(
         slots = {**deps.understanding.slots(text)}
         sense_ = sense_ | {"slots": slots, "part_text": text, "part_slots": slots}
     if (intent == "track_order" and conf < deps.settings.intent_min_confidence
-            and not state.get("pending") and re.search(r"\bmy (order|parcel|package)\b|(^| )(طلبي|طلبيتي|شحنتي)", norm)
+            and not state.get("pending") and not d.get("topic") and re.search(r"\bmy (order|parcel|package)\b|(^| )(طلبي|طلبيتي|شحنتي)", norm)
             # ("my order wud be around 3200": one still to be made.)
             and not re.search(r"\b(would|wud|will|gonna|going to|if|could|should)\b|(^| )(لو|اذا|بيكون|راح يكون)( |$)", norm)):
         # "got an email my order is being prepared, a gaming laptop. what is this": about an
         # order of theirs, however unsure the rest; its number is the way in.
         conf = deps.settings.intent_min_confidence + 0.05
         sense_ = sense_ | {"confidence": conf}
+    if (slots.get("order_id") and not state.get("pending") and conf < 0.6
+            and intent not in {"invoice", "order_amount", "refund_status"}
+            and re.search(r"\b(pull up|look up|bring up|look at|look into|check on|open up)\b|"
+                          r"(تشوف|شوف|شيك|تشيك|افتح|تفتح) (لي )?(على )?(ال)?طلب", norm)
+            and words_besides_slots(text) <= 10):
+        # "hi, can u pull up order 100219 for me pls": that order looked at (what is in it,
+        # what it came to), whatever a weak guess makes of the words.
+        intent, conf = "order_amount", 0.8
+        sense_ = sense_ | {"intent": intent, "confidence": conf}
     if (not state.get("pending") and _FAILED_DELIVERY.search(norm)
             and intent in {"delivery_info", "out_of_scope", "complaint", "change_address",
                            "payment_problem", "support_info"}):
@@ -1427,6 +1439,12 @@ def _read_in_context(
                     # kept, and a question about the return policy, never a return to book.
                     intent_of, sure = _POLICY_COUNTERPART[intent_of], max(sure, 0.7)
                 n_piece = normalize(piece)
+                if (intent_of in {"track_order", "delivery_info", "out_of_scope"}
+                        and re.search(r"\b(mount|mounting|install|installation|installing)\b|تركيب|تعليق", n_piece)
+                        and re.search(r"\bhow much\b|\bcost\b|\bprice\b|(^| )(كم|بكم)( |$)", n_piece)):
+                    # "no wait keep it. how much to mount it on the wall when it comes?": the
+                    # price of mounting it, not where it is.
+                    intent_of, sure = "installation", max(sure, 0.8)
                 if (intent_of in {"start_return", "return_request", "refund_status"}
                         and _MONEY_BACK_NOW.search(n_piece) and _REFUND_NOW.search(n_piece)
                         and (_ALREADY_SENT_BACK.search(n_piece) or _MY_RETURN.search(n_piece))):
@@ -2070,8 +2088,11 @@ def _read_in_context(
             # in the speaker's order: it names its own question.)
             and not (intent in _ORDER_QUESTIONS and conf >= 0.95)):
         # "and the same for my macbook order 100254?" after a VAT invoice question: the
-        # question before, about that order (not where the MacBook is).
-        return sense_ | {"intent": topic, "confidence": 0.9, "followup": True}, d
+        # question before, about that order (not where the MacBook is); "…نفس الشي اقدر اغير
+        # فاتورته؟" names the invoice itself.
+        same = "invoice" if re.search(r"\binvoice\b|فاتور", norm) else topic
+        return sense_ | {"intent": same, "confidence": 0.9, "followup": True,
+                         **({"order_invoice": True} if same == "invoice" else {})}, d
     if (slots.get("order_id") and last_action and slots["order_id"] != focus_order
             and _SAME_FOR.search(norm) and not state.get("pending")
             and (intent not in _ORDER_INTENTS or conf < 0.6)
@@ -2617,6 +2638,9 @@ def _read_in_context(
     if (topic in _ORDER_INTENTS | {"invoice"} and _continues(text)
             and not slots.get("order_id")
             and (intent not in _ORDER_INTENTS or (
+                # ("w el jawal? el galaxy" after the fridge was tracked: a guess too weak to
+                # be another request.)
+                conf < 0.4 and not _REQUEST_VERB.search(norm) and len(norm.split()) <= 5) or (
                 topic == "invoice" and conf < 0.6 and not _WHERE_IS.search(norm)
                 and not _ARRIVES.search(norm)) or (
                 # "طيب والتلفزيون اللي طلبته امس عليه توصيل؟" after a fridge order's total.
@@ -2819,6 +2843,12 @@ def _read_in_context(
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "followup": True, "knowledge_first": True,
                          "query": f"{d['topic_text']} {text}"}, d
+    if (focus_order and not slots.get("order_id") and not state.get("pending")
+            and _VAT_OF_ORDER.search(norm) and deps.flows.get("order_amount") is not None):
+        # "تمام، وكم مبلغ الضريبة في هالطلب؟ احتاجه للمحاسب" after that order's invoice: its
+        # VAT, from its own record.
+        return sense_ | {"intent": "order_amount", "confidence": 0.85,
+                         "slots": slots | {"order_id": focus_order}}, d
     if (focus_order and not slots.get("order_id") and not state.get("pending")
             and intent not in _ORDER_INTENTS - {"track_order"} and _IT_COMING.search(norm)
             # ("and my smart band when is it coming": the product named says which order.)
@@ -3580,6 +3610,12 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
         guess = _money_at_door(piece, deps.understanding.classifier.predict(
             bare if len(bare.split()) >= 2 else piece).best)
         said = normalize(piece)
+        if (guess.intent in {"track_order", "delivery_info", "out_of_scope"}
+                and re.search(r"\b(mount|mounting|install|installation|installing)\b|تركيب|تعليق", said)
+                and re.search(r"\bhow much\b|\bcost\b|\bprice\b|(^| )(كم|بكم)( |$)", said)):
+            # "…how much to mount it on the wall when it comes?": the price of mounting it.
+            guess = guess.model_copy(update={"intent": "installation",
+                                             "confidence": max(guess.confidence, 0.8)})
         if (n and guess.intent in _POLICY_COUNTERPART and _HYPOTHETICAL.search(said)
                 and _QUESTION.search(said) and not mentions_fault(piece)
                 and not deps.understanding.slots(piece).get("order_id")):

@@ -5657,3 +5657,69 @@ async def test_waiting_for_an_open_order_before_deleting_the_account(assistant, 
     _, outs = await talk(assistant, msgs, None, lang)
     said = text_of(outs[1])
     assert "open orders" in said or "تكتمل" in said, said
+
+
+# --- blind round 54 classes ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["the left airpod in order 100214 doesn't work at all, i want to return it", "yes",
+            "and the tablet too, i don't need it"]),
+    ("ar", ["الايربودز اللي في طلب 100214 السماعه اليسار ما تشتغل ابد، ابي ارجعها", "ايه",
+            "وبالمره التابلت ابي ارجعه، ما احتاجه"]),
+])
+async def test_a_fault_of_one_item_is_not_anothers(assistant, lang, msgs):
+    # The AirPods go back as faulty (30 days); the tablet, delivered 29 days ago and with
+    # nothing wrong, is past the 15-day window.
+    cid, outs = await talk(assistant, msgs, "C1027", lang)
+    assert templates(outs[1]) == ["return.ok_defective"]
+    assert templates(outs[2]) == ["return.outside_window"] and "15" in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i'm a lawyer, i need a VAT invoice with my firm's name for order 100303", "ok and how much vat is in this order? for my accountant"]),
+    ("ar", ["السلام عليكم، أنا محامي وأبي فاتورة ضريبية باسم مكتب المحاماة للطلب ١٠٠٣٠٣",
+            "تمام، وكم مبلغ الضريبة في هالطلب؟ احتاجه للمحاسب"]),
+])
+async def test_the_vat_of_the_order_in_view(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1024", lang)
+    assert templates(outs[1]) == ["amount.ok"] and "278.74" in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi, can u pull up order 100219 for me pls"]),
+    ("ar", ["ممكن تشوف لي الطلب 100219؟"]),
+])
+async def test_pull_up_an_order_shows_it(assistant, lang, msgs):
+    _, (out,) = await talk(assistant, msgs, "C1026", lang)
+    assert "RW-100219" in text_of(out) and templates(out) in (["amount.ok"], ["track.status_delivered"]), \
+        templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel my tv order pls", "actually no wait keep it. how much to mount it on the wall when it comes?"]),
+    ("ar", ["الغوا طلب التلفزيون لو سمحت", "لا لحظة خلاص خله. كم تعليقه على الجدار لما يوصل؟"]),
+])
+async def test_keep_it_then_the_mounting_price(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1])[0] == "cancel.kept" and "149" in text_of(outs[1]), text_of(outs[1])
+    assert not [r for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["need a tax invoice with our company name for the tv order 100311", "how much vat is in that order?",
+            "and the AC order 100257 same thing, can i change its invoice?"]),
+    ("ar", ["احتاج فاتورة ضريبية باسم شركتنا ورقمها الضريبي لطلب التلفزيون ١٠٠٣١١ ينفع؟",
+            "وكم مبلغ الضريبة في هذا الطلب؟", "وطلب المكيف 100257 نفس الشي اقدر اغير فاتورته؟"]),
+])
+async def test_same_thing_for_another_order_naming_its_invoice(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1018", lang)
+    assert templates(outs[2])[0].startswith("invoice.order_shipped"), templates(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hala noura, where is my order? been waiting days", "the midea fridge", "and the phone? the galaxy"]),
+    ("ar", ["hala noura, wain wasal talabi? sar li ayam ant6ir", "el thallaja el midea", "w el jawal? el galaxy"]),
+])
+async def test_and_the_other_product_after_tracking(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert "RW-100251" in text_of(outs[2]) and templates(outs[2])[0].startswith("track."), templates(outs[2])

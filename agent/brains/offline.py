@@ -104,6 +104,8 @@ def _request_text(state: ConversationState) -> str:
     return state["text"]
 
 
+# "وبالمره التابلت", "and the tablet too": another item, added to what was asked before.
+_ANOTHER_TOO = re.compile(r"\b(too|also|as well)\b|(^| )(وبالمره|بالمره|كمان|وكمان)( |$)|(^| )و\S+ بعد( |$)")
 # "…ابي ارجعها، ما عجبتني بس هي سليمة مافيها شي", "nothing wrong with it": the item itself
 # is fine ("التابلت مافيه شي" is another item, the one kept).
 _ITSELF_FINE = re.compile(
@@ -792,7 +794,7 @@ class OfflineBrain:
                     quantities = {one: back}
                     items = items or [one]
             call = self._flow_call(flow, {**state, "slots": slots}, items,  # type: ignore[typeddict-item]
-                                   quantities)
+                                   quantities, dialogue.product_words(deps.settings.product_words_file))
             return {"tool_calls": [call], "slots": slots, "active_flow": want,
                     "dialogue": dialogue.focus(d, order_id, want=None, awaiting=None, choices=[],
                                                focus_items=items or [], notice=notice)}
@@ -814,7 +816,8 @@ class OfflineBrain:
 
     @staticmethod
     def _flow_call(flow: Flow, state: ConversationState, items: list[str] | None = None,
-                   quantities: dict[str, int] | None = None) -> ToolCall:
+                   quantities: dict[str, int] | None = None,
+                   words: dict[str, tuple[str, ...]] | None = None) -> ToolCall:
         slots = state.get("slots") or {}
         args: dict[str, Any] = {s: slots[s] for s in flow.slots}
         if items:
@@ -824,7 +827,16 @@ class OfflineBrain:
         if flow.tool == "start_return":
             # What the customer said while asking (this turn and the ones before) decides
             # whether the longer window for faulty products applies.
-            recent = " ".join((state.get("customer_texts") or [])[-3:] + [state["text"]])
+            earlier = (state.get("customer_texts") or [])[-3:]
+            named_now = set(dialogue.categories_in(state["text"], words)) if words else set()
+            if named_now and not mentions_fault(state["text"]) and _ANOTHER_TOO.search(
+                    normalize(state["text"])):
+                # "وبالمره التابلت ابي ارجعه، ما احتاجه" after the faulty AirPods were booked:
+                # a fault told about another product is not this one's.
+                earlier = [t for t in earlier
+                           if not (set(dialogue.categories_in(t, words)) - named_now)
+                           or set(dialogue.categories_in(t, words)) & named_now]
+            recent = " ".join(earlier + [state["text"]])
             d = dialogue.of(state)
             if d.get("topic") in {"warranty", "return_request"}:
                 # "my microwave stopped heating, is it under warranty?" -> order, contact ->
