@@ -298,6 +298,9 @@ _DELIVERY_FEE_ASKED = re.compile(r"\b(delivery|shipping)\b.{0,20}\b(free|fee|fee
 # "how much vat is in that order", "كم مبلغ الضريبة في هالطلب": the order in view's VAT.
 _VAT_OF_ORDER = re.compile(r"\bhow much (is )?(the )?vat\b.{0,25}\b(in|on|for) (that|this|the|my) order\b|"
                            r"(كم|وش|قديش) (مبلغ |قيمه )?(ال)?ضريبه.{0,20}(هالطلب|هذا الطلب|الطلب هذا|بالطلب|في طلبي|فيه|عليه)")
+# Mounting or installing, and a price asked: "how much to mount it on the wall".
+_MOUNT_OR_INSTALL = re.compile(r"\b(mount|mounting|install|installation|installing)\b|تركيب|تعليق")
+_HOW_MUCH = re.compile(r"\bhow much\b|\bcost\b|\bprice\b|(^| )(كم|بكم)( |$)")
 # A delivery attempt that did not go through, as the customer was told of it.
 _FAILED_DELIVERY = re.compile(
     r"\b(delivery|deliver|courier|driver) (attempt )?(failed|was unsuccessful|unsuccessful)\b|"
@@ -1440,8 +1443,8 @@ def _read_in_context(
                     intent_of, sure = _POLICY_COUNTERPART[intent_of], max(sure, 0.7)
                 n_piece = normalize(piece)
                 if (intent_of in {"track_order", "delivery_info", "out_of_scope"}
-                        and re.search(r"\b(mount|mounting|install|installation|installing)\b|تركيب|تعليق", n_piece)
-                        and re.search(r"\bhow much\b|\bcost\b|\bprice\b|(^| )(كم|بكم)( |$)", n_piece)):
+                        and _MOUNT_OR_INSTALL.search(n_piece)
+                        and _HOW_MUCH.search(n_piece)):
                     # "no wait keep it. how much to mount it on the wall when it comes?": the
                     # price of mounting it, not where it is.
                     intent_of, sure = "installation", max(sure, 0.8)
@@ -2236,8 +2239,7 @@ def _read_in_context(
         # for the new amount (the old one taken out).
         before = re.sub(r"\d[\d,.]*\s*(sar|ريال|ر\.?س)?", " ", d.get("topic_text") or "")
         # (A question about the delivery fee read as one about paying: delivery's, still.)
-        about = "delivery_info" if re.search(r"\b(delivery|deliver|shipping)\b|توصيل|شحن",
-                                             normalize(before)) else topic
+        about = "delivery_info" if _DELIVERY_WORD.search(normalize(before)) else topic
         # ("…if i take the samsung one": "take" names no time to ask about.)
         return sense_ | {"intent": about, "confidence": _CONTEXT_CONFIDENCE,
                          "query": f"{before} {_IF_I_BUY.sub(' if ', norm)}".strip(), "followup": True}, d
@@ -2408,7 +2410,7 @@ def _read_in_context(
             and not (len(dialogue.split_parts(text)) > 1 and (
                 # ("…can i return it and do u pick it up? also how much to mount it": the
                 # mounting is a question of its own; "don't like the fit" is no installation.)
-                re.search(r"\b(mount|mounting|install|installation|installing)\b|تركيب|تعليق", norm) or
+                _MOUNT_OR_INSTALL.search(norm) or
                 _WHERE_IS.search(norm) or _CAN_CANCEL.search(norm) or (
                     _WHEN.search(norm) and (_ARRIVES.search(norm)
                                             or re.search(r"\b(coming|arriving)\b", norm))
@@ -2838,8 +2840,7 @@ def _read_in_context(
         # "ولو اخذت السامسونج ام ٤٩٩٩؟" after the Midea fridge's delivery fee: the same
         # question, for what they might buy instead (a question about delivery, whatever the
         # words around it were read as).
-        about = "delivery_info" if re.search(r"\b(delivery|deliver|shipping)\b|توصيل|شحن",
-                                             normalize(d["topic_text"])) else topic
+        about = "delivery_info" if _DELIVERY_WORD.search(normalize(d["topic_text"])) else topic
         return sense_ | {"intent": about, "confidence": max(conf, _CONTEXT_CONFIDENCE),
                          "followup": True, "knowledge_first": True,
                          "query": f"{d['topic_text']} {text}"}, d
@@ -3611,8 +3612,8 @@ def _parts(text: str, deps: Deps, whole: tuple[str, float],
             bare if len(bare.split()) >= 2 else piece).best)
         said = normalize(piece)
         if (guess.intent in {"track_order", "delivery_info", "out_of_scope"}
-                and re.search(r"\b(mount|mounting|install|installation|installing)\b|تركيب|تعليق", said)
-                and re.search(r"\bhow much\b|\bcost\b|\bprice\b|(^| )(كم|بكم)( |$)", said)):
+                and _MOUNT_OR_INSTALL.search(said)
+                and _HOW_MUCH.search(said)):
             # "…how much to mount it on the wall when it comes?": the price of mounting it.
             guess = guess.model_copy(update={"intent": "installation",
                                              "confidence": max(guess.confidence, 0.8)})
