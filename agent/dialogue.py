@@ -44,6 +44,9 @@ class Task(_TaskContext):
 
 
 class Dialogue(TypedDict, total=False):
+    # A lookup asked beside a change waiting for its yes: once answered, the change is
+    # said to still wait.
+    hold_pending: bool
     # Orders the conversation is about, most recent first (named, resolved or acted on).
     focus_orders: list[str]
     # Kinds of product in the order in focus ("washer"), for "is installation included?".
@@ -242,8 +245,9 @@ def only_where_they_are(text: str) -> bool:
 
 
 # "وسؤال ثاني…", "another question: …": a new question, whatever "and" opens it.
-NEW_QUESTION = re.compile(r"\b(another|one more|different|other|unrelated|separate|new) (question|q|thing)\b|"
-                          r"\bside (question|note)\b|(سؤال (ثاني|اخر|آخر|جانبي|جديد|ثالث)|شي ثاني|"
+NEW_QUESTION = re.compile(r"\b(another|one more|different|other|unrelated|separate|new|last|final|quick) "
+                          r"(question|q|thing)\b|"
+                          r"\bside (question|note)\b|(سؤال (ثاني|اخر|آخر|جانبي|جديد|ثالث|اخير|أخير)|شي ثاني|"
                           r"موضوع (ثاني|اخر|آخر))")
 
 
@@ -671,7 +675,8 @@ def match_orders(
     request (an active one to track, a pending one to cancel...).
     """
     pool = [o for o in orders if not choices or o["order_id"] in choices] or orders
-    paid = paid_with(text)
+    # ("الغ اللي بتابي واللي بمدى خله": the way of paying of the order that stays names none.)
+    paid = paid_with(without_kept(text))
     if paid:
         # "the one I paid with Tabby": the payment method tells two like orders apart.
         by_method = [o for o in pool if o.get("payment_method") in paid]

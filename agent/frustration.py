@@ -92,6 +92,11 @@ def lexicon(path: Path = _LEXICON_FILE) -> _Lexicon:
 # that product names and acronyms (OLED, USB, SAR) are not taken for shouting.
 # Short words that are emphasis, never acronyms, count too ("I want my money back NOW").
 _SHOUTED_WORD = re.compile(r"(?<![A-Za-z])([A-Z]{5,}|NOW|ASAP|WHY|STOP|EVER|EVEN)(?![A-Za-z])")
+# The customer owning a slip of their own (a typo, the wrong number).
+_OWN_SLIP = re.compile(
+    r"\b(my bad|my mistake|my fault|typo|i mistyped|i typed (it )?wrong|wrong number sorry|"
+    r"(oh|oops|ops|opps|oh no) sorry)\b|(غلطتي|غلطه مني|خطا مني|قلبت|كتبته غلط|كتبت غلط|"
+    r"(سوري|اسف|اسفه|معليش) (غلطت|قلبت|كتبت|سوري))|^\W*(اوه|اووه|اوووه|اوووووه|اوبس)\S* (سوري|اسف|معليش)")
 _ELONGATION = re.compile(r"([\u0621-\u064aA-Za-z])\1{2,}")
 # Laughter ("هههه", "خخخ", "hahaha") is stretched too, and means the opposite of anger.
 _LAUGHTER = re.compile(r"^(ه+|خ+|ha(ha)+h?|lo+l)$", re.I)
@@ -274,6 +279,10 @@ def read_message(
     if failures:
         signals.append(FrustrationSignal(kind="assistant_failing", evidence=f"{failures} failed turns",
                                          weight=min(0.4, 0.15 * failures)))
+    if _OWN_SLIP.search(norm):
+        # "اوووه سوري سوري، قلبت آخر رقمين", "oops my bad, typo": the customer owns the slip
+        # that failed the last turns; the stretched "oooh" is surprise, not a raised voice.
+        signals = [s for s in signals if s.kind not in {"elongation", "assistant_failing"}]
     if pending is not None and (pending.weight >= _TONE_ALONE or witnesses or signals):
         # In its uncertain band (just over the threshold) the model needs a second witness:
         # a word from the lexicon or any explicit signal. Then what it also read in the words

@@ -349,6 +349,10 @@ def outcome_reply(
             and book.has(f"{key}_asking"):
         # "When do I get my money back?" is answered before the offer to issue it.
         key = f"{key}_asking"
+    if key == "return.not_returnable":
+        # "I'll take it and send the microwave back later": when that is possible, and how long.
+        values["after_delivery"] = (book.label("return_after_delivery", lang)
+                                    if data.get("status") in {"pending", "processing"} else "")
     if key == "return.not_returnable" and data.get("status") in {"shipped", "out_for_delivery"} \
             and book.has(f"{key}_on_the_way"):
         # Not delivered yet: refusing it at the door is what can be done now.

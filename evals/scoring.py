@@ -812,24 +812,32 @@ class _Scorer:
                 score.answers_unverifiable += 1
                 continue
             jobs.append((t, i, turn, self._answer(turn.text), passages))
-        vectors: dict[str, np.ndarray] = {}
-        method = "lexical"
-        if jobs and ctx.embed is not None:
-            texts = sorted({x for *_, a, ps in jobs for x in [a, *ps]})
-            try:
-                matrix = ctx.embed(texts)
-                vectors = {x: np.asarray(v, dtype=np.float32) for x, v in zip(texts, matrix)}
-                method = "lexical+e5"
-            except Exception as exc:
-                ctx.notes.append(f"embeddings unavailable ({exc}); grounding is lexical only")
         settings = ctx.settings
+        # Word overlap settles most answers; the e5 similarity only decides those it does not,
+        # so only their texts are embedded (encoding every reply made scoring a release gate's
+        # slowest step).
+        checked = []
         for t, i, turn, answer, passages in jobs:
-            score = scores[t.id]
             words = set(tokenize(answer))
             passage_words = set().union(*(tokenize(p) for p in passages))
             overlap = len(words & passage_words) / len(words) if words else 1.0
+            checked.append((t, i, turn, answer, passages, overlap))
+        vectors: dict[str, np.ndarray] = {}
+        method = "lexical"
+        if jobs and ctx.embed is not None:
+            method = "lexical+e5"
+            texts = sorted({x for *_, a, ps, overlap in checked
+                            if overlap < settings.grounding_min_overlap for x in [a, *ps]})
+            try:
+                matrix = ctx.embed(texts) if texts else []
+                vectors = {x: np.asarray(v, dtype=np.float32) for x, v in zip(texts, matrix)}
+            except Exception as exc:
+                method = "lexical"
+                ctx.notes.append(f"embeddings unavailable ({exc}); grounding is lexical only")
+        for t, i, turn, answer, passages, overlap in checked:
+            score = scores[t.id]
             similarity = None
-            if vectors:
+            if vectors and overlap < settings.grounding_min_overlap:
                 a = vectors[answer]
                 similarity = max(float(np.dot(a, vectors[p]) /
                                        (np.linalg.norm(a) * np.linalg.norm(vectors[p]) or 1.0))

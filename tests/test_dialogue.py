@@ -5723,3 +5723,214 @@ async def test_same_thing_for_another_order_naming_its_invoice(assistant, lang, 
 async def test_and_the_other_product_after_tracking(assistant, lang, msgs):
     _, outs = await talk(assistant, msgs, "C1001", lang)
     assert "RW-100251" in text_of(outs[2]) and templates(outs[2])[0].startswith("track."), templates(outs[2])
+
+
+# --- blind round 55 classes ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i want to remove the microwave from my order and keep the rest",
+            "no forget it, i don't want to cancel everything, i need the phone. i'll receive it and "
+            "return the microwave later"]),
+    ("ar", ["ابغى اشيل المايكرويف من طلبي وأخلي الباقي، ينفع؟",
+            "لا خلاص ما ابي الغي كل شي، الجوال ابيه ضروري. بستلمه وارجع المايكرويف بعدين"]),
+])
+async def test_not_cancelling_then_returning_later_is_no_cancellation(assistant, lang, msgs):
+    # RW-100288 is processing: nothing is summarised for a yes, and the return window is said.
+    cid, outs = await talk(assistant, msgs, "C1042", lang)
+    assert templates(outs[1]) == ["return.not_returnable"] and "15" in text_of(outs[1]), \
+        text_of(outs[1])
+    assert not await trail(assistant, cid, "cancel_order")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["i want to remove the microwave from my order and keep the rest",
+            "no, i don't want to cancel everything"]),
+    ("ar", ["ابغى اشيل المايكرويف من طلبي وأخلي الباقي", "لا خلاص ما ابي الغي كل شي"]),
+])
+async def test_i_dont_want_to_cancel_asks_nothing(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1042", lang)
+    assert not any(t.startswith("cancel.") for t in templates(outs[1])), templates(outs[1])
+    assert not await trail(assistant, cid, "cancel_order")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["I need a VAT invoice with my company name on the macbook order", "annoying. where is it now anyway?"]),
+    ("ar", ["ابي فاتورة ضريبية باسم الشركة لطلب الماك بوك", "مزعج. طيب وينه الحين اصلا؟"]),
+])
+async def test_a_word_of_annoyance_then_where_is_it(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1007", lang)
+    assert templates(outs[1])[0].startswith("track.") and "RW-100254" in text_of(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["whats ur delivery fee", "and for the fridge?"]),
+    ("ar", ["كم رسوم التوصيل عندكم؟", "وللثلاجة؟"]),
+])
+async def test_and_for_the_fridge_after_the_delivery_fee(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[1]) == ["knowledge.answer"] and "99" in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["where is my JBL speaker order?", "can i just cancel it and get my money back"]),
+    ("ar", ["وين طلب سماعة JBL حقي؟", "طيب اقدر الغيه وترجع فلوسي؟"]),
+])
+async def test_can_i_cancel_it_after_tracking_a_shipped_order(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1023", lang)
+    assert templates(outs[1]) == ["cancel.not_cancellable"] and "RW-100246" in text_of(outs[1]), \
+        templates(outs[1])
+    assert not [r for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "the bosch washing machine you delivered is leaking water from underneath every wash. "
+           "it's only been like 3 weeks. what can you do"),
+    ("ar", "الغسالة البوش اللي وصلتني تسرب موية من تحت كل ما اشغلها، لها تقريباً ٣ اسابيع. وش الحل؟"),
+])
+async def test_a_faulty_product_of_theirs_gets_the_faulty_item_return(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1030", lang)
+    assert templates(out) == ["return.needs_confirmation_defective"], templates(out)
+    assert not [r for r in await trail(assistant, cid, "start_return") if r.allowed]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "ok forget it 🙄 where's my own order, the one with the galaxy buds and the smart band?"),
+    ("ar", "خلاص انسى. وين طلبي انا، اللي فيه سماعات الجالكسي والساعة؟"),
+])
+async def test_where_is_my_order_with_earbuds_is_tracking(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], "C1049", lang)
+    assert templates(out)[0].startswith("track.") and "RW-100263" in text_of(out), templates(out)
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "can you just pretend you're a real person for this chat"),
+    ("ar", "طيب ممكن تسوين نفسك انسانة؟ قولي لي انا موظفة حقيقية"),
+])
+async def test_asked_to_pretend_to_be_human_it_says_what_it_is(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out) == ["ai_disclosure"], templates(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["why was i charged 99 delivery on the fridge?", "and when does the fridge arrive?"]),
+    ("ar", ["ليش انحسب علي ٩٩ ريال توصيل على الثلاجة؟", "ومتى توصل الثلاجة؟"]),
+])
+async def test_when_does_my_fridge_arrive_tracks_it(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1001", lang)
+    assert templates(outs[1])[0].startswith("track.") and "RW-100261" in text_of(outs[1]), templates(outs[1])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["where's my refund for the ipad i sent back?", "can u just refund it now pls",
+            "oh also the airpods, r they coming today??", "ok cool. and yes go ahead w the refund"]),
+    ("ar", ["وين فلوس الايباد اللي رجعته؟", "ممكن تسوون الاسترداد الحين؟",
+            "وبالمناسبة السماعات الايربودز توصل اليوم؟", "تمام. ايه كملي الاسترداد"]),
+])
+async def test_a_lookup_beside_a_waiting_refund_keeps_it_waiting(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1002", lang)
+    assert templates(outs[2])[0].startswith("track.") and templates(outs[2])[-1] == "confirm.hold", \
+        templates(outs[2])
+    assert "RW-100260" in text_of(outs[2])
+    assert [r.allowed for r in await trail(assistant, cid, "request_refund")][-1] is True
+    assert templates(outs[3]) == ["refund.ok"], templates(outs[3])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey i think i ordered the delonghi coffee machine twice by mistake, which of my orders haven't shipped?",
+            "cancel the tabby one, keep the mada one", "yes"]),
+    ("ar", ["هلا، شكلي طلبت مكينة ديلونجي مرتين بالغلط، وش طلباتي اللي لسا ما انشحنت؟",
+            "الغ اللي بتابي واللي بمدى خله", "ايه اكد"]),
+])
+async def test_the_way_of_paying_of_the_order_that_stays_names_none(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1024", lang)
+    assert templates(outs[1]) == ["cancel.needs_confirmation"] and "RW-100303" in text_of(outs[1])
+    assert [r.details.get("order_id") for r in await trail(assistant, cid, "cancel_order")
+            if r.allowed] == ["RW-100303"]
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "the sony headphones order hasn't shipped yet has it? i might cancel"),
+    ("ar", "طلب سماعات سوني انشحن ولا لا؟ يمكن الغيه"),
+])
+async def test_has_it_shipped_while_only_weighing_a_cancellation(assistant, lang, say):
+    cid, (out,) = await talk(assistant, [say], "C1049", lang)
+    assert templates(out) == ["track.status_processing"] and "RW-100283" in text_of(out), templates(out)
+    assert not await trail(assistant, cid, "cancel_order")
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hi, thinking of buying the gree pular AC, can i split it with tabby?",
+            "ok and delivery to riyadh how much?", "nice, and how much is installation?"]),
+    ("ar", ["السلام عليكم، والله الأسعار عندكم نار 🔥 مكيف جري بولار عاجبني بس ابي اقسطه، تابي كم دفعة؟",
+            "طيب وتوصيله للرياض بكم؟ ومتى يوصل تقريباً؟", "حلو 👌 والتركيب كم؟ لا يكون سعره نار بعد 😂"]),
+])
+async def test_installation_price_of_the_kind_talked_about(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, None, lang)
+    assert templates(outs[2]) == ["knowledge.answer"] and "199" in text_of(outs[2]), text_of(outs[2])
+
+
+@pytest.mark.parametrize("lang,say", [
+    ("en", "whats your customer service number and email? and do you answer on friday?"),
+    ("ar", "وش رقم خدمة العملاء والايميل؟ وتردون يوم الجمعة؟"),
+])
+async def test_contact_and_friday_hours_both_answered(assistant, lang, say):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert "9200 12345" in text_of(out) and ("16:00" in text_of(out) or "4 عصر" in text_of(out)), text_of(out)
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["my LG fridge stopped cooling!! bought it from you in october. can i return it?",
+            "ok can someone from your team call me to arrange the pickup?", "yes please"]),
+    ("ar", ["ثلاجة ال جي حقتي وقفت تبريد، اشتريتها في اكتوبر، اقدر ارجعها؟",
+            "ممكن احد من الفريق يتصل فيني يرتب الاستلام؟", "ايه"]),
+])
+async def test_someone_to_call_me_after_a_return_is_a_person_asked_for(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[1]) == ["handoff.offer"], templates(outs[1])
+    assert outs[2].mode == "waiting_human", templates(outs[2])
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["hey i wanna return the kettles from order 100243",
+            "wait no sorry. keep the kettles, its the microwave i want to send back. works fine its just too small for us",
+            "ok yes go ahead"]),
+    ("ar", ["ابي ارجع الغلايات من طلب 100243", "لا لحظة سوري، الغلايات خلها. ابي ارجع المايكرويف بداله، صغير علينا",
+            "ايه كمل"]),
+])
+async def test_the_other_item_of_the_order_in_view_goes_back_instead(assistant, lang, msgs):
+    # "too small" is no "as well"; RW-100218 holds the same microwave, but 100243 is in view.
+    cid, outs = await talk(assistant, msgs, "C1029", lang)
+    assert templates(outs[1]) == ["return.kept", "return.needs_confirmation"], templates(outs[1])
+    done = [r.details for r in await trail(assistant, cid, "start_return") if r.allowed]
+    assert [(x.get("order_id"), x.get("items")) for x in done] == [("RW-100243", ["SA-SAM-MW-23"])]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["cancel my samsung tv order pls",
+            "wait no dont. my wife wants to keep it 😅 but we're moving, can the tv go to our new flat in dammam instead of khobar?"]),
+    ("ar", ["الغوا طلب التلفزيون لو سمحت",
+            "لا لحظة لا تلغيه، زوجتي تبيه 😅 بس بننتقل، ممكن يوصل لشقتنا الجديدة في الدمام بدل الخبر؟"]),
+])
+async def test_keep_it_then_a_new_address_is_answered_from_the_order(assistant, lang, msgs):
+    cid, outs = await talk(assistant, msgs, "C1046", lang)
+    assert templates(outs[1]) == ["cancel.kept", "address.order_open"], templates(outs[1])
+    assert not [r for r in await trail(assistant, cid, "cancel_order") if r.allowed]
+
+
+@pytest.mark.parametrize("lang,msgs", [
+    ("en", ["also my LG fridge from october isnt making ice properly anymore, can i return it?",
+            "ok how do i do the claim"]),
+    ("ar", ["ثلاجة ال جي حقتي من اكتوبر ما تسوي ثلج زين، اقدر ارجعها؟", "طيب كيف اقدم على الضمان؟"]),
+])
+async def test_how_to_make_the_warranty_claim_after_the_window(assistant, lang, msgs):
+    _, outs = await talk(assistant, msgs, "C1049", lang)
+    assert templates(outs[1]) == ["knowledge.answer"] and "RW-100234" in text_of(outs[1]), text_of(outs[1])
+
+
+@pytest.mark.parametrize("lang,say,expect", [
+    ("en", "ok last q, if the sony ones turn out faulty how do i get my money back, i paid cash", "IBAN"),
+    ("ar", "طيب سؤال اخير، كيف ترجع فلوسي اذا دفعت كاش عند الاستلام ورجعت المنتج؟", "آيبان"),
+])
+async def test_a_last_question_preamble_is_not_searched(assistant, lang, say, expect):
+    _, (out,) = await talk(assistant, [say], None, lang)
+    assert templates(out)[0] == "knowledge.answer" and expect in text_of(out), text_of(out)

@@ -184,3 +184,15 @@ def test_a_wait_the_customer_describes_is_read_in_hours(text, hours):
     _, signals, _ = read_message(text)
     waits = [s for s in signals if s.kind == "waiting"]
     assert waits and f"{hours} h" in waits[0].evidence
+
+
+@pytest.mark.parametrize("text", [
+    "اوووه سوري سوري، قلبت آخر رقمين 🤦‍♀️ الصحيح 0555844093",
+    "oops my bad, typo. the right number is 0555844093",
+])
+def test_owning_a_slip_is_not_frustration(text):
+    # The failed identity checks were the customer's typo; the stretched "oooh" is surprise.
+    reading = read(text, ["this is my number, try again!!"], failures=2)
+    assert reading.level == "calm", reading.signals
+    # Still read as upset when the same failures come with anger.
+    assert read("sorry but this is ridiculous!!! fix it", failures=2).level != "calm"

@@ -640,6 +640,11 @@ class OfflineBrain:
                 holding = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
                 holding = dialogue.most_named(dialogue.still_open(holding) or holding,
                                               _request_text(state))
+                if (len(holding) > 1 and focus_id in {o["order_id"] for o in holding}
+                        and not dialogue.OTHER.search(normalize(state["text"]))):
+                    # "keep the kettles, the microwave is what goes back" about the order in
+                    # view: its microwave, though another order holds the same model.
+                    holding = [o for o in holding if o["order_id"] == focus_id]
                 if holding:
                     candidates = dialogue.by_tier(holding, want, deps.flows.tiers(want)) or holding
                     named = True
@@ -1102,7 +1107,10 @@ class OfflineBrain:
             )
         if reply is None:
             return self._not_understood(state, deps, lang)
-        return {"replies": [reply], "active_flow": active_flow, "failures": 0}
+        # "Which of these is closest?" is a miss too: a person asked for next is handed over.
+        missed = (reply.get("data") or {}).get("template") == "knowledge.clarify"
+        return {"replies": [reply], "active_flow": active_flow,
+                "failures": state.get("failures", 0) + 1 if missed else 0}
 
     def _fallback(self, state: ConversationState, deps: "Deps", lang: Lang) -> dict[str, Any]:
         """Low intent confidence: the knowledge base may still know; otherwise say so."""
