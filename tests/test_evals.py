@@ -448,3 +448,33 @@ def test_html_report_escapes_transcript_text(ctx_factory, tmp_path):
     assert 'id="c-xss-1-t-1"' in page and 'id="c-xss-1-t-2"' in page
     ids, links = _ids_and_links(page)
     assert links <= ids
+
+
+def test_grounding_embeds_only_the_answers_word_overlap_does_not_settle(ctx_factory, tmp_path):
+    passage = ("Standard delivery is 25 SAR to any city, free for orders of 299 SAR or more. "
+               "Large appliances are 99 SAR.")
+    copied = "Standard delivery is 25 SAR to any city, free for orders of 299 SAR or more."
+    reworded = "Shipping costs 25 riyals wherever you live; spend 299 and it costs nothing."
+
+    def conversation(cid, answer):
+        return {"schema": "cx-transcript/1", "id": cid, "channel": "web", "language": "en",
+                "turns": [{"at": "2026-11-21T14:00:00Z", "role": "customer", "text": "delivery fee?"},
+                          {"at": "2026-11-21T14:00:01Z", "role": "assistant", "text": answer,
+                           "template": "knowledge.answer",
+                           "citations": [{"id": "faq:x:delivery:en", "text": passage}]}]}
+    path = tmp_path / "g.jsonl"
+    path.write_text("\n".join(json.dumps(conversation(i, a)) for i, a in
+                              [("copied", copied), ("reworded", reworded)]), encoding="utf-8")
+    ctx = ctx_factory()
+    embedded: list[str] = []
+    real = ctx.embed
+
+    def recording(texts):
+        embedded.extend(texts)
+        return real(texts)
+    ctx.embed = recording
+    report = score_transcripts(read_transcripts(path).transcripts, ctx)
+    # The copied answer is settled by its words; only the reworded one (and its passage) is
+    # embedded, and it is still checked by meaning.
+    assert sorted(embedded) == sorted([reworded, passage])
+    assert report.grounding.checked == 2 and report.grounding.method == "lexical+e5"
