@@ -127,7 +127,9 @@ KEEP = re.compile(
     r"\b(don'?t|dont|do not) (cancel|return|refund)|" + _IF_KEEP + r"\bkeep (it|the order|them|my order)\b|"
     r"\bnever ?mind\b|\bnvm\b|\bforget (it|that|about it|the (return|refund|cancel|cancellation))\b|"
     r"(^| )(لا تلغي\w*|لاتلغي\w*|لا ترجع\w*|خليه\w*|بلاش|"
-    r"لا تسوي|لا متلغيش|لا تلغيش)( |$)"
+    r"لا تسوي|لا متلغيش|لا تلغيش)( |$)|"
+    # "تراجعت عن الإلغاء. أبقِ الطلب كما هو": the change taken back, the order kept.
+    r"(^| )(ابق|ابقي|ابقوا|ابقو) (الطلب|عليه|عليها)|تراجعت عن (ال)?(الغاء|ارجاع|استرداد)"
 )
 # A hedge holds the decision: nothing changes until the customer says yes or no.
 _HESITATE = re.compile(

@@ -478,6 +478,11 @@ _PRAISE = re.compile(r"\b(nice|great|amazing|awesome|excellent|fantastic|kind|he
 _SAME_RULE = re.compile(r"\b(same (thing|rule|policy|for)|does (that|this|it) change|is it different|"
                         r"any different|what about)\b|(نفس الشي|نفس الشيء|نفس الحكم|نفس الكلام|"
                         r"يفرق|يختلف|تفرق|تختلف)")
+# "do the same for it", "سو له نفس الشي": the change just made, asked again for another order.
+_DO_THE_SAME = re.compile(r"\b(do|same) (the same|same thing|that|it) (for|with|to) (it|that|this|the other|"
+                          r"that one|this one|them)\b|\bsame (thing|for) (for )?(it|that one|the other)\b|"
+                          r"(سو|سوي|سوو|سوا|اعمل|اعملي|سوين|سويلي|سوي لي|سو لي) (له|لها|لهم|فيه|فيها)? ?"
+                          r"(نفس الشي|نفس الشيء|مثله|نفسه)")
 _VAT_ASKED = re.compile(r"\b(how much (vat|tax)|vat (on|in|amount)|the vat)\b|"
                         r"(كم (فيه |فيها |عليه |عليها )?(ضريبه|الضريبه|ضريبة|الضريبة)|قيمه الضريبه|"
                         r"مبلغ الضريبه|كم (مبلغ|قيمه) (ال)?ضريبه)")
@@ -667,7 +672,7 @@ _ASKS_PERSON = re.compile(
     r"\b(want|need|get|have) (someone|somebody|a person|a manager|a supervisor|someone senior)"
     r"( senior| from (your|the) team)? to (call|contact|ring|phone) me\b|"
     # "can someone from your team call me to arrange the pickup?".
-    r"\b(can|could|will|would) (someone|somebody|a person|an agent|anyone)( from (your|the) "
+    r"(?<!when )\b(can|could) (someone|somebody|a person|an agent|anyone)( from (your|the) "
     r"(team|store|company))? (call|contact|ring|phone) me\b|"
     r"(ممكن|يمديكم|تقدرون) (احد|حد|واحد|شخص) (من الفريق |من الموظفين |منكم )?(يتصل|يكلمني|يتواصل|يدق)|"
     # "just get me someone who can actually help".
@@ -694,6 +699,10 @@ _CLAIM_HOW = re.compile(
     r"\b(warranty claim|claim (the|my|on the) warranty)\b|"
     r"(كيف|وش الطريقه|شلون) (اقدم|اسوي|ارفع|افتح|اطلب) (على |علي )?(الضمان|طلب الضمان|مطالبه|المطالبه)")
 _CLAIM_QUERY = {"en": "How do I make a warranty claim?", "ar": "كيف أقدّم طلب ضمان؟"}
+# "so i can't return it?", "يعني ما اقدر ارجعه": the refusal just given, questioned.
+_SO_I_CANT = re.compile(r"\b(so )?(i|we) (cant|can'?t|cannot|can not|wont be able to) (return|send|get|"
+                        r"have)\b|(يعني|طيب|اها) ?(ما|مو|ما راح) ?(اقدر|اگدر|اجدر|يمديني|ينفع|يصير) "
+                        r"(ارجع|رجع|استرجع|اخذ|استرد)")
 # Asked to pass as a person ("pretend you're human", "تسوين نفسك انسانة").
 _PRETEND_HUMAN = re.compile(
     r"\b(pretend|act|say|tell me|roleplay)( to be| like| that| you'?re| you are| ur)* (a )?(real )?"
@@ -1235,8 +1244,12 @@ def _read_in_context(
             and deps.flows.get("delivery_info") is not None):
         # "can my wife receive order 100269 for me?": whether someone else may take it in (the
         # help centre says yes), not where the order is.
+        # (Only the sentence that asks it: "yesterday the delivery failed, and today I may not
+        # be home" around it pulls toward failed deliveries and same-day delivery.)
+        asking = next((p for p in re.split(r"(?<=[.!؟?،,])\s+", text)
+                       if _SOMEONE_ELSE_RECEIVES.search(normalize(p))), text)
         return sense_ | {"intent": "delivery_info", "confidence": 0.85, "knowledge_first": True,
-                         "query": f"{_SOMEONE_ELSE_QUERY[state['language']]} {text}"}, d
+                         "query": f"{_SOMEONE_ELSE_QUERY[state['language']]} {asking}"}, d
     if not slots.get("order_id") and (short := _short_order_ref(text, state, d)):
         # "وال251 دامه متأخر الغوه بعد" after "طلبي 100251": the order named before, by its
         # last digits.
@@ -1758,6 +1771,14 @@ def _read_in_context(
             and not state.get("pending") and deps.flows.get("order_amount") is not None):
         # "طلبي ١٠٠٣١١ كم فيه ضريبة بالضبط؟": that order's amount, with its VAT.
         return sense_ | {"intent": "order_amount", "confidence": max(conf, 0.8)}, d
+    if (d.get("last_action") in {"request_refund", "cancel_order", "start_return"}
+            and d.get("last_outcome") == "ok" and not state.get("pending")
+            and not slots.get("order_id") and _DO_THE_SAME.search(norm)
+            and (_names_a_product_in(text, deps) or dialogue.OTHER.search(norm))
+            and deps.flows.get(_INTENT_OF_TOOL[d["last_action"]]) is not None):
+        # "والطلب الثاني اللي فيه السماعة والساعة؟ بعد رجعته، سو له نفس الشي" after a refund
+        # was issued: the same change, for that order (its own summary, limits and yes).
+        return sense_ | {"intent": _INTENT_OF_TOOL[d["last_action"]], "confidence": 0.85}, d
     same_rule = bool(_SAME_RULE.search(norm)) or bool(
         # "ok and the jbl speaker from the same order? still in the box" after the rule for
         # opened earbuds: the rule again, for that product.
@@ -2139,6 +2160,12 @@ def _read_in_context(
                 and not mentions_fault(text)):
             # "just make an exception" after a refusal: the options the policy gives.
             return sense_ | {"intent": "alternatives", "confidence": 0.8}, d
+    if (d.get("last_outcome") == "outside_window" and focus_order and not state.get("pending")
+            and not slots.get("order_id") and _SO_I_CANT.search(norm)
+            and not _names_a_product_in(text, deps) and not dialogue.OTHER.search(norm)):
+        # "so i cant return it and get my money back?", "يعني ما اقدر ارجعه؟" after a return
+        # refused for its window: the refusal stands, and what the policy offers instead.
+        return sense_ | {"intent": "alternatives", "confidence": 0.9}, d
     if (d.get("last_action") == "cancel_order" and d.get("last_outcome") == "not_cancellable"
             and focus_order and not slots.get("order_id") and _WANT_IT_CANCELLED.search(norm)
             and not _NO_CANCEL.search(norm) and not state.get("pending")
@@ -2363,6 +2390,8 @@ def _read_in_context(
         return sense_ | {"intent": "installation", "confidence": 0.7}, d
     if (intent == "installation" and not slots.get("order_id") and not state.get("pending")
             and not sense_.get("query") and not focus_order and INSTALL_WORDS.search(norm)
+            # ("كم رسوم توصيله؟ وكم تركيبه؟": two questions, read as parts.)
+            and _questions_in(text) <= 1
             and not _names_a_product_in(text, deps)
             and (kind := _kind_talked_about(state, deps)) is not None):
         # "حلو 👌 والتركيب كم؟" after the AC's instalments and delivery: the price of installing

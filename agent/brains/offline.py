@@ -71,6 +71,13 @@ _ALTERNATIVES = {"not_cancellable": "cancel.alternatives", "outside_window": "re
                  "not_refundable": "return.alternatives_not_delivered"}
 
 
+def _items_said(text: str, order: dict[str, Any], words: dict[str, tuple[str, ...]],
+                category_of: dict[str, str]) -> set[int]:
+    """The order's items the text names, the ones said to stay included."""
+    return (set(dialogue.items_named(text, order, words, category_of))
+            | dialogue.staying_items(text, order, words, category_of))
+
+
 def tool_call(name: str, args: dict[str, Any]) -> ToolCall:
     return ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", name=name, args=args)
 
@@ -263,7 +270,9 @@ class OfflineBrain:
                 key = "return.no_fault"  # "they're not broken, I just don't like them"
             order_id = (dialogue.of(state).get("focus_orders") or [None])[0]
             window = arabic.count(deps.policies.actions.start_return.window_days, "day", lang)
-            return {"replies": [book.reply(key, lang, order_id=order_id, window=window)]}
+            faulty = arabic.count(deps.policies.actions.start_return.defective_window_days, "day", lang)
+            return {"replies": [book.reply(key, lang, order_id=order_id, window=window,
+                                           defective_window=faulty)]}
         retrieval = state.get("retrieval")
         if sense.get("knowledge_first") and retrieval and (
                 retrieval.get("facts")
@@ -640,8 +649,13 @@ class OfflineBrain:
                 holding = [o for o in orders if any(i.get("sku") == sku for i in o["items"])]
                 holding = dialogue.most_named(dialogue.still_open(holding) or holding,
                                               _request_text(state))
-                if (len(holding) > 1 and focus_id in {o["order_id"] for o in holding}
-                        and not dialogue.OTHER.search(normalize(state["text"]))):
+                focus_order = next((o for o in holding if o["order_id"] == focus_id), None)
+                if (len(holding) > 1 and focus_order is not None
+                        and not dialogue.OTHER.search(normalize(state["text"]))
+                        # Only when the message also names another item of that order ("keep
+                        # the kettles"): "the order that's just the smart band" means another.
+                        and len(_items_said(state.get("message_text") or state["text"],
+                                            focus_order, words, category_of)) >= 2):
                     # "keep the kettles, the microwave is what goes back" about the order in
                     # view: its microwave, though another order holds the same model.
                     holding = [o for o in holding if o["order_id"] == focus_id]
@@ -1107,10 +1121,7 @@ class OfflineBrain:
             )
         if reply is None:
             return self._not_understood(state, deps, lang)
-        # "Which of these is closest?" is a miss too: a person asked for next is handed over.
-        missed = (reply.get("data") or {}).get("template") == "knowledge.clarify"
-        return {"replies": [reply], "active_flow": active_flow,
-                "failures": state.get("failures", 0) + 1 if missed else 0}
+        return {"replies": [reply], "active_flow": active_flow, "failures": 0}
 
     def _fallback(self, state: ConversationState, deps: "Deps", lang: Lang) -> dict[str, Any]:
         """Low intent confidence: the knowledge base may still know; otherwise say so."""
