@@ -3030,6 +3030,8 @@ def _read_in_context(
                     and not _OWN.search(norm) and not _MINE.search(norm)
                     and not re.search(r"\border\b|طلب", norm)
                     and not _WHERE_IS.search(norm) and not _CANCEL_WORD.search(norm)
+                    # ("and when do i get it?": their order's arrival, asked.)
+                    and not (_WHEN.search(norm) and _ARRIVES.search(norm))
                     and not RETURN_ASK.search(norm) and not _RETURN_VERB.search(norm))
                 # "and the laptop I got last week?" after the warranty: the same question.
                 or (continues and deps.flows.needs_knowledge(topic) and intent == "track_order"
