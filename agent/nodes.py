@@ -687,11 +687,12 @@ _ASKS_PERSON = re.compile(
     # "ممكن اكلم احد من الموظفين؟", "ابي احد من الفريق يكلمني": someone of the staff.
     r"(اكلم|اتكلم مع|اتواصل مع|احكي مع|حولني (علي|على|الى|ل)|وصلني (ب|مع)) ?(احد|واحد|حد|شخص) "
     r"(من )?(ال)?(موظفين|فريق|دعم|خدمه العملاء|الادمن)")
+# "r they coming today??": a day named with an arrival asked.
 _TODAY_OR_TOMORROW = re.compile(r"\b(today|tomorrow|tmrw|tmr|tonight)\b|(اليوم|بكره|بكرا|الليله)")
 # A cancellation only weighed ("i might cancel", "يمكن الغيه", "بفكر الغيه").
 _MIGHT_CANCEL = re.compile(r"\b(i might|i may|maybe|thinking (of|about)|considering|might) "
                            r"(cancel|cancelling|canceling)\b|(يمكن|ممكن|بفكر|افكر|احتمال|يمكن اني) "
-                           r"(الغيه|الغيها|الغي|الغيه|اكنسله|اكنسل)")
+                           r"(الغيه|الغيها|الغي|اكنسله|اكنسل)")
 # How a warranty claim is made ("how do i do the claim", "كيف اقدم على الضمان؟").
 _CLAIM_HOW = re.compile(
     r"\bhow (do|can|should) (i|we) (do|make|file|start|submit|raise|open) (the|a|my) (warranty )?claim\b|"
